@@ -1,0 +1,136 @@
+// The cell graph: the intermediate representation that everything in cellsearch shares.
+// The engine compiles it, the search mutates it, the database stores it, reports draw it.
+//
+// A cell maps (x, s_1 .. s_n) at step t to new values of s_1 .. s_n. Every vector has width H
+// (the embedding width equals H). A node reads references: `x`, a state name (the value carried
+// from step t-1), or the id of another node. `outputs` names, for each state, the reference
+// that becomes its new value. The output to the next layer is the new `h`.
+//
+// This file holds only the JSON schema, the derived types and the parameter layout that the
+// reference evaluator and the compiled engine must agree on. Semantic checks (cycles, arity,
+// references, dependence on x and state) live in cells/validate.ts.
+import { z } from 'zod';
+
+export const ACTIVATIONS = ['tanh', 'sigmoid', 'relu', 'identity'] as const;
+export const ELEMENTWISE = ['add', 'sub', 'mul'] as const;
+export const OPS = ['linear', 'diag', ...ACTIVATIONS, ...ELEMENTWISE, 'one'] as const;
+
+export type Activation = (typeof ACTIVATIONS)[number];
+export type Elementwise = (typeof ELEMENTWISE)[number];
+export type Op = (typeof OPS)[number];
+
+/** The reference to the input of the current step. */
+export const INPUT = 'x';
+
+const ident = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an identifier (letters, digits, _; not starting with a digit)');
+
+// One schema per node, with `op` as the discriminator, so that errors name the offending field.
+// Arity is checked in validate.ts rather than with tuples, to give "wrong arity" messages.
+export const LinearNodeSchema = z.strictObject({
+  id: ident,
+  op: z.literal('linear'),
+  in: z.array(ident),
+  /** Learned bias b (default true). */
+  bias: z.boolean().optional(),
+  /** Initial value of every bias entry (default 0; LSTM-b's forget gate uses 1). */
+  biasInit: z.number().finite().optional(),
+  /** Added to the diagonal of every weight matrix at initialisation (the paper's Linear(a, .)). */
+  diagOffset: z.number().finite().optional(),
+});
+export const DiagNodeSchema = z.strictObject({ id: ident, op: z.literal('diag'), in: z.array(ident) });
+export const ActivationNodeSchema = z.strictObject({ id: ident, op: z.enum(ACTIVATIONS), in: z.array(ident) });
+export const ElementwiseNodeSchema = z.strictObject({ id: ident, op: z.enum(ELEMENTWISE), in: z.array(ident) });
+export const OneNodeSchema = z.strictObject({ id: ident, op: z.literal('one'), in: z.array(ident).optional() });
+
+export const NodeSchema = z.discriminatedUnion('op', [
+  LinearNodeSchema,
+  DiagNodeSchema,
+  ActivationNodeSchema,
+  ElementwiseNodeSchema,
+  OneNodeSchema,
+]);
+
+export const CellSchema = z.strictObject({
+  /** Short name, e.g. "GRU". */
+  name: z.string().min(1).optional(),
+  /** One line saying what the cell is. */
+  description: z.string().optional(),
+  /** Where it comes from: paper and equation. */
+  source: z.string().optional(),
+  /** State vectors carried between steps; must include "h" (the output to the next layer). */
+  states: z.array(ident).min(1),
+  nodes: z.array(NodeSchema),
+  /** For every state, the reference whose value is the state's new value. */
+  outputs: z.record(ident, ident),
+});
+
+export type LinearNode = z.infer<typeof LinearNodeSchema>;
+export type DiagNode = z.infer<typeof DiagNodeSchema>;
+export type ActivationNode = z.infer<typeof ActivationNodeSchema>;
+export type ElementwiseNode = z.infer<typeof ElementwiseNodeSchema>;
+export type OneNode = z.infer<typeof OneNodeSchema>;
+export type CellNode = z.infer<typeof NodeSchema>;
+/** A cell as written in JSON. Only cells/validate.ts turns it into a checked `Cell`. */
+export type CellJson = z.infer<typeof CellSchema>;
+
+declare const checked: unique symbol;
+/**
+ * A cell that passed every check of cells/validate.ts: references resolve, no cycles, arities
+ * are right, every state has a new value that depends on x and on the state. Nodes are in
+ * topological order. Only validate.ts creates values of this type.
+ */
+export type Cell = CellJson & { readonly [checked]: true };
+
+/** The inputs of a node (the constant `one` has none). */
+export function nodeInputs(node: CellNode): string[] {
+  return node.in ?? [];
+}
+
+export function isActivation(op: Op): op is Activation {
+  return (ACTIVATIONS as readonly string[]).includes(op);
+}
+
+export function isElementwise(op: Op): op is Elementwise {
+  return (ELEMENTWISE as readonly string[]).includes(op);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parameter layout. The reference evaluator, the compiled engine, weight import/export and the
+// parameter count all use this one definition.
+//
+// A `linear` node `id` with inputs a_0 .. a_{k-1} has weights `id.W0` .. `id.W{k-1}`, each H x H
+// stored row-major as [out][in] (y_i = sum_j W[i*H + j] a_j), and, when bias is on, `id.b` (H).
+// A `diag` node `id` has `id.p` (H): y = p * a.
+// ---------------------------------------------------------------------------------------------
+
+export interface ParamSpec {
+  name: string;
+  /** Node that owns the parameter. */
+  node: string;
+  kind: 'weight' | 'bias' | 'diag';
+  /** For weights: which input of the node (0-based). */
+  input?: number;
+  shape: [number] | [number, number];
+  size: number;
+}
+
+export function paramSpecs(cell: CellJson, hidden: number): ParamSpec[] {
+  const out: ParamSpec[] = [];
+  for (const node of cell.nodes) {
+    if (node.op === 'linear') {
+      node.in.forEach((_, k) =>
+        out.push({ name: `${node.id}.W${k}`, node: node.id, kind: 'weight', input: k, shape: [hidden, hidden], size: hidden * hidden }),
+      );
+      if (node.bias !== false) out.push({ name: `${node.id}.b`, node: node.id, kind: 'bias', shape: [hidden], size: hidden });
+    } else if (node.op === 'diag') {
+      out.push({ name: `${node.id}.p`, node: node.id, kind: 'diag', shape: [hidden], size: hidden });
+    }
+  }
+  return out;
+}
+
+export function paramCount(cell: CellJson, hidden: number): number {
+  return paramSpecs(cell, hidden).reduce((n, p) => n + p.size, 0);
+}
