@@ -1,0 +1,30 @@
+// The zoo: every cell of Jozefowicz et al. (2015) and Greff et al. (2016), by short key.
+// Cells are built and checked (parseCell) once, when this module is first imported.
+import { UserError } from '../../errors.ts';
+import type { Cell } from '../graph.ts';
+import { GREFF_KEYS, greffCells } from './greff.ts';
+import { JOZEFOWICZ_KEYS, jozefowiczCells } from './jozefowicz.ts';
+
+export { greffLstm, GREFF_VARIANTS, type GreffOptions } from './greff.ts';
+export { jozefowiczLstm, type JozefowiczLstmOptions } from './jozefowicz.ts';
+
+/** Key -> cell. Jozefowicz's cells first (plus `lstm-tanh-o`, his LSTM as printed), then Greff's. */
+export const ZOO: Readonly<Record<string, Cell>> = Object.freeze({ ...jozefowiczCells(), ...greffCells() });
+
+/** The cells of Jozefowicz et al.: tanh-rnn, lstm, lstm-f, lstm-i, lstm-o, lstm-b, gru, mut1-3. */
+export const JOZEFOWICZ_CELLS: readonly string[] = JOZEFOWICZ_KEYS;
+
+/** Greff et al.'s vanilla LSTM and its eight variants: greff-vanilla, greff-nig, ... greff-fgr. */
+export const GREFF_CELLS: readonly string[] = GREFF_KEYS;
+
+export const ZOO_KEYS: readonly string[] = Object.keys(ZOO);
+
+export function isZooKey(key: string): boolean {
+  return Object.hasOwn(ZOO, key);
+}
+
+/** The zoo cell of that key; a UserError listing the valid keys otherwise. */
+export function zooCell(key: string): Cell {
+  if (!isZooKey(key)) throw new UserError(`unknown zoo cell '${key}'; the zoo has: ${ZOO_KEYS.join(', ')}`);
+  return ZOO[key];
+}
