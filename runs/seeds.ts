@@ -1,0 +1,33 @@
+// Seeds of evaluations. An evaluation's seed is a hash of the experiment's seed and the
+// evaluation's identity (architecture, task, trial), so it never depends on which worker runs the
+// evaluation, in which order results arrive, or whether the study was resumed in between.
+import { createHash } from 'node:crypto';
+
+/** Largest seed handed out: seeds fit in 32 bits so every consumer (seedrandom, tasks) takes them. */
+export const MAX_SEED = 0xffff_ffff;
+
+/** The identity of an evaluation inside its experiment: what it trains, on what, which trial. */
+export interface EvaluationIdentity {
+  /** Canonical hash of the architecture. */
+  architecture: string;
+  task: string;
+  /** Which trial of this (architecture, task): a hyperparameter index, a repeat number, ... */
+  trial: string | number;
+}
+
+/** A stable text key for an identity; unique per experiment. */
+export function evaluationKey(id: EvaluationIdentity): string {
+  return JSON.stringify([id.architecture, id.task, String(id.trial)]);
+}
+
+/** Seed in [0, 2^32) derived by SHA-256 from the experiment's seed and a string. */
+export function deriveSeed(experimentSeed: number, identity: string): number {
+  if (!Number.isSafeInteger(experimentSeed)) throw new RangeError(`experiment seed must be a safe integer, got ${experimentSeed}`);
+  const digest = createHash('sha256').update(`cellsearch-seed\0${experimentSeed}\0${identity}`).digest();
+  return digest.readUInt32BE(0);
+}
+
+/** The seed of one evaluation. */
+export function evaluationSeed(experimentSeed: number, id: EvaluationIdentity): number {
+  return deriveSeed(experimentSeed, evaluationKey(id));
+}

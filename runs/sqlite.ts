@@ -1,0 +1,544 @@
+// The embedded experiment database: one SQLite file per study, through better-sqlite3.
+//
+// - A file is checked before anything can write to it: a foreign file, a corrupt file, or a
+//   database written by a newer cellsearch is refused with a UserError and left byte-identical.
+//   The check reads the header, then checks an in-memory copy (no WAL, no journal is created).
+// - New files are created in rollback-journal mode (so the application id and schema version
+//   reach the main file at once) and then switched to WAL.
+// - One writer: the process that opens read-write holds a lease (its pid) and writes in short
+//   BEGIN IMMEDIATE transactions; a second writer on the same host is refused while the first
+//   lives. Readers open read-only with a busy timeout and never block the writer (WAL).
+import Database from 'better-sqlite3';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import { UserError } from '../errors.ts';
+import {
+  ArchitectureSchema,
+  CurvePointSchema,
+  EVALUATION_STATUSES,
+  EvaluationSchema,
+  EventSchema,
+  ExperimentSchema,
+  ExperimentSummarySchema,
+  JsonSchema,
+  StrategyStateSchema,
+  type Architecture,
+  type CurvePoint,
+  type Evaluation,
+  type EvaluationFilter,
+  type EvaluationResult,
+  type Event,
+  type Experiment,
+  type ExperimentStatus,
+  type ExperimentSummary,
+  type JsonObject,
+  type NewExperiment,
+  type NewGeneration,
+  type Storage,
+  type StrategyState,
+} from './storage.ts';
+
+/** PRAGMA application_id of every cellsearch database: 'CSDB'. */
+export const APPLICATION_ID = 0x43534442;
+
+/** Migration i takes a database from user_version i to i + 1. Never edit one that has shipped. */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE experiments (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    config TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('running', 'interrupted', 'done')),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE architectures (
+    hash TEXT PRIMARY KEY,
+    cell TEXT NOT NULL,
+    notation TEXT,
+    origin TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE evaluations (
+    id INTEGER PRIMARY KEY,
+    experiment_id INTEGER NOT NULL REFERENCES experiments(id),
+    key TEXT NOT NULL,
+    generation INTEGER NOT NULL,
+    ordinal INTEGER NOT NULL,
+    architecture TEXT NOT NULL REFERENCES architectures(hash),
+    task TEXT NOT NULL,
+    task_options TEXT NOT NULL,
+    hyperparameters TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'diverged', 'failed')),
+    metrics TEXT,
+    steps INTEGER,
+    wall_ms REAL,
+    error TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    started_at TEXT,
+    finished_at TEXT,
+    UNIQUE (experiment_id, key),
+    UNIQUE (experiment_id, generation, ordinal)
+  );
+  CREATE INDEX evaluations_by_status ON evaluations (experiment_id, status);
+  CREATE TABLE curves (
+    evaluation_id INTEGER NOT NULL REFERENCES evaluations(id),
+    step INTEGER NOT NULL,
+    point TEXT NOT NULL,
+    PRIMARY KEY (evaluation_id, step)
+  ) WITHOUT ROWID;
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    experiment_id INTEGER REFERENCES experiments(id),
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    data TEXT NOT NULL
+  );
+  CREATE TABLE strategy_state (
+    experiment_id INTEGER PRIMARY KEY REFERENCES experiments(id),
+    generations INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    finished INTEGER NOT NULL
+  );
+  CREATE TABLE writer (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    since TEXT NOT NULL
+  );
+  `,
+];
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** The default database of a study: runs/<name>.sqlite under the working directory. */
+export function defaultDbPath(name: string, cwd = process.cwd()): string {
+  return join(cwd, 'runs', `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.sqlite`);
+}
+
+const SQLITE_MAGIC = 'SQLite format 3\0';
+
+/** What is at a path, checked without writing: missing / empty (both usable as new) or a database. */
+export type FileCheck = { state: 'missing' } | { state: 'empty' } | { state: 'database'; userVersion: number };
+
+/**
+ * Checks that `path` is absent, empty, or a readable cellsearch database this version understands.
+ * Throws a UserError naming the problem otherwise. Never writes to the file.
+ */
+export function checkDatabaseFile(path: string): FileCheck {
+  if (!existsSync(path)) return { state: 'missing' };
+  const st = statSync(path);
+  if (st.isDirectory()) throw new UserError(`${path} is a directory, not a database file`);
+  if (st.size === 0) return { state: 'empty' };
+  const header = Buffer.alloc(100);
+  const fd = openSync(path, 'r');
+  let n: number;
+  try {
+    n = readSync(fd, header, 0, 100, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (n < 100 || header.toString('latin1', 0, 16) !== SQLITE_MAGIC) {
+    throw new UserError(`${path} is not a SQLite database (wrong header): it is corrupt or not a cellsearch database; it was left unchanged`);
+  }
+  const headerAppId = header.readInt32BE(68);
+  if (headerAppId !== APPLICATION_ID) throw notOurs(path, headerAppId);
+  let db: Database.Database | undefined;
+  let appId: number;
+  let userVersion: number;
+  try {
+    // Checked on an in-memory copy: opening the file itself, even read-only, would create the
+    // -wal and -shm files of a WAL database. The main file alone is a consistent snapshot.
+    const image = readFileSync(path);
+    if (image[18] === 2 && image[19] === 2) image[18] = image[19] = 1; // WAL -> rollback, in the copy
+    db = new Database(image, { readonly: true });
+    appId = db.pragma('application_id', { simple: true }) as number;
+    userVersion = db.pragma('user_version', { simple: true }) as number;
+    const check = db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') throw new Error(String(check));
+  } catch (err) {
+    throw new UserError(`${path} is a corrupt database (${err instanceof Error ? err.message : String(err)}); it was left unchanged`);
+  } finally {
+    db?.close();
+  }
+  if (appId !== APPLICATION_ID) throw notOurs(path, appId);
+  if (userVersion > SCHEMA_VERSION) throw newer(path, userVersion);
+  return { state: 'database', userVersion };
+}
+
+function newer(path: string, version: number): UserError {
+  return new UserError(
+    `${path} was written by a newer cellsearch (database schema ${version}; this version reads up to ${SCHEMA_VERSION}): upgrade cellsearch; the file was left unchanged`,
+  );
+}
+
+function notOurs(path: string, appId: number): UserError {
+  return new UserError(
+    `${path} is a SQLite database but not a cellsearch database (application_id ${appId}, expected ${APPLICATION_ID}); it was left unchanged`,
+  );
+}
+
+export interface OpenOptions {
+  /** Open for reading only (reports, `cellsearch runs`, a second terminal). */
+  readonly?: boolean;
+  /** How long a reader or the writer waits for a lock before failing (ms). */
+  busyTimeoutMs?: number;
+}
+
+/** Opens (and for a writer creates or migrates) the database at `path`. */
+export function openSqliteStorage(path: string, opts: OpenOptions = {}): SqliteStorage {
+  const busy = opts.busyTimeoutMs ?? 10_000;
+  const found = checkDatabaseFile(path);
+  if (opts.readonly) {
+    if (found.state !== 'database') throw new UserError(`no cellsearch database at ${path}`);
+    const db = new Database(path, { readonly: true, fileMustExist: true, timeout: busy });
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version !== SCHEMA_VERSION) {
+      db.close();
+      if (version > SCHEMA_VERSION) throw newer(path, version);
+      throw new UserError(`${path} has an older schema (${version}); run a cellsearch command that writes to it (e.g. 'cellsearch runs retry-failed') to upgrade it`);
+    }
+    return new SqliteStorage(db, path, true);
+  }
+  if (found.state === 'missing') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { timeout: busy });
+  try {
+    if (found.state !== 'database') {
+      // Rollback-journal mode for the creation: the id and version land in the main file.
+      db.transaction(() => {
+        db.pragma(`application_id = ${APPLICATION_ID}`);
+        migrate(db, 0);
+      }).immediate();
+    }
+    // The main file's header can lag behind an uncheckpointed WAL: ask the connection itself.
+    const appId = db.pragma('application_id', { simple: true }) as number;
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (appId !== APPLICATION_ID) throw notOurs(path, appId);
+    if (version > SCHEMA_VERSION) throw newer(path, version);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    if (version < SCHEMA_VERSION) db.transaction(() => migrate(db, version)).immediate();
+    acquireWriter(db, path);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return new SqliteStorage(db, path, false);
+}
+
+function migrate(db: Database.Database, from: number): void {
+  for (let v = from; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]);
+  db.pragma(`user_version = ${SCHEMA_VERSION}`);
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function acquireWriter(db: Database.Database, path: string): void {
+  const host = hostname();
+  db.transaction(() => {
+    const row = db.prepare('SELECT pid, host, since FROM writer WHERE id = 1').get() as { pid: number; host: string; since: string } | undefined;
+    if (row && row.pid !== process.pid && (row.host !== host || pidAlive(row.pid))) {
+      throw new UserError(
+        `${path} is being written by another cellsearch process (pid ${row.pid} on ${row.host}, since ${row.since}); ` +
+          'a database has one writer: wait for it to finish (read-only commands work meanwhile)',
+      );
+    }
+    db.prepare('INSERT OR REPLACE INTO writer (id, pid, host, since) VALUES (1, ?, ?, ?)').run(process.pid, host, now());
+  }).immediate();
+}
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+const json = (v: unknown): string => JSON.stringify(v);
+const parseJson = (s: string | null): unknown => (s === null ? null : JSON.parse(s));
+
+interface EvaluationRow {
+  id: number;
+  experiment_id: number;
+  key: string;
+  generation: number;
+  ordinal: number;
+  architecture: string;
+  task: string;
+  task_options: string;
+  hyperparameters: string;
+  seed: number;
+  status: string;
+  metrics: string | null;
+  steps: number | null;
+  wall_ms: number | null;
+  error: string | null;
+  attempts: number;
+}
+
+function toEvaluation(r: EvaluationRow): Evaluation {
+  return EvaluationSchema.parse({
+    id: r.id,
+    experimentId: r.experiment_id,
+    key: r.key,
+    generation: r.generation,
+    ordinal: r.ordinal,
+    architecture: r.architecture,
+    task: r.task,
+    taskOptions: parseJson(r.task_options),
+    hyperparameters: parseJson(r.hyperparameters),
+    seed: r.seed,
+    status: r.status,
+    metrics: parseJson(r.metrics),
+    steps: r.steps,
+    wallMs: r.wall_ms,
+    error: r.error,
+    attempts: r.attempts,
+  });
+}
+
+interface ExperimentRow {
+  id: number;
+  name: string;
+  kind: string;
+  config: string;
+  seed: number;
+  status: string;
+  created_at: string;
+  updated_at: string;
+}
+
+function toExperiment(r: ExperimentRow): Experiment {
+  return ExperimentSchema.parse({
+    id: r.id,
+    name: r.name,
+    kind: r.kind,
+    config: parseJson(r.config),
+    seed: r.seed,
+    status: r.status,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  });
+}
+
+const EVALUATION_COLUMNS =
+  'id, experiment_id, key, generation, ordinal, architecture, task, task_options, hyperparameters, seed, status, metrics, steps, wall_ms, error, attempts';
+
+export class SqliteStorage implements Storage {
+  constructor(
+    /** The connection; exposed for tests and read-only reports that need plain SQL. */
+    readonly db: Database.Database,
+    readonly location: string,
+    readonly readonly: boolean,
+  ) {}
+
+  /** Runs `fn` in a BEGIN IMMEDIATE transaction (writers only). */
+  private write<T>(fn: () => T): T {
+    if (this.readonly) throw new Error(`${this.location} was opened read-only`);
+    return this.db.transaction(fn).immediate();
+  }
+
+  async getExperiment(name: string): Promise<Experiment | undefined> {
+    const r = this.db.prepare('SELECT * FROM experiments WHERE name = ?').get(name) as ExperimentRow | undefined;
+    return r && toExperiment(r);
+  }
+
+  async createExperiment(spec: NewExperiment): Promise<Experiment> {
+    return this.write(() => {
+      const t = now();
+      const info = this.db
+        .prepare('INSERT INTO experiments (name, kind, config, seed, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(spec.name, spec.kind, json(spec.config), spec.seed, 'running', t, t);
+      this.insertEvent(Number(info.lastInsertRowid), 'created', { kind: spec.kind, seed: spec.seed });
+      return toExperiment(this.db.prepare('SELECT * FROM experiments WHERE id = ?').get(info.lastInsertRowid) as ExperimentRow);
+    });
+  }
+
+  async setExperimentStatus(experimentId: number, status: ExperimentStatus): Promise<void> {
+    this.write(() => {
+      this.db.prepare('UPDATE experiments SET status = ?, updated_at = ? WHERE id = ?').run(status, now(), experimentId);
+    });
+  }
+
+  async listExperiments(): Promise<ExperimentSummary[]> {
+    // One read transaction, so the counts belong to one snapshot.
+    return this.db.transaction(() => {
+      const rows = this.db.prepare('SELECT * FROM experiments ORDER BY id').all() as ExperimentRow[];
+      const counts = this.db
+        .prepare('SELECT experiment_id AS id, status, COUNT(*) AS n FROM evaluations GROUP BY experiment_id, status')
+        .all() as { id: number; status: string; n: number }[];
+      return rows.map((r) => {
+        const c = Object.fromEntries(EVALUATION_STATUSES.map((s) => [s, 0]));
+        for (const x of counts) if (x.id === r.id) c[x.status] = x.n;
+        return ExperimentSummarySchema.parse({ ...toExperiment(r), counts: c });
+      });
+    }).deferred();
+  }
+
+  async getArchitecture(hash: string): Promise<Architecture | undefined> {
+    const r = this.db.prepare('SELECT hash, cell, notation, origin FROM architectures WHERE hash = ?').get(hash) as
+      | { hash: string; cell: string; notation: string | null; origin: string }
+      | undefined;
+    return r && ArchitectureSchema.parse({ hash: r.hash, cell: parseJson(r.cell), notation: r.notation, origin: parseJson(r.origin) });
+  }
+
+  async recordGeneration(experimentId: number, g: NewGeneration): Promise<Evaluation[]> {
+    return this.write(() => {
+      const prev = this.db.prepare('SELECT generations FROM strategy_state WHERE experiment_id = ?').get(experimentId) as
+        | { generations: number }
+        | undefined;
+      const expected = prev?.generations ?? 0;
+      if (g.generation !== expected) throw new Error(`generation ${g.generation} recorded out of order (expected ${expected})`);
+      const addArch = this.db.prepare('INSERT OR IGNORE INTO architectures (hash, cell, notation, origin, created_at) VALUES (?, ?, ?, ?, ?)');
+      for (const a of g.architectures) {
+        const parsed = ArchitectureSchema.parse(a);
+        addArch.run(parsed.hash, json(parsed.cell), parsed.notation, json(parsed.origin), now());
+      }
+      const addEval = this.db.prepare(
+        `INSERT INTO evaluations (experiment_id, key, generation, ordinal, architecture, task, task_options, hyperparameters, seed, status)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued')`,
+      );
+      for (const e of g.evaluations) {
+        addEval.run(experimentId, e.key, g.generation, e.ordinal, e.architecture, e.task, json(e.taskOptions), json(e.hyperparameters), e.seed);
+      }
+      this.db
+        .prepare('INSERT OR REPLACE INTO strategy_state (experiment_id, generations, state, finished) VALUES (?, ?, ?, ?)')
+        .run(experimentId, g.generation + 1, json(JsonSchema.parse(g.state)), g.finished ? 1 : 0);
+      this.insertEvent(experimentId, 'generation', { generation: g.generation, evaluations: g.evaluations.length, finished: g.finished });
+      return (
+        this.db.prepare(`SELECT ${EVALUATION_COLUMNS} FROM evaluations WHERE experiment_id = ? AND generation = ? ORDER BY ordinal`).all(experimentId, g.generation) as EvaluationRow[]
+      ).map(toEvaluation);
+    });
+  }
+
+  async strategyState(experimentId: number): Promise<StrategyState | undefined> {
+    const r = this.db.prepare('SELECT generations, state, finished FROM strategy_state WHERE experiment_id = ?').get(experimentId) as
+      | { generations: number; state: string; finished: number }
+      | undefined;
+    return r && StrategyStateSchema.parse({ generations: r.generations, state: parseJson(r.state), finished: r.finished === 1 });
+  }
+
+  async evaluations(experimentId: number, filter: EvaluationFilter = {}): Promise<Evaluation[]> {
+    const where = ['experiment_id = ?'];
+    const args: unknown[] = [experimentId];
+    if (filter.status !== undefined) {
+      const s = typeof filter.status === 'string' ? [filter.status] : filter.status;
+      where.push(`status IN (${s.map(() => '?').join(', ')})`);
+      args.push(...s);
+    }
+    if (filter.generation !== undefined) {
+      where.push('generation = ?');
+      args.push(filter.generation);
+    }
+    const rows = this.db.prepare(`SELECT ${EVALUATION_COLUMNS} FROM evaluations WHERE ${where.join(' AND ')} ORDER BY generation, ordinal`).all(...args) as EvaluationRow[];
+    return rows.map(toEvaluation);
+  }
+
+  async getEvaluation(id: number): Promise<Evaluation | undefined> {
+    const r = this.db.prepare(`SELECT ${EVALUATION_COLUMNS} FROM evaluations WHERE id = ?`).get(id) as EvaluationRow | undefined;
+    return r && toEvaluation(r);
+  }
+
+  async markRunning(evaluationId: number): Promise<void> {
+    this.write(() => {
+      const info = this.db.prepare(`UPDATE evaluations SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'`).run(now(), evaluationId);
+      if (info.changes !== 1) throw new Error(`evaluation ${evaluationId} is not queued`);
+    });
+  }
+
+  async recordResult(evaluationId: number, r: EvaluationResult): Promise<void> {
+    this.write(() => {
+      const info = this.db
+        .prepare(
+          `UPDATE evaluations SET status = ?, metrics = ?, steps = ?, wall_ms = ?, error = NULL, finished_at = ?
+           WHERE id = ? AND status = 'running'`,
+        )
+        .run(r.status, json(r.metrics), r.steps, r.wallMs, now(), evaluationId);
+      if (info.changes !== 1) throw new Error(`evaluation ${evaluationId} is not running`);
+      this.db.prepare('DELETE FROM curves WHERE evaluation_id = ?').run(evaluationId);
+      const add = this.db.prepare('INSERT INTO curves (evaluation_id, step, point) VALUES (?, ?, ?)');
+      for (const p of r.curve) add.run(evaluationId, p.step, json(CurvePointSchema.parse(p)));
+    });
+  }
+
+  async recordFailure(evaluationId: number, error: string, maxAttempts: number): Promise<'queued' | 'failed'> {
+    return this.write(() => {
+      const row = this.db.prepare('SELECT experiment_id, attempts, status FROM evaluations WHERE id = ?').get(evaluationId) as
+        | { experiment_id: number; attempts: number; status: string }
+        | undefined;
+      if (!row || row.status !== 'running') throw new Error(`evaluation ${evaluationId} is not running`);
+      const attempts = row.attempts + 1;
+      const status = attempts < maxAttempts ? 'queued' : 'failed';
+      this.db
+        .prepare('UPDATE evaluations SET status = ?, attempts = ?, error = ?, finished_at = ? WHERE id = ?')
+        .run(status, attempts, error, status === 'failed' ? now() : null, evaluationId);
+      this.insertEvent(row.experiment_id, 'attempt-failed', { evaluation: evaluationId, attempt: attempts, error, then: status });
+      return status;
+    });
+  }
+
+  async requeue(evaluationId: number): Promise<void> {
+    this.write(() => {
+      this.db.prepare(`UPDATE evaluations SET status = 'queued', started_at = NULL WHERE id = ? AND status = 'running'`).run(evaluationId);
+    });
+  }
+
+  async requeueRunning(experimentId: number): Promise<number> {
+    return this.write(() => {
+      const n = this.db.prepare(`UPDATE evaluations SET status = 'queued', started_at = NULL WHERE experiment_id = ? AND status = 'running'`).run(experimentId).changes;
+      if (n > 0) this.insertEvent(experimentId, 'requeued-running', { evaluations: n });
+      return n;
+    });
+  }
+
+  async requeueFailed(experimentId: number): Promise<number> {
+    return this.write(() => {
+      const n = this.db
+        .prepare(`UPDATE evaluations SET status = 'queued', attempts = 0, started_at = NULL, finished_at = NULL WHERE experiment_id = ? AND status = 'failed'`)
+        .run(experimentId).changes;
+      if (n > 0) {
+        this.db.prepare(`UPDATE experiments SET status = 'interrupted', updated_at = ? WHERE id = ? AND status = 'done'`).run(now(), experimentId);
+        this.insertEvent(experimentId, 'retry-failed', { evaluations: n });
+      }
+      return n;
+    });
+  }
+
+  async curve(evaluationId: number): Promise<CurvePoint[]> {
+    const rows = this.db.prepare('SELECT point FROM curves WHERE evaluation_id = ? ORDER BY step').all(evaluationId) as { point: string }[];
+    return rows.map((r) => CurvePointSchema.parse(parseJson(r.point)));
+  }
+
+  async logEvent(experimentId: number | null, kind: string, data: JsonObject = {}): Promise<void> {
+    this.write(() => this.insertEvent(experimentId, kind, data));
+  }
+
+  private insertEvent(experimentId: number | null, kind: string, data: JsonObject): void {
+    this.db.prepare('INSERT INTO events (experiment_id, at, kind, data) VALUES (?, ?, ?, ?)').run(experimentId, now(), kind, json(data));
+  }
+
+  async events(experimentId: number | null): Promise<Event[]> {
+    const rows = (
+      experimentId === null
+        ? this.db.prepare('SELECT * FROM events WHERE experiment_id IS NULL ORDER BY id').all()
+        : this.db.prepare('SELECT * FROM events WHERE experiment_id = ? ORDER BY id').all(experimentId)
+    ) as { id: number; experiment_id: number | null; at: string; kind: string; data: string }[];
+    return rows.map((r) => EventSchema.parse({ id: r.id, experimentId: r.experiment_id, at: r.at, kind: r.kind, data: parseJson(r.data) }));
+  }
+
+  async close(): Promise<void> {
+    if (!this.db.open) return;
+    if (!this.readonly) {
+      this.db.transaction(() => this.db.prepare('DELETE FROM writer WHERE id = 1 AND pid = ?').run(process.pid)).immediate();
+    }
+    this.db.close();
+  }
+}

@@ -1,0 +1,204 @@
+// The experiment database as the rest of cellsearch sees it: a narrow interface of atomic units
+// of work (record a generation, record a result, ...) rather than tables and transactions, so
+// that a second backend (PostgreSQL, for several machines) can implement it later. runs/sqlite.ts
+// is the embedded implementation. Every row read back goes through the zod schemas below.
+//
+// Methods are async although SQLite answers synchronously: a networked backend will not.
+import { z } from 'zod';
+
+// ---------------------------------------------------------------------------------------------
+// Values
+// ---------------------------------------------------------------------------------------------
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export const JsonSchema: z.ZodType<Json> = z.lazy(() =>
+  z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(JsonSchema), z.record(z.string(), JsonSchema)]),
+);
+export const JsonObjectSchema = z.record(z.string(), JsonSchema);
+export type JsonObject = z.infer<typeof JsonObjectSchema>;
+
+export const EXPERIMENT_STATUSES = ['running', 'interrupted', 'done'] as const;
+export type ExperimentStatus = (typeof EXPERIMENT_STATUSES)[number];
+
+/** queued -> running -> done | diverged | failed; failed and running go back to queued on retry / resume. */
+export const EVALUATION_STATUSES = ['queued', 'running', 'done', 'diverged', 'failed'] as const;
+export type EvaluationStatus = (typeof EVALUATION_STATUSES)[number];
+/** Statuses after which an evaluation needs no more work. */
+export const FINISHED_STATUSES: readonly EvaluationStatus[] = ['done', 'diverged', 'failed'];
+
+const int = z.number().int();
+
+export const ExperimentSchema = z.strictObject({
+  id: int,
+  name: z.string().min(1),
+  kind: z.string().min(1),
+  /** The full configuration, every default resolved: what makes two runs the same study. */
+  config: JsonObjectSchema,
+  seed: int,
+  status: z.enum(EXPERIMENT_STATUSES),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Experiment = z.infer<typeof ExperimentSchema>;
+
+export const ExperimentSummarySchema = ExperimentSchema.extend({
+  counts: z.strictObject(Object.fromEntries(EVALUATION_STATUSES.map((s) => [s, int])) as Record<EvaluationStatus, typeof int>),
+});
+export type ExperimentSummary = z.infer<typeof ExperimentSummarySchema>;
+
+/** Where an architecture comes from: a zoo cell, a file, or a mutation of a parent. */
+export const OriginSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('zoo'), name: z.string() }),
+  z.strictObject({ kind: z.literal('file'), path: z.string() }),
+  z.strictObject({ kind: z.literal('mutant'), parent: z.string(), mutations: z.array(JsonSchema) }),
+  z.strictObject({ kind: z.literal('other'), note: z.string() }),
+]);
+export type Origin = z.infer<typeof OriginSchema>;
+
+export const ArchitectureSchema = z.strictObject({
+  /** Canonical structural hash (cells/canonical.ts): the key. */
+  hash: z.string().min(1),
+  /** The canonical cell JSON. */
+  cell: JsonObjectSchema,
+  notation: z.string().nullable(),
+  origin: OriginSchema,
+});
+export type Architecture = z.infer<typeof ArchitectureSchema>;
+
+export const EvaluationSchema = z.strictObject({
+  id: int,
+  experimentId: int,
+  /** Unique per experiment: evaluationKey(architecture, task, trial) from runs/seeds.ts. */
+  key: z.string(),
+  /** The batch ("generation") of the strategy that proposed it, and its place in that batch. */
+  generation: int.nonnegative(),
+  ordinal: int.nonnegative(),
+  architecture: z.string(),
+  task: z.string(),
+  taskOptions: JsonObjectSchema,
+  hyperparameters: JsonObjectSchema,
+  seed: int.nonnegative(),
+  status: z.enum(EVALUATION_STATUSES),
+  metrics: z.record(z.string(), z.number().nullable()).nullable(),
+  steps: int.nullable(),
+  wallMs: z.number().nullable(),
+  error: z.string().nullable(),
+  /** Failed attempts so far (reset by retry-failed). */
+  attempts: int.nonnegative(),
+});
+export type Evaluation = z.infer<typeof EvaluationSchema>;
+
+/** One point of a learning curve: the step and any named values (loss, valid metric, lr...). */
+export const CurvePointSchema = z.record(z.string(), z.number().nullable()).and(z.object({ step: int.nonnegative() }));
+export type CurvePoint = z.infer<typeof CurvePointSchema>;
+
+export const EventSchema = z.strictObject({
+  id: int,
+  experimentId: int.nullable(),
+  at: z.string(),
+  kind: z.string(),
+  data: JsonObjectSchema,
+});
+export type Event = z.infer<typeof EventSchema>;
+
+export const StrategyStateSchema = z.strictObject({
+  /** The number of generations proposed so far. */
+  generations: int.nonnegative(),
+  /** The strategy's own saved state (its random generator's state included). */
+  state: JsonSchema,
+  /** True once the strategy said it proposes nothing more. */
+  finished: z.boolean(),
+});
+export type StrategyState = z.infer<typeof StrategyStateSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Inputs
+// ---------------------------------------------------------------------------------------------
+
+export interface NewExperiment {
+  name: string;
+  kind: string;
+  config: JsonObject;
+  seed: number;
+}
+
+export interface NewEvaluation {
+  key: string;
+  ordinal: number;
+  architecture: string;
+  task: string;
+  taskOptions: JsonObject;
+  hyperparameters: JsonObject;
+  seed: number;
+}
+
+/** Everything a strategy decided in one step, written atomically. */
+export interface NewGeneration {
+  generation: number;
+  architectures: Architecture[];
+  evaluations: NewEvaluation[];
+  /** The strategy's state after proposing. */
+  state: Json;
+  finished: boolean;
+}
+
+export interface EvaluationResult {
+  status: 'done' | 'diverged';
+  metrics: Record<string, number | null>;
+  steps: number;
+  wallMs: number;
+  curve: CurvePoint[];
+}
+
+export interface EvaluationFilter {
+  status?: EvaluationStatus | readonly EvaluationStatus[];
+  generation?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The interface
+// ---------------------------------------------------------------------------------------------
+
+export interface Storage {
+  /** Where the data lives, for messages (a file path, a connection string without password). */
+  readonly location: string;
+  readonly readonly: boolean;
+
+  getExperiment(name: string): Promise<Experiment | undefined>;
+  /** Fails if the name exists. */
+  createExperiment(spec: NewExperiment): Promise<Experiment>;
+  setExperimentStatus(experimentId: number, status: ExperimentStatus): Promise<void>;
+  /** Every experiment with its evaluation counts per status, oldest first. */
+  listExperiments(): Promise<ExperimentSummary[]>;
+
+  getArchitecture(hash: string): Promise<Architecture | undefined>;
+
+  /** Architectures (new ones only), evaluations and the strategy state, in one transaction. */
+  recordGeneration(experimentId: number, generation: NewGeneration): Promise<Evaluation[]>;
+  strategyState(experimentId: number): Promise<StrategyState | undefined>;
+
+  /** Ordered by (generation, ordinal): the order in which a strategy sees history. */
+  evaluations(experimentId: number, filter?: EvaluationFilter): Promise<Evaluation[]>;
+  getEvaluation(id: number): Promise<Evaluation | undefined>;
+  markRunning(evaluationId: number): Promise<void>;
+  /** Result, metrics and learning curve in one transaction. */
+  recordResult(evaluationId: number, result: EvaluationResult): Promise<void>;
+  /**
+   * Counts a failed attempt. Below `maxAttempts` the evaluation is queued again; at the limit it
+   * is `failed` with the error. Returns the new status.
+   */
+  recordFailure(evaluationId: number, error: string, maxAttempts: number): Promise<'queued' | 'failed'>;
+  /** Puts a running evaluation back in the queue without counting an attempt (interrupted). */
+  requeue(evaluationId: number): Promise<void>;
+  /** Resume: evaluations left `running` by a process that died go back to `queued`. */
+  requeueRunning(experimentId: number): Promise<number>;
+  /** `failed` evaluations go back to `queued` with their attempts reset. */
+  requeueFailed(experimentId: number): Promise<number>;
+
+  curve(evaluationId: number): Promise<CurvePoint[]>;
+
+  logEvent(experimentId: number | null, kind: string, data?: JsonObject): Promise<void>;
+  events(experimentId: number | null): Promise<Event[]>;
+
+  close(): Promise<void>;
+}
