@@ -1,0 +1,185 @@
+// Generates the JavaScript of one layer's forward and backward pass over T steps from a schedule
+// (schedule.ts) and the op rules (ops.ts). H, B and T are baked in as literals; every buffer comes
+// from a LayerBuffers object allocated once (model.ts) and reused for every batch.
+//
+// Forward: the x group is projected for all T*B rows in one GEMM; per step, each stage runs its
+// group GEMMs, then one fused loop over B*H computes its nodes; the new states are copied to the
+// next state slot. Backward mirrors it step by step in reverse, writing the gradient of every
+// group's GEMM output for all T (dG); after the loop, one GEMM per group accumulates its weight
+// gradient over all T*B rows, and one GEMM sends the x group's gradient to the layer input.
+import { INPUT, nodeInputs } from '../graph.ts';
+import type { Gemm, Real } from './gemm.ts';
+import { OP_RULES } from './ops.ts';
+import type { Schedule } from './schedule.ts';
+
+/**
+ * The buffers of one layer. Index order: states as in schedule.states, nodes as in
+ * schedule.nodes, groups as in schedule.groups. Sizes: X, dX, dH: T*B*H; S: (T+1)*B*H (slot 0
+ * is the initial state, slot t+1 the state after step t); N: T*B*H; G, dG: T*B*(H*slots);
+ * dS, dNew, dN: B*H (one step); W, dW: the group's weights, (slots*H) x H, views of the flat
+ * parameter and gradient arrays; bias/diag and their gradients: H, or null when absent.
+ */
+export interface LayerBuffers {
+  X: Real;
+  dX: Real;
+  dH: Real;
+  S: Real[];
+  dS: Real[];
+  dNew: Real[];
+  N: Real[];
+  dN: Real[];
+  G: Real[];
+  dG: Real[];
+  W: Real[];
+  dW: Real[];
+  bias: (Real | null)[];
+  dBias: (Real | null)[];
+  diag: (Real | null)[];
+  dDiag: (Real | null)[];
+}
+
+export type Activation = (x: number) => number;
+export type LayerPass = (L: LayerBuffers, gemm: Gemm, TANH: Activation, SIGM: Activation) => void;
+
+export interface LayerProgram {
+  forward: LayerPass;
+  backward: LayerPass;
+  forwardSource: string;
+  backwardSource: string;
+}
+
+export function generateLayer(sched: Schedule, H: number, B: number, T: number): LayerProgram {
+  const BH = B * H;
+  const TB = T * B;
+  const stateIdx = new Map(sched.states.map((s, i) => [s, i]));
+  const nodeIdx = new Map(sched.nodes.map((n, i) => [n.id, i]));
+  const groupIdx = new Map(sched.groups.map((g, i) => [g.source, i]));
+  const width = sched.groups.map((g) => g.slots.length * H);
+  // Where each (linear node, input) reads its product: group index and column offset.
+  const slotOf = new Map<string, { g: number; col: number }>();
+  sched.groups.forEach((g, gi) => g.slots.forEach((s) => slotOf.set(`${s.node}#${s.input}`, { g: gi, col: s.block * H })));
+
+  const kind = (ref: string): 'x' | 'state' | 'node' => {
+    if (ref === INPUT) return 'x';
+    if (stateIdx.has(ref)) return 'state';
+    if (nodeIdx.has(ref)) return 'node';
+    throw new Error(`undefined reference '${ref}'`);
+  };
+  /** The buffer holding a reference's values for all steps (same row layout for all three). */
+  const allSteps = (ref: string) => {
+    const k = kind(ref);
+    return k === 'x' ? 'X' : k === 'state' ? `S${stateIdx.get(ref)}` : `N${nodeIdx.get(ref)}`;
+  };
+  /** The one-step gradient accumulator of a reference, and the index to use with it. */
+  const gradOf = (ref: string) => {
+    const k = kind(ref);
+    return k === 'x' ? 'dX[i]' : k === 'state' ? `dS${stateIdx.get(ref)}[il]` : `dN${nodeIdx.get(ref)}[il]`;
+  };
+
+  const decl = (fields: [string, string, number][]) =>
+    fields.flatMap(([name, field, n]) => Array.from({ length: n }, (_, i) => `const ${name}${i} = L.${field}[${i}];`)).join('\n');
+  const S = sched.states.length, Nn = sched.nodes.length, G = sched.groups.length;
+  const header = [`const X = L.X, dX = L.dX, dH = L.dH;`, decl([['S', 'S', S], ['N', 'N', Nn], ['G', 'G', G], ['W', 'W', G]])];
+  const xg = groupIdx.get(INPUT);
+
+  // ------------------------------------------------------------------ forward
+  const f: string[] = [...header, decl([['b', 'bias', Nn], ['p', 'diag', Nn]])];
+  if (xg !== undefined) f.push(`gemm(false, true, ${TB}, ${width[xg]}, ${H}, 1, X, 0, ${H}, W${xg}, 0, ${H}, 0, G${xg}, 0, ${width[xg]});`);
+  f.push(`for (let t = 0; t < ${T}; t++) {`, `const o = t * ${BH}, r = t * ${B};`);
+  for (const stage of sched.stages) {
+    for (const src of stage.gemms) {
+      const g = groupIdx.get(src)!;
+      f.push(`gemm(false, true, ${B}, ${width[g]}, ${H}, 1, ${allSteps(src)}, o, ${H}, W${g}, 0, ${H}, 0, G${g}, r * ${width[g]}, ${width[g]});`);
+    }
+    if (stage.nodes.length === 0) continue;
+    const local = new Set<string>();
+    const val = (ref: string) => (local.has(ref) ? `v${nodeIdx.get(ref)}` : `${allSteps(ref)}[i]`);
+    f.push(`for (let b = 0; b < ${B}; b++) {`, `const ib = o + b * ${H}, rb = r + b;`, `for (let j = 0; j < ${H}; j++) {`, `const i = ib + j;`);
+    for (const node of stage.nodes) {
+      const k = nodeIdx.get(node.id)!;
+      let expr: string;
+      if (node.op === 'linear') {
+        const terms = node.in.map((_, m) => {
+          const { g, col } = slotOf.get(`${node.id}#${m}`)!;
+          return `G${g}[rb * ${width[g]} + ${col} + j]`;
+        });
+        if (node.bias !== false) terms.push(`b${k}[j]`);
+        expr = terms.join(' + ');
+      } else if (node.op === 'diag') {
+        expr = `p${k}[j] * ${val(node.in[0])}`;
+      } else {
+        expr = OP_RULES[node.op].forward(nodeInputs(node).map(val));
+      }
+      f.push(`const v${k} = ${expr};`, `N${k}[i] = v${k};`);
+      local.add(node.id);
+    }
+    f.push('}', '}');
+  }
+  f.push(`for (let i = o; i < o + ${BH}; i++) {`);
+  sched.states.forEach((s, si) => f.push(`S${si}[i + ${BH}] = ${allSteps(sched.outputs[s])}[i];`));
+  f.push('}', '}');
+
+  // ------------------------------------------------------------------ backward
+  const bw: string[] = [
+    ...header,
+    decl([['dS', 'dS', S], ['dNew', 'dNew', S], ['dN', 'dN', Nn], ['dG', 'dG', G], ['dW', 'dW', G]]),
+    decl([['p', 'diag', Nn], ['db', 'dBias', Nn], ['dp', 'dDiag', Nn]]),
+    `dX.fill(0);`,
+  ];
+  for (let si = 0; si < S; si++) bw.push(`dS${si}.fill(0);`);
+  bw.push(`for (let t = ${T - 1}; t >= 0; t--) {`, `const o = t * ${BH}, r = t * ${B};`);
+  // The gradient of each new state: from the next step (dS) and, for h, from above (dH).
+  bw.push(`for (let il = 0; il < ${BH}; il++) {`);
+  sched.states.forEach((s, si) => bw.push(`dNew${si}[il] = dS${si}[il]${s === 'h' ? ' + dH[o + il]' : ''};`, `dS${si}[il] = 0;`));
+  bw.push('}');
+  for (let k = 0; k < Nn; k++) bw.push(`dN${k}.fill(0);`);
+  bw.push(`for (let il = 0; il < ${BH}; il++) {`, `const i = o + il;`);
+  sched.states.forEach((s, si) => bw.push(`${gradOf(sched.outputs[s])} += dNew${si}[il];`));
+  bw.push('}');
+  for (const stage of [...sched.stages].reverse()) {
+    if (stage.nodes.length > 0) {
+      bw.push(`for (let b = 0; b < ${B}; b++) {`, `const ib = o + b * ${H}, rb = r + b;`, `for (let j = 0; j < ${H}; j++) {`);
+      bw.push(`const il = b * ${H} + j, i = ib + j;`);
+      for (const node of [...stage.nodes].reverse()) {
+        const k = nodeIdx.get(node.id)!;
+        const g = `g${k}`;
+        if (node.op === 'one') continue;
+        bw.push(`const ${g} = dN${k}[il];`);
+        if (node.op === 'linear') {
+          node.in.forEach((_, m) => {
+            const { g: gi, col } = slotOf.get(`${node.id}#${m}`)!;
+            bw.push(`dG${gi}[rb * ${width[gi]} + ${col} + j] = ${g};`);
+          });
+          if (node.bias !== false) bw.push(`db${k}[j] += ${g};`);
+        } else if (node.op === 'diag') {
+          const a = node.in[0];
+          bw.push(`dp${k}[j] += ${g} * ${allSteps(a)}[i];`, `${gradOf(a)} += ${g} * p${k}[j];`);
+        } else {
+          const ins = nodeInputs(node);
+          const grads = OP_RULES[node.op].backward(g, `N${k}[i]`, ins.map((a) => `${allSteps(a)}[i]`));
+          ins.forEach((a, m) => bw.push(`${gradOf(a)} += ${grads[m]};`));
+        }
+      }
+      bw.push('}', '}');
+    }
+    for (const src of stage.gemms) {
+      const g = groupIdx.get(src)!;
+      const dst = kind(src) === 'state' ? `dS${stateIdx.get(src)}` : `dN${nodeIdx.get(src)}`;
+      bw.push(`gemm(false, false, ${B}, ${H}, ${width[g]}, 1, dG${g}, r * ${width[g]}, ${width[g]}, W${g}, 0, ${H}, 1, ${dst}, 0, ${H});`);
+    }
+  }
+  bw.push('}');
+  if (xg !== undefined) bw.push(`gemm(false, false, ${TB}, ${H}, ${width[xg]}, 1, dG${xg}, 0, ${width[xg]}, W${xg}, 0, ${H}, 1, dX, 0, ${H});`);
+  sched.groups.forEach((grp, g) =>
+    bw.push(`gemm(true, false, ${width[g]}, ${H}, ${TB}, 1, dG${g}, 0, ${width[g]}, ${allSteps(grp.source)}, 0, ${H}, 1, dW${g}, 0, ${H});`),
+  );
+
+  const forwardSource = f.join('\n');
+  const backwardSource = bw.join('\n');
+  return {
+    forward: new Function('L', 'gemm', 'TANH', 'SIGM', forwardSource) as LayerPass,
+    backward: new Function('L', 'gemm', 'TANH', 'SIGM', backwardSource) as LayerPass,
+    forwardSource,
+    backwardSource,
+  };
+}
