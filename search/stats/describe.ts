@@ -62,6 +62,13 @@ export function variance(values: readonly number[]): number {
   return ss / (n - 1);
 }
 
+/** Throws RangeError unless x holds at least two values, all finite (the two-sample tests' input). */
+export function checkSample(x: readonly number[], name: string) {
+  if (x.length < 2) throw new RangeError(`sample ${name} needs at least 2 values, got ${x.length}`);
+  const bad = x.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new RangeError(`sample ${name} has a non-finite value (${x[bad]}) at index ${bad}: leave diverged trials out and report their count`);
+}
+
 /** Box-plot statistics (Tukey): quartiles by type-7 quantiles, whiskers at the most extreme data
  * points within 1.5 IQR of the quartiles, and the points beyond them as outliers. */
 export function boxStats(values: readonly number[]): BoxStats {
