@@ -1,0 +1,141 @@
+// The training loop: the protocol of Jozefowicz et al. (2015). Train on batches, evaluate on the
+// validation split every `evalEvery` steps, halve the learning rate after `patience` evaluations
+// without improvement, stop after `maxHalvings` halvings, or after `maxSteps` steps, or when the
+// training data ends. NaN or Inf in the loss or the gradients ends training with status
+// `diverged` and the metrics so far: divergence never throws.
+import { z } from 'zod';
+import { UserError } from '../../errors.ts';
+import type { Batch } from '../../tasks/batch.ts';
+import type { Metrics, Model } from './model.ts';
+
+export const TrainOptionsSchema = z.strictObject({
+  /** Step budget. */
+  maxSteps: z.number().int().min(1),
+  /** Evaluate on the validation split every this many steps (and once at the end). */
+  evalEvery: z.number().int().min(1).default(100),
+  /** Learning-rate schedule; absent: the learning rate stays fixed. */
+  schedule: z
+    .strictObject({
+      /** Evaluations without improvement of the validation loss before the rate is multiplied by `factor`. */
+      patience: z.number().int().min(1).default(1),
+      /** Training stops at the evaluation that would exceed this many halvings. */
+      maxHalvings: z.number().int().min(0).default(4),
+      factor: z.number().gt(0).lt(1).default(0.5),
+    })
+    .optional(),
+  /** Put the parameters of the best validation evaluation back into the model at the end. */
+  restoreBest: z.boolean().default(true),
+});
+export type TrainOptionsInput = z.input<typeof TrainOptionsSchema>;
+
+export interface CurvePoint {
+  step: number;
+  /** Mean NLL per scored position over the training batches since the previous point. */
+  trainLoss: number;
+  valid: Metrics;
+  lr: number;
+}
+
+export interface Progress {
+  step: number;
+  maxSteps: number;
+  /** This step's training loss. */
+  loss: number;
+  lr: number;
+  /** Present on evaluation steps. */
+  valid?: Metrics;
+}
+
+export interface TrainResult {
+  status: 'done' | 'diverged';
+  /** Why training stopped. */
+  reason: 'maxSteps' | 'schedule' | 'data' | 'diverged';
+  steps: number;
+  curve: CurvePoint[];
+  /** The evaluation with the lowest validation loss, or null if none finished. */
+  best: (Metrics & { step: number }) | null;
+  /** Learning rate at the end. */
+  lr: number;
+}
+
+export interface TrainData {
+  train: Iterator<Batch> | Iterable<Batch>;
+  /** A fresh pass over the validation split (called at every evaluation). */
+  valid: () => Iterable<Batch>;
+  onProgress?: (p: Progress) => void;
+}
+
+export function train(model: Model, data: TrainData, options: TrainOptionsInput): TrainResult {
+  const parsed = TrainOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UserError(`training option ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  const opt = parsed.data;
+  const it: Iterator<Batch> = Symbol.iterator in data.train ? (data.train as Iterable<Batch>)[Symbol.iterator]() : (data.train as Iterator<Batch>);
+  const curve: CurvePoint[] = [];
+  let best: (Metrics & { step: number }) | null = null;
+  let bestParams: Float32Array | Float64Array | null = null;
+  let sinceBest = 0, halvings = 0, steps = 0;
+  let nll = 0, count = 0;
+  let reason: TrainResult['reason'] = 'maxSteps';
+
+  /** Evaluates and applies the schedule; returns false when training must stop. */
+  const evaluate = (): boolean => {
+    const valid = model.evaluate(data.valid());
+    curve.push({ step: steps, trainLoss: count > 0 ? nll / count : NaN, valid, lr: model.optimizer.lr });
+    nll = 0;
+    count = 0;
+    if (!Number.isFinite(valid.loss) && valid.count > 0) {
+      reason = 'diverged';
+      return false;
+    }
+    if (best === null || valid.loss < best.loss) {
+      best = { ...valid, step: steps };
+      sinceBest = 0;
+      if (opt.restoreBest) bestParams = model.params.slice();
+    } else if (opt.schedule && ++sinceBest >= opt.schedule.patience) {
+      if (halvings >= opt.schedule.maxHalvings) {
+        reason = 'schedule';
+        return false;
+      }
+      halvings++;
+      sinceBest = 0;
+      model.optimizer.lr *= opt.schedule.factor;
+    }
+    return true;
+  };
+
+  let evaluatedAtEnd = false;
+  while (steps < opt.maxSteps) {
+    const next = it.next();
+    if (next.done) {
+      reason = 'data';
+      break;
+    }
+    const r = model.trainBatch(next.value);
+    if (r.diverged) {
+      reason = 'diverged';
+      evaluatedAtEnd = true;
+      break;
+    }
+    steps++;
+    nll += r.loss * r.count;
+    count += r.count;
+    const evalNow = steps % opt.evalEvery === 0;
+    const ok = evalNow ? evaluate() : true;
+    data.onProgress?.({ step: steps, maxSteps: opt.maxSteps, loss: r.loss, lr: model.optimizer.lr, valid: evalNow ? curve[curve.length - 1].valid : undefined });
+    if (!ok) {
+      evaluatedAtEnd = true;
+      break;
+    }
+    evaluatedAtEnd = evalNow;
+  }
+  if (!evaluatedAtEnd && steps > 0) {
+    // The final evaluation records the end state; only divergence may change why training ended.
+    const before = reason;
+    if (!evaluate() && reason !== 'diverged') reason = before;
+  }
+  if (bestParams) model.params.set(bestParams);
+  return { status: reason === 'diverged' ? 'diverged' : 'done', reason, steps, curve, best, lr: model.optimizer.lr };
+}
