@@ -1,0 +1,54 @@
+/* Row-major GEMM for float and double: C = alpha * op(A) * op(B) + beta * C (see
+ * cells/engine/gemm.ts for the contract). Written with GCC vector extensions so that one source
+ * compiles to AVX-512, AVX2 or NEON code under -march=native. */
+#include <stdlib.h>
+#include "gemm.h"
+
+#if defined(__AVX512F__)
+#define VBYTES 64
+#elif defined(__AVX__)
+#define VBYTES 32
+#else
+#define VBYTES 16
+#endif
+
+/* AVX2 has 16 vector registers: a 6 x 2 tile (12 accumulators) leaves room for the operands.
+ * AVX-512 and NEON have 32: an 8 x 2 tile. */
+#if VBYTES == 32
+#define MR 6
+#else
+#define MR 8
+#endif
+#define KC_ 256
+#define MC_ 120
+#define NC_ 2048
+
+#define T float
+#define SUF s
+#define NV (VBYTES / 4)
+typedef float vfs __attribute__((vector_size(VBYTES)));
+#define V vfs
+#include "gemm_impl.h"
+#undef T
+#undef SUF
+#undef NV
+#undef V
+
+#define T double
+#define SUF d
+#define NV (VBYTES / 8)
+typedef double vfd __attribute__((vector_size(VBYTES)));
+#define V vfd
+#include "gemm_impl.h"
+
+const char *cs_gemm_arch(void) {
+#if VBYTES == 64
+  return "avx512";
+#elif VBYTES == 32
+  return "avx2";
+#elif defined(__ARM_NEON)
+  return "neon";
+#else
+  return "sse/generic128";
+#endif
+}

@@ -1,0 +1,156 @@
+/* Blocked GEMM body, included once per element type by gemm.c with these macros defined:
+ *   T      element type (float or double)
+ *   V      GCC vector type of T, VBYTES wide
+ *   NV     lanes of V
+ *   MR     rows of the register tile; NR = 2 * NV columns
+ *   SUF    name suffix (s or d)
+ * Layout (BLIS): C is cut into NC-wide column blocks and KC-deep slices of K; each KC x NC slice
+ * of op(B) is packed into NR-wide micro-panels, each MC x KC block of op(A) into MR-tall ones,
+ * and the micro-kernel keeps an MR x NR tile of C in registers for the whole KC loop. */
+
+#define NR (2 * NV)
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+#define FN(name) CAT(name, SUF)
+
+typedef T CAT(VU, SUF) __attribute__((vector_size(VBYTES), aligned(sizeof(T)), may_alias));
+#define VU CAT(VU, SUF)
+
+/* op(A)[i][k] for the MC x KC block starting at (i0, k0), into MR-tall panels, zero-padded. */
+static void FN(pack_a)(int trans, const T *A, long lda, int i0, int k0, int mc, int kc, T *dst) {
+  for (int ip = 0; ip < mc; ip += MR) {
+    int mr = mc - ip < MR ? mc - ip : MR;
+    for (int k = 0; k < kc; k++) {
+      T *d = dst + (long)ip * kc + (long)k * MR;
+      if (!trans) {
+        const T *s = A + (long)(i0 + ip) * lda + (k0 + k);
+        for (int i = 0; i < mr; i++) d[i] = s[(long)i * lda];
+      } else {
+        const T *s = A + (long)(k0 + k) * lda + (i0 + ip);
+        for (int i = 0; i < mr; i++) d[i] = s[i];
+      }
+      for (int i = mr; i < MR; i++) d[i] = 0;
+    }
+  }
+}
+
+/* op(B)[k][j] for the KC x NC slice starting at (k0, j0), into NR-wide panels, zero-padded. */
+static void FN(pack_b)(int trans, const T *B, long ldb, int k0, int j0, int kc, int nc, T *dst) {
+  for (int jp = 0; jp < nc; jp += NR) {
+    int nr = nc - jp < NR ? nc - jp : NR;
+    T *panel = dst + (long)jp * kc;
+    if (!trans) {
+      for (int k = 0; k < kc; k++) {
+        const T *s = B + (long)(k0 + k) * ldb + (j0 + jp);
+        T *d = panel + (long)k * NR;
+        if (nr == NR) {
+          for (int j = 0; j < NR; j++) d[j] = s[j];
+        } else {
+          for (int j = 0; j < nr; j++) d[j] = s[j];
+          for (int j = nr; j < NR; j++) d[j] = 0;
+        }
+      }
+    } else {
+      /* B stored N x K: walk each source row (contiguous in k) once. */
+      for (int j = 0; j < nr; j++) {
+        const T *s = B + (long)(j0 + jp + j) * ldb + k0;
+        for (int k = 0; k < kc; k++) panel[(long)k * NR + j] = s[k];
+      }
+      for (int j = nr; j < NR; j++)
+        for (int k = 0; k < kc; k++) panel[(long)k * NR + j] = 0;
+    }
+  }
+}
+
+/* acc = Ap (MR x kc panel) * Bp (kc x NR panel); then C = alpha * acc + beta * C on the mr x nr
+ * valid part. beta == 0 overwrites C without reading it (BLAS semantics: NaN in C is ignored). */
+static inline void FN(micro)(int kc, const T *restrict Ap, const T *restrict Bp, T alpha, T beta,
+                             T *restrict C, long ldc, int mr, int nr) {
+  V c0[MR], c1[MR];
+  for (int i = 0; i < MR; i++) { c0[i] = (V){0}; c1[i] = (V){0}; }
+  for (int k = 0; k < kc; k++) {
+    V b0 = *(const V *)(Bp + (long)k * NR);
+    V b1 = *(const V *)(Bp + (long)k * NR + NV);
+    const T *a = Ap + (long)k * MR;
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++) {
+      c0[i] += a[i] * b0;
+      c1[i] += a[i] * b1;
+    }
+  }
+  if (mr == MR && nr == NR) {
+    for (int i = 0; i < MR; i++) {
+      VU *p0 = (VU *)(C + (long)i * ldc), *p1 = (VU *)(C + (long)i * ldc + NV);
+      if (beta == 0) { *p0 = alpha * c0[i]; *p1 = alpha * c1[i]; }
+      else if (beta == 1) { *p0 += alpha * c0[i]; *p1 += alpha * c1[i]; }
+      else { *p0 = alpha * c0[i] + beta * *p0; *p1 = alpha * c1[i] + beta * *p1; }
+    }
+  } else {
+    T tile[MR * NR] __attribute__((aligned(VBYTES)));
+    for (int i = 0; i < MR; i++) { *(V *)(tile + i * NR) = c0[i]; *(V *)(tile + i * NR + NV) = c1[i]; }
+    for (int i = 0; i < mr; i++) {
+      T *c = C + (long)i * ldc;
+      const T *t = tile + i * NR;
+      if (beta == 0) for (int j = 0; j < nr; j++) c[j] = alpha * t[j];
+      else if (beta == 1) for (int j = 0; j < nr; j++) c[j] += alpha * t[j];
+      else for (int j = 0; j < nr; j++) c[j] = alpha * t[j] + beta * c[j];
+    }
+  }
+}
+
+static T *FN(scratch)(T **buf, size_t *cap, size_t n) {
+  if (*cap < n) {
+    free(*buf);
+    *buf = aligned_alloc(64, ((n * sizeof(T) + 63) / 64) * 64);
+    *cap = *buf ? n : 0;
+  }
+  return *buf;
+}
+
+/* Scratch is per thread: the addon can be loaded in several worker_threads at once. */
+static _Thread_local T *FN(bufA), *FN(bufB);
+static _Thread_local size_t FN(capA), FN(capB);
+
+int FN(cs_gemm_)(int transA, int transB, int M, int N, int K, T alpha, const T *A, long lda,
+                 const T *B, long ldb, T beta, T *C, long ldc) {
+  if (M <= 0 || N <= 0) return 0;
+  if (K <= 0 || alpha == 0) {
+    for (int i = 0; i < M; i++) {
+      T *c = C + (long)i * ldc;
+      if (beta == 0) for (int j = 0; j < N; j++) c[j] = 0;
+      else if (beta != 1) for (int j = 0; j < N; j++) c[j] *= beta;
+    }
+    return 0;
+  }
+  int nc_max = N < NC_ ? N : NC_;
+  int kc_max = K < KC_ ? K : KC_;
+  int mc_max = M < MC_ ? M : MC_;
+  T *pb = FN(scratch)(&FN(bufB), &FN(capB), (size_t)kc_max * ((nc_max + NR - 1) / NR) * NR);
+  T *pa = FN(scratch)(&FN(bufA), &FN(capA), (size_t)kc_max * ((mc_max + MR - 1) / MR) * MR);
+  if (!pa || !pb) return -1;
+  for (int jc = 0; jc < N; jc += NC_) {
+    int nc = N - jc < NC_ ? N - jc : NC_;
+    for (int pc = 0; pc < K; pc += KC_) {
+      int kc = K - pc < KC_ ? K - pc : KC_;
+      T bet = pc == 0 ? beta : 1;
+      FN(pack_b)(transB, B, ldb, pc, jc, kc, nc, pb);
+      for (int ic = 0; ic < M; ic += MC_) {
+        int mc = M - ic < MC_ ? M - ic : MC_;
+        FN(pack_a)(transA, A, lda, ic, pc, mc, kc, pa);
+        for (int jr = 0; jr < nc; jr += NR) {
+          int nr = nc - jr < NR ? nc - jr : NR;
+          for (int ir = 0; ir < mc; ir += MR) {
+            int mr = mc - ir < MR ? mc - ir : MR;
+            FN(micro)(kc, pa + (long)ir * kc, pb + (long)jr * kc, alpha, bet,
+                      C + (long)(ic + ir) * ldc + jc + jr, ldc, mr, nr);
+          }
+        }
+      }
+    }
+  }
+  return 0;
+}
+
+#undef NR
+#undef VU
+#undef FN
