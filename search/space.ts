@@ -1,0 +1,379 @@
+// Hyperparameter spaces and fidelity presets.
+//
+// - The Jozefowicz et al. (2015) grid: init scale, learning rate, gradient-norm clip and depth,
+//   with plain SGD; the hidden size is not searched but derived from a parameter budget per task
+//   (`hiddenForBudget`), so that cells of different shapes are compared at equal size.
+// - The Greff et al. (2016) random-search space: hidden size, learning rate, momentum, Gaussian
+//   input noise, with SGD and Nesterov momentum.
+// - Fidelity presets `tiny | small | paper`: every value a study needs besides the space, each
+//   set explicitly so that the preset can be stored whole in the experiment's config.
+//
+// Pure functions; every draw comes from the `rng` passed in (a seedrandom generator).
+import { z } from 'zod';
+import { paramCount, type CellJson } from '../cells/graph.ts';
+import type { ModelOptionsInput } from '../cells/engine/options.ts';
+
+// ---------------------------------------------------------------------------------------------
+// The setting of one training run, whatever space it came from.
+// ---------------------------------------------------------------------------------------------
+
+export const SPACES = ['jozefowicz', 'greff'] as const;
+export type SpaceName = (typeof SPACES)[number];
+
+export const HyperparamsSchema = z.strictObject({
+  space: z.enum(SPACES),
+  /** Width H of the cell, the embedding and the layer outputs. */
+  hidden: z.number().int().min(1),
+  layers: z.number().int().min(1).max(4),
+  /** Weights uniform in [-s, s] / sqrt(H). */
+  initScale: z.number().positive().finite(),
+  /** `sgd`: plain SGD (Jozefowicz); `nesterov`: SGD with Nesterov momentum (Greff). */
+  optimizer: z.enum(['sgd', 'nesterov']),
+  /** In our optimiser's units: the loss summed over the scored positions, averaged over the B streams. */
+  learningRate: z.number().positive().finite(),
+  /** 0 for plain SGD. */
+  momentum: z.number().min(0).lt(1),
+  /** Global gradient-norm clip; 0: off. */
+  clip: z.number().min(0).finite(),
+  /** Standard deviation of Gaussian noise added to the inputs of the first layer (Greff); 0: none. */
+  inputNoise: z.number().min(0).finite(),
+  /** Streams per batch (B) and steps per batch (T). */
+  batch: z.number().int().min(1),
+  unroll: z.number().int().min(1),
+  /** Greff: the learning rate as the paper samples it, before rescaling (see `greffLearningRate`). */
+  paperLearningRate: z.number().positive().finite().optional(),
+});
+export type Hyperparams = z.infer<typeof HyperparamsSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Sizes and parameter budgets.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Parameters of the whole model the engine builds: embedding (V x H), `layers` copies of the
+ * cell, output layer (V x H weights and V biases). For multi-hot inputs the input projection
+ * has the same V x H shape as an embedding.
+ */
+export function modelParamCount(cell: CellJson, hidden: number, vocab: number, layers: number): number {
+  return vocab * hidden + layers * paramCount(cell, hidden) + vocab * hidden + vocab;
+}
+
+/**
+ * The largest hidden size H whose model (`modelParamCount`) fits in `budget` parameters. The
+ * count is a quadratic in H with non-negative coefficients, so it is solved, then checked
+ * exactly. Throws if not even H = 1 fits.
+ */
+export function hiddenForBudget(cell: CellJson, budget: number, vocab: number, layers: number): number {
+  if (!(budget > 0) || !Number.isFinite(budget)) throw new RangeError(`parameter budget must be a positive number, got ${budget}`);
+  const count = (h: number) => modelParamCount(cell, h, vocab, layers);
+  if (count(1) > budget) {
+    throw new RangeError(`a parameter budget of ${budget} is too small for this cell with vocabulary ${vocab} and ${layers} layer(s): even H = 1 needs ${count(1)}`);
+  }
+  // count(H) = a H^2 + b H + c, read off three points.
+  const c0 = count(0);
+  const c1 = count(1) - c0;
+  const c2 = count(2) - c0;
+  const a = (c2 - 2 * c1) / 2;
+  const b = c1 - a;
+  const rhs = budget - c0;
+  let h = a > 0 ? Math.floor((-b + Math.sqrt(b * b + 4 * a * rhs)) / (2 * a)) : Math.floor(rhs / b);
+  h = Math.max(1, h);
+  while (h > 1 && count(h) > budget) h--;
+  while (count(h + 1) <= budget) h++;
+  return h;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fidelity presets.
+// ---------------------------------------------------------------------------------------------
+
+export const SCALES = ['tiny', 'small', 'paper'] as const;
+export type Scale = (typeof SCALES)[number];
+
+/** Task names of tasks/ that a budget may be given for. */
+export const BUDGET_TASKS = ['memorize', 'arithmetic', 'xml', 'ptb', 'music'] as const;
+
+const posInt = z.number().int().positive();
+
+export const FidelitySchema = z.strictObject({
+  scale: z.enum(SCALES),
+  /** One training run. */
+  train: z.strictObject({
+    /** Streams per batch (B) and unroll (T); the paper: 20 and 35. */
+    batch: posInt,
+    unroll: posInt,
+    /** Most SGD steps in one run. */
+    maxSteps: posInt,
+    /** Steps between two evaluations on the validation split. */
+    evalEvery: posInt,
+    /** Validation batches per evaluation. */
+    validBatches: posInt,
+    /** The paper's schedule: halve the learning rate after this many evaluations without improvement... */
+    halveAfter: posInt,
+    /** ...and stop after this many halvings. */
+    maxHalvings: z.number().int().min(0),
+  }),
+  /** Parameter budget of the whole model per task (Jozefowicz space: sets H per cell). */
+  paramBudget: z.strictObject(Object.fromEntries(BUDGET_TASKS.map((t) => [t, posInt])) as Record<(typeof BUDGET_TASKS)[number], typeof posInt>),
+  /** Task sizes: options handed to each task's own schema. */
+  tasks: z.strictObject({
+    memorize: z.strictObject({ length: posInt, validSize: posInt, testSize: posInt }),
+    arithmetic: z.strictObject({ maxDigits: posInt, validSize: posInt, testSize: posInt }),
+    xml: z.strictObject({ maxIterations: posInt, validSize: posInt, testSize: posInt }),
+  }),
+  /** The Greff space's hidden-size range (the paper: [20, 200]). */
+  greffHidden: z.tuple([posInt, posInt]).refine(([lo, hi]) => lo <= hi, 'greffHidden: low must not exceed high'),
+  /** The search. */
+  search: z.strictObject({
+    /** Default number of training runs in a study (`--budget`). */
+    evaluations: posInt,
+    /** Settings per task for a new architecture (the issue's K). */
+    settingsPerTask: posInt,
+    /** Settings per task when a listed architecture is picked again (the issue: 20). */
+    repeatSettings: posInt,
+    /** Jozefowicz: the list of the best N (the paper: 100) and the probability q of re-evaluating. */
+    listSize: posInt,
+    reevaluateProbability: z.number().min(0).max(1),
+    /** Filters: memorization accuracy, then a fraction of the GRU's best on each task in turn. */
+    memorizeThreshold: z.number().min(0).max(1),
+    gruFraction: z.number().min(0).max(1),
+    /** Aging evolution (Real et al. 2019): population P and tournament sample S. */
+    population: posInt,
+    sample: posInt,
+  }),
+});
+export type Fidelity = z.infer<typeof FidelitySchema>;
+
+// Budgets, with the vocabularies of tasks/ (memorize 27, xml 30, arithmetic about 40, ptb 10,000,
+// music 88 units), give a one-layer GRU H of about 18-21 (tiny), 53-77 (small) and 200-280
+// (paper) on the small-vocabulary tasks. On ptb the embedding and softmax dominate: tiny gives
+// H = 9, small 63, and paper's 20M is the size of Zaremba et al.'s medium model (two LSTM layers
+// of 650 units); a one-layer GRU gets H = 804 from it.
+export const FIDELITY: Readonly<Record<Scale, Fidelity>> = Object.freeze({
+  tiny: {
+    scale: 'tiny',
+    train: { batch: 20, unroll: 20, maxSteps: 300, evalEvery: 100, validBatches: 4, halveAfter: 1, maxHalvings: 2 },
+    paramBudget: { memorize: 3_000, arithmetic: 4_000, xml: 4_000, ptb: 200_000, music: 6_000 },
+    tasks: {
+      memorize: { length: 5, validSize: 200, testSize: 200 },
+      arithmetic: { maxDigits: 3, validSize: 200, testSize: 200 },
+      xml: { maxIterations: 10, validSize: 200, testSize: 200 },
+    },
+    greffHidden: [10, 40],
+    search: {
+      evaluations: 40,
+      settingsPerTask: 1,
+      repeatSettings: 2,
+      listSize: 10,
+      reevaluateProbability: 0.5,
+      memorizeThreshold: 0.95,
+      gruFraction: 0.9,
+      population: 10,
+      sample: 3,
+    },
+  },
+  small: {
+    scale: 'small',
+    train: { batch: 20, unroll: 35, maxSteps: 3_000, evalEvery: 250, validBatches: 20, halveAfter: 1, maxHalvings: 3 },
+    paramBudget: { memorize: 20_000, arithmetic: 35_000, xml: 35_000, ptb: 1_300_000, music: 50_000 },
+    tasks: {
+      memorize: { length: 5, validSize: 1_000, testSize: 1_000 },
+      arithmetic: { maxDigits: 5, validSize: 1_000, testSize: 1_000 },
+      xml: { maxIterations: 25, validSize: 1_000, testSize: 1_000 },
+    },
+    greffHidden: [20, 100],
+    search: {
+      evaluations: 400,
+      settingsPerTask: 3,
+      repeatSettings: 5,
+      listSize: 30,
+      reevaluateProbability: 0.5,
+      memorizeThreshold: 0.95,
+      gruFraction: 0.9,
+      population: 30,
+      sample: 10,
+    },
+  },
+  paper: {
+    scale: 'paper',
+    train: { batch: 20, unroll: 35, maxSteps: 100_000, evalEvery: 1_000, validBatches: 200, halveAfter: 1, maxHalvings: 5 },
+    paramBudget: { memorize: 250_000, arithmetic: 500_000, xml: 500_000, ptb: 20_000_000, music: 500_000 },
+    tasks: {
+      memorize: { length: 5, validSize: 1_000, testSize: 1_000 },
+      arithmetic: { maxDigits: 8, validSize: 1_000, testSize: 1_000 },
+      xml: { maxIterations: 50, validSize: 1_000, testSize: 1_000 },
+    },
+    greffHidden: [20, 200],
+    search: {
+      evaluations: 10_000,
+      settingsPerTask: 20,
+      repeatSettings: 20,
+      listSize: 100,
+      reevaluateProbability: 0.5,
+      memorizeThreshold: 0.95,
+      gruFraction: 0.9,
+      population: 100,
+      sample: 25,
+    },
+  },
+} satisfies Record<Scale, Fidelity>);
+
+/** The preset of that scale, as a fresh object (safe to store or modify). */
+export function fidelity(scale: Scale): Fidelity {
+  return FidelitySchema.parse(structuredClone(FIDELITY[scale]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sampling helpers.
+// ---------------------------------------------------------------------------------------------
+
+function pickOne<T>(rng: () => number, items: readonly T[]): T {
+  return items[Math.min(items.length - 1, Math.floor(rng() * items.length))];
+}
+
+/** Log-uniform in [lo, hi]: exp of a uniform draw between log(lo) and log(hi). */
+export function logUniform(rng: () => number, lo: number, hi: number): number {
+  const v = Math.exp(Math.log(lo) + rng() * (Math.log(hi) - Math.log(lo)));
+  return Math.min(hi, Math.max(lo, v));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Jozefowicz et al. grid.
+// ---------------------------------------------------------------------------------------------
+
+export const JOZEFOWICZ_GRID = Object.freeze({
+  initScale: [0.3, 0.7, 1, 1.4, 2, 2.8],
+  learningRate: [0.1, 0.2, 0.3, 0.5, 1, 2, 5],
+  maxGradNorm: [1, 2.5, 5, 10, 20],
+  layers: [1, 2, 3, 4],
+} as const);
+
+export interface JozefowiczPoint {
+  initScale: number;
+  learningRate: number;
+  maxGradNorm: number;
+  layers: number;
+}
+
+/** A point of the grid, uniformly (each coordinate independently, in a fixed order). */
+export function sampleJozefowicz(rng: () => number): JozefowiczPoint {
+  return {
+    initScale: pickOne(rng, JOZEFOWICZ_GRID.initScale),
+    learningRate: pickOne(rng, JOZEFOWICZ_GRID.learningRate),
+    maxGradNorm: pickOne(rng, JOZEFOWICZ_GRID.maxGradNorm),
+    layers: pickOne(rng, JOZEFOWICZ_GRID.layers),
+  };
+}
+
+/**
+ * The full setting of a grid point for one cell on one task: plain SGD, the preset's batch and
+ * unroll, and H from the task's parameter budget. The paper's learning rates are for a loss summed
+ * over the unroll and averaged over the batch, which is the engine's `sequence` normalisation:
+ * they are used as they are.
+ */
+export function jozefowiczHyperparams(point: JozefowiczPoint, ctx: { cell: CellJson; vocab: number; budget: number; fidelity: Fidelity }): Hyperparams {
+  return HyperparamsSchema.parse({
+    space: 'jozefowicz',
+    hidden: hiddenForBudget(ctx.cell, ctx.budget, ctx.vocab, point.layers),
+    layers: point.layers,
+    initScale: point.initScale,
+    optimizer: 'sgd',
+    learningRate: point.learningRate,
+    momentum: 0,
+    clip: point.maxGradNorm,
+    inputNoise: 0,
+    batch: ctx.fidelity.train.batch,
+    unroll: ctx.fidelity.train.unroll,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Greff et al. space.
+// ---------------------------------------------------------------------------------------------
+
+export const GREFF_SPACE = Object.freeze({
+  /** Log-uniform; the preset's `greffHidden` replaces the paper's range at lower fidelity. */
+  hidden: [20, 200] as const,
+  learningRate: [1e-6, 1e-2] as const,
+  /** momentum = 1 - v, v log-uniform in this range. */
+  oneMinusMomentum: [0.01, 1] as const,
+  inputNoise: [0, 1] as const,
+});
+
+export interface GreffPoint {
+  hidden: number;
+  /** As the paper samples it, before `greffLearningRate`. */
+  learningRate: number;
+  momentum: number;
+  inputNoise: number;
+}
+
+/** A random point of Greff's space (hidden range from the preset), in a fixed draw order. */
+export function sampleGreff(rng: () => number, fid: Fidelity): GreffPoint {
+  const [lo, hi] = fid.greffHidden;
+  // Log-uniform, then rounded to a whole number of units (the clamp only guards rounding).
+  const hidden = Math.min(hi, Math.max(lo, Math.round(logUniform(rng, lo, hi))));
+  const learningRate = logUniform(rng, GREFF_SPACE.learningRate[0], GREFF_SPACE.learningRate[1]);
+  const momentum = 1 - logUniform(rng, GREFF_SPACE.oneMinusMomentum[0], GREFF_SPACE.oneMinusMomentum[1]);
+  const inputNoise = GREFF_SPACE.inputNoise[0] + rng() * (GREFF_SPACE.inputNoise[1] - GREFF_SPACE.inputNoise[0]);
+  return { hidden, learningRate, momentum, inputNoise };
+}
+
+/**
+ * Greff et al. update after every sequence, on the loss summed over its time steps: one stream
+ * per update. Our update averages B such streams (the engine's `sequence` normalisation), which
+ * makes each gradient B times smaller than the sum of B per-sequence gradients; by the linear
+ * scaling rule the learning rate that covers the same distance per sequence seen is B times the
+ * paper's. So [1e-6, 1e-2] becomes [B e-6, B e-2] ([2e-5, 0.2] at B = 20).
+ */
+export function greffLearningRate(paperRate: number, batch: number): number {
+  return paperRate * batch;
+}
+
+/** The full setting of a Greff point: Nesterov momentum, one layer, the engine's init and no clipping. */
+export function greffHyperparams(point: GreffPoint, fid: Fidelity): Hyperparams {
+  return HyperparamsSchema.parse({
+    space: 'greff',
+    hidden: point.hidden,
+    layers: 1,
+    initScale: 1,
+    optimizer: 'nesterov',
+    learningRate: greffLearningRate(point.learningRate, fid.train.batch),
+    // 1 - v with v = 1 gives exactly 0; with v = 0.01, 0.99.
+    momentum: point.momentum,
+    clip: 0,
+    inputNoise: point.inputNoise,
+    batch: fid.train.batch,
+    unroll: fid.train.unroll,
+    paperLearningRate: point.learningRate,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// To the engine.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The engine's model options for a setting. Input noise is returned beside them, not dropped:
+ * the engine has no option for it, so the trainer must add it to the inputs (or refuse it).
+ */
+export function toModelOptions(h: Hyperparams, ctx: { vocab: number; seed: number | string; input?: 'tokens' | 'multihot' }): { model: ModelOptionsInput; inputNoise: number } {
+  const optimizer: ModelOptionsInput['optimizer'] =
+    h.optimizer === 'sgd'
+      ? { kind: 'sgd', lr: h.learningRate }
+      : { kind: 'momentum', lr: h.learningRate, momentum: h.momentum, nesterov: true };
+  return {
+    model: {
+      hidden: h.hidden,
+      vocab: ctx.vocab,
+      layers: h.layers,
+      input: ctx.input ?? 'tokens',
+      initScale: h.initScale,
+      seed: ctx.seed,
+      optimizer,
+      clip: h.clip,
+      lossNorm: 'sequence',
+    },
+    inputNoise: h.inputNoise,
+  };
+}
