@@ -7,6 +7,7 @@ import { compileModel } from './model.ts';
 import type { ModelOptionsInput } from './options.ts';
 import { gradCheck, randomMultiHotBatch, randomTokenBatch } from './testing.ts';
 import type { Cell } from '../graph.ts';
+import { ZOO } from '../zoo/index.ts';
 
 function check(cell: Cell, opts: Partial<ModelOptionsInput>, batch: Batch, tol = 1e-6) {
   const model = compileModel(cell, { hidden: 4, vocab: 5, dtype: 'float64', initScale: 2, seed: 3, ...opts });
@@ -50,3 +51,9 @@ test('gradient of a two-layer model with the sigmoid (multi-hot) head equals fin
 test('gradient of a two-layer model with two states equals finite differences', () => {
   check(parseCell(OP_CELLS.diag), { layers: 2, hidden: 3 }, randomTokenBatch('two', 5, 2, 5));
 });
+
+for (const [key, cell] of Object.entries(ZOO)) {
+  test(`gradient of zoo cell ${key} equals finite differences`, () => {
+    check(cell, { hidden: 3, vocab: 4, seed: key }, randomTokenBatch(`zoo-${key}`, 3, 2, 4, { maskProb: 0.8 }));
+  });
+}

@@ -218,6 +218,22 @@ export class Model {
     return this.forward(this.program(batch), batch, false, false);
   }
 
+  /**
+   * Forward only (no dropout, carrying state like `evaluateBatch`), returning copies of the
+   * logits (T*B x V, bias included) and of every layer's outputs h (T*B x H, time-major), for
+   * comparison with other implementations.
+   */
+  predict(batch: Batch): { logits: Float32Array; hidden: Float32Array[] } {
+    const p = this.program(batch);
+    this.forward(p, batch, false, false);
+    const BH = p.B * this.H;
+    const h = this.schedule.states.indexOf('h');
+    return {
+      logits: Float32Array.from(p.logits),
+      hidden: p.layers.map((l) => Float32Array.from(l.S[h].subarray(BH))),
+    };
+  }
+
   /** Metrics over batches, from a zero state; the training state is kept aside and restored. */
   evaluate(batches: Iterable<Batch>): Metrics {
     const saved = this.carried;
