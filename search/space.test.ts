@@ -2,8 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import seedrandom from 'seedrandom';
 import { ZOO } from '../cells/zoo/index.ts';
-import { compileModel } from '../cells/engine/model.ts';
-import { ModelOptionsSchema } from '../cells/engine/options.ts';
+import { ModelOptionsSchema, TrainOptionsSchema, compileModel } from '../cells/engine/index.ts';
 import {
   FIDELITY,
   FidelitySchema,
@@ -21,6 +20,7 @@ import {
   sampleGreff,
   sampleJozefowicz,
   toModelOptions,
+  toTrainOptions,
 } from './space.ts';
 
 test('modelParamCount counts exactly the parameters the engine allocates', () => {
@@ -155,6 +155,12 @@ test('every preset sets every value explicitly, survives JSON, and fidelity() ha
   assert.equal(FIDELITY.paper.train.unroll, 35);
   assert.deepEqual(FIDELITY.paper.greffHidden, [20, 200]);
   assert.equal(FIDELITY.paper.search.listSize, 100);
+  // The engine takes each preset's training options as they are.
+  for (const scale of SCALES) {
+    const t = TrainOptionsSchema.parse(toTrainOptions(FIDELITY[scale]));
+    assert.equal(t.maxSteps, FIDELITY[scale].train.maxSteps);
+    assert.deepEqual(t.schedule, { patience: FIDELITY[scale].train.patience, maxHalvings: FIDELITY[scale].train.maxHalvings, factor: 0.5 });
+  }
   // Sizes grow with fidelity.
   assert.ok(FIDELITY.tiny.paramBudget.ptb < FIDELITY.small.paramBudget.ptb && FIDELITY.small.paramBudget.ptb < FIDELITY.paper.paramBudget.ptb);
   assert.ok(FIDELITY.tiny.train.maxSteps < FIDELITY.small.train.maxSteps && FIDELITY.small.train.maxSteps < FIDELITY.paper.train.maxSteps);

@@ -11,7 +11,7 @@
 // Pure functions; every draw comes from the `rng` passed in (a seedrandom generator).
 import { z } from 'zod';
 import { paramCount, type CellJson } from '../cells/graph.ts';
-import type { ModelOptionsInput } from '../cells/engine/options.ts';
+import type { ModelOptionsInput, TrainOptionsInput } from '../cells/engine/index.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The setting of one training run, whatever space it came from.
@@ -108,8 +108,8 @@ export const FidelitySchema = z.strictObject({
     evalEvery: posInt,
     /** Validation batches per evaluation. */
     validBatches: posInt,
-    /** The paper's schedule: halve the learning rate after this many evaluations without improvement... */
-    halveAfter: posInt,
+    /** The paper's schedule: halve the learning rate after this many evaluations without improvement of the validation loss... */
+    patience: posInt,
     /** ...and stop after this many halvings. */
     maxHalvings: z.number().int().min(0),
   }),
@@ -152,7 +152,7 @@ export type Fidelity = z.infer<typeof FidelitySchema>;
 export const FIDELITY: Readonly<Record<Scale, Fidelity>> = Object.freeze({
   tiny: {
     scale: 'tiny',
-    train: { batch: 20, unroll: 20, maxSteps: 300, evalEvery: 100, validBatches: 4, halveAfter: 1, maxHalvings: 2 },
+    train: { batch: 20, unroll: 20, maxSteps: 300, evalEvery: 100, validBatches: 4, patience: 1, maxHalvings: 2 },
     paramBudget: { memorize: 3_000, arithmetic: 4_000, xml: 4_000, ptb: 200_000, music: 6_000 },
     tasks: {
       memorize: { length: 5, validSize: 200, testSize: 200 },
@@ -174,7 +174,7 @@ export const FIDELITY: Readonly<Record<Scale, Fidelity>> = Object.freeze({
   },
   small: {
     scale: 'small',
-    train: { batch: 20, unroll: 35, maxSteps: 3_000, evalEvery: 250, validBatches: 20, halveAfter: 1, maxHalvings: 3 },
+    train: { batch: 20, unroll: 35, maxSteps: 3_000, evalEvery: 250, validBatches: 20, patience: 1, maxHalvings: 3 },
     paramBudget: { memorize: 20_000, arithmetic: 35_000, xml: 35_000, ptb: 1_300_000, music: 50_000 },
     tasks: {
       memorize: { length: 5, validSize: 1_000, testSize: 1_000 },
@@ -196,7 +196,7 @@ export const FIDELITY: Readonly<Record<Scale, Fidelity>> = Object.freeze({
   },
   paper: {
     scale: 'paper',
-    train: { batch: 20, unroll: 35, maxSteps: 100_000, evalEvery: 1_000, validBatches: 200, halveAfter: 1, maxHalvings: 5 },
+    train: { batch: 20, unroll: 35, maxSteps: 100_000, evalEvery: 1_000, validBatches: 200, patience: 1, maxHalvings: 5 },
     paramBudget: { memorize: 250_000, arithmetic: 500_000, xml: 500_000, ptb: 20_000_000, music: 500_000 },
     tasks: {
       memorize: { length: 5, validSize: 1_000, testSize: 1_000 },
@@ -375,5 +375,15 @@ export function toModelOptions(h: Hyperparams, ctx: { vocab: number; seed: numbe
       lossNorm: 'sequence',
     },
     inputNoise: h.inputNoise,
+  };
+}
+
+/** The engine's training options of a preset: its step budget and the paper's halving schedule. */
+export function toTrainOptions(fid: Fidelity): TrainOptionsInput {
+  return {
+    maxSteps: fid.train.maxSteps,
+    evalEvery: fid.train.evalEvery,
+    schedule: { patience: fid.train.patience, maxHalvings: fid.train.maxHalvings, factor: 0.5 },
+    restoreBest: true,
   };
 }
