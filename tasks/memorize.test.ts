@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { TokenBatch } from './batch.ts';
 import { MEMORIZE_VOCAB, memorizeSequence, memorizeTask } from './memorize.ts';
 
 test('the answer equals the prompt and only the answer is scored', () => {
@@ -19,12 +20,13 @@ test('the answer equals the prompt and only the answer is scored', () => {
 
 test('a batch: 10 steps, 5 scored per stream, targets of the scored steps are the prompt', () => {
   const task = memorizeTask();
-  const b = task.batch('test', 2, { seed: 3, batchSize: 4, unroll: 10 });
-  if (b.kind !== 'tokens') throw new Error('token batch expected');
+  const batch = task.batch('test', 2, { seed: 3, batchSize: 4, unroll: 10 });
+  if (batch.kind !== 'tokens') throw new Error('token batch expected');
+  const b: TokenBatch = batch;
   assert.equal(b.T, 10);
   for (let s = 0; s < 4; s++) {
-    const prompt = [0, 1, 2, 3, 4].map((t) => (t === 0 ? b.inputs[s] : b.targets[(t - 1) * 4 + s]));
-    const answer = [5, 6, 7, 8, 9].map((t) => b.targets[t * 4 + s]);
+    const prompt: number[] = [0, 1, 2, 3, 4].map((t) => (t === 0 ? b.inputs[s] : b.targets[(t - 1) * 4 + s]));
+    const answer: number[] = [5, 6, 7, 8, 9].map((t) => b.targets[t * 4 + s]);
     assert.deepEqual(answer, prompt);
     assert.deepEqual([...Array(10).keys()].map((t) => b.mask[t * 4 + s]), [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]);
     assert.equal(b.inputs[5 * 4 + s], MEMORIZE_VOCAB.indexOf('='));
