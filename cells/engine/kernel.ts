@@ -1,5 +1,7 @@
-// The one place where the engine picks its matrix product. Switching to the native kernel is a
-// change of this import; a caller can also pass its own through compileModel(..., { gemm }).
-import { gemmJs, type Gemm } from './gemm.ts';
+// The one place where the engine picks its matrix product: the native addon's when it is built,
+// else the portable gemmJs (native.ts decides). A caller can also pass its own through
+// compileModel(..., { gemm }).
+import type { Gemm } from './gemm.ts';
+import { gemm } from './native.ts';
 
-export const defaultGemm: Gemm = gemmJs;
+export const defaultGemm: Gemm = gemm;

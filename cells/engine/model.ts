@@ -21,7 +21,8 @@ import type { Gemm, Real } from './gemm.ts';
 import { defaultGemm } from './kernel.ts';
 import { generateLayer, type LayerBuffers, type LayerProgram } from './codegen.ts';
 import { buildSchedule, type Schedule } from './schedule.ts';
-import { exactSigmoid, fastSigmoid, fastTanh } from './ops.ts';
+import { exactSigmoid } from './ops.ts';
+import { fastExp, fastSigmoid, fastTanh } from './fastmath.ts';
 import { ModelOptionsSchema, type ModelOptions, type ModelOptionsInput } from './options.ts';
 import { clipGradNorm, makeOptimizer, type Optimizer } from './optim.ts';
 
@@ -103,6 +104,7 @@ export class Model {
   private readonly programs = new Map<string, Program>();
   private readonly tanh: (x: number) => number;
   private readonly sigm: (x: number) => number;
+  private readonly exp: (x: number) => number;
   private readonly dropoutRng: seedrandom.PRNG;
   /** Final states of the last batch, per layer and state (B*H each), for truncated BPTT. */
   private carried: { B: number; values: Real[][] } | null = null;
@@ -118,6 +120,7 @@ export class Model {
     const f64 = options.dtype === 'float64';
     this.tanh = f64 ? Math.tanh : fastTanh;
     this.sigm = f64 ? exactSigmoid : fastSigmoid;
+    this.exp = f64 ? Math.exp : fastExp;
 
     const { H, V } = this;
     const views = new Map<string, ParamView>();
@@ -410,7 +413,7 @@ export class Model {
     // Head.
     const outB = this.view('out.b');
     gemm(false, true, TB, V, H, 1, p.Htop, 0, H, this.view('out.W'), 0, H, 0, p.logits, 0, V);
-    const z = p.logits, dz = p.dlogits, mask = batch.mask;
+    const z = p.logits, dz = p.dlogits, mask = batch.mask, exp = this.exp;
     let count = 0;
     for (let r = 0; r < TB; r++) count += mask[r];
     const norm = this.options.lossNorm === 'sequence' ? B : count;
@@ -430,14 +433,19 @@ export class Model {
         let max = -Infinity, arg = 0;
         for (let v = 0; v < V; v++) if (z[o + v] > max) { max = z[o + v]; arg = v; }
         if (Number.isNaN(z[o + y])) max = NaN;
+        // dz holds exp(z - max) first (scratch when there is no backward pass).
         let sum = 0;
-        for (let v = 0; v < V; v++) sum += Math.exp(z[o + v] - max);
+        for (let v = 0; v < V; v++) {
+          const e = exp(z[o + v] - max);
+          dz[o + v] = e;
+          sum += e;
+        }
         nll += m * (Math.log(sum) + max - z[o + y]);
         if (arg === y) correct += m;
         total += m;
         if (withGrad) {
           const k = (m * scale) / sum;
-          for (let v = 0; v < V; v++) dz[o + v] = k * Math.exp(z[o + v] - max);
+          for (let v = 0; v < V; v++) dz[o + v] *= k;
           dz[o + y] -= m * scale;
         }
       } else {
@@ -446,8 +454,9 @@ export class Model {
         for (let v = 0; v < V; v++) {
           const x = z[o + v], y = tg[o + v];
           // softplus(x) - y x, computed stably.
-          rowNll += (x > 0 ? x : 0) - y * x + Math.log1p(Math.exp(-Math.abs(x)));
-          const pr = 1 / (1 + Math.exp(-x));
+          const e = exp(-Math.abs(x));
+          rowNll += (x > 0 ? x : 0) - y * x + Math.log1p(e);
+          const pr = x >= 0 ? 1 / (1 + e) : e / (1 + e);
           if (withGrad) dz[o + v] = m * scale * (pr - y);
           const on = x > 0;
           if (on && y > 0.5) correct += m;
