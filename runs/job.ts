@@ -1,0 +1,60 @@
+// The unit of work that crosses the thread boundary: a job goes from the coordinator to a worker,
+// a result comes back. Both sides parse what they receive with these schemas.
+//
+// A worker module (runs/worker.ts for training, runs/fixtures/ for tests) exports
+// `defineWorker(handler)` as its default export; runs/pool.ts loads it through
+// runs/worker-entry.mjs.
+import type { MessagePort } from 'node:worker_threads';
+import { z } from 'zod';
+import { CurvePointSchema, JsonObjectSchema, type CurvePoint } from './storage.ts';
+
+export const JobSchema = z.strictObject({
+  /** The evaluation's id, for messages only. */
+  evaluationId: z.number().int(),
+  /** The cell's canonical JSON (parsed again by the worker that trains it). */
+  cell: JsonObjectSchema,
+  task: z.string().min(1),
+  taskOptions: JsonObjectSchema,
+  hyperparameters: JsonObjectSchema,
+  seed: z.number().int().nonnegative(),
+});
+export type Job = z.infer<typeof JobSchema>;
+
+export const JobResultSchema = z.strictObject({
+  status: z.enum(['done', 'diverged']),
+  metrics: z.record(z.string(), z.number().nullable()),
+  steps: z.number().int().nonnegative(),
+  curve: z.array(CurvePointSchema),
+});
+export type JobResult = z.infer<typeof JobResultSchema>;
+
+/** What a worker sends back: the result and the wall time it took inside the worker. */
+export const WorkerReplySchema = z.strictObject({ result: JobResultSchema, wallMs: z.number().nonnegative() });
+export type WorkerReply = z.infer<typeof WorkerReplySchema>;
+
+/** A progress report from a running job (a point of its learning curve). */
+export type Progress = CurvePoint;
+
+/** Trains (or computes) one job. `progress` may be called any number of times. */
+export type JobHandler = (job: Job, progress: (p: Progress) => void) => JobResult | Promise<JobResult>;
+
+/** What the pool posts to a worker: the job, and a port for progress reports. */
+export interface WorkerTask {
+  job: unknown;
+  port?: MessagePort;
+}
+
+/** Wraps a handler as a piscina worker function: validates the job and the result. */
+export function defineWorker(handler: JobHandler): (task: WorkerTask) => Promise<WorkerReply> {
+  return async ({ job, port }) => {
+    const parsed = JobSchema.safeParse(job);
+    if (!parsed.success) throw new Error(`invalid job: ${z.prettifyError(parsed.error)}`);
+    const t0 = performance.now();
+    try {
+      const result = JobResultSchema.parse(await handler(parsed.data, (p) => port?.postMessage(p)));
+      return { result, wallMs: performance.now() - t0 };
+    } finally {
+      port?.close();
+    }
+  };
+}

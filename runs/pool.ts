@@ -1,0 +1,109 @@
+// The worker pool: piscina threads that run jobs (runs/job.ts) and report back. A job that
+// throws, exhausts its heap (resourceLimits) or kills its thread (process.exit, a fatal error)
+// comes back as a failure with a message; piscina replaces the dead thread. The pool never
+// decides what to do about a failure: the study driver (runs/study.ts) records and retries it.
+import { availableParallelism } from 'node:os';
+import { MessageChannel } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import { UserError } from '../errors.ts';
+import { WorkerReplySchema, type Job, type Progress, type WorkerReply } from './job.ts';
+import { CurvePointSchema } from './storage.ts';
+
+export const WORKER_ENTRY = fileURLToPath(new URL('./worker-entry.mjs', import.meta.url));
+/** The training worker. */
+export const TRAIN_WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+
+export interface PoolOptions {
+  /** Absolute path of the worker module (a .ts file whose default export is defineWorker(...)). */
+  handler: string;
+  /** Threads; resolveWorkers() gives the default and the limit. */
+  workers: number;
+  /** Heap limit of each thread, MB (typed arrays live outside it). */
+  maxHeapMb?: number;
+}
+
+export const DEFAULT_MAX_HEAP_MB = 2048;
+
+/** Cores available to this process. */
+export function cores(): number {
+  return availableParallelism();
+}
+
+/**
+ * The number of worker threads for `--workers n`: the number of cores by default, never more
+ * (training is CPU-bound; more threads than cores only slows every job down).
+ */
+export function resolveWorkers(requested: number | undefined, available = cores()): { workers: number; note?: string } {
+  if (requested === undefined) return { workers: available };
+  if (!Number.isInteger(requested) || requested < 1) throw new UserError(`--workers must be a whole number >= 1, got ${requested}`);
+  if (requested > available) {
+    return { workers: available, note: `--workers ${requested} lowered to ${available}: this machine has ${available} cores` };
+  }
+  return { workers: requested };
+}
+
+export type JobOutcome =
+  | { ok: true; reply: WorkerReply }
+  | { ok: false; aborted: boolean; error: string };
+
+export interface RunOptions {
+  /** Aborting terminates the job's thread; the outcome is { ok: false, aborted: true }. */
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export class JobPool {
+  private readonly piscina: Piscina;
+  readonly workers: number;
+  readonly maxHeapMb: number;
+
+  constructor(opts: PoolOptions) {
+    this.workers = opts.workers;
+    this.maxHeapMb = opts.maxHeapMb ?? DEFAULT_MAX_HEAP_MB;
+    this.piscina = new Piscina({
+      filename: WORKER_ENTRY,
+      workerData: { handler: opts.handler },
+      minThreads: opts.workers,
+      maxThreads: opts.workers,
+      idleTimeout: 60_000,
+      resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb },
+    });
+  }
+
+  /** Runs one job; never rejects. */
+  async run(job: Job, opts: RunOptions = {}): Promise<JobOutcome> {
+    const { port1, port2 } = new MessageChannel();
+    if (opts.onProgress) {
+      const cb = opts.onProgress;
+      port1.on('message', (m: unknown) => {
+        const p = CurvePointSchema.safeParse(m);
+        if (p.success) cb(p.data);
+      });
+    }
+    try {
+      const raw = await this.piscina.run({ job, port: port2 }, { transferList: [port2], signal: opts.signal ?? null });
+      const reply = WorkerReplySchema.safeParse(raw);
+      if (!reply.success) return { ok: false, aborted: false, error: `the worker returned a malformed result: ${reply.error.message}` };
+      return { ok: true, reply: reply.data };
+    } catch (err) {
+      return { ok: false, aborted: opts.signal?.aborted === true, error: describeFailure(err, this.maxHeapMb) };
+    } finally {
+      port1.close();
+    }
+  }
+
+  async destroy(): Promise<void> {
+    await this.piscina.destroy();
+  }
+}
+
+function describeFailure(err: unknown, maxHeapMb: number): string {
+  if (!(err instanceof Error)) return `the job failed: ${String(err)}`;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ERR_WORKER_OUT_OF_MEMORY') return `out of memory: the job's thread exceeded its heap limit of ${maxHeapMb} MB`;
+  const exit = /^worker exited with code: (-?\d+)$/.exec(err.message);
+  if (exit) return `the job's worker thread exited (code ${exit[1]})`;
+  // Keep the stack (it is what makes a failure debuggable), but not all of it.
+  return (err.stack ?? `${err.name}: ${err.message}`).split('\n').slice(0, 12).join('\n');
+}

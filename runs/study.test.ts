@@ -1,0 +1,270 @@
+// The study driver: determinism across worker counts, kill-and-resume, SIGINT, failures and
+// retries, concurrent readers, refusal of a changed configuration. Uses the fixture worker.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import seedrandom from 'seedrandom';
+import { repoRoot, tempDir } from '../test/helpers.ts';
+import { JobPool } from './pool.ts';
+import { openSqliteStorage } from './sqlite.ts';
+import { runStudy, type StudySpec } from './study.ts';
+import { fixedListStrategy, type Proposal } from './strategy.ts';
+import { FIXTURE_ARCHITECTURE, FIXTURE_WORKER, fixtureSpec, fixtureStrategy, type FixtureConfig } from './fixtures/fixture-study.ts';
+
+const CHILD = fileURLToPath(new URL('./fixtures/study-child.ts', import.meta.url));
+const SEED = 2015;
+const CONFIG: FixtureConfig = { generations: 3, perGeneration: 4, sleepMs: 60 };
+
+/** Everything in the database that must not depend on workers, timing or interruptions. */
+async function snapshot(path: string, name: string) {
+  const r = openSqliteStorage(path, { readonly: true });
+  try {
+    const e = await r.getExperiment(name);
+    assert.ok(e, `experiment ${name} exists`);
+    const rows = [];
+    for (const v of await r.evaluations(e.id)) {
+      const { id: _id, experimentId: _e, wallMs: _w, ...rest } = v;
+      rows.push({ ...rest, curve: await r.curve(v.id) });
+    }
+    return { status: e.status, config: e.config, strategy: await r.strategyState(e.id), rows };
+  } finally {
+    await r.close();
+  }
+}
+
+async function runInProcess(path: string, workers: number, spec: StudySpec = fixtureSpec('fx', SEED, CONFIG)) {
+  const storage = openSqliteStorage(path);
+  const pool = new JobPool({ handler: FIXTURE_WORKER, workers });
+  try {
+    return await runStudy({ storage, spec, strategy: fixtureStrategy(CONFIG), pool, maxAttempts: 2 });
+  } finally {
+    await pool.destroy();
+    await storage.close();
+  }
+}
+
+interface Child {
+  lines: { type: string; id?: number }[];
+  stderr: string;
+  exit: Promise<number | null>;
+  kill(sig: NodeJS.Signals): void;
+  /** Resolves when the n-th event of this type has been printed. */
+  waitFor(type: string, n: number): Promise<void>;
+}
+
+function startChild(path: string, workers: number): Child {
+  const p = spawn(process.execPath, ['--import', 'tsx', CHILD, path, 'fx', String(SEED), String(workers), String(CONFIG.generations), String(CONFIG.perGeneration), String(CONFIG.sleepMs)], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const child: Child = {
+    lines: [],
+    stderr: '',
+    exit: new Promise((resolve) => p.on('exit', (code, signal) => resolve(signal ? null : code))),
+    kill: (sig) => p.kill(sig),
+    waitFor: (type, n) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          if (child.lines.filter((l) => l.type === type).length >= n) resolve();
+          else if (p.exitCode !== null || p.signalCode !== null) reject(new Error(`child ended before ${n} '${type}' events:\n${child.stderr}`));
+          else setTimeout(check, 5);
+        };
+        check();
+      }),
+  };
+  let buf = '';
+  p.stdout.setEncoding('utf8').on('data', (d: string) => {
+    buf += d;
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+      child.lines.push(JSON.parse(buf.slice(0, i)));
+      buf = buf.slice(i + 1);
+    }
+  });
+  p.stderr.setEncoding('utf8').on('data', (d: string) => (child.stderr += d));
+  return child;
+}
+
+let reference: Awaited<ReturnType<typeof snapshot>>;
+
+before(async () => {
+  const path = join(tempDir(), 'reference.sqlite');
+  const out = await runInProcess(path, 1);
+  assert.equal(out.status, 'done');
+  reference = await snapshot(path, 'fx');
+});
+
+test('the reference study finished every evaluation of every generation', () => {
+  assert.equal(reference.status, 'done');
+  assert.equal(reference.rows.length, CONFIG.generations * CONFIG.perGeneration);
+  assert.ok(reference.rows.every((r) => r.status === 'done' && r.curve.length === 3 && r.attempts === 0));
+  assert.deepEqual(reference.strategy?.generations, CONFIG.generations);
+  // Later generations were centred on earlier results: the strategy really saw them.
+  assert.notEqual(reference.rows[4].hyperparameters.x, reference.rows[0].hyperparameters.x);
+});
+
+test('--workers 1 and --workers 2 give identical databases', async () => {
+  const path = join(tempDir(), 'two.sqlite');
+  const out = await runInProcess(path, 2);
+  assert.equal(out.status, 'done');
+  assert.deepEqual(await snapshot(path, 'fx'), reference);
+});
+
+test('a coordinator killed with SIGKILL at a random point resumes to exactly the uninterrupted result', async () => {
+  const seed = Date.now();
+  const rng = seedrandom(String(seed));
+  const total = CONFIG.generations * CONFIG.perGeneration;
+  const afterFinished = Math.floor(rng() * (total - 2)); // leave work to do after the kill
+  const extraMs = Math.floor(rng() * CONFIG.sleepMs);
+  const path = join(tempDir(), 'killed.sqlite');
+  const first = startChild(path, 2);
+  await first.waitFor('start', 1);
+  await first.waitFor('finish', afterFinished);
+  await new Promise((r) => setTimeout(r, extraMs));
+  first.kill('SIGKILL');
+  assert.equal(await first.exit, null, `killed (kill seed ${seed}: after ${afterFinished} results + ${extraMs} ms)`);
+  const mid = await snapshot(path, 'fx');
+  assert.ok(mid.rows.filter((r) => r.status === 'done').length < total, `the kill left work undone (kill seed ${seed})`);
+
+  const second = startChild(path, 1);
+  assert.equal(await second.exit, 0, second.stderr);
+  const resumed = second.lines.filter((l) => l.type === 'opened');
+  assert.equal(resumed.length, 1);
+  assert.deepEqual(await snapshot(path, 'fx'), reference, `kill seed ${seed}`);
+});
+
+test('a read-only reader during a run sees consistent data and the run never hits "database is locked"', async () => {
+  const path = join(tempDir(), 'read.sqlite');
+  const child = startChild(path, 2);
+  await child.waitFor('generation', 1);
+  const r = openSqliteStorage(path, { readonly: true, busyTimeoutMs: 2000 });
+  let reads = 0;
+  let ended = false;
+  void child.exit.then(() => (ended = true));
+  try {
+    while (!ended) {
+      // One read transaction: a snapshot of the database between two of the writer's transactions.
+      const snap = r.db.transaction(() => ({
+        generations: (r.db.prepare('SELECT generations FROM strategy_state').get() as { generations: number }).generations,
+        evals: r.db.prepare('SELECT id, status, steps FROM evaluations').all() as { id: number; status: string; steps: number | null }[],
+        points: r.db.prepare('SELECT evaluation_id AS id, COUNT(*) AS n FROM curves GROUP BY evaluation_id').all() as { id: number; n: number }[],
+      }))();
+      const points = new Map(snap.points.map((p) => [p.id, p.n]));
+      assert.equal(snap.evals.length, snap.generations * CONFIG.perGeneration, 'a generation and its evaluations appear together');
+      assert.ok(snap.evals.filter((e) => e.status === 'running').length <= 2, 'never more running than workers');
+      for (const e of snap.evals) {
+        if (e.status === 'done') assert.equal(points.get(e.id), e.steps, 'a result and its learning curve appear together');
+        else assert.equal(points.get(e.id), undefined);
+      }
+      (await r.listExperiments()).forEach((x) => assert.ok(x.counts.done <= snap.generations * CONFIG.perGeneration));
+      reads++;
+      await new Promise((res) => setTimeout(res, 2));
+    }
+  } finally {
+    await r.close();
+  }
+  assert.equal(await child.exit, 0, child.stderr);
+  assert.doesNotMatch(child.stderr, /locked|busy/i);
+  assert.ok(reads > 10, `the reader read ${reads} times during the run`);
+  assert.deepEqual(await snapshot(path, 'fx'), reference);
+});
+
+test('SIGINT stops handing out jobs, records the state and exits 130; a second SIGINT aborts; resume completes', async () => {
+  const path = join(tempDir(), 'sigint.sqlite');
+  const first = startChild(path, 2);
+  await first.waitFor('finish', 2);
+  first.kill('SIGINT');
+  assert.equal(await first.exit, 130, first.stderr);
+  assert.match(first.stderr, /finishing the running evaluations/);
+  const mid = await snapshot(path, 'fx');
+  assert.equal(mid.status, 'interrupted');
+  assert.ok(mid.rows.every((r) => r.status !== 'running'), 'nothing left running');
+  assert.ok(mid.rows.filter((r) => r.status === 'done').length < CONFIG.generations * CONFIG.perGeneration, 'work remains to do');
+  assert.ok(mid.rows.filter((r) => r.status === 'done').length >= 2, 'the running evaluations were allowed to finish');
+
+  const second = startChild(path, 2);
+  await second.waitFor('start', 2);
+  second.kill('SIGINT');
+  await second.waitFor('stopping', 1);
+  second.kill('SIGINT');
+  assert.equal(await second.exit, 130, second.stderr);
+  assert.match(second.stderr, /aborting/);
+  const mid2 = await snapshot(path, 'fx');
+  assert.ok(mid2.rows.every((r) => r.status !== 'running' && r.attempts === 0), 'aborted jobs are re-queued, not counted as failures');
+
+  const out = await runInProcess(path, 1);
+  assert.equal(out.status, 'done');
+  assert.deepEqual(await snapshot(path, 'fx'), reference);
+});
+
+test('failing jobs are recorded as failed with the error and retried; none is lost or left running', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'fail.sqlite');
+  const marker = join(dir, 'crashed-once');
+  const p = (trial: string, hyperparameters: Proposal['hyperparameters']): Proposal => ({ architecture: FIXTURE_ARCHITECTURE, task: 'fixture', taskOptions: {}, hyperparameters, trial });
+  const list = [p('ok', { x: 0.1 }), p('throw', { mode: 'throw' }), p('exit-once', { mode: 'exit-once', marker }), p('oom', { mode: 'oom' }), p('exit', { mode: 'exit' }), p('diverge', { mode: 'diverge' })];
+  const spec: StudySpec = { name: 'failing', kind: 'fixture-list', seed: 1, config: { n: list.length } };
+  const storage = openSqliteStorage(path);
+  const pool = new JobPool({ handler: FIXTURE_WORKER, workers: 2, maxHeapMb: 64 });
+  const failures: string[] = [];
+  try {
+    const out = await runStudy({ storage, spec, strategy: fixedListStrategy(list), pool, maxAttempts: 2, onEvent: (e) => e.type === 'failure' && failures.push(`${e.evaluation.key}:${e.then}`) });
+    assert.equal(out.status, 'done');
+    const byTrial = new Map(out.evaluations.map((e) => [JSON.parse(e.key)[2] as string, e]));
+    assert.equal(byTrial.get('ok')?.status, 'done');
+    assert.equal(byTrial.get('diverge')?.status, 'diverged');
+    const once = byTrial.get('exit-once');
+    assert.equal(once?.status, 'done', 'a job that crashed its worker once succeeds on retry');
+    assert.equal(once?.attempts, 1);
+    assert.equal(once?.error, null, 'the error of the failed attempt is cleared by the success (the event log keeps it)');
+    for (const [trial, message] of [['throw', /fixture job \d+ throws/], ['oom', /out of memory/], ['exit', /exited \(code 3\)/]] as const) {
+      const e = byTrial.get(trial);
+      assert.equal(e?.status, 'failed', trial);
+      assert.equal(e?.attempts, 2, trial);
+      assert.match(e?.error ?? '', message);
+    }
+    assert.equal(failures.length, 1 + 2 + 2 + 2);
+    assert.deepEqual(out.counts, { queued: 0, running: 0, done: 2, diverged: 1, failed: 3 });
+
+    // retry-failed puts them back; running again records the second round of failures.
+    assert.equal(await storage.requeueFailed(out.experiment.id), 3);
+    const again = await runStudy({ storage, spec, strategy: fixedListStrategy(list), pool, maxAttempts: 1 });
+    assert.deepEqual(again.counts, { queued: 0, running: 0, done: 2, diverged: 1, failed: 3 });
+    assert.ok(again.evaluations.filter((e) => e.status === 'failed').every((e) => e.attempts === 1));
+  } finally {
+    await pool.destroy();
+    await storage.close();
+  }
+});
+
+test('an existing experiment with a different configuration is refused with the differences, nothing written', async () => {
+  const path = join(tempDir(), 'diff.sqlite');
+  const small = { generations: 1, perGeneration: 2, sleepMs: 0 };
+  const storage = openSqliteStorage(path);
+  const pool = new JobPool({ handler: FIXTURE_WORKER, workers: 1 });
+  try {
+    await runStudy({ storage, spec: fixtureSpec('fx', 5, small), strategy: fixtureStrategy(small), pool, maxAttempts: 1 });
+    const events = (await storage.events((await storage.getExperiment('fx'))!.id)).length;
+    const changed = { ...small, perGeneration: 3 };
+    await assert.rejects(
+      runStudy({ storage, spec: fixtureSpec('fx', 6, changed), strategy: fixtureStrategy(changed), pool, maxAttempts: 1 }),
+      (err: Error) => {
+        assert.match(err.message, /exists with a different configuration/);
+        assert.match(err.message, /config\.perGeneration: stored 2, given 3/);
+        assert.match(err.message, /seed: stored 5, given 6/);
+        return true;
+      },
+    );
+    assert.equal((await storage.events((await storage.getExperiment('fx'))!.id)).length, events);
+    // The same configuration again is a no-op resume of a finished study.
+    const same = await runStudy({ storage, spec: fixtureSpec('fx', 5, small), strategy: fixtureStrategy(small), pool, maxAttempts: 1 });
+    assert.equal(same.status, 'done');
+    assert.equal(same.evaluations.length, 2);
+  } finally {
+    await pool.destroy();
+    await storage.close();
+  }
+  assert.ok(readFileSync(path).length > 0);
+});

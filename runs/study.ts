@@ -1,0 +1,213 @@
+// The study driver: runs an experiment to completion through the worker pool.
+//
+// The coordinator (this code, in the main thread) owns the database's only read-write
+// connection. It asks the strategy for a generation of evaluations, records them together with
+// the strategy's new state, hands them to the pool (at most one per thread), records each result
+// or failure as it arrives, and asks for the next generation only when the current one has
+// finished. Because of that barrier, and because seeds derive from evaluation identities, the
+// results do not depend on the number of workers, on arrival order, or on interruptions.
+//
+// Resume: re-running the same study on the same database continues it. Evaluations left
+// `running` by a process that died go back to the queue; finished ones are kept; the strategy's
+// state comes from the database.
+import { UserError } from '../errors.ts';
+import { formatDifferences, jsonDifferences } from './config-diff.ts';
+import type { Job, Progress } from './job.ts';
+import type { JobPool } from './pool.ts';
+import { deriveSeed, evaluationKey } from './seeds.ts';
+import {
+  EVALUATION_STATUSES,
+  type Architecture,
+  type Evaluation,
+  type EvaluationStatus,
+  type Experiment,
+  type JsonObject,
+  type NewEvaluation,
+  type Storage,
+} from './storage.ts';
+import type { Strategy } from './strategy.ts';
+
+export interface StudySpec {
+  name: string;
+  kind: string;
+  /** Every setting that defines the study, defaults resolved. */
+  config: JsonObject;
+  seed: number;
+}
+
+export type StudyEvent =
+  | { type: 'opened'; experiment: Experiment; created: boolean; requeued: number }
+  | { type: 'generation'; generation: number; evaluations: number; finished: boolean }
+  | { type: 'start'; evaluation: Evaluation }
+  | { type: 'progress'; evaluation: Evaluation; point: Progress }
+  | { type: 'finish'; evaluation: Evaluation }
+  | { type: 'failure'; evaluation: Evaluation; error: string; then: 'queued' | 'failed' }
+  | { type: 'stopping'; running: number }
+  | { type: 'aborting'; running: number };
+
+export interface StudyOptions {
+  storage: Storage;
+  spec: StudySpec;
+  strategy: Strategy;
+  pool: JobPool;
+  /** Attempts per evaluation before it is recorded as failed (>= 1). */
+  maxAttempts: number;
+  /** Graceful stop: no new jobs; running ones finish. */
+  stop?: AbortSignal;
+  /** Hard stop: running jobs are terminated and put back in the queue. */
+  abort?: AbortSignal;
+  onEvent?: (e: StudyEvent) => void;
+}
+
+export type StatusCounts = Record<EvaluationStatus, number>;
+
+export interface StudyOutcome {
+  experiment: Experiment;
+  status: 'done' | 'interrupted';
+  counts: StatusCounts;
+  evaluations: Evaluation[];
+}
+
+/** The strategy's seed, kept apart from evaluation seeds by its own identity. */
+export function strategySeed(experimentSeed: number): number {
+  return deriveSeed(experimentSeed, 'strategy');
+}
+
+/**
+ * Finds the experiment named in `spec`, or creates it. An existing experiment with a different
+ * kind, seed or configuration is refused with the differences; nothing is written then.
+ */
+export async function openExperiment(storage: Storage, spec: StudySpec): Promise<{ experiment: Experiment; created: boolean }> {
+  const existing = await storage.getExperiment(spec.name);
+  if (!existing) return { experiment: await storage.createExperiment(spec), created: true };
+  const diffs = jsonDifferences(
+    { kind: existing.kind, seed: existing.seed, config: existing.config },
+    { kind: spec.kind, seed: spec.seed, config: spec.config },
+  );
+  if (diffs.length > 0) {
+    throw new UserError(
+      `experiment '${spec.name}' in ${storage.location} exists with a different configuration:\n${formatDifferences(diffs)}\n` +
+        'nothing was changed; to run this configuration, give it another --name (or another --db)',
+    );
+  }
+  return { experiment: existing, created: false };
+}
+
+export function countStatuses(evals: readonly Evaluation[]): StatusCounts {
+  const c = Object.fromEntries(EVALUATION_STATUSES.map((s) => [s, 0])) as StatusCounts;
+  for (const e of evals) c[e.status]++;
+  return c;
+}
+
+export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
+  if (!Number.isInteger(o.maxAttempts) || o.maxAttempts < 1) throw new UserError(`--max-attempts must be a whole number >= 1, got ${o.maxAttempts}`);
+  const { storage, strategy } = o;
+  const emit = o.onEvent ?? (() => {});
+  const stopped = () => o.stop?.aborted === true || o.abort?.aborted === true;
+
+  const { experiment, created } = await openExperiment(storage, o.spec);
+  const id = experiment.id;
+  await storage.setExperimentStatus(id, 'running');
+  const requeued = await storage.requeueRunning(id);
+  await storage.logEvent(id, created ? 'start' : 'resume', { requeued, workers: o.pool.workers });
+  emit({ type: 'opened', experiment, created, requeued });
+
+  const architectures = new Map<string, Architecture>();
+  const architecture = async (hash: string): Promise<Architecture> => {
+    let a = architectures.get(hash);
+    if (!a) {
+      a = await storage.getArchitecture(hash);
+      if (!a) throw new Error(`architecture ${hash} is missing from ${storage.location}`);
+      architectures.set(hash, a);
+    }
+    return a;
+  };
+
+  // Runs the queued evaluations, in order, at most one per thread.
+  const runQueued = async (queue: Evaluation[]): Promise<void> => {
+    const running = new Set<number>();
+    const onStop = () => emit({ type: 'stopping', running: running.size });
+    const onAbort = () => emit({ type: 'aborting', running: running.size });
+    o.stop?.addEventListener('abort', onStop, { once: true });
+    o.abort?.addEventListener('abort', onAbort, { once: true });
+    const slot = async (): Promise<void> => {
+      for (let e = stopped() ? undefined : queue.shift(); e; e = stopped() ? undefined : queue.shift()) {
+        await storage.markRunning(e.id);
+        running.add(e.id);
+        const current: Evaluation = { ...e, status: 'running' };
+        emit({ type: 'start', evaluation: current });
+        const arch = await architecture(e.architecture);
+        const job: Job = {
+          evaluationId: e.id,
+          cell: arch.cell,
+          task: e.task,
+          taskOptions: e.taskOptions,
+          hyperparameters: e.hyperparameters,
+          seed: e.seed,
+        };
+        const out = await o.pool.run(job, { signal: o.abort, onProgress: (point) => emit({ type: 'progress', evaluation: current, point }) });
+        running.delete(e.id);
+        if (out.ok) {
+          const r = out.reply.result;
+          await storage.recordResult(e.id, { status: r.status, metrics: r.metrics, steps: r.steps, wallMs: out.reply.wallMs, curve: r.curve });
+          emit({ type: 'finish', evaluation: (await storage.getEvaluation(e.id)) as Evaluation });
+        } else if (out.aborted) {
+          await storage.requeue(e.id);
+        } else {
+          const then = await storage.recordFailure(e.id, out.error, o.maxAttempts);
+          const after = (await storage.getEvaluation(e.id)) as Evaluation;
+          emit({ type: 'failure', evaluation: after, error: out.error, then });
+          if (then === 'queued') queue.unshift(after);
+        }
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: o.pool.workers }, slot));
+    } finally {
+      o.stop?.removeEventListener('abort', onStop);
+      o.abort?.removeEventListener('abort', onAbort);
+    }
+  };
+
+  for (;;) {
+    if (stopped()) break;
+    const queued = await storage.evaluations(id, { status: 'queued' });
+    if (queued.length > 0) {
+      await runQueued(queued);
+      continue;
+    }
+    const saved = await storage.strategyState(id);
+    if (saved?.finished) break;
+    const generation = saved?.generations ?? 0;
+    const state = saved ? saved.state : strategy.init(strategySeed(experiment.seed));
+    const history = await storage.evaluations(id);
+    const next = strategy.propose(state, history);
+    if (next.proposals.length === 0 && !next.finished) throw new Error(`strategy '${strategy.name}' proposed nothing but is not finished`);
+    const evaluations: NewEvaluation[] = next.proposals.map((p, ordinal) => {
+      const key = evaluationKey({ architecture: p.architecture.hash, task: p.task, trial: p.trial });
+      return {
+        key,
+        ordinal,
+        architecture: p.architecture.hash,
+        task: p.task,
+        taskOptions: p.taskOptions,
+        hyperparameters: p.hyperparameters,
+        seed: deriveSeed(experiment.seed, key),
+      };
+    });
+    const unique = new Set(evaluations.map((e) => e.key));
+    if (unique.size !== evaluations.length) throw new Error(`strategy '${strategy.name}' proposed the same (architecture, task, trial) twice`);
+    const archs = [...new Map(next.proposals.map((p) => [p.architecture.hash, p.architecture])).values()];
+    await storage.recordGeneration(id, { generation, architectures: archs, evaluations, state: next.state, finished: next.finished });
+    emit({ type: 'generation', generation, evaluations: evaluations.length, finished: next.finished });
+  }
+
+  const evaluations = await storage.evaluations(id);
+  const counts = countStatuses(evaluations);
+  const unfinished = counts.queued + counts.running > 0;
+  const saved = await storage.strategyState(id);
+  const status = stopped() || unfinished || !saved?.finished ? 'interrupted' : 'done';
+  await storage.setExperimentStatus(id, status);
+  await storage.logEvent(id, status === 'done' ? 'finished' : 'interrupted', { ...counts });
+  return { experiment: (await storage.getExperiment(experiment.name)) as Experiment, status, counts, evaluations };
+}
