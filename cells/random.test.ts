@@ -15,7 +15,7 @@ test('random cells are valid, small like the zoo, and evaluate to finite values'
     // Valid: the JSON form parses back to the same cell.
     assert.deepEqual(parseCell(JSON.parse(JSON.stringify(cell))), cell, `cell ${i}`);
     assert.ok(cell.states.length >= 1 && cell.states.length <= 3);
-    assert.ok(cell.nodes.length >= 1 && cell.nodes.length <= 22, `cell ${i}: ${cell.nodes.length} nodes`);
+    assert.ok(cell.nodes.length >= 1 && cell.nodes.length <= 25, `cell ${i}: ${cell.nodes.length} nodes`);
     assert.equal(liveNodes(cell).length, cell.nodes.length, `cell ${i} has dead nodes`);
     const H = 2;
     const x = Float64Array.from([0.5, -0.25]);
