@@ -46,12 +46,40 @@ export interface Corpus {
   splits: Record<Split, Int32Array>;
 }
 
-/** The TF reader's tokenisation of one file's text. */
+/** Whitespace as Python's str.split() sees it (the TF reader splits with it). */
+function isSpace(c: number): boolean {
+  return (c >= 9 && c <= 13) || (c >= 28 && c <= 32) || c === 0x85 || c === 0xa0 || c === 0x1680
+    || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
+}
+
+/**
+ * The TF reader's tokenisation of one file's text: `read().replace("\n", "<eos>").split()`, with
+ * Python's universal newlines (CRLF and CR read as a newline). A leading byte-order mark is
+ * dropped, and a missing final newline is supplied, so that the last line also ends in `<eos>`.
+ */
 export function ptbWords(text: string): string[] {
-  let t = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  t = t.replace(/\r\n?/g, '\n');
-  if (t.length > 0 && !t.endsWith('\n')) t += '\n';
-  return t.replace(/\n/g, ` ${EOS} `).split(/\s+/).filter((w) => w.length > 0);
+  const words: string[] = [];
+  const start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  let wordStart = -1;
+  let lastNewline = true;
+  for (let i = start; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 10;
+    const newline = c === 10 || c === 13;
+    if (newline || isSpace(c)) {
+      if (wordStart >= 0) { words.push(text.slice(wordStart, i)); wordStart = -1; }
+      if (newline) {
+        // The end of the text counts as a newline only when the last line is not terminated.
+        if (i === text.length && lastNewline) break;
+        if (c === 13 && text.charCodeAt(i + 1) === 10) i++;
+        words.push(EOS);
+      }
+      if (newline) lastNewline = true;
+    } else {
+      if (wordStart < 0) wordStart = i;
+      lastNewline = false;
+    }
+  }
+  return words;
 }
 
 /** Every word, sorted by count (descending), then by code-unit order (the TF reader's order). */
@@ -63,7 +91,10 @@ export function ptbVocab(words: readonly string[]): string[] {
 
 /** Builds a corpus from the text of its three files; `where` names each file in errors. */
 export function corpusFromTexts(texts: Record<Split, string>, where: Record<Split, string>, source: string): Corpus {
-  const words = { train: ptbWords(texts.train), valid: ptbWords(texts.valid), test: ptbWords(texts.test) };
+  return corpusFromWords({ train: ptbWords(texts.train), valid: ptbWords(texts.valid), test: ptbWords(texts.test) }, where, source);
+}
+
+function corpusFromWords(words: Record<Split, string[]>, where: Record<Split, string>, source: string): Corpus {
   const vocab = ptbVocab(words.train);
   const id = new Map(vocab.map((w, i) => [w, i]));
   const encode = (split: Split) =>
@@ -95,14 +126,14 @@ export function loadPtbDir(dir: string): Corpus {
     throw new UserError(`${dir}: no such folder (the PTB data folder must hold ${Object.values(PTB_FILES).join(', ')})`);
   }
   const where = Object.fromEntries(SPLITS.map((s) => [s, join(dir, PTB_FILES[s])])) as Record<Split, string>;
-  const texts = Object.fromEntries(SPLITS.map((s) => [s, readText(where[s])])) as Record<Split, string>;
+  const words = Object.fromEntries(SPLITS.map((s) => [s, ptbWords(readText(where[s]))])) as Record<Split, string[]>;
   for (const s of SPLITS) {
-    const n = ptbWords(texts[s]).length;
+    const n = words[s].length;
     if (n !== PTB_COUNTS[s]) {
       throw new UserError(`${where[s]}: ${n.toLocaleString('en-US')} tokens (with ${EOS}), expected ${PTB_COUNTS[s].toLocaleString('en-US')}: not Mikolov's ${PTB_FILES[s]}, or a damaged copy`);
     }
   }
-  return corpusFromTexts(texts, where, `Penn Treebank (Mikolov) from ${dir}`);
+  return corpusFromWords(words, where, `Penn Treebank (Mikolov) from ${dir}`);
 }
 
 export const SOTU_SOURCE = 'State of the Union addresses 1900-2021, PTB-style (shipped; not comparable with published PTB numbers)';
