@@ -7,9 +7,11 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { CommandModule } from 'yargs';
 import { isUserError } from './errors.ts';
+import { cellsCommand } from './commands/cells.ts';
 
 // Every subcommand, in the order `cellsearch --help` lists them.
 const commands: CommandModule<any, any>[] = [
+  cellsCommand,
 ];
 
 export async function main(argv: string[]): Promise<void> {

@@ -14,3 +14,42 @@ test('--version prints the package version', () => {
   assert.equal(r.status, 0);
   assert.match(r.stdout.trim(), /^\d+\.\d+\.\d+$/);
 });
+
+test('an unknown command exits 2 and names it', () => {
+  const r = runCli(['frobnicate']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /Unknown command: frobnicate/);
+});
+
+test('cellsearch cells lists every zoo cell with its parameter count', () => {
+  const r = runCli(['cells', '--hidden', '10']);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split('\n');
+  assert.match(lines[0], /^key\s+name\s+states\s+params@H=10\s+description$/);
+  assert.equal(lines.length, 1 + 20);
+  // GRU: three linear maps of (x, h) with biases: 3 * (2 * 10 * 10 + 10) = 630.
+  assert.match(r.stdout, /^gru\s+GRU\s+h\s+630\s+Gated recurrent unit/m);
+  // Vanilla LSTM with peepholes: 4 * 210 + 3 * 10 = 870.
+  assert.match(r.stdout, /^greff-vanilla\s+Vanilla LSTM\s+h,c\s+870\s+/m);
+  assert.match(r.stdout, /^greff-fgr\s+FGR\s+h,c,i,f,o\s+/m);
+  for (const key of ['tanh-rnn', 'lstm', 'lstm-f', 'lstm-i', 'lstm-o', 'lstm-b', 'mut1', 'mut2', 'mut3', 'greff-nig', 'greff-cifg']) {
+    assert.match(r.stdout, new RegExp(`^${key}\\s`, 'm'));
+  }
+});
+
+test('cellsearch cells --json, and a bad --hidden exits 2', () => {
+  const r = runCli(['cells', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const rows = JSON.parse(r.stdout);
+  assert.deepEqual(rows.find((x: { key: string }) => x.key === 'tanh-rnn'), {
+    key: 'tanh-rnn',
+    name: 'Tanh RNN',
+    paper: 'Jozefowicz 2015',
+    states: ['h'],
+    params: 2 * 128 * 128 + 128,
+    description: 'Plain recurrent network: h = tanh(W_xh x + W_hh h + b)',
+  });
+  const bad = runCli(['cells', '--hidden', '0']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--hidden must be a positive integer, got 0/);
+});
