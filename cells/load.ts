@@ -1,0 +1,148 @@
+// Turns what a user names on the command line into a checked cell: a zoo key (`gru`,
+// `greff-vanilla`, ...) or a file, JSON when its name ends in `.json` and the notation of
+// cells/notation.ts otherwise. A zoo key wins over a file of the same name in the current
+// directory (write `./gru` for the file). Every error names the file, and the line and column
+// where the text says where the problem is.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { UserError } from '../errors.ts';
+import type { Cell } from './graph.ts';
+import { readNotation } from './notation.ts';
+import { parseCell } from './validate.ts';
+import { isZooKey, ZOO_KEYS, zooCell } from './zoo/index.ts';
+
+/** JSON text -> value; a syntax error becomes a UserError at `file:line:col`. */
+export function parseJsonText(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    // V8 does not always say where (Node 20: "Unexpected token '}', ... is not valid JSON"), so
+    // the place comes from a small scanner of the JSON grammar.
+    const found = jsonSyntaxError(text);
+    if (!found) throw new UserError(`${file}: invalid JSON: ${err instanceof Error ? err.message : String(err)}`);
+    const { line, col } = lineCol(text, found.offset);
+    throw new UserError(`${file}:${line}:${col}: invalid JSON: ${found.message}`);
+  }
+}
+
+/** The first syntax error in JSON text (offset and what was expected), or undefined if valid. */
+export function jsonSyntaxError(text: string): { offset: number; message: string } | undefined {
+  let i = 0;
+  class Stop {
+    constructor(
+      readonly offset: number,
+      readonly message: string,
+    ) {}
+  }
+  const found = () => (i >= text.length ? 'the end of the file' : JSON.stringify(text[i]));
+  const fail = (expected: string): never => {
+    throw new Stop(i, `expected ${expected}, found ${found()}`);
+  };
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
+  };
+  const string = () => {
+    if (text[i] !== '"') fail('a string');
+    i++;
+    for (;;) {
+      if (i >= text.length || text[i] === '\n') fail('the closing \'"\' of the string');
+      const c = text[i];
+      if (c === '"') break;
+      if (c < ' ') fail('an escape such as \\t or \\n instead of a raw control character in a string');
+      if (c === '\\') {
+        i++;
+        if (text[i] === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail('four hex digits after \\u');
+          i += 4;
+        } else if (!'"\\/bfnrt'.includes(text[i] ?? 'x') || i >= text.length) fail('an escape (\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)');
+      }
+      i++;
+    }
+    i++;
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') {
+        i++;
+        return;
+      }
+      for (;;) {
+        ws();
+        string();
+        ws();
+        if (text[i] !== ':') fail("':' after the key");
+        i++;
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === '}') {
+          i++;
+          return;
+        } else fail("',' or '}'");
+      }
+    }
+    if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') {
+        i++;
+        return;
+      }
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === ']') {
+          i++;
+          return;
+        } else fail("',' or ']'");
+      }
+    }
+    if (c === '"') return string();
+    const m = /^(-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 400));
+    if (!m) fail('a value (object, array, string, number, true, false or null)');
+    i += m![0].length;
+  };
+  try {
+    value();
+    ws();
+    if (i < text.length) fail('the end of the file after the value');
+    return undefined;
+  } catch (e) {
+    if (e instanceof Stop) return { offset: e.offset, message: e.message };
+    throw e;
+  }
+}
+
+function lineCol(text: string, offset: number): { line: number; col: number } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, col: offset - (before.lastIndexOf('\n') + 1) + 1 };
+}
+
+/** Reads a cell file: `.json` through parseCell, anything else as notation. */
+export function readCellFile(path: string): Cell {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(`${path}: cannot read the cell file (${code ?? (err as Error).message})`);
+  }
+  if (text.startsWith('\uFEFF')) text = text.slice(1); // a byte-order mark some editors write
+  if (path.toLowerCase().endsWith('.json')) return parseCell(parseJsonText(text, path), path);
+  return readNotation(text, path);
+}
+
+/** A zoo key or the path of a cell file -> the checked cell. */
+export function loadCell(arg: string): Cell {
+  if (isZooKey(arg)) return zooCell(arg);
+  if (existsSync(arg)) {
+    if (statSync(arg).isDirectory()) throw new UserError(`${arg}: is a directory, not a cell file`);
+    return readCellFile(arg);
+  }
+  throw new UserError(`'${arg}' is neither a zoo cell nor a file (the zoo has: ${ZOO_KEYS.join(', ')})`);
+}

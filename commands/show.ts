@@ -1,0 +1,55 @@
+// `cellsearch show <cell>`: prints a zoo cell or a cell file as notation, Graphviz DOT or JSON.
+// Loading checks the cell, so `show` is also the way to validate a hand-written cell file.
+import type { CommandModule } from 'yargs';
+import { UserError } from '../errors.ts';
+import { toDot } from '../cells/dot.ts';
+import { paramCount } from '../cells/graph.ts';
+import { printNotation } from '../cells/notation.ts';
+import type { Cell } from '../cells/graph.ts';
+
+export const SHOW_FORMATS = ['text', 'dot', 'json'] as const;
+
+interface ShowArgs {
+  cell: string;
+  format: (typeof SHOW_FORMATS)[number];
+  hidden?: number;
+}
+
+/** What `show` prints for a loaded cell. */
+export function showCell(cell: Cell, args: Omit<ShowArgs, 'cell'>): string {
+  if (args.hidden !== undefined && !(Number.isInteger(args.hidden) && args.hidden >= 1)) {
+    throw new UserError(`--hidden must be a positive integer, got ${args.hidden}`);
+  }
+  switch (args.format) {
+    case 'text': {
+      const text = printNotation(cell);
+      return args.hidden === undefined ? text : `${text}# ${paramCount(cell, args.hidden)} parameters at hidden=${args.hidden}\n`;
+    }
+    case 'dot':
+      return toDot(cell, { hidden: args.hidden });
+    case 'json':
+      if (args.hidden !== undefined) throw new UserError('--hidden applies to --format text and dot (the JSON output is the cell itself)');
+      return JSON.stringify(cell, null, 2) + '\n';
+  }
+}
+
+export const showCommand: CommandModule<object, ShowArgs> = {
+  command: 'show <cell>',
+  describe: 'Print a cell (zoo key or file) as notation, Graphviz DOT or JSON; checks cell files',
+  builder: (y) =>
+    y
+      .positional('cell', {
+        type: 'string',
+        demandOption: true,
+        describe: 'a zoo key (see `cellsearch cells`) or a cell file: *.json, or the notation (see README)',
+      })
+      .option('format', { choices: SHOW_FORMATS, default: 'text' as const, describe: 'text = the cell notation' })
+      .option('hidden', { type: 'number', describe: 'also print the parameter count at this hidden width (text, dot)' })
+      .example('$0 show gru', 'the GRU in the cell notation')
+      .example('$0 show my-cell.txt --format dot | dot -Tsvg > cell.svg', 'draw a cell file'),
+  handler: async (args) => {
+    // Imported here: loading builds the whole zoo, which other commands need not pay for at startup.
+    const { loadCell } = await import('../cells/load.ts');
+    process.stdout.write(showCell(loadCell(args.cell), args));
+  },
+};
