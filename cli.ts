@@ -9,11 +9,15 @@ import type { CommandModule } from 'yargs';
 import { isUserError } from './errors.ts';
 import { cellsCommand } from './commands/cells.ts';
 import { showCommand } from './commands/show.ts';
+import { tasksCommand } from './commands/tasks.ts';
+import { sampleCommand } from './commands/sample.ts';
 
 // Every subcommand, in the order `cellsearch --help` lists them.
 const commands: CommandModule<any, any>[] = [
   cellsCommand,
   showCommand,
+  tasksCommand,
+  sampleCommand,
 ];
 
 export async function main(argv: string[]): Promise<void> {

@@ -136,7 +136,7 @@ export function loadPtbDir(dir: string): Corpus {
   return corpusFromWords(words, where, `Penn Treebank (Mikolov) from ${dir}`);
 }
 
-export const SOTU_SOURCE = 'State of the Union addresses 1900-2021, PTB-style (shipped; not comparable with published PTB numbers)';
+export const SOTU_SOURCE = 'the shipped PTB-style State of the Union corpus (addresses 1900-2021)';
 
 /** Loads the corpus that ships in tasks/data. */
 export function loadSotu(): Corpus {

@@ -45,7 +45,7 @@ export const TASKS = {
     create: (o) => memorizeTask(o),
   },
   music: {
-    summary: 'JSB Chorales piano rolls, next step, NLL per time step (Greff et al. 2016); needs --data-dir / JSB_DIR',
+    summary: 'JSB Chorales piano rolls, next step, NLL per time step (Greff et al. 2016); the data is not shipped: give its path',
     options: MusicOptionsSchema,
     dataDir: 'required',
     create: (o, env) => musicTask(o, env),
