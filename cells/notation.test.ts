@@ -6,6 +6,8 @@ import seedrandom from 'seedrandom';
 import { INPUT, OPS, type Cell, type CellJson, type CellNode } from './graph.ts';
 import { NotationError, parseNotation, printNotation, readNotation } from './notation.ts';
 import { parseCell } from './validate.ts';
+import { cellHash } from './canonical.ts';
+import { randomCell } from './random.ts';
 import { ZOO } from './zoo/index.ts';
 
 /**
@@ -64,6 +66,7 @@ test('every zoo cell survives notation -> cell and JSON -> cell with the same st
   for (const [key, cell] of Object.entries(ZOO)) {
     const { text, back } = roundTrip(cell);
     assert.deepEqual(structure(back), structure(cell), `${key}: notation round trip\n${text}`);
+    assert.equal(cellHash(back), cellHash(cell), `${key}: parse(print(g)) has the hash of g`);
     assert.deepEqual([back.name, back.description, back.source], [cell.name, cell.description, cell.source], key);
     assert.equal(printNotation(back), text, `${key}: printing is stable`);
     const viaJson = parseCell(JSON.parse(JSON.stringify(back)), key);
@@ -148,12 +151,25 @@ test('250 random valid graphs survive print -> parse with the exact structure, a
   for (const [i, cell] of cells.entries()) {
     const { text, back } = roundTrip(cell);
     assert.deepEqual(structure(back), structure(cell), `random cell ${i}:\n${JSON.stringify(cell)}\n${text}`);
+    assert.equal(cellHash(back), cellHash(cell), `random cell ${i}: hash`);
     assert.equal(printNotation(back), text, `random cell ${i}: print(parse(print(g))) = print(g)`);
     const viaJson = parseCell(JSON.parse(JSON.stringify(back)));
     assert.deepEqual(structure(viaJson), structure(cell), `random cell ${i}: JSON round trip`);
     if (new Set(Object.values(cell.outputs)).size < cell.states.length) shared++;
   }
   assert.ok(shared > 0, 'some random cells share one output between two states');
+});
+
+test('220 cells of randomCell (cells/random.ts) survive print -> parse with their hash, and print stably', () => {
+  const rng = seedrandom('notation-randomCell');
+  for (let i = 0; i < 220; i++) {
+    const cell = randomCell(rng, { keepDead: i % 4 === 0 });
+    const { text, back } = roundTrip(cell);
+    assert.equal(cellHash(back), cellHash(cell), `randomCell ${i}:\n${JSON.stringify(cell)}\n${text}`);
+    assert.deepEqual(structure(back), structure(cell), `randomCell ${i}`);
+    assert.equal(printNotation(back), text, `randomCell ${i}: stable`);
+    assert.equal(cellHash(parseCell(JSON.parse(JSON.stringify(back)))), cellHash(cell), `randomCell ${i}: JSON round trip`);
+  }
 });
 
 test('print(parse(s)) is stable after one round for hand-written text', () => {
