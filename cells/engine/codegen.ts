@@ -59,6 +59,24 @@ export function generateLayer(sched: Schedule, H: number, B: number, T: number):
   const slotOf = new Map<string, { g: number; col: number }>();
   sched.groups.forEach((g, gi) => g.slots.forEach((s) => slotOf.set(`${s.node}#${s.input}`, { g: gi, col: s.block * H })));
 
+  // Which stage computes each node, and which node values and gradients cross a stage boundary.
+  const stageOf = new Map<string, number>();
+  sched.stages.forEach((st, si) => st.nodes.forEach((n) => stageOf.set(n.id, si)));
+  const outputRefs = new Set(Object.values(sched.outputs));
+  const readLater = new Set<string>();
+  const valueUsed = new Set<string>();
+  for (const node of sched.nodes) {
+    for (const ref of nodeInputs(node)) {
+      if (stageOf.has(ref) && stageOf.get(ref)! < stageOf.get(node.id)! && node.op !== 'linear') readLater.add(ref);
+      if (node.op === 'mul' || node.op === 'diag') valueUsed.add(ref);
+    }
+    if (node.op === 'tanh' || node.op === 'sigmoid' || node.op === 'relu') valueUsed.add(node.id);
+  }
+  /** The gradient of a node arrives from outside its own fused loop (a later stage, a GEMM, a new state). */
+  const external = (id: string) => groupIdx.has(id) || outputRefs.has(id) || readLater.has(id);
+  /** The node's value must be kept for all steps (read by a later stage, a GEMM, the backward pass). */
+  const stored = (id: string) => external(id) || valueUsed.has(id);
+
   const kind = (ref: string): 'x' | 'state' | 'node' => {
     if (ref === INPUT) return 'x';
     if (stateIdx.has(ref)) return 'state';
@@ -110,7 +128,8 @@ export function generateLayer(sched: Schedule, H: number, B: number, T: number):
       } else {
         expr = OP_RULES[node.op].forward(nodeInputs(node).map(val));
       }
-      f.push(`const v${k} = ${expr};`, `N${k}[i] = v${k};`);
+      f.push(`const v${k} = ${expr};`);
+      if (stored(node.id)) f.push(`N${k}[i] = v${k};`);
       local.add(node.id);
     }
     f.push('}', '}');
@@ -132,7 +151,9 @@ export function generateLayer(sched: Schedule, H: number, B: number, T: number):
   bw.push(`for (let il = 0; il < ${BH}; il++) {`);
   sched.states.forEach((s, si) => bw.push(`dNew${si}[il] = dS${si}[il]${s === 'h' ? ' + dH[o + il]' : ''};`, `dS${si}[il] = 0;`));
   bw.push('}');
-  for (let k = 0; k < Nn; k++) bw.push(`dN${k}.fill(0);`);
+  sched.nodes.forEach((n, k) => {
+    if (external(n.id)) bw.push(`dN${k}.fill(0);`);
+  });
   bw.push(`for (let il = 0; il < ${BH}; il++) {`, `const i = o + il;`);
   sched.states.forEach((s, si) => bw.push(`${gradOf(sched.outputs[s])} += dNew${si}[il];`));
   bw.push('}');
@@ -140,11 +161,17 @@ export function generateLayer(sched: Schedule, H: number, B: number, T: number):
     if (stage.nodes.length > 0) {
       bw.push(`for (let b = 0; b < ${B}; b++) {`, `const ib = o + b * ${H}, rb = r + b;`, `for (let j = 0; j < ${H}; j++) {`);
       bw.push(`const il = b * ${H} + j, i = ib + j;`);
+      // Gradients of nodes of this loop live in locals; only those fed from outside use dN.
+      const here = new Set(stage.nodes.map((n) => n.id));
+      const acc = (ref: string) => (here.has(ref) ? `g${nodeIdx.get(ref)}` : gradOf(ref));
+      for (const node of stage.nodes) {
+        const k = nodeIdx.get(node.id)!;
+        bw.push(`let g${k} = ${external(node.id) ? `dN${k}[il]` : '0'};`);
+      }
       for (const node of [...stage.nodes].reverse()) {
         const k = nodeIdx.get(node.id)!;
         const g = `g${k}`;
         if (node.op === 'one') continue;
-        bw.push(`const ${g} = dN${k}[il];`);
         if (node.op === 'linear') {
           node.in.forEach((_, m) => {
             const { g: gi, col } = slotOf.get(`${node.id}#${m}`)!;
@@ -153,11 +180,11 @@ export function generateLayer(sched: Schedule, H: number, B: number, T: number):
           if (node.bias !== false) bw.push(`db${k}[j] += ${g};`);
         } else if (node.op === 'diag') {
           const a = node.in[0];
-          bw.push(`dp${k}[j] += ${g} * ${allSteps(a)}[i];`, `${gradOf(a)} += ${g} * p${k}[j];`);
+          bw.push(`dp${k}[j] += ${g} * ${allSteps(a)}[i];`, `${acc(a)} += ${g} * p${k}[j];`);
         } else {
           const ins = nodeInputs(node);
           const grads = OP_RULES[node.op].backward(g, `N${k}[i]`, ins.map((a) => `${allSteps(a)}[i]`));
-          ins.forEach((a, m) => bw.push(`${gradOf(a)} += ${grads[m]};`));
+          ins.forEach((a, m) => bw.push(`${acc(a)} += ${grads[m]};`));
         }
       }
       bw.push('}', '}');

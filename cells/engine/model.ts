@@ -22,6 +22,7 @@ import { defaultGemm } from './kernel.ts';
 import { generateLayer, type LayerBuffers, type LayerProgram } from './codegen.ts';
 import { buildSchedule, type Schedule } from './schedule.ts';
 import { exactSigmoid } from './ops.ts';
+import { sigmoidHead, softmaxHead } from './head.ts';
 import { fastExp, fastSigmoid, fastTanh } from './fastmath.ts';
 import { ModelOptionsSchema, type ModelOptions, type ModelOptionsInput } from './options.ts';
 import { clipGradNorm, makeOptimizer, type Optimizer } from './optim.ts';
@@ -411,62 +412,18 @@ export class Model {
     };
 
     // Head.
-    const outB = this.view('out.b');
     gemm(false, true, TB, V, H, 1, p.Htop, 0, H, this.view('out.W'), 0, H, 0, p.logits, 0, V);
-    const z = p.logits, dz = p.dlogits, mask = batch.mask, exp = this.exp;
+    const mask = batch.mask;
     let count = 0;
     for (let r = 0; r < TB; r++) count += mask[r];
     const norm = this.options.lossNorm === 'sequence' ? B : count;
     const scale = norm > 0 ? 1 / norm : 0;
-    let nll = 0, correct = 0, total = 0;
-    for (let r = 0; r < TB; r++) {
-      const m = mask[r];
-      const o = r * V;
-      for (let v = 0; v < V; v++) z[o + v] += outB[v];
-      if (m === 0) {
-        if (withGrad) dz.fill(0, o, o + V);
-        continue;
-      }
-      if (batch.kind === 'tokens') {
-        const y = batch.targets[r];
-        if (!(y >= 0 && y < V)) throw new Error(`target token ${y} at position ${r} is outside the vocabulary 0..${V - 1}`);
-        let max = -Infinity, arg = 0;
-        for (let v = 0; v < V; v++) if (z[o + v] > max) { max = z[o + v]; arg = v; }
-        if (Number.isNaN(z[o + y])) max = NaN;
-        // dz holds exp(z - max) first (scratch when there is no backward pass).
-        let sum = 0;
-        for (let v = 0; v < V; v++) {
-          const e = exp(z[o + v] - max);
-          dz[o + v] = e;
-          sum += e;
-        }
-        nll += m * (Math.log(sum) + max - z[o + y]);
-        if (arg === y) correct += m;
-        total += m;
-        if (withGrad) {
-          const k = (m * scale) / sum;
-          for (let v = 0; v < V; v++) dz[o + v] *= k;
-          dz[o + y] -= m * scale;
-        }
-      } else {
-        const tg = batch.targets;
-        let rowNll = 0;
-        for (let v = 0; v < V; v++) {
-          const x = z[o + v], y = tg[o + v];
-          // softplus(x) - y x, computed stably.
-          const e = exp(-Math.abs(x));
-          rowNll += (x > 0 ? x : 0) - y * x + Math.log1p(e);
-          const pr = x >= 0 ? 1 / (1 + e) : e / (1 + e);
-          if (withGrad) dz[o + v] = m * scale * (pr - y);
-          const on = x > 0;
-          if (on && y > 0.5) correct += m;
-          if (on !== y > 0.5) total += m;
-        }
-        nll += m * rowNll;
-      }
-    }
-    if (batch.kind === 'multihot') total += correct;
-    return { nll, count, correct, total, objective: nll * scale };
+    const dz = withGrad ? p.dlogits : null;
+    const h =
+      batch.kind === 'tokens'
+        ? softmaxHead(p.logits, dz, this.view('out.b'), batch.targets, mask, TB, V, scale, this.exp)
+        : sigmoidHead(p.logits, dz, this.view('out.b'), batch.targets, mask, TB, V, scale, this.exp);
+    return { nll: h.nll, count, correct: h.correct, total: h.total, objective: h.nll * scale };
   }
 
   private backward(p: Program, batch: Batch): void {
