@@ -11,6 +11,8 @@ import { cellsCommand } from './commands/cells.ts';
 import { showCommand } from './commands/show.ts';
 import { tasksCommand } from './commands/tasks.ts';
 import { sampleCommand } from './commands/sample.ts';
+import { trainCommand } from './commands/train.ts';
+import { runsCommand } from './commands/runs.ts';
 
 // Every subcommand, in the order `cellsearch --help` lists them.
 const commands: CommandModule<any, any>[] = [
@@ -18,6 +20,8 @@ const commands: CommandModule<any, any>[] = [
   showCommand,
   tasksCommand,
   sampleCommand,
+  trainCommand,
+  runsCommand,
 ];
 
 export async function main(argv: string[]): Promise<void> {

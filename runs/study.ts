@@ -36,7 +36,7 @@ export interface StudySpec {
 }
 
 export type StudyEvent =
-  | { type: 'opened'; experiment: Experiment; created: boolean; requeued: number }
+  | { type: 'opened'; experiment: Experiment; created: boolean; requeued: number; counts: StatusCounts }
   | { type: 'generation'; generation: number; evaluations: number; finished: boolean }
   | { type: 'start'; evaluation: Evaluation }
   | { type: 'progress'; evaluation: Evaluation; point: Progress }
@@ -110,7 +110,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
   await storage.setExperimentStatus(id, 'running');
   const requeued = await storage.requeueRunning(id);
   await storage.logEvent(id, created ? 'start' : 'resume', { requeued, workers: o.pool.workers });
-  emit({ type: 'opened', experiment, created, requeued });
+  emit({ type: 'opened', experiment, created, requeued, counts: countStatuses(await storage.evaluations(id)) });
 
   const architectures = new Map<string, Architecture>();
   const architecture = async (hash: string): Promise<Architecture> => {

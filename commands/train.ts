@@ -1,0 +1,119 @@
+// `cellsearch train`: trains one or more cells on a task with one setting of hyperparameters,
+// records every evaluation in the experiment database, and prints the final metrics. It is a
+// study like any other: re-running the same command resumes it, Ctrl-C stops it cleanly.
+import type { CommandModule } from 'yargs';
+import { UserError } from '../errors.ts';
+import { SCALES, type Scale } from '../search/space.ts';
+
+interface TrainArgs {
+  cell: string[];
+  task: string;
+  scale: Scale;
+  repeats: number;
+  seed: number;
+  name?: string;
+  db?: string;
+  workers?: number;
+  'max-attempts': number;
+  'max-heap-mb': number;
+  'data-dir'?: string;
+  hidden?: number;
+  layers?: number;
+  'init-scale'?: number;
+  optimizer?: 'sgd' | 'nesterov';
+  lr?: number;
+  momentum?: number;
+  clip?: number;
+  batch?: number;
+  unroll?: number;
+  steps?: number;
+  'eval-every'?: number;
+  'valid-batches'?: number;
+  patience?: number;
+  'max-halvings'?: number;
+}
+
+const HP = 'Hyperparameters (default: the --scale preset; hidden from its parameter budget):';
+
+export const trainCommand: CommandModule<object, TrainArgs> = {
+  command: 'train',
+  describe: 'Train cells on a task and record the results in the experiment database',
+  builder: (y) =>
+    y
+      .option('cell', { type: 'string', array: true, demandOption: true, describe: 'zoo key or cell file; repeat for several cells' })
+      .option('task', { type: 'string', demandOption: true, describe: 'arithmetic, xml, ptb, memorize or music' })
+      .option('scale', { choices: SCALES, default: 'tiny' as Scale, describe: 'fidelity preset: training budget, task sizes, parameter budget' })
+      .option('repeats', { type: 'number', default: 1, describe: 'train each cell this many times (trial r has its own derived seed)' })
+      .option('seed', { type: 'number', default: 1, describe: 'experiment seed; every evaluation seed derives from it' })
+      .option('name', { type: 'string', describe: 'experiment name (default: train-<cells>-<task>)' })
+      .option('db', { type: 'string', describe: 'database file (default: runs/<name>.sqlite)' })
+      .option('workers', { type: 'number', describe: 'worker threads (default and maximum: the number of cores)' })
+      .option('max-attempts', { type: 'number', default: 2, describe: 'attempts per evaluation before it is recorded as failed' })
+      .option('max-heap-mb', { type: 'number', default: 2048, describe: 'JS heap limit of each worker thread, MB' })
+      .option('data-dir', { type: 'string', describe: 'ptb / music data folder (default: PTB_DIR / JSB_DIR; ptb: the shipped corpus)' })
+      .option('hidden', { type: 'number', group: HP, describe: 'width H' })
+      .option('layers', { type: 'number', group: HP, describe: 'stacked layers (1-4)' })
+      .option('init-scale', { type: 'number', group: HP, describe: 'weights uniform in [-s, s] / sqrt(H)' })
+      .option('optimizer', { choices: ['sgd', 'nesterov'] as const, group: HP, describe: 'plain SGD or SGD with Nesterov momentum' })
+      .option('lr', { type: 'number', group: HP, describe: 'learning rate (default 1 for sgd, 0.1 for nesterov)' })
+      .option('momentum', { type: 'number', group: HP, describe: 'momentum (nesterov; default 0.9)' })
+      .option('clip', { type: 'number', group: HP, describe: 'global gradient-norm clip, 0 = off (default 5)' })
+      .option('batch', { type: 'number', group: HP, describe: 'streams per batch' })
+      .option('unroll', { type: 'number', group: HP, describe: 'steps per batch' })
+      .option('steps', { type: 'number', group: HP, describe: 'most training steps' })
+      .option('eval-every', { type: 'number', group: HP, describe: 'steps between validations' })
+      .option('valid-batches', { type: 'number', group: HP, describe: 'validation batches per validation' })
+      .option('patience', { type: 'number', group: HP, describe: 'validations without improvement before halving the learning rate' })
+      .option('max-halvings', { type: 'number', group: HP, describe: 'stop after this many halvings' })
+      .example('$0 train --cell gru --task arithmetic', 'train the GRU with the tiny preset (about a minute)')
+      .example('$0 train --cell gru --cell lstm --task xml --repeats 3 --workers 2', 'six runs on two threads')
+      .example('$0 train --cell my-cell.txt --task ptb --scale small --lr 0.5', 'a cell file, a larger preset, another learning rate'),
+  handler: async (args) => {
+    // Imported here so that other commands do not pay for the engine and the zoo at startup.
+    const { loadCell } = await import('../cells/load.ts');
+    const { trainStudy } = await import('../runs/train.ts');
+    const { executeStudy } = await import('../runs/execute.ts');
+    const { TRAIN_WORKER } = await import('../runs/pool.ts');
+    const { trainSummary } = await import('../runs/train.ts');
+    const cells = args.cell.map((ref) => ({ ref, cell: loadCell(ref) }));
+    const study = trainStudy({
+      cells,
+      task: args.task,
+      scale: args.scale,
+      repeats: args.repeats,
+      seed: args.seed,
+      name: args.name,
+      dataDir: args['data-dir'],
+      overrides: {
+        hidden: args.hidden,
+        layers: args.layers,
+        initScale: args['init-scale'],
+        optimizer: args.optimizer,
+        learningRate: args.lr,
+        momentum: args.momentum,
+        clip: args.clip,
+        batch: args.batch,
+        unroll: args.unroll,
+        maxSteps: args.steps,
+        evalEvery: args['eval-every'],
+        validBatches: args['valid-batches'],
+        patience: args.patience,
+        maxHalvings: args['max-halvings'],
+      },
+    });
+    if (!Number.isInteger(args['max-heap-mb']) || args['max-heap-mb'] < 64) throw new UserError(`--max-heap-mb must be a whole number >= 64, got ${args['max-heap-mb']}`);
+    const labels = new Map(study.config.cells.map((c) => [c.hash, c.ref]));
+    const out = await executeStudy({
+      spec: study.spec,
+      strategy: study.strategy,
+      handler: TRAIN_WORKER,
+      db: args.db,
+      workers: args.workers,
+      jobs: study.proposals.length,
+      maxAttempts: args['max-attempts'],
+      maxHeapMb: args['max-heap-mb'],
+      label: (e) => `${labels.get(e.architecture) ?? e.architecture.slice(0, 8)}${study.config.repeats > 1 ? ` #${JSON.parse(e.key)[2]}` : ''}`,
+    });
+    process.stdout.write(trainSummary(study.config, out.outcome.evaluations, out.db));
+  },
+};

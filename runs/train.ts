@@ -1,0 +1,194 @@
+// The "train" study: one or more cells trained on one task with one setting of hyperparameters,
+// each `repeats` times (repeat r is trial r: its own derived seed). A fixed list of evaluations
+// in one generation; what `cellsearch train` runs.
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { UserError } from '../errors.ts';
+import { canonicalJson, cellHash } from '../cells/canonical.ts';
+import type { Cell } from '../cells/graph.ts';
+import { printNotation } from '../cells/notation.ts';
+import { isZooKey } from '../cells/zoo/index.ts';
+import { fidelity, hiddenForBudget, SCALES, type Fidelity, type Scale } from '../search/space.ts';
+import { getTask, isTaskName } from '../tasks/registry.ts';
+import type { StudySpec } from './study.ts';
+import { JsonObjectSchema, type Architecture, type Evaluation, type JsonObject } from './storage.ts';
+import { fixedListStrategy, type Proposal, type Strategy } from './strategy.ts';
+import { TrainHyperparamsSchema, type TrainHyperparams } from './trainer.ts';
+
+export const TRAIN_KIND = 'train';
+
+/** Hyperparameters a user may set on the command line; the rest come from the preset. */
+export const TrainOverridesSchema = z.strictObject({
+  hidden: z.number().int().min(1).optional(),
+  layers: z.number().int().min(1).max(4).optional(),
+  initScale: z.number().positive().finite().optional(),
+  optimizer: z.enum(['sgd', 'nesterov']).optional(),
+  learningRate: z.number().positive().finite().optional(),
+  momentum: z.number().min(0).lt(1).optional(),
+  clip: z.number().min(0).finite().optional(),
+  batch: z.number().int().min(1).optional(),
+  unroll: z.number().int().min(1).optional(),
+  maxSteps: z.number().int().min(1).optional(),
+  evalEvery: z.number().int().min(1).optional(),
+  validBatches: z.number().int().min(1).optional(),
+  patience: z.number().int().min(1).optional(),
+  maxHalvings: z.number().int().min(0).optional(),
+});
+export type TrainOverrides = z.infer<typeof TrainOverridesSchema>;
+
+const FLAGS: Record<string, string> = { learningRate: 'lr', maxSteps: 'steps', initScale: 'init-scale', evalEvery: 'eval-every', validBatches: 'valid-batches', maxHalvings: 'max-halvings' };
+/** The command-line flag of an override. */
+export function flagName(key: string): string {
+  return FLAGS[key] ?? key;
+}
+
+/** What is stored as the experiment's config: every value resolved. */
+export const TrainConfigSchema = z.strictObject({
+  scale: z.enum(SCALES),
+  task: z.string(),
+  taskOptions: JsonObjectSchema,
+  repeats: z.number().int().min(1),
+  cells: z.array(z.strictObject({ ref: z.string(), hash: z.string(), hyperparameters: TrainHyperparamsSchema })).min(1),
+});
+export type TrainConfig = z.infer<typeof TrainConfigSchema>;
+
+export interface TrainRequest {
+  /** As the user named them (zoo keys or files), with the loaded cells. */
+  cells: { ref: string; cell: Cell }[];
+  task: string;
+  scale: Scale;
+  overrides: TrainOverrides;
+  repeats: number;
+  seed: number;
+  name?: string;
+  /** ptb / music data folder (absolute in the config). */
+  dataDir?: string;
+}
+
+export interface TrainStudy {
+  spec: StudySpec;
+  config: TrainConfig;
+  strategy: Strategy;
+  proposals: Proposal[];
+}
+
+/** The task options a preset gives a task, plus the data folder of tasks that read files. */
+export function presetTaskOptions(task: string, fid: Fidelity, dataDir: string | undefined, env: NodeJS.ProcessEnv = process.env): JsonObject {
+  const preset: JsonObject = task in fid.tasks ? { ...(fid.tasks as Record<string, JsonObject>)[task] } : {};
+  const envDir = task === 'ptb' ? env.PTB_DIR : task === 'music' ? env.JSB_DIR : undefined;
+  const dir = dataDir ?? (envDir ? envDir : undefined);
+  if (dir !== undefined) {
+    if (task !== 'ptb' && task !== 'music') throw new UserError(`--data-dir applies to the ptb and music tasks, not ${task}`);
+    // Absolute, so that the stored config names the data whatever the working directory.
+    preset.dataDir = isAbsolute(dir) ? dir : resolve(dir);
+  }
+  return preset;
+}
+
+export function defaultTrainName(cellRefs: readonly string[], task: string): string {
+  const short = cellRefs.map((r) => (isZooKey(r) ? r : r.replace(/^.*[\\/]/, '').replace(/\.[^.]*$/, '')));
+  return `train-${short.join('+')}-${task}`.replace(/[^A-Za-z0-9._+-]/g, '_');
+}
+
+function architectureOf(ref: string, cell: Cell): Architecture {
+  return {
+    hash: cellHash(cell),
+    cell: JSON.parse(canonicalJson(cell)) as JsonObject,
+    notation: printNotation(cell),
+    origin: isZooKey(ref) ? { kind: 'zoo', name: ref } : { kind: 'file', path: isAbsolute(ref) ? ref : resolve(ref) },
+  };
+}
+
+/** Resolves a request into the study: its stored config, the strategy and the evaluations. */
+export function trainStudy(req: TrainRequest): TrainStudy {
+  if (!isTaskName(req.task)) getTask(req.task); // throws the registry's UserError listing the tasks
+  if (!Number.isInteger(req.repeats) || req.repeats < 1) throw new UserError(`--repeats must be a whole number >= 1, got ${req.repeats}`);
+  if (!Number.isSafeInteger(req.seed) || req.seed < 0) throw new UserError(`--seed must be a whole number >= 0, got ${req.seed}`);
+  const parsed = TrainOverridesSchema.safeParse(req.overrides);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UserError(`--${flagName(String(issue.path[0] ?? ''))}: ${issue.message}`);
+  }
+  const overrides = parsed.data;
+  const fid = fidelity(req.scale);
+  const taskOptions = presetTaskOptions(req.task, fid, req.dataDir);
+  // Building the task checks its options (and a data folder) before anything is written.
+  const vocab = getTask(req.task, taskOptions).vocab.length;
+  const budget = (fid.paramBudget as Record<string, number>)[req.task];
+
+  const seen = new Set<string>();
+  const cells = req.cells.map(({ ref, cell }) => {
+    const arch = architectureOf(ref, cell);
+    if (seen.has(arch.hash)) throw new UserError(`--cell ${ref} is the same architecture as an earlier --cell (hash ${arch.hash})`);
+    seen.add(arch.hash);
+    const layers = overrides.layers ?? 1;
+    const { scale: _scale, ...train } = { scale: fid.scale, ...fid.train };
+    const optimizer = overrides.optimizer ?? 'sgd';
+    const hyperparameters: TrainHyperparams = TrainHyperparamsSchema.parse({
+      space: 'jozefowicz',
+      hidden: overrides.hidden ?? hiddenForBudget(cell, budget, vocab, layers),
+      layers,
+      initScale: 1,
+      optimizer,
+      learningRate: optimizer === 'sgd' ? 1 : 0.1,
+      momentum: optimizer === 'sgd' ? 0 : 0.9,
+      clip: 5,
+      inputNoise: 0,
+      ...train,
+      ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
+    });
+    if (hyperparameters.optimizer === 'sgd' && hyperparameters.momentum !== 0) throw new UserError('--momentum needs --optimizer nesterov (plain SGD has none)');
+    return { ref, arch, hyperparameters };
+  });
+
+  const config = TrainConfigSchema.parse({
+    scale: req.scale,
+    task: req.task,
+    taskOptions,
+    repeats: req.repeats,
+    cells: cells.map((c) => ({ ref: c.ref, hash: c.arch.hash, hyperparameters: c.hyperparameters })),
+  });
+  const proposals: Proposal[] = cells.flatMap((c) =>
+    Array.from({ length: req.repeats }, (_, r) => ({
+      architecture: c.arch,
+      task: req.task,
+      taskOptions,
+      hyperparameters: c.hyperparameters as JsonObject,
+      trial: r,
+    })),
+  );
+  const name = req.name ?? defaultTrainName(req.cells.map((c) => c.ref), req.task);
+  return {
+    spec: { name, kind: TRAIN_KIND, seed: req.seed, config: config as unknown as JsonObject },
+    config,
+    strategy: fixedListStrategy(proposals),
+    proposals,
+  };
+}
+
+const fmt = (v: number | null | undefined, digits = 4): string => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '-');
+
+/** The final table of a train study: one row per evaluation. */
+export function trainSummary(config: TrainConfig, evaluations: readonly Evaluation[], db: string): string {
+  const refs = new Map(config.cells.map((c) => [c.hash, c.ref]));
+  const header = ['cell', 'trial', 'status', 'steps', 'valid loss', 'valid acc', 'test loss', 'test acc', 'test ppl', 'seconds'];
+  const rows = evaluations.map((e) => {
+    const m = e.metrics ?? {};
+    return [
+      refs.get(e.architecture) ?? e.architecture,
+      String(JSON.parse(e.key)[2]),
+      e.status,
+      e.steps === null ? '-' : String(e.steps),
+      fmt(m.validLoss),
+      fmt(m.validAccuracy),
+      fmt(m.testLoss),
+      fmt(m.testAccuracy),
+      fmt(m.testPerplexity, 2),
+      e.wallMs === null ? '-' : (e.wallMs / 1000).toFixed(1),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((v, i) => (i < 3 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ').trimEnd();
+  const failures = evaluations.filter((e) => e.status === 'failed').map((e) => `failed: ${refs.get(e.architecture) ?? e.architecture} trial ${JSON.parse(e.key)[2]}: ${(e.error ?? '').split('\n')[0]}`);
+  return [line(header), ...rows.map(line), ...failures, `task ${config.task} (${config.scale}); recorded in ${db}`, ''].join('\n');
+}

@@ -1,0 +1,100 @@
+// One training run of one job, in a worker thread: the cell, the task and the hyperparameters of
+// the job, trained with the engine, scored on the validation and test splits. Everything random
+// derives from the job's seed: the data from `seed`, the weights from `seed:init`.
+import { z } from 'zod';
+import { UserError } from '../errors.ts';
+import { compileModel, train, type Metrics } from '../cells/engine/index.ts';
+import { parseCell } from '../cells/validate.ts';
+import { getTask } from '../tasks/registry.ts';
+import type { Batch } from '../tasks/batch.ts';
+import type { BatchOptions } from '../tasks/task.ts';
+import { HyperparamsSchema, toModelOptions } from '../search/space.ts';
+import type { Job, JobResult, Progress } from './job.ts';
+import type { CurvePoint } from './storage.ts';
+
+const posInt = z.number().int().positive();
+
+/**
+ * The hyperparameters of a training job: a setting of search/space.ts (model and optimiser) and
+ * the training budget and schedule (the `train` part of a fidelity preset).
+ */
+export const TrainHyperparamsSchema = HyperparamsSchema.extend({
+  maxSteps: posInt,
+  evalEvery: posInt,
+  /** Validation batches per evaluation during training (the final validation uses the same). */
+  validBatches: posInt,
+  /** Halve the learning rate after `patience` evaluations without improvement; stop after `maxHalvings`. */
+  patience: posInt,
+  maxHalvings: z.number().int().min(0),
+});
+export type TrainHyperparams = z.infer<typeof TrainHyperparamsSchema>;
+
+/** NaN and Infinity are not JSON: a metric that is not finite is stored as null. */
+const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
+function* take<T>(it: Iterable<T>, n: number): Generator<T> {
+  if (n <= 0) return;
+  let i = 0;
+  for (const v of it) {
+    yield v;
+    if (++i >= n) return;
+  }
+}
+
+export function trainJob(job: Job, progress: (p: Progress) => void): JobResult {
+  const hp = TrainHyperparamsSchema.parse(job.hyperparameters);
+  if (hp.inputNoise > 0) throw new UserError('input noise (Greff) is not supported by the engine yet: the job asked for inputNoise > 0');
+  const cell = parseCell(job.cell, `job ${job.evaluationId}`);
+  const task = getTask(job.task, job.taskOptions);
+  const batchOpts: BatchOptions = { seed: job.seed, batchSize: hp.batch, unroll: hp.unroll };
+  const { model: modelOptions } = toModelOptions(hp, {
+    vocab: task.vocab.length,
+    seed: `${job.seed}:init`,
+    input: task.output === 'sigmoid' ? 'multihot' : 'tokens',
+  });
+  const model = compileModel(cell, modelOptions);
+  const valid = (): Iterable<Batch> => take(task.batches('valid', batchOpts), hp.validBatches);
+
+  // At most ~10 progress messages a second, plus every evaluation.
+  let last = 0;
+  const result = train(
+    model,
+    {
+      train: task.batches('train', batchOpts),
+      valid,
+      onProgress: (p) => {
+        const now = performance.now();
+        if (p.valid === undefined && now - last < 100 && p.step !== p.maxSteps) return;
+        last = now;
+        const point: Progress = { step: p.step, maxSteps: p.maxSteps, loss: finite(p.loss), lr: p.lr };
+        if (p.valid) Object.assign(point, { validLoss: finite(p.valid.loss), validAccuracy: finite(p.valid.accuracy) });
+        progress(point);
+      },
+    },
+    {
+      maxSteps: hp.maxSteps,
+      evalEvery: hp.evalEvery,
+      schedule: { patience: hp.patience, maxHalvings: hp.maxHalvings, factor: 0.5 },
+      restoreBest: true,
+    },
+  );
+  const metrics: Record<string, number | null> = {};
+  const put = (prefix: string, m: Metrics | null) => {
+    metrics[`${prefix}Loss`] = m ? finite(m.loss) : null;
+    metrics[`${prefix}Accuracy`] = m ? finite(m.accuracy) : null;
+    metrics[`${prefix}Perplexity`] = m ? finite(m.perplexity) : null;
+  };
+  put('valid', result.best);
+  metrics.bestStep = result.best?.step ?? null;
+  // The test split is scored with the best weights (restoreBest), whole, unless training diverged.
+  put('test', result.status === 'done' ? model.evaluate(task.batches('test', batchOpts)) : null);
+  metrics.finalLr = finite(result.lr);
+  const curve: CurvePoint[] = result.curve.map((c) => ({
+    step: c.step,
+    trainLoss: finite(c.trainLoss),
+    validLoss: finite(c.valid.loss),
+    validAccuracy: finite(c.valid.accuracy),
+    lr: c.lr,
+  }));
+  return { status: result.status, metrics, steps: result.steps, curve };
+}
