@@ -114,10 +114,11 @@ static inline float cs_sigmoidf(float x) { return 0.5f + 0.5f * cs_tanhf(0.5f * 
 static inline float cs_expf(float x) {
   /* exp(x) = 2^n exp(r), |r| <= ln2/2, degree-6 Taylor polynomial; 2^n is applied as two powers
    * of two built in the exponent bits, so that overflow to Inf and gradual underflow come out of
-   * the product itself. The clamp only keeps n an int; NaN is put back at the end. */
+   * the product itself. The clamp only keeps n an int; NaN is put back at the end. Rounding by
+   * the 1.5 * 2^23 trick and bit casts by memcpy keep the loop vectorisable. */
   float xc = x > 90.0f ? 90.0f : x;
   xc = xc < -110.0f ? -110.0f : xc;
-  float n = __builtin_roundf(xc * 1.44269504088896341f);
+  float n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   float r = xc - n * 0.693359375f;
   r = r - n * -2.12194440e-4f;
   float p = 1.0f / 720.0f;
@@ -128,10 +129,11 @@ static inline float cs_expf(float x) {
   p = p * r + 1.0f;
   p = p * r + 1.0f;
   int32_t ni = (int32_t)n, n1 = ni >> 1, n2 = ni - n1;
-  union { int32_t i; float f; } s1, s2;
-  s1.i = (n1 + 127) << 23;
-  s2.i = (n2 + 127) << 23;
-  float y = p * s1.f * s2.f;
+  int32_t i1 = (n1 + 127) << 23, i2 = (n2 + 127) << 23;
+  float s1, s2;
+  __builtin_memcpy(&s1, &i1, 4);
+  __builtin_memcpy(&s2, &i2, 4);
+  float y = p * s1 * s2;
   return x != x ? x : y;
 }
 `;

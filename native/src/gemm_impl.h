@@ -51,13 +51,13 @@ static void FN(pack_b)(int trans, const T *B, long ldb, int k0, int j0, int kc, 
         }
       }
     } else {
-      /* B stored N x K: walk each source row (contiguous in k) once. */
-      for (int j = 0; j < nr; j++) {
-        const T *s = B + (long)(j0 + jp + j) * ldb + k0;
-        for (int k = 0; k < kc; k++) panel[(long)k * NR + j] = s[k];
+      /* B stored N x K: contiguous writes, NR source rows read in step (they stay in L1). */
+      const T *s = B + (long)(j0 + jp) * ldb + k0;
+      for (int k = 0; k < kc; k++) {
+        T *d = panel + (long)k * NR;
+        for (int j = 0; j < nr; j++) d[j] = s[(long)j * ldb + k];
+        for (int j = nr; j < NR; j++) d[j] = 0;
       }
-      for (int j = nr; j < NR; j++)
-        for (int k = 0; k < kc; k++) panel[(long)k * NR + j] = 0;
     }
   }
 }

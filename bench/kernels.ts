@@ -1,0 +1,119 @@
+// Kernel micro-benchmarks: GEMM GFLOP/s (native and JS) on the reference shape and on the shapes
+// the engine calls for a cell of width H (one step's projections, the all-steps input projection,
+// the backward products and the weight gradients), and ns per element of the activations.
+// Times are CPU time of this thread (process.cpuUsage), less sensitive than wall time to the
+// other processes of a shared machine; the best of several repetitions is kept.
+import { gemmJs, type Gemm } from '../cells/engine/gemm.ts';
+import { gemm as gemmNative, nativeStatus, compileC } from '../cells/engine/native.ts';
+import { fastExp, fastSigmoid, fastTanh } from '../cells/engine/fastmath.ts';
+
+export interface GemmShape {
+  label: string;
+  tA: boolean;
+  tB: boolean;
+  M: number;
+  N: number;
+  K: number;
+}
+
+export interface GemmResult extends GemmShape {
+  kernel: 'native' | 'js';
+  gflops: number;
+  usPerCall: number;
+}
+
+/** The reference shape of issue 3 and, per H, the products of a GRU layer (B = 32, T = 35). */
+export function engineShapes(hidden: number[]): GemmShape[] {
+  const out: GemmShape[] = [{ label: 'reference 32x384x128', tA: false, tB: false, M: 32, N: 384, K: 128 }];
+  for (const H of hidden) {
+    const TB = 32 * 35;
+    out.push(
+      { label: `H=${H} step h->gates`, tA: false, tB: true, M: 32, N: 2 * H, K: H },
+      { label: `H=${H} x->gates, all steps`, tA: false, tB: true, M: TB, N: 3 * H, K: H },
+      { label: `H=${H} step dgates->dh`, tA: false, tB: false, M: 32, N: H, K: 2 * H },
+      { label: `H=${H} dgates->dx, all steps`, tA: false, tB: false, M: TB, N: H, K: 3 * H },
+      { label: `H=${H} dW, all steps`, tA: true, tB: false, M: 3 * H, N: H, K: TB },
+    );
+  }
+  return out;
+}
+
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/** Best CPU time per call over `reps` batches of calls sized to about `budget` seconds each. */
+function timeCalls(fn: () => void, budget: number, reps: number): number {
+  let n = 1;
+  for (;;) {
+    const t0 = cpuSeconds();
+    for (let i = 0; i < n; i++) fn();
+    const t = cpuSeconds() - t0;
+    if (t > budget / 4 || n > 1e7) break;
+    n *= 2;
+  }
+  n = Math.max(1, Math.round(n * 4));
+  let best = Infinity;
+  for (let r = 0; r < reps; r++) {
+    const t0 = cpuSeconds();
+    for (let i = 0; i < n; i++) fn();
+    best = Math.min(best, (cpuSeconds() - t0) / n);
+  }
+  return best;
+}
+
+export function benchGemm(shapes: GemmShape[], opts: { js: boolean; budget: number }): GemmResult[] {
+  const out: GemmResult[] = [];
+  const kernels: ['native' | 'js', Gemm][] = [];
+  if (nativeStatus.loaded) kernels.push(['native', gemmNative]);
+  if (opts.js || !nativeStatus.loaded) kernels.push(['js', gemmJs]);
+  for (const s of shapes) {
+    const lda = s.tA ? s.M : s.K, ldb = s.tB ? s.K : s.N;
+    const A = new Float32Array(s.M * s.K).map((_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
+    const B = new Float32Array(s.K * s.N).map((_, i) => ((i * 104729) % 1000) / 1000 - 0.5);
+    const C = new Float32Array(s.M * s.N);
+    for (const [kernel, g] of kernels) {
+      if (kernel === 'js' && 2 * s.M * s.N * s.K > 5e7) continue; // minutes in plain JS
+      const sec = timeCalls(() => g(s.tA, s.tB, s.M, s.N, s.K, 1, A, 0, lda, B, 0, ldb, 0, C, 0, s.N), opts.budget, 3);
+      out.push({ ...s, kernel, gflops: (2 * s.M * s.N * s.K) / sec / 1e9, usPerCall: sec * 1e6 });
+    }
+  }
+  return out;
+}
+
+export interface ElementwiseResult {
+  fn: string;
+  nsPerElement: number;
+}
+
+const C_ACT = `
+CS_KERNEL(tanh_f32) { const float *x = buf[0]; float *y = buf[1]; for (int64_t i = 0; i < len[0]; i++) y[i] = cs_tanhf(x[i]); return 0; }
+CS_KERNEL(sigmoid_f32) { const float *x = buf[0]; float *y = buf[1]; for (int64_t i = 0; i < len[0]; i++) y[i] = cs_sigmoidf(x[i]); return 0; }
+CS_KERNEL(exp_f32) { const float *x = buf[0]; float *y = buf[1]; for (int64_t i = 0; i < len[0]; i++) y[i] = cs_expf(x[i]); return 0; }
+CS_KERNEL(libm_tanhf) { const float *x = buf[0]; float *y = buf[1]; for (int64_t i = 0; i < len[0]; i++) y[i] = tanhf(x[i]); return 0; }
+`;
+
+/** ns per element over a Float32Array of n values in [-10, 10] (input and output in cache). */
+export function benchElementwise(budget: number): ElementwiseResult[] {
+  const n = 4096;
+  const x = new Float32Array(n).map((_, i) => (i / n) * 20 - 10);
+  const y = new Float32Array(n);
+  const cases: [string, () => void][] = [
+    ['Math.tanh (JS)', () => { for (let i = 0; i < n; i++) y[i] = Math.tanh(x[i]); }],
+    ['fastTanh (JS)', () => { for (let i = 0; i < n; i++) y[i] = fastTanh(x[i]); }],
+    ['1/(1+Math.exp(-x)) (JS)', () => { for (let i = 0; i < n; i++) y[i] = 1 / (1 + Math.exp(-x[i])); }],
+    ['fastSigmoid (JS)', () => { for (let i = 0; i < n; i++) y[i] = fastSigmoid(x[i]); }],
+    ['Math.exp (JS)', () => { for (let i = 0; i < n; i++) y[i] = Math.exp(x[i]); }],
+    ['fastExp (JS)', () => { for (let i = 0; i < n; i++) y[i] = fastExp(x[i]); }],
+  ];
+  if (nativeStatus.loaded) {
+    const lib = compileC(C_ACT);
+    const none = new Float64Array(0);
+    for (const name of ['tanh_f32', 'sigmoid_f32', 'exp_f32', 'libm_tanhf']) {
+      const f = lib.fn(name);
+      cases.push([`${name === 'libm_tanhf' ? 'libm tanhf' : `cs_${name.replace('_f32', 'f')}`} (C, compileC)`, () => void f(none, x, y)]);
+    }
+  }
+  return cases.map(([fn, body]) => ({ fn, nsPerElement: (timeCalls(body, budget, 5) / n) * 1e9 }));
+}

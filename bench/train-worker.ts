@@ -1,0 +1,121 @@
+// One training-throughput measurement, in its own process so that peak RSS is this
+// configuration's alone. Mirrors ../shared/bench/torch_bench.py: char-level LM, embedding ->
+// one layer of the cell -> linear -> softmax cross-entropy, batch 32, unroll 35, vocabulary 64,
+// random token stream, truncated BPTT with the state carried, plain SGD (lr 0.1), gradient norm
+// clipped at 5, mean loss per token. Prints one line `RESULT {json}`.
+//
+//   node --import tsx bench/train-worker.ts --cell gru --hidden 128 [--kernel native|js]
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import seedrandom from 'seedrandom';
+import type { TokenBatch } from '../tasks/batch.ts';
+import { compileModel } from '../cells/engine/index.ts';
+import { gemmJs, type Gemm } from '../cells/engine/gemm.ts';
+import { gemm as gemmNative, nativeStatus } from '../cells/engine/native.ts';
+import { parseCell } from '../cells/validate.ts';
+import { zooCell } from '../cells/zoo/index.ts';
+import { cpuSnapshot, otherCores } from './sysload.ts';
+
+export const B = 32, T = 35, V = 64, LR = 0.1, CLIP = 5;
+
+export function benchCell(name: string) {
+  if (name === 'mutant') return parseCell(JSON.parse(readFileSync(new URL('./mutant.json', import.meta.url), 'utf8')), 'bench/mutant.json');
+  return zooCell(name);
+}
+
+/** `steps` batches of a random token stream (fixed seed), batchified into B streams. */
+export function tokenStream(steps: number, seed = 'bench-stream'): TokenBatch[] {
+  const rng = seedrandom(seed);
+  const L = steps * T + 1;
+  const cols: Int32Array[] = Array.from({ length: B }, () => Int32Array.from({ length: L }, () => Math.floor(rng() * V)));
+  const out: TokenBatch[] = [];
+  for (let s = 0; s < steps; s++) {
+    const inputs = new Int32Array(T * B), targets = new Int32Array(T * B);
+    for (let t = 0; t < T; t++)
+      for (let b = 0; b < B; b++) {
+        inputs[t * B + b] = cols[b][s * T + t];
+        targets[t * B + b] = cols[b][s * T + t + 1];
+      }
+    out.push({ kind: 'tokens', T, B, inputs, targets, mask: new Float32Array(T * B).fill(1), carry: true });
+  }
+  return out;
+}
+
+function main() {
+  const { values } = parseArgs({
+    options: {
+      cell: { type: 'string', default: 'gru' },
+      hidden: { type: 'string', default: '64' },
+      kernel: { type: 'string', default: 'native' },
+      warmup: { type: 'string', default: '3' },
+      'min-steps': { type: 'string', default: '10' },
+      'min-time': { type: 'string', default: '3' },
+      'max-time': { type: 'string', default: '20' },
+    },
+  });
+  const H = Number(values.hidden);
+  const kernel = values.kernel === 'js' ? 'js' : 'native';
+  const base: Gemm = kernel === 'js' ? gemmJs : gemmNative;
+  // FLOPs of the matrix products, counted on one step through a wrapper (not while timing).
+  let flops = 0, counting = false;
+  const gemm: Gemm = (tA, tB, M, N, K, ...rest) => {
+    if (counting) flops += 2 * M * N * K;
+    base(tA, tB, M, N, K, ...rest);
+  };
+  const cell = benchCell(values.cell!);
+  const model = compileModel(cell, { hidden: H, vocab: V, optimizer: { kind: 'sgd', lr: LR }, clip: CLIP, lossNorm: 'token', seed: 1234 }, { gemm });
+  const data = tokenStream(64);
+  let pos = 0;
+  const losses: number[] = [];
+  const step = () => {
+    const r = model.trainBatch(data[pos]);
+    pos = (pos + 1) % data.length;
+    losses.push(r.loss);
+  };
+  const warmup = Number(values.warmup);
+  for (let i = 0; i < warmup; i++) step();
+  counting = true;
+  step();
+  counting = false;
+  const flopsPerStep = flops;
+
+  const minSteps = Number(values['min-steps']), minTime = Number(values['min-time']), maxTime = Number(values['max-time']);
+  const times: number[] = [];
+  const snap0 = cpuSnapshot();
+  const t0 = performance.now();
+  for (;;) {
+    const a = performance.now();
+    step();
+    const b = performance.now();
+    times.push(b - a);
+    const el = (b - t0) / 1000;
+    if ((times.length >= minSteps && el >= minTime) || (times.length >= 3 && el >= maxTime)) break;
+  }
+  const total = (performance.now() - t0) / 1000;
+  const others = otherCores(snap0, cpuSnapshot());
+  const sorted = [...times].sort((x, y) => x - y);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)];
+  const res = {
+    cell: values.cell,
+    hidden: H,
+    kernel: kernel === 'native' && !nativeStatus.loaded ? 'js (native absent)' : kernel,
+    nativeArch: nativeStatus.arch ?? null,
+    batch: B,
+    unroll: T,
+    vocab: V,
+    params: model.params.length,
+    tokens_per_s: (B * T * times.length) / total,
+    tokens_per_s_median: (B * T) / (median / 1000),
+    ms_per_step: (1000 * total) / times.length,
+    ms_per_step_median: median,
+    timed_steps: times.length,
+    gemm_flops_per_step: flopsPerStep,
+    gemm_gflops_achieved: (flopsPerStep * times.length) / total / 1e9,
+    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+    other_procs_cores: others,
+    final_loss: losses[losses.length - 1],
+  };
+  console.log('RESULT ' + JSON.stringify(res));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) main();
