@@ -8,8 +8,20 @@ import { JOZEFOWICZ_KEYS, jozefowiczCells } from './jozefowicz.ts';
 export { greffLstm, GREFF_VARIANTS, type GreffOptions } from './greff.ts';
 export { jozefowiczLstm, type JozefowiczLstmOptions } from './jozefowicz.ts';
 
-/** Key -> cell. Jozefowicz's cells first (plus `lstm-tanh-o`, his LSTM as printed), then Greff's. */
-export const ZOO: Readonly<Record<string, Cell>> = Object.freeze({ ...jozefowiczCells(), ...greffCells() });
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/**
+ * Key -> cell. Jozefowicz's cells first (plus `lstm-tanh-o`, his LSTM as printed), then Greff's.
+ * Deeply frozen: the zoo is shared, so editing a zoo cell in place throws; copy it first
+ * (`structuredClone`, or `parseCell` of its JSON).
+ */
+export const ZOO: Readonly<Record<string, Cell>> = deepFreeze({ ...jozefowiczCells(), ...greffCells() });
 
 /** The cells of Jozefowicz et al.: tanh-rnn, lstm, lstm-f, lstm-i, lstm-o, lstm-b, gru, mut1-3. */
 export const JOZEFOWICZ_CELLS: readonly string[] = JOZEFOWICZ_KEYS;

@@ -85,3 +85,16 @@ test("LSTM-b's forget gate starts with bias 1; the others with 0", () => {
   assert.equal((f('lstm-b') as { biasInit?: number }).biasInit, 1);
   assert.equal((f('lstm') as { biasInit?: number }).biasInit, undefined);
 });
+
+test('zoo cells are frozen: editing one in place throws', () => {
+  assert.throws(() => {
+    (ZOO.gru.nodes as unknown[]).push({ id: 'q', op: 'one' });
+  }, TypeError);
+  assert.throws(() => {
+    (ZOO.gru.nodes[0] as { id: string }).id = 'renamed';
+  }, TypeError);
+  assert.equal(ZOO.gru.nodes[0].id, 'r_lin');
+  const copy = structuredClone(ZOO.gru);
+  copy.nodes[0].id = 'renamed';
+  assert.equal(ZOO.gru.nodes[0].id, 'r_lin');
+});
