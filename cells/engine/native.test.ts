@@ -120,6 +120,11 @@ CS_KERNEL(act) {
   for (int64_t i = 0; i < n; i++) { t[i] = cs_tanhf(x[i]); s[i] = cs_sigmoidf(x[i]); e[i] = cs_expf(x[i]); }
   return (double)n;
 }
+CS_KERNEL(mm) {
+  /* C (M x N, at offset sc[3]) = A (M x K) * B^T (B stored N x K) through the addon's GEMM. */
+  int M = (int)sc[0], N = (int)sc[1], K = (int)sc[2];
+  return cs_sgemm(0, 1, M, N, K, 1.0f, (const float *)buf[0], K, (const float *)buf[1], K, 0.0f, (float *)buf[2] + (int64_t)sc[3], N);
+}
 CS_KERNEL(axpy) {
   double *y = (double *)buf[0];
   const double *x = (const double *)buf[1];
@@ -138,6 +143,14 @@ test('compileC compiles, caches by content and calls kernels with typed arrays a
   assert.equal(again.path, lib.path);
   assert.equal(readdirSync(cacheDir).filter((f) => f.endsWith('.so')).length, 1);
   assert.throws(() => lib.fn('missing'), /no function missing/);
+  // Generated code reaches the addon's GEMM.
+  const rng = seedrandom('compileC-gemm');
+  const [M, N, K] = [5, 19, 7];
+  const A = Float32Array.from({ length: M * K }, () => rng() - 0.5), B = Float32Array.from({ length: N * K }, () => rng() - 0.5);
+  const got = new Float32Array(2 + M * N), want = new Float32Array(2 + M * N);
+  assert.equal(lib.fn('mm')(new Float64Array([M, N, K, 2]), A, B, got), 0);
+  gemmJs(false, true, M, N, K, 1, A, 0, K, B, 0, K, 0, want, 2, N);
+  for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-6, `C[${i}]`);
   assert.throws(() => compileC('CS_KERNEL(bad) { return undefined_name; }', { cacheDir }), /failed[\s\S]*undefined_name/);
 });
 

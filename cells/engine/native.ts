@@ -88,12 +88,23 @@ export const gemm: Gemm = addon
  * Prepended to every source given to compileC. A kernel is declared `CS_KERNEL(name) { ... }`; it
  * receives `buf[i]` (the data pointer of the i-th buffer argument, cast it to float* / double* /
  * int32_t*), `len[i]` (its length in elements) and `sc[i]` (the scalars, doubles), and returns a
- * double. The cs_tanhf / cs_sigmoidf / cs_expf helpers are branch-free (GCC vectorises loops that
+ * double. cs_sgemm / cs_dgemm are the addon's matrix product (a whole forward or backward pass can
+ * run in one call). The cs_tanhf / cs_sigmoidf / cs_expf helpers are branch-free (GCC vectorises loops that
  * call them), float32-accurate and propagate NaN, since code is compiled without -ffast-math.
  */
 export const C_PRELUDE = `#include <stdint.h>
+#include <string.h>
 #include <math.h>
 #define CS_KERNEL(name) double name(void *const *buf, const int64_t *len, const double *sc)
+/* The addon's GEMM, set by the addon when it loads the library: row-major
+ * C = alpha * op(A) * op(B) + beta * C, pointers already offset (no bounds checks here). */
+typedef int (*cs_sgemm_t)(int transA, int transB, int M, int N, int K, float alpha, const float *A, long lda,
+                          const float *B, long ldb, float beta, float *C, long ldc);
+typedef int (*cs_dgemm_t)(int transA, int transB, int M, int N, int K, double alpha, const double *A, long lda,
+                          const double *B, long ldb, double beta, double *C, long ldc);
+static cs_sgemm_t cs_sgemm;
+static cs_dgemm_t cs_dgemm;
+void cs_set_gemm(void *s, void *d) { cs_sgemm = (cs_sgemm_t)s; cs_dgemm = (cs_dgemm_t)d; }
 static inline float cs_tanhf(float x) {
   float c = x > 7.90531110763549805f ? 7.90531110763549805f : x;
   c = c < -7.90531110763549805f ? -7.90531110763549805f : c;

@@ -123,6 +123,9 @@ static napi_value Dlopen(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, e ? e : "dlopen failed");
     return NULL;
   }
+  /* Hand the library this addon's GEMM (see C_PRELUDE in cells/engine/native.ts). */
+  void *set = dlsym(h, "cs_set_gemm");
+  if (set) ((void (*)(void *, void *))set)((void *)cs_gemm_s, (void *)cs_gemm_d);
   napi_value out;
   CHECK(napi_create_external(env, h, NULL, NULL, &out));
   return out;
