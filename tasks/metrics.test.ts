@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MultiHotBatch, TokenBatch } from './batch.ts';
-import { accuracy, addScores, EMPTY_SCORE, nllPerStep, perplexity, scoreMultiHot, scoreTokens } from './metrics.ts';
+import { accuracy, addScores, EMPTY_SCORE, frameAccuracy, nllPerStep, perplexity, scoreMultiHot, scoreTokens } from './metrics.ts';
 
 // T = 2, B = 1, V = 3; the second step is not scored.
 const tokens: TokenBatch = {
@@ -30,9 +30,10 @@ test('uniform logits give perplexity V; huge logits do not overflow', () => {
 });
 
 test('scores add across batches', () => {
-  const a = { nll: 1, correct: 1, count: 2 }, b = { nll: 3, correct: 0, count: 2 };
+  const a = { nll: 1, correct: 1, count: 2, tp: 1, fp: 0, fn: 2 }, b = { nll: 3, correct: 0, count: 2, tp: 0, fp: 1, fn: 0 };
   const s = addScores(addScores(EMPTY_SCORE, a), b);
-  assert.deepEqual(s, { nll: 4, correct: 1, count: 4 });
+  assert.deepEqual(s, { nll: 4, correct: 1, count: 4, tp: 1, fp: 1, fn: 2 });
+  assert.equal(frameAccuracy(s), 0.25);
   assert.equal(accuracy(s), 0.25);
   assert.ok(Number.isNaN(accuracy(EMPTY_SCORE)));
 });
@@ -49,6 +50,10 @@ test('piano rolls: NLL per time step sums the binary cross-entropy of every unit
   const sharp = scoreMultiHot(roll, [Math.log(3), -Math.log(3), 0, 0]); // p(unit 0) = 3/4, p(unit 1) = 1/4
   assert.ok(Math.abs(nllPerStep(sharp) - 2 * Math.log(4 / 3)) < 1e-12);
   assert.equal(sharp.correct, 1, 'both units on the right side of 1/2: the frame is exact');
+  assert.deepEqual([sharp.tp, sharp.fp, sharp.fn], [1, 0, 0]);
+  const half = scoreMultiHot(roll, [-1, 1, 0, 0]); // predicts unit 1, target unit 0
+  assert.deepEqual([half.correct, half.tp, half.fp, half.fn], [0, 0, 1, 1]);
+  assert.equal(frameAccuracy(half), 0);
   const huge = scoreMultiHot(roll, [800, -800, 0, 0]);
   assert.ok(Number.isFinite(huge.nll) && huge.nll < 1e-300 + 1e-12);
   assert.throws(() => scoreMultiHot(roll, [0, 0, 0]), /expected T\*B\*V/);

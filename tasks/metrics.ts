@@ -2,6 +2,8 @@
 // (mask 1). Scores add up across batches and workers; the headline numbers come from the sums:
 // - accuracy: argmax of the logits equals the target (token tasks), or, for piano rolls, every
 //   unit thresholded at probability 1/2 equals the target frame (exact-frame accuracy);
+// - frame accuracy (piano rolls): TP / (TP + FP + FN) over all units at threshold 1/2, the
+//   measure of Bay et al. used by Boulanger-Lewandowski et al. (and by the engine's evaluate);
 // - perplexity: exp of the mean negative log-likelihood per scored token (natural log);
 // - NLL per time step (music): the summed binary cross-entropy of all units, per scored step.
 // Sums are float64 and logits are shifted by their maximum, so that large logits cannot overflow.
@@ -14,12 +16,16 @@ export interface Score {
   correct: number;
   /** Scored positions (tokens, or time steps for piano rolls). */
   count: number;
+  /** Piano rolls: units on in both prediction and target, on only in the prediction, only in the target (0 for tokens). */
+  tp: number;
+  fp: number;
+  fn: number;
 }
 
-export const EMPTY_SCORE: Readonly<Score> = Object.freeze({ nll: 0, correct: 0, count: 0 });
+export const EMPTY_SCORE: Readonly<Score> = Object.freeze({ nll: 0, correct: 0, count: 0, tp: 0, fp: 0, fn: 0 });
 
 export function addScores(a: Score, b: Score): Score {
-  return { nll: a.nll + b.nll, correct: a.correct + b.correct, count: a.count + b.count };
+  return { nll: a.nll + b.nll, correct: a.correct + b.correct, count: a.count + b.count, tp: a.tp + b.tp, fp: a.fp + b.fp, fn: a.fn + b.fn };
 }
 
 /** Scores token predictions; `logits` is time-major, length T * B * V. */
@@ -39,7 +45,7 @@ export function scoreTokens(batch: TokenBatch, logits: ArrayLike<number>, V: num
     if (arg === y) correct++;
     count++;
   }
-  return { nll, correct, count };
+  return { nll, correct, count, tp: 0, fp: 0, fn: 0 };
 }
 
 /** Scores piano-roll predictions; `logits` (before the sigmoid) is time-major, length T * B * V. */
@@ -49,7 +55,7 @@ export function scoreMultiHot(batch: MultiHotBatch, logits: ArrayLike<number>): 
     throw new RangeError(`logits have length ${logits.length}, expected T*B*V = ${batch.targets.length}`);
   }
   const V = logits.length / n;
-  let nll = 0, correct = 0, count = 0;
+  let nll = 0, correct = 0, count = 0, tp = 0, fp = 0, fn = 0;
   for (let p = 0; p < n; p++) {
     if (batch.mask[p] === 0) continue;
     let exact = true;
@@ -57,16 +63,24 @@ export function scoreMultiHot(batch: MultiHotBatch, logits: ArrayLike<number>): 
       const z = logits[v], y = batch.targets[v];
       // -[y log s(z) + (1-y) log(1 - s(z))] = softplus(z) - y z, computed without overflow.
       nll += Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))) - y * z;
-      if ((z > 0 ? 1 : 0) !== y) exact = false;
+      const on = z > 0 ? 1 : 0;
+      if (on !== y) exact = false;
+      if (on && y) tp++; else if (on) fp++; else if (y) fn++;
     }
     if (exact) correct++;
     count++;
   }
-  return { nll, correct, count };
+  return { nll, correct, count, tp, fp, fn };
 }
 
 export function accuracy(s: Score): number {
   return s.count === 0 ? NaN : s.correct / s.count;
+}
+
+/** Piano rolls: TP / (TP + FP + FN) (NaN when no unit is on in either). */
+export function frameAccuracy(s: Score): number {
+  const d = s.tp + s.fp + s.fn;
+  return d === 0 ? NaN : s.tp / d;
 }
 
 export function meanNll(s: Score): number {
