@@ -18,6 +18,10 @@ test('exact decomposition of a hand-built tree', () => {
   near(d.main[0], 1, 1e-12, 'V1');
   near(d.main[1], 0.25, 1e-12, 'V2');
   near(d.pairs[0], 0.25, 1e-12, 'V12');
+  // Marginals: a1 = 0 on [0, 0.5], 2 on (0.5, 1]; a2 = 0.5 and 1.5.
+  assert.deepEqual(d.marginals[0].edges, [0, 0.5, 1]);
+  assert.deepEqual([...d.marginals[0].values], [0, 2]);
+  assert.deepEqual([...d.marginals[1].values], [0.5, 1.5]);
   // Bounds that cut the space unevenly change the weights: on x1 in [0, 2] the left leaf holds
   // a quarter of x1's range and the right subtree three quarters.
   const e = treeVarianceDecomposition(tree, [[0, 2], [0, 1]], [[0, 1]]);
@@ -65,6 +69,12 @@ test('fANOVA recovers the analytic decomposition of a*x1 + b*x2 + c*x1*x2 (toler
   near(pair('x1', 'x3'), 0, 0.05, 'x1·x3');
   near(pair('x2', 'x3'), 0, 0.05, 'x2·x3');
   assert.ok(r.oobR2 > 0.9, `out-of-bag R² ${r.oobR2}`);
+  // Marginal of x1: a1(x1) = E[f | x1] = 1 + 2.5 x1; trees are coarse at the edges, so check inside.
+  const m1 = r.marginals[0];
+  assert.deepEqual(m1.x.length, 25);
+  m1.x.forEach((x, p) => {
+    if (p >= 3 && p <= 21) near(m1.mean[p], 1 + 2.5 * (x as number), 0.12, `a1(${x})`);
+  });
   const sum = r.main.reduce((s, m) => s + m.fraction, 0) + r.pairs.reduce((s, p) => s + p.fraction, 0) + r.higherOrder;
   near(sum, 1, 1e-9, 'main + pairs + higher order');
 });
@@ -93,6 +103,14 @@ test('fANOVA measures log, 1 - log and categorical dimensions as they were sampl
   near(r.main[1].fraction, 4 / 14, 0.05, 'momentum');
   near(r.main[2].fraction, 6 / 14, 0.05, 'act');
   for (const p of r.pairs) near(p.fraction, 0, 0.05, p.names.join('·'));
+  // Marginal curves come back in the space's units: log-spaced learning rates, the choices.
+  const lr = r.marginals[0].x as number[];
+  near(lr[0], 1e-6, 1e-15, 'first lr');
+  near(lr[24], 1e-2, 1e-12, 'last lr');
+  near(lr[12], 1e-4, 1e-12, 'middle lr (geometric mean)');
+  assert.deepEqual(r.marginals[2].x, acts);
+  near(r.marginals[2].mean[2] - r.marginals[2].mean[0], 3, 0.15, 'relu - tanh marginal');
+  assert.deepEqual(fanova(trials, space, { seed: 'log', nTrees: 2, marginalPoints: 0 }).marginals, []);
 });
 
 test('fANOVA is deterministic for a seed, and checks its input', () => {

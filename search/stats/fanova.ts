@@ -54,13 +54,25 @@ export interface FanovaResult {
   pairs: Array<{ names: [string, string] } & Importance>;
   /** 1 - Σ main - Σ pairs, per tree, averaged: the share of interactions of three or more. */
   higherOrder: number;
+  /** Marginal prediction of each dimension, a_i(x) = ∫ f dx_{-i}, mean and sd over all trees
+   * (Hutter et al.'s marginal plots; Greff et al.'s Figure 4), at `x` in the units of the space:
+   * `marginalPoints` values evenly spaced in model space (log-spaced for 'log'), or every choice
+   * of a categorical dimension. Empty when `marginalPoints` is 0. */
+  marginals: Array<{ name: string; x: ParamValue[]; mean: number[]; std: number[] }>;
 }
 
 export const FANOVA_METHOD = 'fANOVA (Hutter, Hoos & Leyton-Brown 2014): exact functional ANOVA of each tree of a random forest of regression trees under the uniform measure on the search space, averaged over trees';
 
 /** Hyperparameter importance over a search space. Every dimension must appear in every trial's
  * params; values outside the bounds (or not among the choices) are a RangeError. */
-export function fanova(trials: readonly FanovaTrial[], space: readonly Dimension[], opts: ForestOptions & { pairs?: boolean }): FanovaResult {
+export interface FanovaOptions extends ForestOptions {
+  /** Compute pairwise interactions (default true). */
+  pairs?: boolean;
+  /** Points per continuous dimension for the marginal curves (default 25; 0: none). */
+  marginalPoints?: number;
+}
+
+export function fanova(trials: readonly FanovaTrial[], space: readonly Dimension[], opts: FanovaOptions): FanovaResult {
   if (space.length === 0) throw new RangeError('fanova: the space has no dimensions');
   const names = new Set<string>();
   for (const dim of space) {
@@ -77,7 +89,15 @@ export function fanova(trials: readonly FanovaTrial[], space: readonly Dimension
     if (!Number.isFinite(t.value)) throw new RangeError(`fanova: trial ${i} has a non-finite metric (${t.value}): map diverged trials to a value first`);
     return t.value;
   });
-  return fanovaMatrix(X, y, space.map(modelBounds), space.map((d) => d.name), opts);
+  const bounds = space.map(modelBounds);
+  const points = opts.marginalPoints ?? 25;
+  if (!Number.isInteger(points) || points < 0 || points === 1) throw new RangeError(`fanova: marginalPoints must be 0 or an integer >= 2, got ${points}`);
+  const at = space.map((dim, k) =>
+    points === 0 ? [] : dim.scale === 'categorical' ? dim.choices.map((_, c) => c) : Array.from({ length: points }, (_, p) => bounds[k][0] + ((bounds[k][1] - bounds[k][0]) * p) / (points - 1)),
+  );
+  const result = fanovaMatrix(X, y, bounds, space.map((d) => d.name), { ...opts, marginalAt: at });
+  result.marginals = result.marginals.map((m, k) => ({ ...m, x: m.x.map((v) => fromModelSpace(space[k], v as number)) }));
+  return result;
 }
 
 /** fANOVA on rows already in model space, with the box of the uniform measure given per column. */
@@ -86,7 +106,7 @@ export function fanovaMatrix(
   y: readonly number[],
   bounds: ReadonlyArray<readonly [number, number]>,
   names: readonly string[],
-  opts: ForestOptions & { pairs?: boolean },
+  opts: ForestOptions & { pairs?: boolean; marginalAt?: ReadonlyArray<readonly number[]> },
 ): FanovaResult {
   if (X.length < 2) throw new RangeError(`fanova: needs at least 2 trials, got ${X.length}`);
   if (bounds.length !== names.length || X[0].length !== names.length) throw new RangeError('fanova: bounds, names and columns disagree in number');
@@ -98,8 +118,11 @@ export function fanovaMatrix(
   const mainFr: number[][] = names.map(() => []);
   const pairFr: number[][] = pairIdx.map(() => []);
   const higher: number[] = [];
+  const at = opts.marginalAt ?? names.map(() => []);
+  const curves = at.map((qs) => qs.map(() => [] as number[]));
   for (const tree of forest.trees) {
     const dec = treeVarianceDecomposition(tree, bounds, pairIdx);
+    dec.marginals.forEach(({ edges, values }, i) => at[i].forEach((q, p) => curves[i][p].push(values[intervalOf(edges, q)])));
     if (!(dec.total > 0)) continue;
     let explained = 0;
     dec.main.forEach((v, i) => {
@@ -124,7 +147,23 @@ export function fanovaMatrix(
     main: names.map((name, i) => ({ name, ...meanStd(mainFr[i]) })),
     pairs: pairIdx.map(([i, j], k) => ({ names: [names[i], names[j]] as [string, string], ...meanStd(pairFr[k]) })),
     higherOrder: withPairs ? meanStd(higher).fraction : NaN,
+    marginals: at.some((qs) => qs.length > 0)
+      ? names.map((name, i) => ({ name, x: [...at[i]], mean: curves[i].map((c) => meanStd(c).fraction), std: curves[i].map((c) => meanStd(c).std) }))
+      : [],
   };
+}
+
+// The grid interval holding q, for the tree's rule "left when x <= threshold": (e[c], e[c+1]],
+// the first interval also taking its lower edge.
+function intervalOf(edges: readonly number[], q: number): number {
+  let lo = 0;
+  let hi = edges.length - 2;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (q <= edges[mid + 1]) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 function meanStd(xs: number[]): Importance {
@@ -146,6 +185,12 @@ export function toModelSpace(dim: Dimension, value: ParamValue, trial = 0): numb
   if (value < dim.low - slack || value > dim.high + slack) throw new RangeError(`fanova: ${where} = ${value} lies outside [${dim.low}, ${dim.high}]`);
   const v = Math.min(dim.high, Math.max(dim.low, value));
   return dim.scale === 'linear' ? v : dim.scale === 'log' ? Math.log(v) : Math.log(1 - v);
+}
+
+/** The inverse of toModelSpace (a categorical index gives back its choice). */
+export function fromModelSpace(dim: Dimension, v: number): ParamValue {
+  if (dim.scale === 'categorical') return dim.choices[Math.round(v)];
+  return dim.scale === 'linear' ? v : dim.scale === 'log' ? Math.exp(v) : 1 - Math.exp(v);
 }
 
 export function modelBounds(dim: Dimension): [number, number] {
@@ -170,6 +215,8 @@ export interface TreeDecomposition {
   main: number[];
   /** V_ij per requested pair. */
   pairs: number[];
+  /** Per dimension, a_i on each interval (edges[c], edges[c+1]] of the tree's grid. */
+  marginals: Array<{ edges: number[]; values: Float64Array }>;
 }
 
 interface LeafBox {
@@ -277,5 +324,5 @@ export function treeVarianceDecomposition(tree: TreeNode, bounds: ReadonlyArray<
     }
     return v;
   });
-  return { mean, total, main, pairs: pairV };
+  return { mean, total, main, pairs: pairV, marginals: edges.map((e, i) => ({ edges: e, values: marginal1[i] })) };
 }
