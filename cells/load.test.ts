@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import seedrandom from 'seedrandom';
-import { jsonSyntaxError, loadCell, parseJsonText, readCellFile } from './load.ts';
+import { loadCell, parseJsonText, readCellFile, scanJson } from './load.ts';
 import { printNotation } from './notation.ts';
 import { ZOO } from './zoo/index.ts';
 
@@ -33,7 +33,7 @@ test('errors name the file: missing, a directory, notation and JSON errors with 
   assert.throws(() => loadCell(badJson), (e: Error) => e.message === `${badJson}:2:36: invalid JSON: expected a string, found "}"`);
   const invalid = join(dir, 'invalid.json');
   writeFileSync(invalid, JSON.stringify({ states: ['h'], nodes: [], outputs: { h: 'x' } }));
-  assert.throws(() => loadCell(invalid), /invalid\.json: outputs\.h: .*does not depend on any state/);
+  assert.throws(() => loadCell(invalid), /invalid\.json:1:43: outputs\.h: .*does not depend on any state/);
 });
 
 test('parseJsonText locates errors at the end of the file and in strings', () => {
@@ -42,7 +42,7 @@ test('parseJsonText locates errors at the end of the file and in strings', () =>
   assert.throws(() => parseJsonText('[01]', 'f.json'), /f\.json:1:3: invalid JSON: expected ',' or '\]', found "1"/);
 });
 
-test('jsonSyntaxError agrees with JSON.parse on 1500 random corruptions of zoo cells', () => {
+test('scanJson agrees with JSON.parse on 1500 random corruptions of zoo cells', () => {
   const rng = seedrandom('json-syntax');
   const texts = Object.values(ZOO).map((c, i) => JSON.stringify(c, null, i % 2 ? 2 : undefined));
   const alphabet = '{}[],:"\\ 0123456789.eE+-tfnul\n\tax';
@@ -62,8 +62,19 @@ test('jsonSyntaxError agrees with JSON.parse on 1500 random corruptions of zoo c
       valid = false;
       invalid++;
     }
-    const found = jsonSyntaxError(t);
+    const found = scanJson(t).error;
     assert.equal(found === undefined, valid, `${valid ? 'valid' : 'invalid'} JSON ${JSON.stringify(t)}: ${found?.message}`);
   }
   assert.ok(invalid > 750, `most corruptions break the JSON (${invalid})`);
+});
+
+test('semantic errors in a JSON file point at the field: file:line:col: path: what', () => {
+  const p = join(dir, 'located.json');
+  const text = '{\n  "states": ["h"],\n  "nodes": [\n    {"id": "a", "op": "linear", "in": ["x", "h"]},\n    {"id": "n", "op": "tanh", "in": ["a", "q"]}\n  ],\n  "outputs": {"h": "n"}\n}\n';
+  writeFileSync(p, text);
+  assert.throws(() => loadCell(p), (e: Error) => e.message === `${p}:5:37: nodes[1] ('n').in: wrong arity: tanh takes exactly 1 input, got 2`);
+  writeFileSync(p, text.replace('"in": ["a", "q"]', '"in": ["q"]'));
+  assert.throws(() => loadCell(p), (e: Error) => e.message === `${p}:5:38: nodes[1] ('n').in[0]: undefined reference 'q' (not x, a state or a node id)`);
+  writeFileSync(p, text.replace('"nodes"', '"nodez"'));
+  assert.throws(() => loadCell(p), (e: Error) => e.message.startsWith(`${p}:1:1: `), 'a missing field: the whole cell');
 });

@@ -1,13 +1,13 @@
 // Turns what a user names on the command line into a checked cell: a zoo key (`gru`,
 // `greff-vanilla`, ...) or a file, JSON when its name ends in `.json` and the notation of
 // cells/notation.ts otherwise. A zoo key wins over a file of the same name in the current
-// directory (write `./gru` for the file). Every error names the file, and the line and column
-// where the text says where the problem is.
+// directory (write `./gru` for the file). Every error names the file, the line and the column
+// (and, for JSON, the field: `cell.json:7:14: nodes[1].op: unknown op ...`).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { UserError } from '../errors.ts';
 import type { Cell } from './graph.ts';
 import { readNotation } from './notation.ts';
-import { parseCell } from './validate.ts';
+import { CellError, parseCell } from './validate.ts';
 import { isZooKey, ZOO_KEYS, zooCell } from './zoo/index.ts';
 
 /** JSON text -> value; a syntax error becomes a UserError at `file:line:col`. */
@@ -17,15 +17,20 @@ export function parseJsonText(text: string, file: string): unknown {
   } catch (err) {
     // V8 does not always say where (Node 20: "Unexpected token '}', ... is not valid JSON"), so
     // the place comes from a small scanner of the JSON grammar.
-    const found = jsonSyntaxError(text);
+    const found = scanJson(text).error;
     if (!found) throw new UserError(`${file}: invalid JSON: ${err instanceof Error ? err.message : String(err)}`);
     const { line, col } = lineCol(text, found.offset);
     throw new UserError(`${file}:${line}:${col}: invalid JSON: ${found.message}`);
   }
 }
 
-/** The first syntax error in JSON text (offset and what was expected), or undefined if valid. */
-export function jsonSyntaxError(text: string): { offset: number; message: string } | undefined {
+/**
+ * Scans JSON text: the first syntax error (offset and what was expected), if any, and the offset
+ * of every value by its path as cells/validate.ts writes paths (`nodes[1].in[0]`, `outputs.h`;
+ * the whole document is '').
+ */
+export function scanJson(text: string): { error?: { offset: number; message: string }; paths: Map<string, number> } {
+  const paths = new Map<string, number>();
   let i = 0;
   class Stop {
     constructor(
@@ -40,7 +45,8 @@ export function jsonSyntaxError(text: string): { offset: number; message: string
   const ws = () => {
     while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
   };
-  const string = () => {
+  const string = (): string => {
+    const start = i;
     if (text[i] !== '"') fail('a string');
     i++;
     for (;;) {
@@ -58,9 +64,11 @@ export function jsonSyntaxError(text: string): { offset: number; message: string
       i++;
     }
     i++;
+    return JSON.parse(text.slice(start, i)) as string;
   };
-  const value = (): void => {
+  const value = (path: string): void => {
     ws();
+    paths.set(path, i);
     const c = text[i];
     if (c === '{') {
       i++;
@@ -71,11 +79,11 @@ export function jsonSyntaxError(text: string): { offset: number; message: string
       }
       for (;;) {
         ws();
-        string();
+        const key = string();
         ws();
         if (text[i] !== ':') fail("':' after the key");
         i++;
-        value();
+        value(path ? `${path}.${key}` : key);
         ws();
         if (text[i] === ',') i++;
         else if (text[i] === '}') {
@@ -91,8 +99,8 @@ export function jsonSyntaxError(text: string): { offset: number; message: string
         i++;
         return;
       }
-      for (;;) {
-        value();
+      for (let k = 0; ; k++) {
+        value(`${path}[${k}]`);
         ws();
         if (text[i] === ',') i++;
         else if (text[i] === ']') {
@@ -101,20 +109,37 @@ export function jsonSyntaxError(text: string): { offset: number; message: string
         } else fail("',' or ']'");
       }
     }
-    if (c === '"') return string();
+    if (c === '"') {
+      string();
+      return;
+    }
     const m = /^(-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 400));
     if (!m) fail('a value (object, array, string, number, true, false or null)');
     i += m![0].length;
   };
   try {
-    value();
+    value('');
     ws();
     if (i < text.length) fail('the end of the file after the value');
-    return undefined;
+    return { paths };
   } catch (e) {
-    if (e instanceof Stop) return { offset: e.offset, message: e.message };
+    if (e instanceof Stop) return { error: { offset: e.offset, message: e.message }, paths };
     throw e;
   }
+}
+
+/** Adds `line:col` of the field at fault to a CellError about JSON text. */
+function locateJson(err: CellError, text: string, file: string): CellError {
+  const { paths } = scanJson(text);
+  // validate.ts labels nodes in paths (`nodes[1] ('n').in`); the JSON path has no labels.
+  let path = err.path === '(cell)' ? '' : err.path.replace(/ \('[^']*'\)/g, '');
+  while (!paths.has(path) && path) {
+    const shorter = path.replace(/(\.[^.[]*|\[\d+\])$/, '');
+    path = shorter === path ? '' : shorter; // a bare key, or one with odd characters: the whole cell
+  }
+  const detail = err.path && err.message.startsWith(`${err.path}: `) ? err.message.slice(err.path.length + 2) : err.message;
+  const { line, col } = lineCol(text, paths.get(path) ?? 0);
+  return new CellError(err.path, detail, `${file}:${line}:${col}`);
 }
 
 function lineCol(text: string, offset: number): { line: number; col: number } {
@@ -133,7 +158,15 @@ export function readCellFile(path: string): Cell {
     throw new UserError(`${path}: cannot read the cell file (${code ?? (err as Error).message})`);
   }
   if (text.startsWith('\uFEFF')) text = text.slice(1); // a byte-order mark some editors write
-  if (path.toLowerCase().endsWith('.json')) return parseCell(parseJsonText(text, path), path);
+  if (path.toLowerCase().endsWith('.json')) {
+    const json = parseJsonText(text, path);
+    try {
+      return parseCell(json);
+    } catch (err) {
+      if (err instanceof CellError) throw locateJson(err, text, path);
+      throw err;
+    }
+  }
   return readNotation(text, path);
 }
 

@@ -57,13 +57,13 @@ const GOOD_NODES = [
 const json = (nodes: unknown[], outputs: Record<string, string> = { h: 'n' }, states = ['h']) => JSON.stringify({ states, nodes, outputs }, null, 2);
 
 const INVALID: [string, string, string, RegExp][] = [
-  ['json: cycle', 'cycle.json', json([{ id: 'a', op: 'linear', in: ['x', 'h', 'n'] }, { id: 'n', op: 'tanh', in: ['a'] }]), /cycle\.json: nodes\[0\] \('a'\): cycle: a -> n -> a/],
-  ['json: unknown op', 'op.json', json([GOOD_NODES[0], { id: 'n', op: 'softmax', in: ['a'] }]), /op\.json: nodes\[1\]\.op: unknown op "softmax" in node 'n'/],
-  ['json: wrong arity', 'arity.json', json([GOOD_NODES[0], { id: 'n', op: 'tanh', in: ['a', 'h'] }]), /arity\.json: nodes\[1\] \('n'\)\.in: wrong arity: tanh takes exactly 1 input, got 2/],
-  ['json: undefined reference', 'ref.json', json([{ id: 'a', op: 'linear', in: ['x', 'hh'] }, GOOD_NODES[1]]), /ref\.json: nodes\[0\] \('a'\)\.in\[1\]: undefined reference 'hh'/],
-  ['json: state without a new value', 'state.json', json(GOOD_NODES, { h: 'n' }, ['h', 'c']), /state\.json: outputs: state 'c' has no new value/],
-  ['json: output not depending on x', 'nox.json', json([{ id: 'a', op: 'linear', in: ['h'] }, GOOD_NODES[1]]), /nox\.json: outputs\.h: .*does not depend on the input x/],
-  ['json: output not depending on the state', 'nostate.json', json([{ id: 'a', op: 'linear', in: ['x'] }, GOOD_NODES[1]]), /nostate\.json: outputs\.h: .*does not depend on any state/],
+  ['json: cycle', 'cycle.json', json([{ id: 'a', op: 'linear', in: ['x', 'h', 'n'] }, { id: 'n', op: 'tanh', in: ['a'] }]), /cycle\.json:6:5: nodes\[0\] \('a'\): cycle: a -> n -> a/],
+  ['json: unknown op', 'op.json', json([GOOD_NODES[0], { id: 'n', op: 'softmax', in: ['a'] }]), /op\.json:16:13: nodes\[1\]\.op: unknown op "softmax" in node 'n'/],
+  ['json: wrong arity', 'arity.json', json([GOOD_NODES[0], { id: 'n', op: 'tanh', in: ['a', 'h'] }]), /arity\.json:17:13: nodes\[1\] \('n'\)\.in: wrong arity: tanh takes exactly 1 input, got 2/],
+  ['json: undefined reference', 'ref.json', json([{ id: 'a', op: 'linear', in: ['x', 'hh'] }, GOOD_NODES[1]]), /ref\.json:11:9: nodes\[0\] \('a'\)\.in\[1\]: undefined reference 'hh'/],
+  ['json: state without a new value', 'state.json', json(GOOD_NODES, { h: 'n' }, ['h', 'c']), /state\.json:23:14: outputs: state 'c' has no new value/],
+  ['json: output not depending on x', 'nox.json', json([{ id: 'a', op: 'linear', in: ['h'] }, GOOD_NODES[1]]), /nox\.json:22:10: outputs\.h: .*does not depend on the input x/],
+  ['json: output not depending on the state', 'nostate.json', json([{ id: 'a', op: 'linear', in: ['x'] }, GOOD_NODES[1]]), /nostate\.json:22:10: outputs\.h: .*does not depend on any state/],
   ['json: syntax error', 'syntax.json', '{\n  "states": ["h"],\n  "nodes": [}\n', /syntax\.json:3:13: invalid JSON: expected a value .*, found "\}"/],
   ['notation: syntax error', 'syntax.cell', "cell t(x; h)\n  h' = tanh(linear(x, h)\n", /syntax\.cell:3:1: expected '\)' to close tanh\(/],
   ['notation: use before definition (no cycles)', 'cycle.cell', "cell t(x; h)\n  a = linear(x, h, n)\n  n = tanh(a)\n  h' = n\n", /cycle\.cell:2:20: 'n' is used before its definition on line 3/],
