@@ -63,8 +63,6 @@ export interface FanovaResult {
 
 export const FANOVA_METHOD = 'fANOVA (Hutter, Hoos & Leyton-Brown 2014): exact functional ANOVA of each tree of a random forest of regression trees under the uniform measure on the search space, averaged over trees';
 
-/** Hyperparameter importance over a search space. Every dimension must appear in every trial's
- * params; values outside the bounds (or not among the choices) are a RangeError. */
 export interface FanovaOptions extends ForestOptions {
   /** Compute pairwise interactions (default true). */
   pairs?: boolean;
@@ -72,6 +70,8 @@ export interface FanovaOptions extends ForestOptions {
   marginalPoints?: number;
 }
 
+/** Hyperparameter importance over a search space. Every dimension must appear in every trial's
+ * params; values outside the bounds (or not among the choices) are a RangeError. */
 export function fanova(trials: readonly FanovaTrial[], space: readonly Dimension[], opts: FanovaOptions): FanovaResult {
   if (space.length === 0) throw new RangeError('fanova: the space has no dimensions');
   const names = new Set<string>();
