@@ -152,3 +152,31 @@ test('symmetric twins (automorphisms) canonicalise to one form', () => {
   assert.equal(cellHash(make(['a', 'b'], true)), h);
   assert.deepEqual(canonicalize(make(['b', 'a'], true)), canonicalize(make(['a', 'b'], false)));
 });
+
+// Without automorphism pruning this cell takes hours (2^15 equivalent branches); the timeout
+// turns such a regression into a failure instead of a hung suite.
+test('a highly symmetric cell (a balanced tree of 16 identical gates) hashes invariantly', { timeout: 60_000 }, () => {
+  // h' = product over a balanced binary tree of 16 leaves sigmoid(linear(x, h)): 2^15 automorphisms.
+  const build = (perm: number[], flip: boolean) => {
+    const nodes: CellJson['nodes'] = [];
+    let level = perm.map((k) => {
+      nodes.push({ id: `l${k}`, op: 'linear', in: flip ? ['h', 'x'] : ['x', 'h'] });
+      nodes.push({ id: `s${k}`, op: 'sigmoid', in: [`l${k}`] });
+      return `s${k}`;
+    });
+    let m = 0;
+    while (level.length > 1) {
+      const next: string[] = [];
+      for (let i = 0; i < level.length; i += 2) {
+        nodes.push({ id: `m${m}`, op: 'mul', in: flip ? [level[i + 1], level[i]] : [level[i], level[i + 1]] });
+        next.push(`m${m++}`);
+      }
+      level = next;
+    }
+    return parseCell({ states: ['h'], nodes: nodes.reverse(), outputs: { h: level[0] } });
+  };
+  const ids = Array.from({ length: 16 }, (_, i) => i);
+  const h = cellHash(build(ids, false));
+  assert.equal(cellHash(build([...ids].reverse(), true)), h);
+  assert.equal(cellHash(build([3, 9, 0, 12, 5, 1, 15, 7, 2, 8, 14, 4, 11, 6, 13, 10], false)), h);
+});

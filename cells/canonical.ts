@@ -18,7 +18,9 @@
 // Method: colour refinement (1-dimensional Weisfeiler-Leman over inputs and consumers, with the
 // op, options and output role as the initial colour), then individualisation of the first tied
 // class with backtracking; the canonical form is the smallest serialisation over the leaves.
-// Cells are small (tens of nodes) and ties after refinement are rare, so this is cheap.
+// Two leaves with the same serialisation reveal an automorphism; branches that a known
+// automorphism (fixing the current path) maps onto an explored branch are skipped, as in nauty,
+// so that symmetric cells (many identical gates) do not cost a factorial.
 import { createHash } from 'node:crypto';
 import { INPUT, nodeInputs, type Cell, type CellJson, type CellNode } from './graph.ts';
 import { checkCell, liveNodes } from './validate.ts';
@@ -97,7 +99,7 @@ function refine(g: Graph, start: number[]): number[] {
 }
 
 /** The canonical JSON body (no metadata) for a discrete colouring, and the new node names. */
-function serialise(cell: Cell, g: Graph, color: number[]): { json: CellJson; names: string[] } {
+function serialise(cell: Cell, g: Graph, color: number[]): { json: CellJson; names: string[]; pos: number[] } {
   const n = g.nodes.length;
   const pending = g.ins.map((list) => new Set(list.filter((r) => typeof r === 'number')).size);
   const consumersOf = g.uses.map((u) => [...new Set(u.map(([c]) => c))]);
@@ -147,7 +149,7 @@ function serialise(cell: Cell, g: Graph, color: number[]): { json: CellJson; nam
     const j = index.get(r);
     outputs[s] = j === undefined ? r : names[j];
   }
-  return { json: { states, nodes, outputs }, names };
+  return { json: { states, nodes, outputs }, names, pos };
 }
 
 function canonicalStates(states: string[]): string[] {
@@ -164,26 +166,59 @@ interface Canonical {
 function canonical(cell: Cell): Canonical {
   const live = prune(cell);
   const g = buildGraph(live);
-  let best: Canonical | undefined;
-  const search = (color: number[]) => {
+  const n = g.nodes.length;
+  let best: (Canonical & { pos: number[] }) | undefined;
+  let first: { text: string; pos: number[] } | undefined;
+  // Automorphisms found so far (permutations of node indices), to skip equivalent branches.
+  const automorphisms: number[][] = [];
+  const recordAutomorphism = (a: number[], b: number[]) => {
+    // Leaves with equal text: the node at position k under labelling a maps to the one under b.
+    const atB = new Array<number>(n);
+    b.forEach((k, v) => (atB[k] = v));
+    const gamma = a.map((k) => atB[k]);
+    if (gamma.some((w, v) => w !== v)) automorphisms.push(gamma);
+  };
+  // Orbits of the found automorphisms that fix every node of `path` (union-find roots).
+  const orbitRoots = (path: number[]): number[] => {
+    const parent = Array.from({ length: n }, (_, i) => i);
+    const find = (v: number): number => (parent[v] === v ? v : (parent[v] = find(parent[v])));
+    for (const gamma of automorphisms) {
+      if (!path.every((p) => gamma[p] === p)) continue;
+      gamma.forEach((w, v) => (parent[find(v)] = find(w)));
+    }
+    return parent.map((_, v) => find(v));
+  };
+
+  const search = (color: number[], path: number[]) => {
     const refined = refine(g, color);
     // The first tied class, by colour.
     const members = new Map<number, number[]>();
     refined.forEach((c, i) => (members.get(c) ?? members.set(c, []).get(c)!).push(i));
     const tied = [...members.entries()].filter(([, m]) => m.length > 1).sort((a, b) => a[0] - b[0])[0];
     if (!tied) {
-      const { json, names } = serialise(live, g, refined);
+      const { json, names, pos } = serialise(live, g, refined);
       const text = JSON.stringify(json);
-      if (!best || text < best.text) best = { json, text, names: new Map(live.nodes.map((node, i) => [node.id, names[i]])) };
+      if (!first) first = { text, pos };
+      else if (text === first.text) recordAutomorphism(first.pos, pos);
+      else if (best && text === best.text) recordAutomorphism(best.pos, pos);
+      if (!best || text < best.text) best = { json, text, pos, names: new Map(live.nodes.map((node, i) => [node.id, names[i]])) };
       return;
     }
+    const explored: number[] = [];
     for (const v of tied[1]) {
+      // Skip v if a known automorphism fixing the path maps an explored branch onto it.
+      if (explored.length && automorphisms.length) {
+        const root = orbitRoots(path);
+        if (explored.some((u) => root[u] === root[v])) continue;
+      }
       // Split the class: v first, the rest after it; other colours keep their relative order.
-      search(rank(refined.map((c, i) => `${String(c).padStart(6, '0')}${c === tied[0] && i !== v ? '1' : '0'}`)));
+      search(rank(refined.map((c, i) => `${String(c).padStart(6, '0')}${c === tied[0] && i !== v ? '1' : '0'}`)), [...path, v]);
+      explored.push(v);
     }
   };
-  search(rank(g.labels));
-  return best!;
+  search(rank(g.labels), []);
+  const { json, text, names } = best!;
+  return { json, text, names };
 }
 
 /**
