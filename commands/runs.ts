@@ -37,6 +37,9 @@ export async function listRuns(args: RunsArgs): Promise<string> {
     const s = openSqliteStorage(db, { readonly: true });
     try {
       const rows = (await s.listExperiments()).filter((e) => args.name === undefined || e.name === args.name);
+      // A study marked running with no live writer was killed: resuming it is safe.
+      const writer = await s.activeWriter();
+      for (const e of rows) if (e.status === 'running' && !writer) e.status = 'interrupted';
       out.push(`${db}:`);
       if (rows.length === 0) out.push(args.name === undefined ? '  (no experiments)' : `  (no experiment named '${args.name}')`);
       const table = rows.map((e) => {

@@ -149,11 +149,16 @@ test('a second writer is refused while the first lives; a dead writer is taken o
   // Readers are never refused.
   const r = openSqliteStorage(path, { readonly: true });
   assert.equal((await r.listExperiments()).length, 1);
+  assert.equal((await r.activeWriter())?.pid, process.ppid);
   await r.close();
   const raw2 = new Database(path);
   raw2.prepare('UPDATE writer SET pid = ?').run(2 ** 22 + 12345); // above pid_max: no such process
   raw2.close();
+  const dead = openSqliteStorage(path, { readonly: true });
+  assert.equal(await dead.activeWriter(), undefined, 'a dead writer is no writer');
+  await dead.close();
   const s = openSqliteStorage(path);
   assert.equal((await s.listExperiments()).length, 1);
+  assert.equal((await s.activeWriter())?.pid, process.pid);
   await s.close();
 });

@@ -517,6 +517,12 @@ export class SqliteStorage implements Storage {
     return rows.map((r) => CurvePointSchema.parse(parseJson(r.point)));
   }
 
+  async activeWriter(): Promise<{ pid: number; host: string; since: string } | undefined> {
+    const row = this.db.prepare('SELECT pid, host, since FROM writer WHERE id = 1').get() as { pid: number; host: string; since: string } | undefined;
+    if (!row) return undefined;
+    return row.host !== hostname() || pidAlive(row.pid) ? row : undefined;
+  }
+
   async logEvent(experimentId: number | null, kind: string, data: JsonObject = {}): Promise<void> {
     this.write(() => this.insertEvent(experimentId, kind, data));
   }

@@ -197,6 +197,9 @@ export interface Storage {
 
   curve(evaluationId: number): Promise<CurvePoint[]>;
 
+  /** The process holding the write connection, if one is recorded and alive on this host. */
+  activeWriter(): Promise<{ pid: number; host: string; since: string } | undefined>;
+
   logEvent(experimentId: number | null, kind: string, data?: JsonObject): Promise<void>;
   events(experimentId: number | null): Promise<Event[]>;
 

@@ -42,6 +42,7 @@ export interface Strategy {
    * the earlier generations, all finished, ordered by (generation, ordinal).
    */
   propose(state: Json, history: readonly Evaluation[]): ProposeResult;
+  // (history carries no wall times: wallMs is null, so nothing timing-dependent can leak in)
 }
 
 /** A fixed list of evaluations, all in generation 0: `cellsearch train`, grids, repeats. */

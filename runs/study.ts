@@ -162,44 +162,65 @@ export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
       }
     };
     try {
-      await Promise.all(Array.from({ length: o.pool.workers }, slot));
+      // Every slot ends before an error propagates, so no job is left running unrecorded.
+      const settled = await Promise.allSettled(Array.from({ length: o.pool.workers }, slot));
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) {
+        queue.length = 0;
+        throw failed.reason;
+      }
     } finally {
       o.stop?.removeEventListener('abort', onStop);
       o.abort?.removeEventListener('abort', onAbort);
     }
   };
 
-  for (;;) {
-    if (stopped()) break;
-    const queued = await storage.evaluations(id, { status: 'queued' });
-    if (queued.length > 0) {
-      await runQueued(queued);
-      continue;
+  const loop = async (): Promise<void> => {
+    for (;;) {
+      if (stopped()) break;
+      const queued = await storage.evaluations(id, { status: 'queued' });
+      if (queued.length > 0) {
+        await runQueued(queued);
+        continue;
+      }
+      const saved = await storage.strategyState(id);
+      if (saved?.finished) break;
+      const generation = saved?.generations ?? 0;
+      const state = saved ? saved.state : strategy.init(strategySeed(experiment.seed));
+      // Wall times differ from run to run: a strategy never sees them.
+      const history = (await storage.evaluations(id)).map((e) => ({ ...e, wallMs: null }));
+      const next = strategy.propose(state, history);
+      if (next.proposals.length === 0 && !next.finished) throw new Error(`strategy '${strategy.name}' proposed nothing but is not finished`);
+      const evaluations: NewEvaluation[] = next.proposals.map((p, ordinal) => {
+        const key = evaluationKey({ architecture: p.architecture.hash, task: p.task, trial: p.trial });
+        return {
+          key,
+          ordinal,
+          architecture: p.architecture.hash,
+          task: p.task,
+          taskOptions: p.taskOptions,
+          hyperparameters: p.hyperparameters,
+          seed: deriveSeed(experiment.seed, key),
+        };
+      });
+      const keys = new Set(history.map((e) => e.key));
+      for (const e of evaluations) {
+        if (keys.has(e.key)) throw new Error(`strategy '${strategy.name}' proposed ${e.key} (architecture, task, trial) a second time`);
+        keys.add(e.key);
+      }
+      const archs = [...new Map(next.proposals.map((p) => [p.architecture.hash, p.architecture])).values()];
+      await storage.recordGeneration(id, { generation, architectures: archs, evaluations, state: next.state, finished: next.finished });
+      emit({ type: 'generation', generation, evaluations: evaluations.length, finished: next.finished });
     }
-    const saved = await storage.strategyState(id);
-    if (saved?.finished) break;
-    const generation = saved?.generations ?? 0;
-    const state = saved ? saved.state : strategy.init(strategySeed(experiment.seed));
-    const history = await storage.evaluations(id);
-    const next = strategy.propose(state, history);
-    if (next.proposals.length === 0 && !next.finished) throw new Error(`strategy '${strategy.name}' proposed nothing but is not finished`);
-    const evaluations: NewEvaluation[] = next.proposals.map((p, ordinal) => {
-      const key = evaluationKey({ architecture: p.architecture.hash, task: p.task, trial: p.trial });
-      return {
-        key,
-        ordinal,
-        architecture: p.architecture.hash,
-        task: p.task,
-        taskOptions: p.taskOptions,
-        hyperparameters: p.hyperparameters,
-        seed: deriveSeed(experiment.seed, key),
-      };
-    });
-    const unique = new Set(evaluations.map((e) => e.key));
-    if (unique.size !== evaluations.length) throw new Error(`strategy '${strategy.name}' proposed the same (architecture, task, trial) twice`);
-    const archs = [...new Map(next.proposals.map((p) => [p.architecture.hash, p.architecture])).values()];
-    await storage.recordGeneration(id, { generation, architectures: archs, evaluations, state: next.state, finished: next.finished });
-    emit({ type: 'generation', generation, evaluations: evaluations.length, finished: next.finished });
+  };
+
+  try {
+    await loop();
+  } catch (err) {
+    // A bug (or a full disk) must not leave the experiment marked as running.
+    await storage.setExperimentStatus(id, 'interrupted');
+    await storage.logEvent(id, 'error', { message: err instanceof Error ? err.message : String(err) });
+    throw err;
   }
 
   const evaluations = await storage.evaluations(id);
