@@ -303,3 +303,32 @@ for (const [what, text, line, col, message] of ERRORS) {
     );
   });
 }
+
+test('3000 random corruptions of zoo texts: each parses (and prints stably) or is a located NotationError', () => {
+  const rng = seedrandom('notation-fuzz');
+  const texts = Object.values(ZOO).map(printNotation);
+  const alphabet = "()[],;:='\"#*+-1 \n\txhcabz0.9e";
+  let parsed = 0;
+  for (let k = 0; k < 3000; k++) {
+    let t = texts[k % texts.length];
+    for (let e = 1 + Math.floor(rng() * 3); e > 0; e--) {
+      const at = Math.floor(rng() * (t.length + 1));
+      const r = rng();
+      const ch = alphabet[Math.floor(rng() * alphabet.length)];
+      t = r < 0.4 ? t.slice(0, at) + t.slice(at + 1) : r < 0.8 ? t.slice(0, at) + ch + t.slice(at) : t.slice(0, at) + t.slice(at + 1 + Math.floor(rng() * 10));
+    }
+    let cell: Cell;
+    try {
+      cell = readNotation(t, 'fuzz.cell');
+    } catch (err) {
+      assert.ok(err instanceof NotationError, `not a NotationError for ${JSON.stringify(t)}: ${String(err)}`);
+      const lines = t.split('\n');
+      assert.ok(err.line >= 1 && err.line <= lines.length + 1 && err.col >= 1 && err.col <= (lines[err.line - 1]?.length ?? 0) + 1, `${err.message} lies in the text`);
+      continue;
+    }
+    parsed++;
+    const p = printNotation(cell);
+    assert.equal(printNotation(readNotation(p)), p, `stable for ${JSON.stringify(t)}`);
+  }
+  assert.ok(parsed > 300 && parsed < 2700, `a mix of valid and invalid texts (${parsed} parsed)`);
+});
