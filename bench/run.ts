@@ -23,7 +23,25 @@ import { ncpu, waitForIdle } from './sysload.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
+// List flags take several values, as torch_bench.py's do: `--hidden 32 64 128`.
+const LIST_FLAGS = new Set(['--hidden', '--cells', '--torch-impl']);
+function expandLists(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    out.push(argv[i]);
+    if (!LIST_FLAGS.has(argv[i])) continue;
+    const flag = argv[i];
+    let n = 0;
+    while (i + 1 < argv.length && !argv[i + 1].startsWith('--')) {
+      if (n++ > 0) out.push(flag);
+      out.push(argv[++i]);
+    }
+  }
+  return out;
+}
+
 const { values: args } = parseArgs({
+  args: expandLists(process.argv.slice(2)),
   options: {
     hidden: { type: 'string', multiple: true },
     cells: { type: 'string', multiple: true },
@@ -151,7 +169,7 @@ if (!args['no-train']) {
       }
       ours.push(r);
       console.log(
-        `  ours  ${cell.padEnd(12)} H=${pad(H, 4)} ${pad(fmt(r.tokens_per_s), 9)} tok/s  rss ${pad(fmt(Number(r.peak_rss_mb)), 4)} MB  others ${fmt(r.other_procs_cores, 2)}${r.other_procs_cores >= allowed ? ' *' : ''}  gemm ${fmt(Number(r.gemm_gflops_achieved), 1)} GFLOP/s  ${fmt(Number(r.ms_per_step), 1)} ms/step`,
+        `  ours  ${cell.padEnd(12)} H=${pad(H, 4)} ${pad(fmt(r.tokens_per_s), 9)} tok/s  rss ${pad(fmt(Number(r.peak_rss_mb)), 4)} MB  others ${fmt(r.other_procs_cores, 2)}${r.other_procs_cores >= allowed ? ' *' : ''}  gemm ${fmt(Number(r.gemm_gflops_achieved), 1)} GFLOP/s  ${fmt(Number(r.ms_per_step), 1)} ms/step  (${fmt(Number(r.tokens_per_cpu_s))} tok per CPU s)`,
       );
     }
   }

@@ -81,6 +81,7 @@ function main() {
 
   const minSteps = Number(values['min-steps']), minTime = Number(values['min-time']), maxTime = Number(values['max-time']);
   const times: number[] = [];
+  const cpu0 = process.cpuUsage();
   const snap0 = cpuSnapshot();
   const t0 = performance.now();
   for (;;) {
@@ -92,6 +93,8 @@ function main() {
     if ((times.length >= minSteps && el >= minTime) || (times.length >= 3 && el >= maxTime)) break;
   }
   const total = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSec = (cpu.user + cpu.system) / 1e6;
   const others = otherCores(snap0, cpuSnapshot());
   const sorted = [...times].sort((x, y) => x - y);
   const median = sorted[Math.floor((sorted.length - 1) / 2)];
@@ -106,6 +109,8 @@ function main() {
     params: model.params.length,
     tokens_per_s: (B * T * times.length) / total,
     tokens_per_s_median: (B * T) / (median / 1000),
+    /** Per second of this process's CPU time: what the run would reach alone on a core. */
+    tokens_per_cpu_s: (B * T * times.length) / cpuSec,
     ms_per_step: (1000 * total) / times.length,
     ms_per_step_median: median,
     timed_steps: times.length,
