@@ -19,7 +19,9 @@ export interface ZooRow {
 
 /** One row per zoo cell, in zoo order. */
 export async function zooRows(hidden: number): Promise<ZooRow[]> {
-  if (!Number.isInteger(hidden) || hidden < 1) throw new UserError(`--hidden must be a positive integer, got ${hidden}`);
+  if (!Number.isInteger(hidden) || hidden < 1) {
+    throw new UserError(`--hidden must be a positive integer, got ${Number.isNaN(hidden) ? 'something that is not a number' : hidden}`);
+  }
   // Imported here: building the zoo is work that other commands need not pay for at startup.
   const { ZOO, GREFF_CELLS } = await import('../cells/zoo/index.ts');
   return Object.entries(ZOO).map(([key, cell]) => ({

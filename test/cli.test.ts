@@ -52,4 +52,7 @@ test('cellsearch cells --json, and a bad --hidden exits 2', () => {
   const bad = runCli(['cells', '--hidden', '0']);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--hidden must be a positive integer, got 0/);
+  const nan = runCli(['cells', '--hidden', 'abc']);
+  assert.equal(nan.status, 2);
+  assert.match(nan.stderr, /--hidden must be a positive integer, got something that is not a number/);
 });
