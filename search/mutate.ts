@@ -13,10 +13,14 @@ import {
   INPUT,
   nodeInputs,
   type Activation,
+  type Cell,
   type CellJson,
   type CellNode,
   type Elementwise,
 } from '../cells/graph.ts';
+import { canonicalize, cellHash } from '../cells/canonical.ts';
+import { CellError, parseCell } from '../cells/validate.ts';
+import { randomCell } from '../cells/random.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The activations a node may be replaced by, or that may be inserted: the four element-wise
@@ -128,8 +132,11 @@ export function ancestorsOf(cell: CellJson, from: string): Set<string> {
 
 /** The references in a stable order: x, the states, then nodes in the graph's order. */
 function ordered(cell: CellJson, refs: Set<string>): string[] {
-  const order = [INPUT, ...cell.states, ...cell.nodes.map((n) => n.id)];
-  return order.filter((r) => refs.has(r));
+  const out: string[] = [];
+  if (refs.has(INPUT)) out.push(INPUT);
+  for (const s of cell.states) if (refs.has(s)) out.push(s);
+  for (const n of cell.nodes) if (refs.has(n.id)) out.push(n.id);
+  return out;
 }
 
 /** Points every reader of `from` (node inputs and outputs) at `to`. */
@@ -142,12 +149,12 @@ function redirect(cell: CellJson, from: string, to: string): CellJson {
   };
 }
 
-/** Keeps the nodes some output depends on, in their order. */
+/** Keeps the nodes some output depends on, in their order (which must be topological). */
 export function dropDeadNodes(cell: CellJson): CellJson {
-  const live = new Set<string>();
-  for (const r of Object.values(cell.outputs)) {
-    live.add(r);
-    for (const a of ancestorsOf(cell, r)) live.add(a);
+  const live = new Set<string>(Object.values(cell.outputs));
+  for (let i = cell.nodes.length - 1; i >= 0; i--) {
+    const n = cell.nodes[i];
+    if (live.has(n.id)) for (const r of nodeInputs(n)) live.add(r);
   }
   return { ...cell, nodes: cell.nodes.filter((n) => live.has(n.id)) };
 }
@@ -235,9 +242,10 @@ export function applyMutation(cell: CellJson, rec: MutationRecord): CellJson {
     case 'combine': {
       if (rec.partner === rec.node) throw new MutationError(`node '${rec.node}' cannot be combined with itself`);
       nodeById(cell, rec.partner);
-      if (!ancestorsOf(cell, node.id).has(rec.a)) throw new MutationError(`'${rec.a}' is not an ancestor of '${rec.node}'`);
-      if (!ancestorsOf(cell, rec.partner).has(rec.b)) throw new MutationError(`'${rec.b}' is not an ancestor of '${rec.partner}'`);
-      if (rec.b === node.id || ancestorsOf(cell, rec.b).has(node.id)) {
+      const anc = ancestorMap(cell);
+      if (!anc.get(node.id)!.has(rec.a)) throw new MutationError(`'${rec.a}' is not an ancestor of '${rec.node}'`);
+      if (!anc.get(rec.partner)!.has(rec.b)) throw new MutationError(`'${rec.b}' is not an ancestor of '${rec.partner}'`);
+      if (rec.b === node.id || (anc.get(rec.b)?.has(node.id) ?? false)) {
         throw new MutationError(`'${rec.b}' depends on '${rec.node}': replacing the node by a function of it would make a cycle`);
       }
       if (cell.nodes.some((n) => n.id === rec.created) || rec.created === INPUT || cell.states.includes(rec.created)) {
@@ -262,7 +270,11 @@ export function pick<T>(rng: () => number, items: readonly T[]): T {
   return items[Math.min(items.length - 1, Math.floor(rng() * items.length))];
 }
 
-/** The transformations that apply to `id` in `cell` (some need inputs, ancestors, a partner). */
+/**
+ * The transformations that apply to `id` in `cell`. Combination needs another node with inputs:
+ * following inputs from it always ends at x, a state or a `one` node, which cannot depend on
+ * `id`, so such a node always has an ancestor that can be the second operand.
+ */
 export function applicableKinds(cell: CellJson, id: string): MutationKind[] {
   const node = nodeById(cell, id);
   const ins = nodeInputs(node);
@@ -274,6 +286,10 @@ export function applicableKinds(cell: CellJson, id: string): MutationKind[] {
   if (ins.length > 0) kinds.push('ancestor');
   if (ins.length > 0 && combinePartners(cell, id).length > 0) kinds.push('combine');
   return kinds;
+}
+
+function combinePartners(cell: CellJson, id: string): string[] {
+  return cell.nodes.filter((n) => n.id !== id && nodeInputs(n).length > 0).map((n) => n.id);
 }
 
 /** For every node: its ancestors (the graph is in topological order). */
@@ -288,26 +304,6 @@ function ancestorMap(cell: CellJson): Map<string, Set<string>> {
     anc.set(n.id, set);
   }
   return anc;
-}
-
-/**
- * For each other node, the ancestors that do not depend on `id`: the second operand of a
- * combination must be one of them, or replacing `id` by the combination would make a cycle.
- */
-function combineOperands(cell: CellJson, id: string): Map<string, string[]> {
-  const anc = ancestorMap(cell);
-  const dependsOnId = (r: string) => r === id || (anc.get(r)?.has(id) ?? false);
-  const out = new Map<string, string[]>();
-  for (const n of cell.nodes) {
-    if (n.id === id) continue;
-    const ok = ordered(cell, anc.get(n.id)!).filter((r) => !dependsOnId(r));
-    if (ok.length > 0) out.set(n.id, ok);
-  }
-  return out;
-}
-
-function combinePartners(cell: CellJson, id: string): string[] {
-  return [...combineOperands(cell, id).keys()];
 }
 
 /**
@@ -338,10 +334,11 @@ export function drawMutation(cell: CellJson, id: string, rng: () => number): Mut
     case 'ancestor':
       return { kind, node: id, replacement: pick(rng, ordered(cell, ancestorsOf(cell, id))) };
     case 'combine': {
-      const operands = combineOperands(cell, id);
-      const partner = pick(rng, [...operands.keys()]);
-      const a = pick(rng, ordered(cell, ancestorsOf(cell, id)));
-      const b = pick(rng, operands.get(partner)!);
+      const anc = ancestorMap(cell);
+      const partner = pick(rng, combinePartners(cell, id));
+      const a = pick(rng, ordered(cell, anc.get(id)!));
+      // The second operand must not depend on `id`, or replacing `id` by the result makes a cycle.
+      const b = pick(rng, ordered(cell, anc.get(partner)!).filter((r) => r !== id && !(anc.get(r)?.has(id) ?? false)));
       return { kind, node: id, partner, op: pick(rng, ELEMENTWISE), a, b, created: freshId(cell) };
     }
   }
@@ -379,4 +376,116 @@ export function mutationPass(cell: CellJson, rng: () => number): { graph: CellJs
 /** Replays records on a graph: `replay(parent, mutant.ops)` is the mutant before validation. */
 export function replay(cell: CellJson, ops: readonly MutationRecord[]): CellJson {
   return ops.reduce(applyMutation, cell);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The mutation engine.
+// ---------------------------------------------------------------------------------------------
+
+export interface MutateOptions {
+  /** Passes tried before giving up (each draws a fresh p). Default 100. */
+  maxAttempts?: number;
+  /** A mutant with more nodes is rejected like an invalid one, so cells cannot grow without bound. Default 64. */
+  maxNodes?: number;
+  /** Accept a mutant whose canonical form is the parent's (by default it is retried). */
+  allowUnchanged?: boolean;
+}
+
+export interface Mutant {
+  /** Canonical, pruned, validated; no metadata (name, description, source). */
+  cell: Cell;
+  parentHash: string;
+  hash: string;
+  /**
+   * What was applied where, in order, with the ids of the canonical parent (`canonicalize(parent)`)
+   * and of the nodes the records created: `replay(canonicalize(parent), ops)` rebuilds the mutant
+   * before pruning and canonicalisation.
+   */
+  ops: MutationRecord[];
+  /** The p of the successful pass. */
+  p: number;
+  /** Passes drawn, the successful one included (invalid mutants before it were discarded). */
+  attempts: number;
+}
+
+// A study mutates the same few parents again and again; their canonical form is computed once per
+// Cell object. Cells are immutable values, so the memo cannot go stale.
+const parentForms = new WeakMap<Cell, { base: CellJson; hash: string }>();
+
+function parentForm(parent: Cell): { base: CellJson; hash: string } {
+  let form = parentForms.get(parent);
+  if (!form) {
+    const canonical = canonicalize(parent);
+    form = { base: structure(canonical), hash: cellHash(canonical) };
+    parentForms.set(parent, form);
+  }
+  return form;
+}
+
+/** The canonical cell without its metadata: what a mutant starts from. */
+function structure(cell: Cell): CellJson {
+  return { states: cell.states, nodes: cell.nodes, outputs: cell.outputs };
+}
+
+/**
+ * A mutant of `parent` by the procedure of Jozefowicz et al. (`mutationPass`), pruned of dead
+ * nodes, validated by `parseCell` (same states, every new state depends on x and on a state,
+ * no cycle) and canonicalised. Invalid mutants, mutants over `maxNodes`, and (unless allowed)
+ * mutants equal to the parent are discarded and a new pass is drawn from the same generator,
+ * up to `maxAttempts`; so the same generator state always gives the same mutant.
+ */
+export function mutate(parent: Cell, rng: () => number, opts: MutateOptions = {}): Mutant {
+  const maxAttempts = opts.maxAttempts ?? 100;
+  const maxNodes = opts.maxNodes ?? 64;
+  const { base, hash: parentHash } = parentForm(parent);
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const { graph, ops, p } = mutationPass(base, rng);
+    if (ops.length === 0) throw new MutationError('no node of the parent can be transformed');
+    if (graph.nodes.length > maxNodes) continue;
+    let cell: Cell;
+    try {
+      cell = parseCell(graph);
+    } catch (err) {
+      if (err instanceof CellError) continue;
+      throw err;
+    }
+    if (cell.states.length !== base.states.length || cell.states.some((s) => !base.states.includes(s))) {
+      throw new MutationError('a mutation changed the states of the cell');
+    }
+    const canonical = canonicalize(cell);
+    const hash = cellHash(canonical);
+    if (hash === parentHash && !opts.allowUnchanged) continue;
+    return { cell: canonical, parentHash, hash, ops, p, attempts: attempt };
+  }
+  throw new MutationError(`no valid mutant of ${parentHash} in ${maxAttempts} attempts`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Random architectures: the control of the `random` strategy.
+// ---------------------------------------------------------------------------------------------
+
+export interface RandomArchitectureOptions {
+  /** Live nodes (after pruning) of an accepted cell; default [6, 20], the zoo's range apart from the tanh RNN. */
+  nodes?: [number, number];
+  /** Number of states; default: as cells/random.ts draws it (1 to 3). */
+  states?: number;
+  /** Draws before giving up; default 100. */
+  maxAttempts?: number;
+}
+
+/**
+ * A random valid cell of zoo-like size (cells/random.ts's `randomCell`, redrawn until its live
+ * part has a size in `nodes`), canonicalised, without metadata; with its hash.
+ */
+export function randomArchitecture(rng: () => number, opts: RandomArchitectureOptions = {}): { cell: Cell; hash: string } {
+  const [lo, hi] = opts.nodes ?? [6, 20];
+  const maxAttempts = opts.maxAttempts ?? 100;
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    // Draw a little more than wanted: pruning removes dead nodes.
+    const drawn = randomCell(rng, { nodes: [lo, Math.max(lo, Math.round(hi * 1.25))], states: opts.states });
+    if (drawn.nodes.length < lo || drawn.nodes.length > hi) continue;
+    const cell = canonicalize(drawn);
+    return { cell, hash: cellHash(cell) };
+  }
+  throw new MutationError(`no random cell with ${lo} to ${hi} live nodes in ${maxAttempts} draws`);
 }
