@@ -39,16 +39,37 @@ export interface LayerBuffers {
 }
 
 export type Activation = (x: number) => number;
-export type LayerPass = (L: LayerBuffers, gemm: Gemm, TANH: Activation, SIGM: Activation) => void;
+
+/** Native kernels of a program (C route): one function per fused loop, and their scalar block. */
+export interface Kernels {
+  fns: ((scalars: Float64Array, ...buffers: ArrayBufferView[]) => number)[];
+  /** [o, r]: the step's offsets in values (t*B*H) and in rows (t*B). */
+  sc: Float64Array;
+}
+
+export type LayerPass = (L: LayerBuffers, gemm: Gemm, TANH: Activation, SIGM: Activation, K: Kernels | null) => void;
 
 export interface LayerProgram {
   forward: LayerPass;
   backward: LayerPass;
   forwardSource: string;
   backwardSource: string;
+  /** C route only: the source of every fused loop, named k0, k1, ... in `kernelNames`. */
+  cSource: string | null;
+  kernelNames: string[];
 }
 
-export function generateLayer(sched: Schedule, H: number, B: number, T: number): LayerProgram {
+export interface GenerateOptions {
+  /** Emit the fused loops as C (compiled by native.ts's compileC) instead of JavaScript. */
+  c?: boolean;
+  /** Element type of the buffers, for the C route. */
+  dtype?: 'float32' | 'float64';
+}
+
+// The arrays a fused loop body can touch, by the names the generator gives them.
+const ARRAY_NAME = /\b(?:X|dX|dH|(?:S|dS|dNew|N|dN|G|dG|W|dW|b|db|p|dp)\d+)\b/g;
+
+export function generateLayer(sched: Schedule, H: number, B: number, T: number, gen: GenerateOptions = {}): LayerProgram {
   const BH = B * H;
   const TB = T * B;
   const stateIdx = new Map(sched.states.map((s, i) => [s, i]));
@@ -100,6 +121,42 @@ export function generateLayer(sched: Schedule, H: number, B: number, T: number):
   const header = [`const X = L.X, dX = L.dX, dH = L.dH;`, decl([['S', 'S', S], ['N', 'N', Nn], ['G', 'G', G], ['W', 'W', G]])];
   const xg = groupIdx.get(INPUT);
 
+  // A fused loop over the B*H elements of step t: inline JavaScript, or a call of a C kernel that
+  // runs the same body (declarations retyped) over the arrays the body names.
+  const cKernels: string[] = [];
+  const kernelNames: string[] = [];
+  const fused = (body: string[]): string[] => {
+    if (!gen.c) {
+      return [
+        `for (let b = 0; b < ${B}; b++) {`, `const ib = o + b * ${H}, rb = r + b;`,
+        `for (let j = 0; j < ${H}; j++) {`, `const il = b * ${H} + j, i = ib + j;`,
+        ...body, '}', '}',
+      ];
+    }
+    const names = [...new Set(body.join('\n').match(ARRAY_NAME) ?? [])];
+    const name = `k${kernelNames.length}`;
+    kernelNames.push(name);
+    const cBody = body.map((l) => l.replace(/^const (\w+) = /, 'const real $1 = ').replace(/^let (\w+) = /, 'real $1 = '));
+    cKernels.push(
+      [
+        `CS_KERNEL(${name}) {`,
+        ...names.map((n, a) => `  real *const restrict ${n} = (real *)buf[${a}];`),
+        `  const long o = (long)sc[0], r = (long)sc[1];`,
+        `  for (long b = 0; b < ${B}; b++) {`,
+        `    const long ib = o + b * ${H}, rb = r + b;`,
+        `    for (long j = 0; j < ${H}; j++) {`,
+        `      const long il = b * ${H} + j, i = ib + j;`,
+        `      (void)il; (void)i; (void)rb;`,
+        ...cBody.map((l) => `      ${l}`),
+        '    }',
+        '  }',
+        '  return 0;',
+        '}',
+      ].join('\n'),
+    );
+    return [`SC[0] = o; SC[1] = r;`, `K${kernelNames.length - 1}(SC, ${names.join(', ')});`];
+  };
+
   // ------------------------------------------------------------------ forward
   const f: string[] = [...header, decl([['b', 'bias', Nn], ['p', 'diag', Nn]])];
   if (xg !== undefined) f.push(`gemm(false, true, ${TB}, ${width[xg]}, ${H}, 1, X, 0, ${H}, W${xg}, 0, ${H}, 0, G${xg}, 0, ${width[xg]});`);
@@ -112,7 +169,7 @@ export function generateLayer(sched: Schedule, H: number, B: number, T: number):
     if (stage.nodes.length === 0) continue;
     const local = new Set<string>();
     const val = (ref: string) => (local.has(ref) ? `v${nodeIdx.get(ref)}` : `${allSteps(ref)}[i]`);
-    f.push(`for (let b = 0; b < ${B}; b++) {`, `const ib = o + b * ${H}, rb = r + b;`, `for (let j = 0; j < ${H}; j++) {`, `const i = ib + j;`);
+    const body: string[] = [];
     for (const node of stage.nodes) {
       const k = nodeIdx.get(node.id)!;
       let expr: string;
@@ -128,11 +185,11 @@ export function generateLayer(sched: Schedule, H: number, B: number, T: number):
       } else {
         expr = OP_RULES[node.op].forward(nodeInputs(node).map(val));
       }
-      f.push(`const v${k} = ${expr};`);
-      if (stored(node.id)) f.push(`N${k}[i] = v${k};`);
+      body.push(`const v${k} = ${expr};`);
+      if (stored(node.id)) body.push(`N${k}[i] = v${k};`);
       local.add(node.id);
     }
-    f.push('}', '}');
+    f.push(...fused(body));
   }
   f.push(`for (let i = o; i < o + ${BH}; i++) {`);
   sched.states.forEach((s, si) => f.push(`S${si}[i + ${BH}] = ${allSteps(sched.outputs[s])}[i];`));
@@ -159,14 +216,13 @@ export function generateLayer(sched: Schedule, H: number, B: number, T: number):
   bw.push('}');
   for (const stage of [...sched.stages].reverse()) {
     if (stage.nodes.length > 0) {
-      bw.push(`for (let b = 0; b < ${B}; b++) {`, `const ib = o + b * ${H}, rb = r + b;`, `for (let j = 0; j < ${H}; j++) {`);
-      bw.push(`const il = b * ${H} + j, i = ib + j;`);
+      const body: string[] = [];
       // Gradients of nodes of this loop live in locals; only those fed from outside use dN.
       const here = new Set(stage.nodes.map((n) => n.id));
       const acc = (ref: string) => (here.has(ref) ? `g${nodeIdx.get(ref)}` : gradOf(ref));
       for (const node of stage.nodes) {
         const k = nodeIdx.get(node.id)!;
-        bw.push(`let g${k} = ${external(node.id) ? `dN${k}[il]` : '0'};`);
+        body.push(`let g${k} = ${external(node.id) ? `dN${k}[il]` : '0'};`);
       }
       for (const node of [...stage.nodes].reverse()) {
         const k = nodeIdx.get(node.id)!;
@@ -175,19 +231,19 @@ export function generateLayer(sched: Schedule, H: number, B: number, T: number):
         if (node.op === 'linear') {
           node.in.forEach((_, m) => {
             const { g: gi, col } = slotOf.get(`${node.id}#${m}`)!;
-            bw.push(`dG${gi}[rb * ${width[gi]} + ${col} + j] = ${g};`);
+            body.push(`dG${gi}[rb * ${width[gi]} + ${col} + j] = ${g};`);
           });
-          if (node.bias !== false) bw.push(`db${k}[j] += ${g};`);
+          if (node.bias !== false) body.push(`db${k}[j] += ${g};`);
         } else if (node.op === 'diag') {
           const a = node.in[0];
-          bw.push(`dp${k}[j] += ${g} * ${allSteps(a)}[i];`, `${acc(a)} += ${g} * p${k}[j];`);
+          body.push(`dp${k}[j] += ${g} * ${allSteps(a)}[i];`, `${acc(a)} += ${g} * p${k}[j];`);
         } else {
           const ins = nodeInputs(node);
           const grads = OP_RULES[node.op].backward(g, `N${k}[i]`, ins.map((a) => `${allSteps(a)}[i]`));
-          ins.forEach((a, m) => bw.push(`${acc(a)} += ${grads[m]};`));
+          ins.forEach((a, m) => body.push(`${acc(a)} += ${grads[m]};`));
         }
       }
-      bw.push('}', '}');
+      bw.push(...fused(body));
     }
     for (const src of stage.gemms) {
       const g = groupIdx.get(src)!;
@@ -201,12 +257,28 @@ export function generateLayer(sched: Schedule, H: number, B: number, T: number):
     bw.push(`gemm(true, false, ${width[g]}, ${H}, ${TB}, 1, dG${g}, 0, ${width[g]}, ${allSteps(grp.source)}, 0, ${H}, 1, dW${g}, 0, ${H});`),
   );
 
-  const forwardSource = f.join('\n');
-  const backwardSource = bw.join('\n');
+  // Kernel handles, when the fused loops are C: K0, K1, ... and the scalar block SC.
+  const kdecl = (src: string[]) => {
+    const used = kernelNames.map((_, k) => k).filter((k) => src.some((l) => l.includes(`K${k}(SC`)));
+    return used.length ? [`const SC = K.sc;`, ...used.map((k) => `const K${k} = K.fns[${k}];`)] : [];
+  };
+  const forwardSource = [...kdecl(f), ...f].join('\n');
+  const backwardSource = [...kdecl(bw), ...bw].join('\n');
+  const real = gen.dtype === 'float64' ? 'double' : 'float';
+  const cSource = gen.c
+    ? [
+        `typedef ${real} real;`,
+        gen.dtype === 'float64' ? '#define TANH(x) tanh(x)' : '#define TANH(x) cs_tanhf(x)',
+        gen.dtype === 'float64' ? '#define SIGM(x) (1.0 / (1.0 + exp(-(x))))' : '#define SIGM(x) cs_sigmoidf(x)',
+        ...cKernels,
+      ].join('\n')
+    : null;
   return {
-    forward: new Function('L', 'gemm', 'TANH', 'SIGM', forwardSource) as LayerPass,
-    backward: new Function('L', 'gemm', 'TANH', 'SIGM', backwardSource) as LayerPass,
+    forward: new Function('L', 'gemm', 'TANH', 'SIGM', 'K', forwardSource) as LayerPass,
+    backward: new Function('L', 'gemm', 'TANH', 'SIGM', 'K', backwardSource) as LayerPass,
     forwardSource,
     backwardSource,
+    cSource,
+    kernelNames,
   };
 }

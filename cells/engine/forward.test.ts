@@ -8,6 +8,7 @@ import { paramSpecs, type Cell } from '../graph.ts';
 import { compileModel, type Model } from './model.ts';
 import { randomTokenBatch } from './testing.ts';
 import type { TokenBatch } from '../../tasks/batch.ts';
+import { nativeStatus } from './native.ts';
 
 /** The model's hidden outputs and logits recomputed with the reference evaluator. */
 function reference(model: Model, cell: Cell, batch: TokenBatch): { hidden: Float64Array[]; logits: Float64Array } {
@@ -37,6 +38,19 @@ function reference(model: Model, cell: Cell, batch: TokenBatch): { hidden: Float
   return { hidden, logits };
 }
 
+/** Softmax cross-entropy summed over the scored positions, from reference logits. */
+function referenceNll(logits: Float64Array, batch: TokenBatch, V: number): number {
+  let nll = 0;
+  for (let r = 0; r < batch.T * batch.B; r++) {
+    if (!batch.mask[r]) continue;
+    const row = logits.subarray(r * V, (r + 1) * V);
+    const max = Math.max(...row);
+    const lse = max + Math.log(row.reduce((s, z) => s + Math.exp(z - max), 0));
+    nll += lse - row[batch.targets[r]];
+  }
+  return nll;
+}
+
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length);
   let m = 0;
@@ -44,15 +58,23 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return Number.isNaN(m) ? Infinity : m;
 }
 
-for (const [key, cell] of Object.entries(ZOO)) {
-  test(`compiled forward equals the reference evaluator: ${key}`, () => {
-    for (const layers of [1, 2]) {
-      const model = compileModel(cell, { hidden: 5, vocab: 6, layers, initScale: 2, seed: key });
-      const batch = randomTokenBatch(`fw-${key}`, 4, 2, 6);
-      const got = model.predict(batch);
-      const want = reference(model, cell, batch);
-      for (let l = 0; l < layers; l++) assert.ok(maxDiff(got.hidden[l], want.hidden[l]) < 2e-6, `layer ${l} outputs differ by ${maxDiff(got.hidden[l], want.hidden[l])}`);
-      assert.ok(maxDiff(got.logits, want.logits) < 1e-5, `logits differ by ${maxDiff(got.logits, want.logits)}`);
-    }
-  });
+for (const kernels of ['js', 'c'] as const) {
+  const skip = kernels === 'c' && !nativeStatus.loaded ? `C kernels unavailable: ${nativeStatus.reason}` : false;
+  for (const [key, cell] of Object.entries(ZOO)) {
+    test(`[${kernels}] compiled forward equals the reference evaluator: ${key}`, { skip }, () => {
+      for (const layers of [1, 2]) {
+        const model = compileModel(cell, { kernels, hidden: 5, vocab: 6, layers, initScale: 2, seed: key });
+        assert.equal(model.route(4, 2), kernels);
+        const batch = randomTokenBatch(`fw-${key}`, 4, 2, 6);
+        const got = model.predict(batch);
+        const want = reference(model, cell, batch);
+        for (let l = 0; l < layers; l++) assert.ok(maxDiff(got.hidden[l], want.hidden[l]) < 2e-6, `layer ${l} outputs differ by ${maxDiff(got.hidden[l], want.hidden[l])}`);
+        assert.ok(maxDiff(got.logits, want.logits) < 1e-5, `logits differ by ${maxDiff(got.logits, want.logits)}`);
+        model.resetState();
+        const stats = model.evaluateBatch(batch);
+        const nll = referenceNll(want.logits, batch, model.V);
+        assert.ok(Math.abs(stats.nll - nll) < 1e-4 * Math.abs(nll), `NLL ${stats.nll}, reference ${nll}`);
+      }
+    });
+  }
 }

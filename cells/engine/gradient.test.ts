@@ -8,9 +8,15 @@ import type { ModelOptionsInput } from './options.ts';
 import { gradCheck, randomMultiHotBatch, randomTokenBatch } from './testing.ts';
 import type { Cell } from '../graph.ts';
 import { ZOO } from '../zoo/index.ts';
+import { nativeStatus } from './native.ts';
+
+// Both routes of the fused loops: generated JavaScript, and generated C when the addon is built.
+const ROUTES = ['js', 'c'] as const;
+const skipC = nativeStatus.loaded ? false : `C kernels unavailable: ${nativeStatus.reason}`;
 
 function check(cell: Cell, opts: Partial<ModelOptionsInput>, batch: Batch, tol = 1e-6) {
   const model = compileModel(cell, { hidden: 4, vocab: 5, dtype: 'float64', initScale: 2, seed: 3, ...opts });
+  assert.equal(model.route(batch.T, batch.B), opts.kernels ?? 'js');
   const objective = () => {
     model.resetState();
     return model.evaluateBatch(batch).objective;
@@ -38,22 +44,27 @@ const OP_CELLS: Record<string, unknown> = {
   chained: { states: ['h'], nodes: [{ id: 'a', op: 'linear', in: ['x', 'h'] }, { id: 'r', op: 'sigmoid', in: ['a'] }, { id: 'm', op: 'mul', in: ['r', 'h'] }, { id: 'b', op: 'linear', in: ['m', 'x', 'm'], diagOffset: 0.5 }, { id: 'n', op: 'tanh', in: ['b'] }], outputs: { h: 'n' } },
 };
 
-for (const [name, json] of Object.entries(OP_CELLS)) {
-  test(`gradient of op '${name}' equals finite differences (tokens, masked)`, () => {
-    check(parseCell(json), {}, randomTokenBatch(`op-${name}`, 4, 3, 5, { maskProb: 0.7 }));
+for (const kernels of ROUTES) {
+  const skip = kernels === 'c' && skipC;
+  for (const [name, json] of Object.entries(OP_CELLS)) {
+    test(`[${kernels}] gradient of op '${name}' equals finite differences (tokens, masked)`, { skip }, () => {
+      check(parseCell(json), { kernels }, randomTokenBatch(`op-${name}`, 4, 3, 5, { maskProb: 0.7 }));
+    });
+  }
+
+  test(`[${kernels}] gradient of a two-layer model with the sigmoid (multi-hot) head equals finite differences`, { skip }, () => {
+    check(parseCell(OP_CELLS.one), { kernels, layers: 2, input: 'multihot', lossNorm: 'token' }, randomMultiHotBatch('mh', 3, 2, 5, { maskProb: 0.8 }));
+  });
+
+  test(`[${kernels}] gradient of a two-layer model with two states equals finite differences`, { skip }, () => {
+    check(parseCell(OP_CELLS.diag), { kernels, layers: 2, hidden: 3 }, randomTokenBatch('two', 5, 2, 5));
   });
 }
 
-test('gradient of a two-layer model with the sigmoid (multi-hot) head equals finite differences', () => {
-  check(parseCell(OP_CELLS.one), { layers: 2, input: 'multihot', lossNorm: 'token' }, randomMultiHotBatch('mh', 3, 2, 5, { maskProb: 0.8 }));
-});
-
-test('gradient of a two-layer model with two states equals finite differences', () => {
-  check(parseCell(OP_CELLS.diag), { layers: 2, hidden: 3 }, randomTokenBatch('two', 5, 2, 5));
-});
-
-for (const [key, cell] of Object.entries(ZOO)) {
-  test(`gradient of zoo cell ${key} equals finite differences`, () => {
-    check(cell, { hidden: 3, vocab: 4, seed: key }, randomTokenBatch(`zoo-${key}`, 3, 2, 4, { maskProb: 0.8 }));
-  });
+for (const kernels of ROUTES) {
+  for (const [key, cell] of Object.entries(ZOO)) {
+    test(`[${kernels}] gradient of zoo cell ${key} equals finite differences`, { skip: kernels === 'c' && skipC }, () => {
+      check(cell, { kernels, hidden: 3, vocab: 4, seed: key }, randomTokenBatch(`zoo-${key}`, 3, 2, 4, { maskProb: 0.8 }));
+    });
+  }
 }

@@ -19,10 +19,11 @@ import type { Batch } from '../../tasks/batch.ts';
 import { UserError } from '../../errors.ts';
 import type { Gemm, Real } from './gemm.ts';
 import { defaultGemm } from './kernel.ts';
-import { generateLayer, type LayerBuffers, type LayerProgram } from './codegen.ts';
+import { generateLayer, type Kernels, type LayerBuffers, type LayerProgram } from './codegen.ts';
+import { compileC, nativeStatus } from './native.ts';
 import { buildSchedule, type Schedule } from './schedule.ts';
 import { exactSigmoid } from './ops.ts';
-import { sigmoidHead, softmaxHead } from './head.ts';
+import { nativeHeads, sigmoidHead, softmaxHead, type HeadFn } from './head.ts';
 import { fastExp, fastSigmoid, fastTanh } from './fastmath.ts';
 import { ModelOptionsSchema, type ModelOptions, type ModelOptionsInput } from './options.ts';
 import { clipGradNorm, makeOptimizer, type Optimizer } from './optim.ts';
@@ -73,6 +74,8 @@ interface Program {
   B: number;
   layers: LayerBuffers[];
   code: LayerProgram;
+  /** The compiled C kernels of the fused loops, or null on the JavaScript route. */
+  kernels: Kernels | null;
   /** Layer-0 input (embedding output). */
   X0: Real;
   /** Multi-hot input rows converted to the model's dtype. */
@@ -85,6 +88,8 @@ interface Program {
   dHtop: Real;
   logits: Real;
   dlogits: Real;
+  /** T*B ones (column sums as products). */
+  ones: Real;
 }
 
 export class Model {
@@ -106,6 +111,7 @@ export class Model {
   private readonly tanh: (x: number) => number;
   private readonly sigm: (x: number) => number;
   private readonly exp: (x: number) => number;
+  private readonly heads: { softmax: HeadFn; sigmoid: HeadFn };
   private readonly dropoutRng: seedrandom.PRNG;
   /** Final states of the last batch, per layer and state (B*H each), for truncated BPTT. */
   private carried: { B: number; values: Real[][] } | null = null;
@@ -144,6 +150,13 @@ export class Model {
     this.grads = f64 ? new Float64Array(offset) : new Float32Array(offset);
     this.initialise(specs);
     this.optimizer = makeOptimizer(options.optimizer);
+    const native = options.kernels !== 'js' && (options.kernels === 'c' || nativeStatus.loaded) ? nativeHeads(options.dtype, compileC) : null;
+    if (!native && options.kernels === 'c') throw new Error(`kernels 'c' asked for, but C kernels cannot be built: ${nativeStatus.reason ?? 'the compiler failed'}`);
+    const exp = this.exp;
+    this.heads = native ?? {
+      softmax: (z, dz, bias, tg, mask, rows, V, scale, grad) => softmaxHead(z, grad ? dz : null, bias, tg as Int32Array, mask, rows, V, scale, exp),
+      sigmoid: (z, dz, bias, tg, mask, rows, V, scale, grad) => sigmoidHead(z, grad ? dz : null, bias, tg as Float32Array, mask, rows, V, scale, exp),
+    };
     this.dropoutRng = seedrandom(`${options.seed}/dropout`, { state: true });
   }
 
@@ -280,13 +293,34 @@ export class Model {
     return p;
   }
 
+  /** The layer code for (T, B): C kernels when asked for and available, JavaScript otherwise. */
+  private generate(T: number, B: number): { code: LayerProgram; kernels: Kernels | null } {
+    const { kernels: route, dtype } = this.options;
+    if (route !== 'js' && (route === 'c' || nativeStatus.loaded)) {
+      try {
+        const code = generateLayer(this.schedule, this.H, B, T, { c: true, dtype });
+        const lib = compileC(code.cSource!);
+        return { code, kernels: { fns: code.kernelNames.map((n) => lib.fn(n)), sc: new Float64Array(2) } };
+      } catch (e) {
+        if (route === 'c') throw e;
+        // auto: the JavaScript route computes the same thing.
+      }
+    }
+    return { code: generateLayer(this.schedule, this.H, B, T), kernels: null };
+  }
+
+  /** Which route the fused loops of (T, B) take: `c` or `js`. */
+  route(T: number, B: number): 'c' | 'js' {
+    return this.programFor(T, B).kernels ? 'c' : 'js';
+  }
+
   private buildProgram(T: number, B: number): Program {
     const { H, V, L, schedule: sc } = this;
     const f64 = this.options.dtype === 'float64';
     const alloc = (n: number): Real => (f64 ? new Float64Array(n) : new Float32Array(n));
     const TBH = T * B * H, BH = B * H;
     const dropout = this.options.dropout > 0;
-    const code = generateLayer(sc, H, B, T);
+    const { code, kernels } = this.generate(T, B);
     const X0 = alloc(TBH);
     const masks: Real[] = [];
     const layers: LayerBuffers[] = [];
@@ -334,6 +368,7 @@ export class Model {
       B,
       layers,
       code,
+      kernels,
       X0,
       inRows: this.options.input === 'multihot' ? alloc(T * B * V) : null,
       masks,
@@ -342,6 +377,7 @@ export class Model {
       dHtop: dropout ? alloc(TBH) : top.dH,
       logits: alloc(T * B * V),
       dlogits: alloc(T * B * V),
+      ones: alloc(T * B).fill(1),
     };
   }
 
@@ -397,7 +433,7 @@ export class Model {
           X[i] = dropout ? v * m[i] : v;
         }
       }
-      p.code.forward(buf, gemm, this.tanh, this.sigm);
+      p.code.forward(buf, gemm, this.tanh, this.sigm, p.kernels);
     }
     if (hasDropoutBuffers) {
       const src = p.layers[L - 1].S[hIdx];
@@ -418,11 +454,8 @@ export class Model {
     for (let r = 0; r < TB; r++) count += mask[r];
     const norm = this.options.lossNorm === 'sequence' ? B : count;
     const scale = norm > 0 ? 1 / norm : 0;
-    const dz = withGrad ? p.dlogits : null;
-    const h =
-      batch.kind === 'tokens'
-        ? softmaxHead(p.logits, dz, this.view('out.b'), batch.targets, mask, TB, V, scale, this.exp)
-        : sigmoidHead(p.logits, dz, this.view('out.b'), batch.targets, mask, TB, V, scale, this.exp);
+    const head = batch.kind === 'tokens' ? this.heads.softmax : this.heads.sigmoid;
+    const h = head(p.logits, p.dlogits, this.view('out.b'), batch.targets, mask, TB, V, scale, withGrad);
     return { nll: h.nll, count, correct: h.correct, total: h.total, objective: h.nll * scale };
   }
 
@@ -433,8 +466,8 @@ export class Model {
     const dz = p.dlogits;
     // Output layer.
     gemm(true, false, V, H, TB, 1, dz, 0, V, p.Htop, 0, H, 1, this.view('out.W', 'grads'), 0, H);
-    const dOutB = this.view('out.b', 'grads');
-    for (let r = 0; r < TB; r++) for (let v = 0; v < V; v++) dOutB[v] += dz[r * V + v];
+    // The bias gradient is the column sum of dz: a product with a vector of ones.
+    gemm(true, false, V, 1, TB, 1, dz, 0, V, p.ones, 0, 1, 1, this.view('out.b', 'grads'), 0, 1);
     gemm(false, false, TB, H, V, 1, dz, 0, V, this.view('out.W'), 0, H, 0, p.dHtop, 0, H);
     const dropout = this.options.dropout > 0;
     if (dropout) {
@@ -444,7 +477,7 @@ export class Model {
     // Layers, top down.
     for (let l = L - 1; l >= 0; l--) {
       const buf = p.layers[l];
-      p.code.backward(buf, gemm, this.tanh, this.sigm);
+      p.code.backward(buf, gemm, this.tanh, this.sigm, p.kernels);
       if (dropout) {
         const m = p.masks[l];
         const dst = l > 0 ? p.layers[l - 1].dH : buf.dX;

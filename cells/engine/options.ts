@@ -32,6 +32,11 @@ export const ModelOptionsSchema = z.strictObject({
   layers: z.number().int().min(1).max(4).default(1),
   /** `tokens`: embedding + softmax cross-entropy; `multihot`: dense projection + per-unit sigmoid. */
   input: z.enum(['tokens', 'multihot']).default('tokens'),
+  /**
+   * Fused elementwise loops as C compiled at run time (`c`, needs the native addon and a C
+   * compiler), as JavaScript (`js`), or C when available and JavaScript otherwise (`auto`).
+   */
+  kernels: z.enum(['auto', 'c', 'js']).default('auto'),
   /** float32 for training; float64 (exact Math functions) for gradient checks. */
   dtype: z.enum(['float32', 'float64']).default('float32'),
   /** Init scale s: weights uniform in [-s, s] / sqrt(H). */
