@@ -219,8 +219,8 @@ export function compileC(source: string, options: CompileOptions = {}): NativeLi
   return {
     path: so,
     fn(name: string): NativeFn {
-      const f = native.dlsym(lib, name);
-      return (scalars, ...buffers) => native.call(f, scalars, ...buffers);
+      // A bound function forwards its arguments without the array a rest parameter would allocate.
+      return native.call.bind(null, native.dlsym(lib, name)) as NativeFn;
     },
   };
 }
