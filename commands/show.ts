@@ -4,6 +4,7 @@ import type { CommandModule } from 'yargs';
 import { UserError } from '../errors.ts';
 import { toDot } from '../cells/dot.ts';
 import { paramCount } from '../cells/graph.ts';
+import { canonicalize, cellHash } from '../cells/canonical.ts';
 import { printNotation } from '../cells/notation.ts';
 import type { Cell } from '../cells/graph.ts';
 
@@ -13,6 +14,7 @@ interface ShowArgs {
   cell: string;
   format: (typeof SHOW_FORMATS)[number];
   hidden?: number;
+  canonical?: boolean;
 }
 
 /** What `show` prints for a loaded cell. */
@@ -20,10 +22,13 @@ export function showCell(cell: Cell, args: Omit<ShowArgs, 'cell'>): string {
   if (args.hidden !== undefined && !(Number.isInteger(args.hidden) && args.hidden >= 1)) {
     throw new UserError(`--hidden must be a positive integer, got ${args.hidden}`);
   }
+  if (args.canonical) cell = canonicalize(cell);
   switch (args.format) {
     case 'text': {
-      const text = printNotation(cell);
-      return args.hidden === undefined ? text : `${text}# ${paramCount(cell, args.hidden)} parameters at hidden=${args.hidden}\n`;
+      let text = printNotation(cell);
+      if (args.hidden !== undefined) text += `# ${paramCount(cell, args.hidden)} parameters at hidden=${args.hidden}\n`;
+      if (args.canonical) text += `# cellHash ${cellHash(cell)}\n`;
+      return text;
     }
     case 'dot':
       return toDot(cell, { hidden: args.hidden });
@@ -45,7 +50,12 @@ export const showCommand: CommandModule<object, ShowArgs> = {
       })
       .option('format', { choices: SHOW_FORMATS, default: 'text' as const, describe: 'text = the cell notation' })
       .option('hidden', { type: 'number', describe: 'also print the parameter count at this hidden width (text, dot)' })
+      .option('canonical', {
+        type: 'boolean',
+        describe: 'print the canonical form: dead nodes pruned, nodes renamed n0, n1, ... (text also gives the cellHash); two cells are the same exactly when these agree',
+      })
       .example('$0 show gru', 'the GRU in the cell notation')
+      .example('$0 show my-cell.txt --canonical', 'is my cell one of the zoo? compare with `show <key> --canonical`')
       .example('$0 show my-cell.txt --format dot | dot -Tsvg > cell.svg', 'draw a cell file'),
   handler: async (args) => {
     // Imported here: loading builds the whole zoo, which other commands need not pay for at startup.

@@ -42,6 +42,25 @@ test('a JSON file shows as DOT', () => {
   for (const n of ZOO.lstm.nodes) assert.ok(r.stdout.includes(`"node:${n.id}" [label=`), n.id);
 });
 
+test('--canonical: the zoo LSTM and a hand-written one with other names and order print the same', () => {
+  const p = file('mine.cell', `cell mine(x; h, c)
+  out = sigmoid(linear(h, x))      # operands swapped, gates in another order
+  cand = tanh(linear(x, h))
+  inp = sigmoid(linear(x, h))
+  forget = sigmoid(linear(x, h))
+  dead = relu(x)
+  c' = cand * inp + forget * c
+  h' = tanh(c') * out
+`);
+  const body = (t: string) => t.split('\n').filter((l) => !/^cell |^ {2}(description|source):/.test(l)).join('\n');
+  const zoo = runCli(['show', 'lstm', '--canonical']);
+  const mine = runCli(['show', p, '--canonical']);
+  assert.equal(zoo.status, 0, zoo.stderr);
+  assert.equal(mine.status, 0, mine.stderr);
+  assert.match(zoo.stdout, /\n# cellHash [0-9a-f]{16}\n$/);
+  assert.equal(body(mine.stdout), body(zoo.stdout));
+});
+
 test('show of neither a zoo key nor a file lists the zoo and exits 2', () => {
   const r = runCli(['show', 'no-such-cell']);
   assert.equal(r.status, 2);
