@@ -159,8 +159,12 @@ class Scanner {
     if (this.peek() !== '\n') this.fail(this.here(), `unexpected ${this.describe()} after ${what}`);
     this.advance();
   }
+  private match(re: RegExp): RegExpExecArray | null {
+    re.lastIndex = this.pos;
+    return re.exec(this.src);
+  }
   ident(): string | undefined {
-    const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(this.src.slice(this.pos, this.pos + 256));
+    const m = this.match(/[A-Za-z_][A-Za-z0-9_]*/y);
     if (!m) return undefined;
     for (let i = 0; i < m[0].length; i++) this.advance();
     return m[0];
@@ -177,7 +181,7 @@ class Scanner {
     return `'${word ? word[0] : c}'`;
   }
   number(): number | undefined {
-    const m = /^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?/.exec(this.src.slice(this.pos, this.pos + 64));
+    const m = this.match(/(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?/y);
     if (!m) return undefined;
     for (let i = 0; i < m[0].length; i++) this.advance();
     return Number(m[0]);
