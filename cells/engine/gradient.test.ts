@@ -40,6 +40,8 @@ const OP_CELLS: Record<string, unknown> = {
   mul: { states: ['h'], nodes: [{ id: 'a', op: 'linear', in: ['x', 'h'] }, { id: 'g', op: 'sigmoid', in: ['a'] }, { id: 's', op: 'mul', in: ['g', 'h'] }, { id: 'u', op: 'mul', in: ['x', 'x'] }, { id: 'v', op: 'add', in: ['s', 'u'] }], outputs: { h: 'v' } },
   diag: { states: ['h', 'c'], nodes: [{ id: 'p', op: 'diag', in: ['c'] }, { id: 'a', op: 'linear', in: ['x', 'h'] }, { id: 's', op: 'add', in: ['a', 'p'] }, { id: 'c2', op: 'tanh', in: ['s'] }, { id: 'h2', op: 'sigmoid', in: ['c2'] }], outputs: { h: 'h2', c: 'c2' } },
   one: { states: ['h'], nodes: [{ id: 'a', op: 'linear', in: ['x', 'h'] }, { id: 'z', op: 'sigmoid', in: ['a'] }, { id: 'o', op: 'one' }, { id: 'y', op: 'sub', in: ['o', 'z'] }, { id: 'm', op: 'mul', in: ['y', 'h'] }, { id: 'n', op: 'tanh', in: ['x'] }, { id: 'k', op: 'mul', in: ['z', 'n'] }, { id: 'r', op: 'add', in: ['m', 'k'] }], outputs: { h: 'r' } },
+  // Two states that take the same new value (h' = c').
+  shared: { states: ['h', 'c'], nodes: [{ id: 'a', op: 'linear', in: ['x', 'h', 'c'] }, { id: 'n', op: 'tanh', in: ['a'] }], outputs: { h: 'n', c: 'n' } },
   // A linear node reading a node computed in the same step, and one reading the same source twice.
   chained: { states: ['h'], nodes: [{ id: 'a', op: 'linear', in: ['x', 'h'] }, { id: 'r', op: 'sigmoid', in: ['a'] }, { id: 'm', op: 'mul', in: ['r', 'h'] }, { id: 'b', op: 'linear', in: ['m', 'x', 'm'], diagOffset: 0.5 }, { id: 'n', op: 'tanh', in: ['b'] }], outputs: { h: 'n' } },
 };
