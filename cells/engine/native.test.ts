@@ -64,6 +64,8 @@ test('native gemm on the engine shapes and past the cache blocks (K > 256, M > 1
     check(rng, Arr, false, false, 32, 64, 192, 1, 1); // backward into h
     check(rng, Arr, true, false, 130, 37, 300, 1, 1); // weight gradient over all steps
     check(rng, Arr, false, false, 3, 2100, 5, 1, 0.5);
+    check(rng, Arr, false, false, 33, 75, 300, 1, 0.5); // B read in place (small M), ragged last panel, two K blocks
+    check(rng, Arr, false, true, 64, 97, 300, -1, 1); // B transposed in registers, two K blocks
   }
 });
 

@@ -22,7 +22,7 @@ interface Addon {
   dlopen(path: string): Handle;
   dlsym(lib: Handle, name: string): Handle;
   call(fn: Handle, scalars: Float64Array, ...buffers: ArrayBufferView[]): number;
-  /** Vector ISA the kernel was compiled for: avx512, avx2, neon or sse/generic128. */
+  /** Vector ISA the kernel was compiled for: avx512, avx2, avx, neon or sse/generic128. */
   arch: string;
 }
 

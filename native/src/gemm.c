@@ -1,6 +1,7 @@
 /* Row-major GEMM for float and double: C = alpha * op(A) * op(B) + beta * C (see
  * cells/engine/gemm.ts for the contract). Written with GCC vector extensions so that one source
  * compiles to AVX-512, AVX2 or NEON code under -march=native. */
+#include <stdint.h>
 #include <stdlib.h>
 #include "gemm.h"
 
@@ -22,30 +23,39 @@
 #define KC_ 256
 #define MC_ 120
 #define NC_ 2048
+/* Up to this many rows of C, op(B) is read in place when not transposed (see gemm_impl.h). */
+#define DIRECT_B_MAX_M 64
 
 #define T float
 #define SUF s
 #define NV (VBYTES / 4)
 typedef float vfs __attribute__((vector_size(VBYTES)));
+typedef int32_t vis __attribute__((vector_size(VBYTES)));
 #define V vfs
+#define MASK vis
 #include "gemm_impl.h"
 #undef T
 #undef SUF
 #undef NV
 #undef V
+#undef MASK
 
 #define T double
 #define SUF d
 #define NV (VBYTES / 8)
 typedef double vfd __attribute__((vector_size(VBYTES)));
+typedef int64_t vid __attribute__((vector_size(VBYTES)));
 #define V vfd
+#define MASK vid
 #include "gemm_impl.h"
 
 const char *cs_gemm_arch(void) {
 #if VBYTES == 64
   return "avx512";
-#elif VBYTES == 32
+#elif VBYTES == 32 && defined(__AVX2__)
   return "avx2";
+#elif VBYTES == 32
+  return "avx";
 #elif defined(__ARM_NEON)
   return "neon";
 #else

@@ -34,6 +34,27 @@ static void FN(pack_a)(int trans, const T *A, long lda, int i0, int k0, int mc, 
   }
 }
 
+/* In-register transpose of an NV x NV block (r[i] = row i): log2(NV) stages; each swaps the
+ * off-diagonal h x h blocks of row pairs (i, i + h) with two-source shuffles. */
+static inline void FN(transpose)(V r[NV]) {
+#pragma GCC unroll 8
+  for (int h = NV / 2; h >= 1; h /= 2) {
+    MASK lo, hi;
+#pragma GCC unroll 16
+    for (int l = 0; l < NV; l++) {
+      lo[l] = (l & h) ? l - h + NV : l;
+      hi[l] = (l & h) ? l + NV : l + h;
+    }
+#pragma GCC unroll 16
+    for (int i = 0; i < NV; i++) {
+      if (i & h) continue;
+      V a = r[i], b = r[i + h];
+      r[i] = __builtin_shuffle(a, b, lo);
+      r[i + h] = __builtin_shuffle(a, b, hi);
+    }
+  }
+}
+
 /* op(B)[k][j] for the KC x NC slice starting at (k0, j0), into NR-wide panels, zero-padded. */
 static void FN(pack_b)(int trans, const T *B, long ldb, int k0, int j0, int kc, int nc, T *dst) {
   for (int jp = 0; jp < nc; jp += NR) {
@@ -51,9 +72,23 @@ static void FN(pack_b)(int trans, const T *B, long ldb, int k0, int j0, int kc, 
         }
       }
     } else {
-      /* B stored N x K: contiguous writes, NR source rows read in step (they stay in L1). */
+      /* B stored N x K. Full panels: NV x NV blocks transposed in registers. The rest: contiguous
+       * writes, NR source rows read in step (they stay in L1). */
       const T *s = B + (long)(j0 + jp) * ldb + k0;
-      for (int k = 0; k < kc; k++) {
+      int kdone = 0;
+      if (nr == NR) {
+        for (; kdone + NV <= kc; kdone += NV) {
+          for (int half = 0; half < 2; half++) {
+            V r[NV];
+#pragma GCC unroll 16
+            for (int j = 0; j < NV; j++) r[j] = *(const VU *)(s + (long)(half * NV + j) * ldb + kdone);
+            FN(transpose)(r);
+#pragma GCC unroll 16
+            for (int k = 0; k < NV; k++) *(V *)(panel + (long)(kdone + k) * NR + half * NV) = r[k];
+          }
+        }
+      }
+      for (int k = kdone; k < kc; k++) {
         T *d = panel + (long)k * NR;
         for (int j = 0; j < nr; j++) d[j] = s[(long)j * ldb + k];
         for (int j = nr; j < NR; j++) d[j] = 0;
@@ -64,13 +99,14 @@ static void FN(pack_b)(int trans, const T *B, long ldb, int k0, int j0, int kc, 
 
 /* acc = Ap (MR x kc panel) * Bp (kc x NR panel); then C = alpha * acc + beta * C on the mr x nr
  * valid part. beta == 0 overwrites C without reading it (BLAS semantics: NaN in C is ignored). */
-static inline void FN(micro)(int kc, const T *restrict Ap, const T *restrict Bp, T alpha, T beta,
+static inline void FN(micro)(int kc, const T *restrict Ap, const T *restrict Bp, long ldbp, T alpha, T beta,
                              T *restrict C, long ldc, int mr, int nr) {
   V c0[MR], c1[MR];
   for (int i = 0; i < MR; i++) { c0[i] = (V){0}; c1[i] = (V){0}; }
   for (int k = 0; k < kc; k++) {
-    V b0 = *(const V *)(Bp + (long)k * NR);
-    V b1 = *(const V *)(Bp + (long)k * NR + NV);
+    /* Bp is a packed panel (ldbp = NR) or, for small M, rows of B itself (ldbp = ldb). */
+    V b0 = *(const VU *)(Bp + (long)k * ldbp);
+    V b1 = *(const VU *)(Bp + (long)k * ldbp + NV);
     const T *a = Ap + (long)k * MR;
 #pragma GCC unroll 16
     for (int i = 0; i < MR; i++) {
@@ -133,15 +169,22 @@ int FN(cs_gemm_)(int transA, int transB, int M, int N, int K, T alpha, const T *
     for (int pc = 0; pc < K; pc += KC_) {
       int kc = K - pc < KC_ ? K - pc : KC_;
       T bet = pc == 0 ? beta : 1;
-      FN(pack_b)(transB, B, ldb, pc, jc, kc, nc, pb);
+      /* When few row panels share B (the per-step products, M = batch), packing B costs as much
+       * as it saves: the full-width panels read B's rows in place; only a ragged last panel is
+       * packed (at its own offset in the buffer, where the micro-kernel expects it). */
+      int direct = !transB && M <= DIRECT_B_MAX_M;
+      int nfull = direct ? (nc / NR) * NR : 0;
+      if (nfull < nc) FN(pack_b)(transB, B, ldb, pc, jc + nfull, kc, nc - nfull, pb + (long)nfull * kc);
       for (int ic = 0; ic < M; ic += MC_) {
         int mc = M - ic < MC_ ? M - ic : MC_;
         FN(pack_a)(transA, A, lda, ic, pc, mc, kc, pa);
         for (int jr = 0; jr < nc; jr += NR) {
           int nr = nc - jr < NR ? nc - jr : NR;
+          const T *bp = jr < nfull ? B + (long)pc * ldb + jc + jr : pb + (long)jr * kc;
+          long ldbp = jr < nfull ? ldb : NR;
           for (int ir = 0; ir < mc; ir += MR) {
             int mr = mc - ir < MR ? mc - ir : MR;
-            FN(micro)(kc, pa + (long)ir * kc, pb + (long)jr * kc, alpha, bet,
+            FN(micro)(kc, pa + (long)ir * kc, bp, ldbp, alpha, bet,
                       C + (long)(ic + ir) * ldc + jc + jr, ldc, mr, nr);
           }
         }
