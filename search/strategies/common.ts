@@ -1,0 +1,235 @@
+// What the three search strategies share: their configuration, the shapes they exchange with the
+// study driver (runs/strategy.ts; satisfied structurally, since search/ may not import runs/),
+// the proposals of hyperparameter settings, the best accuracy per task and the leaderboard.
+import { z } from 'zod';
+import seedrandom from 'seedrandom';
+import type { Cell } from '../../cells/graph.ts';
+import { cellHash } from '../../cells/canonical.ts';
+import { parseCell } from '../../cells/validate.ts';
+import { ZOO } from '../../cells/zoo/index.ts';
+import { MutationRecordSchema, mutate, type MutationRecord } from '../mutate.ts';
+import { ratiosToGru } from '../score.ts';
+import { FidelitySchema, jozefowiczHyperparams, sampleJozefowicz, type Fidelity } from '../space.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Shapes exchanged with the driver.
+// ---------------------------------------------------------------------------------------------
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+export type Origin =
+  | { kind: 'zoo'; name: string }
+  | { kind: 'mutant'; parent: string; mutations: Json[] }
+  | { kind: 'other'; note: string };
+
+export interface ArchitectureRow {
+  hash: string;
+  cell: JsonObject;
+  notation: string | null;
+  origin: Origin;
+}
+
+export interface Proposal {
+  architecture: ArchitectureRow;
+  task: string;
+  taskOptions: JsonObject;
+  hyperparameters: JsonObject;
+  trial: string | number;
+}
+
+export interface ProposeResult {
+  state: Json;
+  proposals: Proposal[];
+  finished: boolean;
+}
+
+/** The fields of a finished evaluation that strategies read (runs' `Evaluation` has them). */
+export interface HistoryItem {
+  architecture: string;
+  task: string;
+  status: string;
+  metrics: Record<string, number | null> | null;
+}
+
+export interface SearchStrategy {
+  readonly name: string;
+  init(seed: number): Json;
+  propose(state: Json, history: readonly HistoryItem[]): ProposeResult;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Configuration.
+// ---------------------------------------------------------------------------------------------
+
+const posInt = z.number().int().positive();
+
+export const SearchConfigSchema = z.strictObject({
+  /** Scored tasks, in the order of the Jozefowicz filter. */
+  tasks: z.array(z.string().min(1)).min(1),
+  /** Vocabulary size of each task used (the scored tasks, and memorize for the filter). */
+  vocab: z.record(z.string(), posInt),
+  fidelity: FidelitySchema,
+  /** Most evaluations proposed in the whole study. */
+  evaluations: posInt,
+  /** New candidates per generation (parallelism: at least the number of workers helps). */
+  generationSize: posInt,
+  /** Jozefowicz: filter new candidates on the memorization task first. */
+  memorize: z.boolean(),
+  /** The metric compared with the GRU's (higher is better). */
+  metric: z.string().min(1),
+});
+export type SearchConfig = z.infer<typeof SearchConfigSchema>;
+
+/** The zoo cells every strategy starts from; the GRU is also the reference of the score. */
+export const GRU_KEY = 'gru';
+export const SEED_KEYS = ['gru', 'lstm'] as const;
+
+export function gruHash(): string {
+  return cellHash(ZOO[GRU_KEY]);
+}
+
+/** Task options from the preset (tasks without preset options take their defaults). */
+export function taskOptions(fid: Fidelity, task: string): JsonObject {
+  const o = (fid.tasks as Record<string, JsonObject | undefined>)[task];
+  return o ? { ...o } : {};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Random state in JSON.
+// ---------------------------------------------------------------------------------------------
+
+export type Rng = seedrandom.StatefulPRNG<seedrandom.State.Arc4>;
+
+export function newRng(seed: number, purpose: string): Rng {
+  return seedrandom(`${purpose}:${seed}`, { state: true });
+}
+
+export function restoreRng(state: Json): Rng {
+  return seedrandom('', { state: state as unknown as seedrandom.State.Arc4 });
+}
+
+export function rngState(rng: Rng): Json {
+  return rng.state() as unknown as Json;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Architectures and settings.
+// ---------------------------------------------------------------------------------------------
+
+/** The cell as stored in state (canonical JSON) back into a checked cell. */
+export function cellOf(json: Json): Cell {
+  return parseCell(json);
+}
+
+export function zooRow(key: string): ArchitectureRow {
+  const cell = ZOO[key];
+  return { hash: cellHash(cell), cell: cell as unknown as JsonObject, notation: null, origin: { kind: 'zoo', name: key } };
+}
+
+export function mutantRow(cell: Cell, hash: string, parent: string, ops: MutationRecord[]): ArchitectureRow {
+  return { hash, cell: cell as unknown as JsonObject, notation: null, origin: { kind: 'mutant', parent, mutations: ops as unknown as Json[] } };
+}
+
+/** The records stored in a mutant's origin, parsed back. */
+export function mutationsOf(row: ArchitectureRow): MutationRecord[] {
+  return row.origin.kind === 'mutant' ? row.origin.mutations.map((m) => MutationRecordSchema.parse(m)) : [];
+}
+
+/**
+ * A mutant of `parent` not seen before: up to `tries` mutants are drawn; undefined if all were
+ * seen (the database already has them: they are not trained again).
+ */
+export function freshMutant(parent: ArchitectureRow, rng: Rng, seen: ReadonlySet<string>, tries = 10): ArchitectureRow | undefined {
+  const cell = cellOf(parent.cell);
+  for (let t = 0; t < tries; t++) {
+    const m = mutate(cell, rng);
+    if (!seen.has(m.hash)) return mutantRow(m.cell, m.hash, parent.hash, m.ops);
+  }
+  return undefined;
+}
+
+/** Trial counters per (architecture, task), so every evaluation's identity is new. */
+export type Trials = Record<string, number>;
+
+/**
+ * `count` new settings of the Jozefowicz grid for `arch` on `task`: H from the preset's budget,
+ * plus the preset's training protocol (the training job's hyperparameters).
+ */
+export function settingProposals(arch: ArchitectureRow, task: string, count: number, ctx: { config: SearchConfig; rng: Rng; trials: Trials }): Proposal[] {
+  const { config, rng, trials } = ctx;
+  const fid = config.fidelity;
+  const vocab = config.vocab[task];
+  if (vocab === undefined) throw new Error(`no vocabulary size for task '${task}' in the search config`);
+  const budget = (fid.paramBudget as Record<string, number | undefined>)[task];
+  if (budget === undefined) throw new Error(`the ${fid.scale} preset has no parameter budget for task '${task}'`);
+  const cell = cellOf(arch.cell);
+  const out: Proposal[] = [];
+  for (let i = 0; i < count; i++) {
+    const key = `${arch.hash}|${task}`;
+    const trial = trials[key] ?? 0;
+    trials[key] = trial + 1;
+    const h = jozefowiczHyperparams(sampleJozefowicz(rng), { cell, vocab, budget, fidelity: fid });
+    const { batch: _b, unroll: _u, ...train } = fid.train;
+    out.push({ architecture: arch, task, taskOptions: taskOptions(fid, task), hyperparameters: { ...h, ...train }, trial });
+  }
+  return out;
+}
+
+/** Settings on every scored task for an architecture. */
+export function allTaskProposals(arch: ArchitectureRow, perTask: number, ctx: { config: SearchConfig; rng: Rng; trials: Trials }): Proposal[] {
+  return ctx.config.tasks.flatMap((t) => settingProposals(arch, t, perTask, ctx));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results.
+// ---------------------------------------------------------------------------------------------
+
+/** Best value of `metric` per architecture and task over finished evaluations; diverged and failed count as 0. */
+export function bestByTask(history: readonly HistoryItem[], metric: string): Map<string, Map<string, number>> {
+  const best = new Map<string, Map<string, number>>();
+  for (const e of history) {
+    if (e.status === 'queued' || e.status === 'running') continue;
+    const v = e.status === 'done' ? (e.metrics?.[metric] ?? 0) : 0;
+    const value = Number.isFinite(v) ? (v as number) : 0;
+    let m = best.get(e.architecture);
+    if (!m) best.set(e.architecture, (m = new Map()));
+    m.set(e.task, Math.max(m.get(e.task) ?? 0, value));
+  }
+  return best;
+}
+
+/** A GRU accuracy of 0 (it learned nothing yet) would divide by zero: the floor keeps ratios finite. */
+const GRU_FLOOR = 1e-6;
+
+export interface LeaderboardRow {
+  architecture: string;
+  best: Record<string, number>;
+  ratios: Record<string, number>;
+  score: number;
+}
+
+/**
+ * Architectures evaluated on every task, by score (min over tasks of best / GRU's best), best
+ * first; ties keep the order of first appearance in the history. Empty until the GRU has a
+ * result on every task.
+ */
+export function leaderboard(history: readonly HistoryItem[], tasks: readonly string[], metric: string, reference = gruHash()): LeaderboardRow[] {
+  const best = bestByTask(history, metric);
+  const gru = best.get(reference);
+  if (!gru || tasks.some((t) => !gru.has(t))) return [];
+  const gruBest = Object.fromEntries(tasks.map((t) => [t, Math.max(GRU_FLOOR, gru.get(t)!)]));
+  const rows: LeaderboardRow[] = [];
+  for (const [arch, m] of best) {
+    if (tasks.some((t) => !m.has(t))) continue;
+    const b = Object.fromEntries(tasks.map((t) => [t, m.get(t)!]));
+    const ratios = ratiosToGru(b, gruBest, tasks);
+    rows.push({ architecture: arch, best: b, ratios, score: Math.min(...tasks.map((t) => ratios[t])) });
+  }
+  return rows.sort((a, b) => b.score - a.score);
+}
+
+/** Scores of the architectures in the leaderboard, by hash. */
+export function scores(history: readonly HistoryItem[], tasks: readonly string[], metric: string): Map<string, number> {
+  return new Map(leaderboard(history, tasks, metric).map((r) => [r.architecture, r.score]));
+}
