@@ -13,6 +13,8 @@ import { tasksCommand } from './commands/tasks.ts';
 import { sampleCommand } from './commands/sample.ts';
 import { trainCommand } from './commands/train.ts';
 import { runsCommand } from './commands/runs.ts';
+import { reportCommand } from './commands/report.ts';
+import { ablateCommand } from './commands/ablate.ts';
 
 // Every subcommand, in the order `cellsearch --help` lists them.
 const commands: CommandModule<any, any>[] = [
@@ -22,6 +24,8 @@ const commands: CommandModule<any, any>[] = [
   sampleCommand,
   trainCommand,
   runsCommand,
+  reportCommand,
+  ablateCommand,
 ];
 
 export async function main(argv: string[]): Promise<void> {

@@ -1,0 +1,118 @@
+// `cellsearch ablate`: an ablation study in the style of Greff et al. (2016): N random-search
+// trials per (cell, task), every cell trained with the same sampled hyperparameters for trial t,
+// recorded in the experiment database; then the ranking, the tests against the baseline and
+// fANOVA, printed as a compact summary, and with --report the "odyssey" report. Re-running the
+// same command resumes the study (or, once it is done, only analyses it again).
+import type { CommandModule } from 'yargs';
+import { UserError } from '../errors.ts';
+import { SCALES, SPACES, type Scale, type SpaceName } from '../search/space.ts';
+
+interface AblateArgs {
+  cells: string;
+  baseline?: string;
+  tasks: string;
+  trials: number;
+  space?: SpaceName;
+  metric: 'loss' | 'accuracy' | 'perplexity';
+  scale: Scale;
+  seed: number;
+  name?: string;
+  db?: string;
+  workers?: number;
+  report?: string;
+  'max-attempts': number;
+  'max-heap-mb': number;
+  'data-dir'?: string;
+  steps?: number;
+  'eval-every'?: number;
+  'valid-batches'?: number;
+}
+
+const split = (s: string) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0);
+
+export const ablateCommand: CommandModule<object, AblateArgs> = {
+  command: 'ablate',
+  describe: 'Ablation study (Greff et al. 2016): random search per cell and task, tests against a baseline, fANOVA',
+  builder: (y) =>
+    y
+      .option('cells', { type: 'string', demandOption: true, describe: "'greff' (vanilla LSTM and its 8 variants), 'jozefowicz' (the 2015 paper's cells) or a comma list of zoo keys and cell files" })
+      .option('baseline', { type: 'string', describe: 'the cell every other is tested against (default: greff-vanilla for greff, gru for jozefowicz, else the first cell)' })
+      .option('tasks', { type: 'string', demandOption: true, describe: 'comma list of tasks: arithmetic, xml, ptb, memorize, music' })
+      .option('trials', { type: 'number', demandOption: true, describe: 'random-search trials per (cell, task); trial t has the same hyperparameters for every cell' })
+      .option('space', { choices: SPACES, describe: "hyperparameter space: 'greff' (hidden, learning rate, momentum; the default) or 'jozefowicz' (the grid; default for --cells jozefowicz)" })
+      .option('metric', { choices: ['loss', 'accuracy', 'perplexity'] as const, default: 'loss' as const, describe: 'the compared metric (validation selects the top 10%, test is reported)' })
+      .option('scale', { choices: SCALES, default: 'tiny' as Scale, describe: 'fidelity preset: training budget, task sizes, hidden range' })
+      .option('seed', { type: 'number', default: 1, describe: 'experiment seed: the plan and every evaluation seed derive from it' })
+      .option('name', { type: 'string', describe: 'experiment name (default: ablate-<cells>-<tasks>)' })
+      .option('db', { type: 'string', describe: 'database file (default: runs/<name>.sqlite)' })
+      .option('workers', { type: 'number', describe: 'worker threads (default and maximum: the number of cores)' })
+      .option('report', { type: 'string', describe: 'write the odyssey report (report.md, report.html, figures/*.svg) to this folder' })
+      .option('max-attempts', { type: 'number', default: 2, describe: 'attempts per evaluation before it is recorded as failed' })
+      .option('max-heap-mb', { type: 'number', default: 2048, describe: 'JS heap limit of each worker thread, MB' })
+      .option('data-dir', { type: 'string', describe: 'ptb / music data folder (default: PTB_DIR / JSB_DIR)' })
+      .option('steps', { type: 'number', describe: 'most training steps per trial (default: the preset)' })
+      .option('eval-every', { type: 'number', describe: 'steps between validations (default: the preset)' })
+      .option('valid-batches', { type: 'number', describe: 'validation batches per validation (default: the preset)' })
+      .example('$0 ablate --cells greff --tasks arithmetic --trials 20', "Greff's nine LSTMs, 20 trials each, tiny preset")
+      .example('$0 ablate --cells gru,lstm,my-cell.txt --baseline gru --tasks xml --trials 10 --report out/', 'your own cell against the zoo, with the report'),
+  handler: async (args) => {
+    const { GREFF_CELLS, JOZEFOWICZ_CELLS } = await import('../cells/zoo/index.ts');
+    const { loadCell } = await import('../cells/load.ts');
+    const { ablateStudy, loadAblation, variantLabel } = await import('../runs/ablate.ts');
+    const { executeStudy } = await import('../runs/execute.ts');
+    const { TRAIN_WORKER } = await import('../runs/pool.ts');
+    const { openSqliteStorage } = await import('../runs/sqlite.ts');
+    const { ablationSummaryText } = await import('../search/ablation/index.ts');
+
+    const preset = args.cells === 'greff' ? 'greff' : args.cells === 'jozefowicz' ? 'jozefowicz' : null;
+    const refs = preset === 'greff' ? [...GREFF_CELLS] : preset === 'jozefowicz' ? [...JOZEFOWICZ_CELLS] : split(args.cells);
+    if (refs.length === 0) throw new UserError('--cells names no cell');
+    const cells = refs.map((ref) => ({ ref, cell: loadCell(ref) }));
+    const baseline = args.baseline ?? (preset === 'greff' ? 'greff-vanilla' : preset === 'jozefowicz' ? 'gru' : variantLabel(refs[0]));
+    if (!Number.isInteger(args['max-heap-mb']) || args['max-heap-mb'] < 64) throw new UserError(`--max-heap-mb must be a whole number >= 64, got ${args['max-heap-mb']}`);
+    const study = ablateStudy({
+      cells,
+      cellsLabel: preset ?? refs.map(variantLabel).join('+'),
+      baseline,
+      tasks: split(args.tasks),
+      trials: args.trials,
+      space: args.space ?? (preset === 'jozefowicz' ? 'jozefowicz' : 'greff'),
+      scale: args.scale,
+      metric: args.metric,
+      seed: args.seed,
+      name: args.name,
+      dataDir: args['data-dir'],
+      budget: { maxSteps: args.steps, evalEvery: args['eval-every'], validBatches: args['valid-batches'] },
+    });
+    const labels = new Map(study.config.cells.map((c) => [c.hash, variantLabel(c.ref)]));
+    const started = performance.now();
+    const out = await executeStudy({
+      spec: study.spec,
+      strategy: study.strategy,
+      handler: TRAIN_WORKER,
+      db: args.db,
+      workers: args.workers,
+      jobs: study.proposals.length,
+      maxAttempts: args['max-attempts'],
+      maxHeapMb: args['max-heap-mb'],
+      label: (e) => `${labels.get(e.architecture) ?? e.architecture.slice(0, 8)} ${e.task} #${JSON.parse(e.key)[2]}`,
+    });
+    const storage = openSqliteStorage(out.db, { readonly: true });
+    try {
+      const loaded = await loadAblation(storage, study.spec.name);
+      process.stdout.write(ablationSummaryText(loaded.analysis));
+      process.stdout.write(`${out.outcome.status === 'done' ? 'done' : 'interrupted'} in ${((performance.now() - started) / 1000).toFixed(0)} s; recorded in ${out.db}\n`);
+      if (args.report !== undefined) {
+        const { writeAblationReport } = await import('../runs/report/ablation/index.ts');
+        const files = await writeAblationReport(loaded, args.report, { db: out.db });
+        process.stdout.write(`report: ${files.join(', ')}\n`);
+      }
+    } finally {
+      await storage.close();
+    }
+  },
+};

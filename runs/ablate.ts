@@ -1,0 +1,237 @@
+// The "ablate" study kind (Greff et al. 2016; issue 8): N random-search trials per (cell, task),
+// with the plan of search/ablation/plan.ts (trial t of a task has the same sampled point for
+// every cell), run as one generation of a fixed list through runs/study.ts, so it is resumable
+// and gives the same database for any number of workers. After the study, its evaluations become
+// `AblationRow`s and `analyzeAblation` (search/ablation) computes the tables and fANOVA.
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { UserError } from '../errors.ts';
+import { canonicalJson, cellHash } from '../cells/canonical.ts';
+import type { Cell, CellJson } from '../cells/graph.ts';
+import { printNotation } from '../cells/notation.ts';
+import { parseCell } from '../cells/validate.ts';
+import { isZooKey } from '../cells/zoo/index.ts';
+import { ablationPlan, analyzeAblation, cellFeatures, spaceDimensions, spaceParams, type AblationAnalysis, type AblationRow } from '../search/ablation/index.ts';
+import { fidelity, SCALES, SPACES, type Scale, type SpaceName } from '../search/space.ts';
+import { getTask, isTaskName } from '../tasks/registry.ts';
+import type { StudySpec } from './study.ts';
+import { JsonObjectSchema, type Architecture, type Evaluation, type Experiment, type JsonObject, type Storage } from './storage.ts';
+import { fixedListStrategy, type Proposal, type Strategy } from './strategy.ts';
+import { TrainHyperparamsSchema } from './trainer.ts';
+import { presetTaskOptions } from './train.ts';
+
+export const ABLATE_KIND = 'ablate';
+
+export const METRICS = ['loss', 'accuracy', 'perplexity'] as const;
+export type AblationMetric = (typeof METRICS)[number];
+/** Lower loss and perplexity are better, higher accuracy. */
+export const metricDirection = (m: AblationMetric) => (m === 'accuracy' ? 'maximize' : 'minimize') as 'minimize' | 'maximize';
+
+const posInt = z.number().int().positive();
+
+/** The training budget a user may change (default: the preset's). */
+export const AblateBudgetSchema = z.strictObject({
+  maxSteps: posInt.optional(),
+  evalEvery: posInt.optional(),
+  validBatches: posInt.optional(),
+});
+export type AblateBudget = z.infer<typeof AblateBudgetSchema>;
+
+/** What is stored as the experiment's config: every value resolved. */
+export const AblateConfigSchema = z.strictObject({
+  scale: z.enum(SCALES),
+  space: z.enum(SPACES),
+  metric: z.enum(METRICS),
+  trials: posInt,
+  baseline: z.string(),
+  /** Greff's input noise is sampled (the paper's draw order) but not applied: the engine has no option for it. */
+  inputNoiseApplied: z.boolean(),
+  cells: z.array(z.strictObject({ ref: z.string(), hash: z.string() })).min(2),
+  tasks: z.array(z.strictObject({ name: z.string(), taskOptions: JsonObjectSchema, vocab: posInt, budget: posInt })).min(1),
+  train: z.strictObject({ maxSteps: posInt, evalEvery: posInt, validBatches: posInt, patience: posInt, maxHalvings: z.number().int().min(0) }),
+});
+export type AblateConfig = z.infer<typeof AblateConfigSchema>;
+
+export interface AblateRequest {
+  /** As the user named them (zoo keys or files), with the loaded cells. */
+  cells: { ref: string; cell: Cell }[];
+  /** What --cells said, for the default name (e.g. 'greff'). */
+  cellsLabel: string;
+  baseline: string;
+  tasks: string[];
+  trials: number;
+  space: SpaceName;
+  scale: Scale;
+  metric: AblationMetric;
+  seed: number;
+  budget?: AblateBudget;
+  name?: string;
+  dataDir?: string;
+}
+
+export interface AblateStudy {
+  spec: StudySpec;
+  config: AblateConfig;
+  strategy: Strategy;
+  proposals: Proposal[];
+}
+
+/** A cell's label in tables: the zoo key, or the file's base name. */
+export function variantLabel(ref: string): string {
+  return isZooKey(ref) ? ref : ref.replace(/^.*[\\/]/, '').replace(/\.[^.]*$/, '');
+}
+
+export function defaultAblateName(cellsLabel: string, tasks: readonly string[]): string {
+  return `ablate-${cellsLabel}-${tasks.join('+')}`.replace(/[^A-Za-z0-9._+-]/g, '_').slice(0, 120);
+}
+
+function architectureOf(ref: string, cell: Cell): Architecture {
+  return {
+    hash: cellHash(cell),
+    cell: JSON.parse(canonicalJson(cell)) as JsonObject,
+    notation: printNotation(cell),
+    origin: isZooKey(ref) ? { kind: 'zoo', name: ref } : { kind: 'file', path: isAbsolute(ref) ? ref : resolve(ref) },
+  };
+}
+
+/** Resolves a request into the study: its stored config, the strategy and the evaluations. */
+export function ablateStudy(req: AblateRequest): AblateStudy {
+  if (!Number.isInteger(req.trials) || req.trials < 1) throw new UserError(`--trials must be a whole number >= 1, got ${req.trials}`);
+  if (!Number.isSafeInteger(req.seed) || req.seed < 0) throw new UserError(`--seed must be a whole number >= 0, got ${req.seed}`);
+  if (req.cells.length < 2) throw new UserError(`an ablation compares at least 2 cells; --cells gave ${req.cells.length}`);
+  if (req.tasks.length === 0) throw new UserError('--tasks names no task');
+  const budget = AblateBudgetSchema.safeParse(req.budget ?? {});
+  if (!budget.success) throw new UserError(`training budget: ${budget.error.issues[0].path.join('.')}: ${budget.error.issues[0].message}`);
+  const labels = req.cells.map((c) => variantLabel(c.ref));
+  const dupLabel = labels.find((l, i) => labels.indexOf(l) !== i);
+  if (dupLabel !== undefined) throw new UserError(`two cells in --cells have the label '${dupLabel}'; rename one file`);
+  if (!labels.includes(req.baseline) && !req.cells.some((c) => c.ref === req.baseline)) {
+    throw new UserError(`--baseline ${req.baseline} is not one of the cells (${labels.join(', ')})`);
+  }
+  const baseline = labels[req.cells.findIndex((c) => c.ref === req.baseline || variantLabel(c.ref) === req.baseline)];
+  const seenTask = new Set<string>();
+  for (const t of req.tasks) {
+    if (!isTaskName(t)) getTask(t); // throws the registry's UserError listing the tasks
+    if (seenTask.has(t)) throw new UserError(`--tasks names ${t} twice`);
+    seenTask.add(t);
+  }
+  const fid = fidelity(req.scale);
+  const tasks = req.tasks.map((name) => {
+    const taskOptions = presetTaskOptions(name, fid, req.dataDir);
+    // Building the task checks its options (and a data folder) before anything is written.
+    const vocab = getTask(name, taskOptions).vocab.length;
+    return { name, taskOptions, vocab, budget: (fid.paramBudget as Record<string, number>)[name] };
+  });
+  const seen = new Map<string, string>();
+  const archs = req.cells.map(({ ref, cell }, i) => {
+    const arch = architectureOf(ref, cell);
+    const before = seen.get(arch.hash);
+    if (before !== undefined) throw new UserError(`--cells: ${ref} is the same architecture as ${before} (hash ${arch.hash})`);
+    seen.set(arch.hash, ref);
+    return { ref, label: labels[i], arch, cell };
+  });
+  const train = { ...fid.train, ...Object.fromEntries(Object.entries(budget.data).filter(([, v]) => v !== undefined)) };
+  const { batch: _b, unroll: _u, ...trainBudget } = train;
+
+  let plan;
+  try {
+    plan = ablationPlan({ cells: archs.map((a) => ({ ref: a.label, cell: a.cell })), tasks, trials: req.trials, space: req.space, seed: req.seed, fidelity: fid });
+  } catch (err) {
+    // A Jozefowicz budget too small for a cell: the user's to fix (another --scale).
+    if (err instanceof RangeError) throw new UserError(err.message);
+    throw err;
+  }
+  const byLabel = new Map(archs.map((a) => [a.label, a]));
+  const proposals: Proposal[] = plan.map((p) => {
+    const task = tasks.find((t) => t.name === p.task)!;
+    const hyperparameters = TrainHyperparamsSchema.parse({ ...p.hyperparameters, ...trainBudget });
+    return { architecture: byLabel.get(p.ref)!.arch, task: p.task, taskOptions: task.taskOptions, hyperparameters: hyperparameters as JsonObject, trial: p.trial };
+  });
+  const config = AblateConfigSchema.parse({
+    scale: req.scale,
+    space: req.space,
+    metric: req.metric,
+    trials: req.trials,
+    baseline,
+    inputNoiseApplied: false,
+    cells: archs.map((a) => ({ ref: a.ref, hash: a.arch.hash })),
+    tasks,
+    train: trainBudget,
+  });
+  return {
+    spec: { name: req.name ?? defaultAblateName(req.cellsLabel, req.tasks), kind: ABLATE_KIND, seed: req.seed, config: config as unknown as JsonObject },
+    config,
+    strategy: fixedListStrategy(proposals),
+    proposals,
+  };
+}
+
+const num = (v: number | null | undefined): number => (typeof v === 'number' ? v : Number.NaN);
+const metricKey = (split: 'valid' | 'test', m: AblationMetric) => `${split}${m[0].toUpperCase()}${m.slice(1)}`;
+
+/** The evaluations of an ablation study as analysis rows (features from the stored cells). */
+export function ablationRows(config: AblateConfig, evaluations: readonly Evaluation[], cells: ReadonlyMap<string, CellJson>): AblationRow[] {
+  const labels = new Map(config.cells.map((c) => [c.hash, variantLabel(c.ref)]));
+  const features = new Map<string, AblationRow['features']>();
+  return evaluations.map((e) => {
+    const variant = labels.get(e.architecture);
+    if (variant === undefined) throw new Error(`evaluation ${e.key} is of an architecture the ablation's config does not list`);
+    let f = features.get(e.architecture);
+    if (!f) {
+      const cell = cells.get(e.architecture);
+      if (!cell) throw new Error(`architecture ${e.architecture} is missing`);
+      f = cellFeatures(cell) as unknown as AblationRow['features'];
+      features.set(e.architecture, f);
+    }
+    const hp = TrainHyperparamsSchema.parse(e.hyperparameters);
+    const m = e.metrics ?? {};
+    return {
+      variant,
+      task: e.task,
+      trial: Number(JSON.parse(e.key)[2]),
+      status: e.status,
+      params: spaceParams(config.space, hp),
+      features: f,
+      valid: num(m[metricKey('valid', config.metric)]),
+      test: e.status === 'done' ? num(m[metricKey('test', config.metric)]) : Number.NaN,
+    };
+  });
+}
+
+export function analyzeAblationStudy(config: AblateConfig, seed: number, rows: readonly AblationRow[]): AblationAnalysis {
+  return analyzeAblation(rows, {
+    baseline: config.baseline,
+    metric: config.metric,
+    direction: metricDirection(config.metric),
+    space: spaceDimensions(config.space, fidelity(config.scale)),
+    seed,
+  });
+}
+
+export interface LoadedAblation {
+  experiment: Experiment;
+  config: AblateConfig;
+  evaluations: Evaluation[];
+  architectures: Map<string, Architecture>;
+  rows: AblationRow[];
+  analysis: AblationAnalysis;
+}
+
+/** Reads an ablation experiment from storage and analyses it (what `ablate` prints and the report draws). */
+export async function loadAblation(storage: Storage, name: string): Promise<LoadedAblation> {
+  const experiment = await storage.getExperiment(name);
+  if (!experiment) throw new UserError(`no experiment '${name}' in ${storage.location}`);
+  if (experiment.kind !== ABLATE_KIND) throw new UserError(`experiment '${name}' in ${storage.location} is a ${experiment.kind} study, not an ablation`);
+  const parsed = AblateConfigSchema.safeParse(experiment.config);
+  if (!parsed.success) throw new UserError(`experiment '${name}' in ${storage.location} has an ablation config this cellsearch cannot read: ${parsed.error.issues[0].message}`);
+  const config = parsed.data;
+  const evaluations = await storage.evaluations(experiment.id);
+  const architectures = new Map<string, Architecture>();
+  for (const c of config.cells) {
+    const a = await storage.getArchitecture(c.hash);
+    if (a) architectures.set(c.hash, a);
+  }
+  const cells = new Map([...architectures].map(([h, a]) => [h, parseCell(a.cell, `architecture ${h}`) as CellJson]));
+  const rows = ablationRows(config, evaluations, cells);
+  return { experiment, config, evaluations, architectures, rows, analysis: analyzeAblationStudy(config, experiment.seed, rows) };
+}
