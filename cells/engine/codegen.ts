@@ -1,6 +1,6 @@
 // Generates the JavaScript of one layer's forward and backward pass over T steps from a schedule
-// (schedule.ts) and the op rules (ops.ts). H, B and T are baked in as literals; every buffer comes
-// from a LayerBuffers object allocated once (model.ts) and reused for every batch.
+// (schedule.ts) and the op rules (ops.ts). H and B are baked in as literals, T is an argument; every
+// buffer comes from a LayerBuffers object allocated once (model.ts) and reused for every batch.
 //
 // Forward: the x group is projected for all T*B rows in one GEMM; per step, each stage runs its
 // group GEMMs, then one fused loop over B*H computes its nodes; the new states are copied to the
@@ -14,7 +14,7 @@ import type { Schedule } from './schedule.ts';
 
 /**
  * The buffers of one layer. Index order: states as in schedule.states, nodes as in
- * schedule.nodes, groups as in schedule.groups. Sizes: X, dX, dH: T*B*H; S: (T+1)*B*H (slot 0
+ * schedule.nodes, groups as in schedule.groups. Sizes, for a capacity of T steps: X, dX, dH: T*B*H; S: (T+1)*B*H (slot 0
  * is the initial state, slot t+1 the state after step t); N: T*B*H; G, dG: T*B*(H*slots);
  * dS, dNew, dN: B*H (one step); W, dW: the group's weights, (slots*H) x H, views of the flat
  * parameter and gradient arrays; bias/diag and their gradients: H, or null when absent.
@@ -47,7 +47,8 @@ export interface Kernels {
   sc: Float64Array;
 }
 
-export type LayerPass = (L: LayerBuffers, gemm: Gemm, TANH: Activation, SIGM: Activation, K: Kernels | null) => void;
+/** One pass over T steps (T at most the capacity the buffers were allocated for). */
+export type LayerPass = (L: LayerBuffers, gemm: Gemm, TANH: Activation, SIGM: Activation, K: Kernels | null, T: number) => void;
 
 export interface LayerProgram {
   forward: LayerPass;
@@ -69,9 +70,10 @@ export interface GenerateOptions {
 // The arrays a fused loop body can touch, by the names the generator gives them.
 const ARRAY_NAME = /\b(?:X|dX|dH|(?:S|dS|dNew|N|dN|G|dG|W|dW|b|db|p|dp)\d+)\b/g;
 
-export function generateLayer(sched: Schedule, H: number, B: number, T: number, gen: GenerateOptions = {}): LayerProgram {
+export function generateLayer(sched: Schedule, H: number, B: number, gen: GenerateOptions = {}): LayerProgram {
   const BH = B * H;
-  const TB = T * B;
+  // T is a run-time argument (sequence tasks vary it per batch); the buffers hold at least T steps.
+  const TB = `T * ${B}`;
   const stateIdx = new Map(sched.states.map((s, i) => [s, i]));
   const nodeIdx = new Map(sched.nodes.map((n, i) => [n.id, i]));
   const groupIdx = new Map(sched.groups.map((g, i) => [g.source, i]));
@@ -160,7 +162,7 @@ export function generateLayer(sched: Schedule, H: number, B: number, T: number, 
   // ------------------------------------------------------------------ forward
   const f: string[] = [...header, decl([['b', 'bias', Nn], ['p', 'diag', Nn]])];
   if (xg !== undefined) f.push(`gemm(false, true, ${TB}, ${width[xg]}, ${H}, 1, X, 0, ${H}, W${xg}, 0, ${H}, 0, G${xg}, 0, ${width[xg]});`);
-  f.push(`for (let t = 0; t < ${T}; t++) {`, `const o = t * ${BH}, r = t * ${B};`);
+  f.push(`for (let t = 0; t < T; t++) {`, `const o = t * ${BH}, r = t * ${B};`);
   for (const stage of sched.stages) {
     for (const src of stage.gemms) {
       const g = groupIdx.get(src)!;
@@ -200,10 +202,10 @@ export function generateLayer(sched: Schedule, H: number, B: number, T: number, 
     ...header,
     decl([['dS', 'dS', S], ['dNew', 'dNew', S], ['dN', 'dN', Nn], ['dG', 'dG', G], ['dW', 'dW', G]]),
     decl([['p', 'diag', Nn], ['db', 'dBias', Nn], ['dp', 'dDiag', Nn]]),
-    `dX.fill(0);`,
+    `dX.fill(0, 0, T * ${BH});`,
   ];
   for (let si = 0; si < S; si++) bw.push(`dS${si}.fill(0);`);
-  bw.push(`for (let t = ${T - 1}; t >= 0; t--) {`, `const o = t * ${BH}, r = t * ${B};`);
+  bw.push(`for (let t = T - 1; t >= 0; t--) {`, `const o = t * ${BH}, r = t * ${B};`);
   // The gradient of each new state: from the next step (dS) and, for h, from above (dH).
   bw.push(`for (let il = 0; il < ${BH}; il++) {`);
   sched.states.forEach((s, si) => bw.push(`dNew${si}[il] = dS${si}[il]${s === 'h' ? ' + dH[o + il]' : ''};`, `dS${si}[il] = 0;`));
@@ -274,8 +276,8 @@ export function generateLayer(sched: Schedule, H: number, B: number, T: number, 
       ].join('\n')
     : null;
   return {
-    forward: new Function('L', 'gemm', 'TANH', 'SIGM', 'K', forwardSource) as LayerPass,
-    backward: new Function('L', 'gemm', 'TANH', 'SIGM', 'K', backwardSource) as LayerPass,
+    forward: new Function('L', 'gemm', 'TANH', 'SIGM', 'K', 'T', forwardSource) as LayerPass,
+    backward: new Function('L', 'gemm', 'TANH', 'SIGM', 'K', 'T', backwardSource) as LayerPass,
     forwardSource,
     backwardSource,
     cSource,

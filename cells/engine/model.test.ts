@@ -6,6 +6,7 @@ import type { TokenBatch } from '../../tasks/batch.ts';
 import { compileModel } from './model.ts';
 import { train } from './train.ts';
 import { randomTokenBatch } from './testing.ts';
+import { nativeStatus } from './native.ts';
 
 // A GRU written by hand (the zoo's may differ in names; the engine does not care).
 const GRU = parseCell({
@@ -174,4 +175,20 @@ test('bad options and bad batches are refused with a message', () => {
   const bad = randomTokenBatch('b', 2, 2, 5);
   bad.inputs[1] = 9;
   assert.throws(() => m.trainBatch(bad), /input token 9 at position 1 is outside the vocabulary/);
+});
+
+test('batches of varying length share one program per batch size and give the same results', () => {
+  for (const kernels of nativeStatus.loaded ? (['js', 'c'] as const) : (['js'] as const)) {
+    const a = compileModel(GRU, { hidden: 4, vocab: 5, layers: 2, seed: 7, kernels });
+    const b = compileModel(GRU, { hidden: 4, vocab: 5, layers: 2, seed: 7, kernels });
+    const short = randomTokenBatch('len-3', 3, 2, 5), long = randomTokenBatch('len-9', 9, 2, 5), mid = randomTokenBatch('len-5', 5, 2, 5);
+    // a grows its buffers (3 -> 9 steps) and then runs a 5-step batch in a prefix of them.
+    a.evaluateBatch(short);
+    a.trainBatch(long);
+    b.trainBatch(long);
+    assert.deepEqual(a.getWeights(), b.getWeights());
+    assert.equal(a.evaluateBatch(mid).nll, b.evaluateBatch(mid).nll);
+    assert.deepEqual(a.predict(mid), b.predict(mid));
+    assert.equal(a.predict(mid).logits.length, 5 * 2 * 5);
+  }
 });

@@ -7,8 +7,9 @@
 // read the same source, schedule.ts) are adjacent, so the group is one (slots*H) x H matrix for
 // one GEMM. Gradients mirror the layout.
 //
-// A Program holds the generated layer code and every buffer for one (T, B); the model compiles
-// one per shape it meets and reuses it for every later batch of that shape.
+// A Program holds the generated layer code for one batch size B (compiled once) and every buffer
+// for up to `capacity` steps; a longer batch grows the buffers, shorter ones use a prefix (the
+// layout is time-major), so sequence tasks whose T varies per batch compile nothing new.
 //
 // Initialisation (seeded): cell weights, diag vectors, the embedding and the output weights are
 // uniform in [-s, s] / sqrt(H); `diagOffset` is added to the diagonal of a linear node's weights;
@@ -70,7 +71,8 @@ export interface Metrics {
 }
 
 interface Program {
-  T: number;
+  /** Steps the buffers hold. */
+  capacity: number;
   B: number;
   layers: LayerBuffers[];
   code: LayerProgram;
@@ -92,6 +94,9 @@ interface Program {
   ones: Real;
 }
 
+/** `kernels: 'auto'` takes the C route when a step has at least this many elements (B*H). */
+export const AUTO_C_MIN_ELEMENTS = 256;
+
 export class Model {
   readonly cell: Cell;
   readonly options: ModelOptions;
@@ -107,7 +112,7 @@ export class Model {
   readonly views: ReadonlyMap<string, ParamView>;
   readonly optimizer: Optimizer;
   private readonly gemm: Gemm;
-  private readonly programs = new Map<string, Program>();
+  private readonly programs = new Map<number, Program>();
   private readonly tanh: (x: number) => number;
   private readonly sigm: (x: number) => number;
   private readonly exp: (x: number) => number;
@@ -243,11 +248,11 @@ export class Model {
   predict(batch: Batch): { logits: Float32Array; hidden: Float32Array[] } {
     const p = this.program(batch);
     this.forward(p, batch, false, false);
-    const BH = p.B * this.H;
+    const BH = batch.B * this.H, TB = batch.T * batch.B;
     const h = this.schedule.states.indexOf('h');
     return {
-      logits: Float32Array.from(p.logits),
-      hidden: p.layers.map((l) => Float32Array.from(l.S[h].subarray(BH))),
+      logits: Float32Array.from(p.logits.subarray(0, TB * this.V)),
+      hidden: p.layers.map((l) => Float32Array.from(l.S[h].subarray(BH, BH + TB * this.H))),
     };
   }
 
@@ -271,9 +276,9 @@ export class Model {
     return { loss, perplexity: Math.exp(loss), accuracy: total > 0 ? correct / total : 0, count };
   }
 
-  /** The generated code of one layer for batches of shape (T, B), for inspection. */
-  source(T: number, B: number): { forward: string; backward: string } {
-    const code = this.programFor(T, B).code;
+  /** The generated code of one layer for batches of B streams, for inspection. */
+  source(B: number): { forward: string; backward: string } {
+    const code = this.programFor(1, B).code;
     return { forward: code.forwardSource, backward: code.backwardSource };
   }
 
@@ -287,18 +292,23 @@ export class Model {
   }
 
   private programFor(T: number, B: number): Program {
-    const key = `${T}x${B}`;
-    let p = this.programs.get(key);
-    if (!p) this.programs.set(key, (p = this.buildProgram(T, B)));
-    return p;
+    const p = this.programs.get(B);
+    if (p && p.capacity >= T) return p;
+    // Grow by at least half, so that slowly rising lengths reallocate only a few times.
+    const next = this.buildProgram(p ? Math.max(T, Math.ceil(p.capacity * 1.5)) : T, B, p);
+    this.programs.set(B, next);
+    return next;
   }
 
-  /** The layer code for (T, B): C kernels when asked for and available, JavaScript otherwise. */
-  private generate(T: number, B: number): { code: LayerProgram; kernels: Kernels | null } {
+  /** The layer code for B streams: C kernels when asked for and available, JavaScript otherwise. */
+  private generate(B: number): { code: LayerProgram; kernels: Kernels | null } {
     const { kernels: route, dtype } = this.options;
-    if (route !== 'js' && (route === 'c' || nativeStatus.loaded)) {
+    // auto: C only where it pays for its compile (a quarter of a second): real sizes, not the
+    // tiny models of tests and smoke checks.
+    const worthC = B * this.H >= AUTO_C_MIN_ELEMENTS && nativeStatus.loaded;
+    if (route === 'c' || (route === 'auto' && worthC)) {
       try {
-        const code = generateLayer(this.schedule, this.H, B, T, { c: true, dtype });
+        const code = generateLayer(this.schedule, this.H, B, { c: true, dtype });
         const lib = compileC(code.cSource!);
         return { code, kernels: { fns: code.kernelNames.map((n) => lib.fn(n)), sc: new Float64Array(2) } };
       } catch (e) {
@@ -306,21 +316,21 @@ export class Model {
         // auto: the JavaScript route computes the same thing.
       }
     }
-    return { code: generateLayer(this.schedule, this.H, B, T), kernels: null };
+    return { code: generateLayer(this.schedule, this.H, B), kernels: null };
   }
 
-  /** Which route the fused loops of (T, B) take: `c` or `js`. */
-  route(T: number, B: number): 'c' | 'js' {
-    return this.programFor(T, B).kernels ? 'c' : 'js';
+  /** Which route the fused loops take for batches of B streams: `c` or `js`. */
+  route(B: number): 'c' | 'js' {
+    return this.programFor(1, B).kernels ? 'c' : 'js';
   }
 
-  private buildProgram(T: number, B: number): Program {
+  private buildProgram(T: number, B: number, previous?: Program): Program {
     const { H, V, L, schedule: sc } = this;
     const f64 = this.options.dtype === 'float64';
     const alloc = (n: number): Real => (f64 ? new Float64Array(n) : new Float32Array(n));
     const TBH = T * B * H, BH = B * H;
     const dropout = this.options.dropout > 0;
-    const { code, kernels } = this.generate(T, B);
+    const { code, kernels } = previous ?? this.generate(B);
     const X0 = alloc(TBH);
     const masks: Real[] = [];
     const layers: LayerBuffers[] = [];
@@ -364,7 +374,7 @@ export class Model {
     const topMask = dropout ? alloc(TBH) : null;
     const Htop = dropout ? alloc(TBH) : top.S[hIdx].subarray(BH, BH + TBH);
     return {
-      T,
+      capacity: T,
       B,
       layers,
       code,
@@ -381,16 +391,17 @@ export class Model {
     };
   }
 
-  private fillMask(m: Real): void {
+  /** Draws the first n entries of a dropout mask (kept entries scaled by 1/(1-p)). */
+  private fillMask(m: Real, n: number): void {
     const keep = 1 - this.options.dropout;
     const scale = 1 / keep;
     const rng = this.dropoutRng;
-    for (let i = 0; i < m.length; i++) m[i] = rng() < keep ? scale : 0;
+    for (let i = 0; i < n; i++) m[i] = rng() < keep ? scale : 0;
   }
 
   private forward(p: Program, batch: Batch, train: boolean, withGrad: boolean): BatchStats {
     const { H, V, L, gemm, schedule: sc } = this;
-    const { T, B } = p;
+    const { T, B } = batch;
     const TB = T * B, BH = B * H, TBH = TB * H;
     const dropout = train && this.options.dropout > 0;
     const embed = this.view('embed');
@@ -426,19 +437,19 @@ export class Model {
         // The layer input buffer is separate: fill it (masked in training, plain in evaluation).
         const src = l === 0 ? null : p.layers[l - 1].S[hIdx];
         const m = p.masks[l];
-        if (dropout) this.fillMask(m);
+        if (dropout) this.fillMask(m, TBH);
         const X = buf.X;
         for (let i = 0; i < TBH; i++) {
           const v = src ? src[BH + i] : X[i];
           X[i] = dropout ? v * m[i] : v;
         }
       }
-      p.code.forward(buf, gemm, this.tanh, this.sigm, p.kernels);
+      p.code.forward(buf, gemm, this.tanh, this.sigm, p.kernels, T);
     }
     if (hasDropoutBuffers) {
       const src = p.layers[L - 1].S[hIdx];
       const m = p.topMask!;
-      if (dropout) this.fillMask(m);
+      if (dropout) this.fillMask(m, TBH);
       for (let i = 0; i < TBH; i++) p.Htop[i] = dropout ? src[BH + i] * m[i] : src[BH + i];
     }
     // Keep the final states for the next batch.
@@ -461,7 +472,7 @@ export class Model {
 
   private backward(p: Program, batch: Batch): void {
     const { H, V, L, gemm } = this;
-    const { T, B } = p;
+    const { T, B } = batch;
     const TB = T * B, TBH = TB * H;
     const dz = p.dlogits;
     // Output layer.
@@ -477,7 +488,7 @@ export class Model {
     // Layers, top down.
     for (let l = L - 1; l >= 0; l--) {
       const buf = p.layers[l];
-      p.code.backward(buf, gemm, this.tanh, this.sigm, p.kernels);
+      p.code.backward(buf, gemm, this.tanh, this.sigm, p.kernels, T);
       if (dropout) {
         const m = p.masks[l];
         const dst = l > 0 ? p.layers[l - 1].dH : buf.dX;

@@ -34,7 +34,8 @@ export const ModelOptionsSchema = z.strictObject({
   input: z.enum(['tokens', 'multihot']).default('tokens'),
   /**
    * Fused elementwise loops as C compiled at run time (`c`, needs the native addon and a C
-   * compiler), as JavaScript (`js`), or C when available and JavaScript otherwise (`auto`).
+   * compiler), as JavaScript (`js`), or `auto`: C when the addon is loaded and a step has at
+   * least 256 elements (B*H), JavaScript otherwise (tiny models do not repay the compile).
    */
   kernels: z.enum(['auto', 'c', 'js']).default('auto'),
   /** float32 for training; float64 (exact Math functions) for gradient checks. */
