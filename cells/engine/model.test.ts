@@ -5,7 +5,7 @@ import { parseCell } from '../validate.ts';
 import type { TokenBatch } from '../../tasks/batch.ts';
 import { compileModel } from './model.ts';
 import { train } from './train.ts';
-import { randomTokenBatch } from './testing.ts';
+import { randomMultiHotBatch, randomTokenBatch } from './testing.ts';
 import { nativeStatus } from './native.ts';
 
 // A GRU written by hand (the zoo's may differ in names; the engine does not care).
@@ -190,5 +190,17 @@ test('batches of varying length share one program per batch size and give the sa
     assert.equal(a.evaluateBatch(mid).nll, b.evaluateBatch(mid).nll);
     assert.deepEqual(a.predict(mid), b.predict(mid));
     assert.equal(a.predict(mid).logits.length, 5 * 2 * 5);
+  }
+});
+
+test('input noise (Greff): seeded, training only, changes the training loss but not evaluation', () => {
+  for (const input of ['tokens', 'multihot'] as const) {
+    const make = (inputNoise: number) => compileModel(GRU, { hidden: 4, vocab: 5, seed: 3, inputNoise, input });
+    const batch = input === 'tokens' ? randomTokenBatch('n', 4, 2, 5) : randomMultiHotBatch('n', 4, 2, 5);
+    const quiet = make(0), noisy = make(0.5), again = make(0.5);
+    assert.equal(noisy.evaluateBatch(batch).nll, quiet.evaluateBatch(batch).nll);
+    const a = noisy.trainBatch(batch).loss;
+    assert.equal(again.trainBatch(batch).loss, a);
+    assert.notEqual(quiet.trainBatch(batch).loss, a);
   }
 });

@@ -118,6 +118,7 @@ export class Model {
   private readonly exp: (x: number) => number;
   private readonly heads: { softmax: HeadFn; sigmoid: HeadFn };
   private readonly dropoutRng: seedrandom.PRNG;
+  private readonly noiseRng: seedrandom.PRNG;
   /** Final states of the last batch, per layer and state (B*H each), for truncated BPTT. */
   private carried: { B: number; values: Real[][] } | null = null;
 
@@ -163,6 +164,7 @@ export class Model {
       sigmoid: (z, dz, bias, tg, mask, rows, V, scale, grad) => sigmoidHead(z, grad ? dz : null, bias, tg as Float32Array, mask, rows, V, scale, exp),
     };
     this.dropoutRng = seedrandom(`${options.seed}/dropout`, { state: true });
+    this.noiseRng = seedrandom(`${options.seed}/noise`, { state: true });
   }
 
   private initialise(specs: ReturnType<typeof paramSpecs>): void {
@@ -391,6 +393,17 @@ export class Model {
     };
   }
 
+  /** Adds Gaussian noise (standard deviation sd, Box-Muller from the seeded noise generator) to a[0..n). */
+  private addNoise(a: Real, n: number, sd: number): void {
+    const rng = this.noiseRng;
+    for (let i = 0; i < n; i += 2) {
+      const u = 1 - rng(), v = rng();
+      const rad = sd * Math.sqrt(-2 * Math.log(u));
+      a[i] += rad * Math.cos(2 * Math.PI * v);
+      if (i + 1 < n) a[i + 1] += rad * Math.sin(2 * Math.PI * v);
+    }
+  }
+
   /** Draws the first n entries of a dropout mask (kept entries scaled by 1/(1-p)). */
   private fillMask(m: Real, n: number): void {
     const keep = 1 - this.options.dropout;
@@ -406,7 +419,9 @@ export class Model {
     const dropout = train && this.options.dropout > 0;
     const embed = this.view('embed');
 
-    // Input rows.
+    // Input rows. Greff's input noise (training only) is added to the raw multi-hot rows, or to
+    // the embedded tokens; it is additive, so the backward pass is unchanged.
+    const noise = train && this.options.inputNoise > 0 ? this.options.inputNoise : 0;
     if (batch.kind === 'tokens') {
       const X0 = p.X0;
       for (let r = 0; r < TB; r++) {
@@ -414,8 +429,10 @@ export class Model {
         if (!(tok >= 0 && tok < V)) throw new Error(`input token ${tok} at position ${r} is outside the vocabulary 0..${V - 1}`);
         X0.set(embed.subarray(tok * H, tok * H + H), r * H);
       }
+      if (noise) this.addNoise(X0, TBH, noise);
     } else {
       p.inRows!.set(batch.inputs);
+      if (noise) this.addNoise(p.inRows!, TB * V, noise);
       gemm(false, false, TB, H, V, 1, p.inRows!, 0, V, embed, 0, H, 0, p.X0, 0, H);
     }
 

@@ -44,7 +44,12 @@ export const ModelOptionsSchema = z.strictObject({
   initScale: z.number().positive().finite().default(1),
   /** Dropout probability on non-recurrent connections (Zaremba et al. 2014). */
   dropout: z.number().min(0).lt(1).default(0),
-  /** Seeds initialisation and dropout. */
+  /**
+   * Standard deviation of Gaussian noise added to the inputs in training (Greff et al.'s input
+   * noise): to the multi-hot rows, or to the embedded tokens. 0 (default) adds none.
+   */
+  inputNoise: z.number().min(0).finite().default(0),
+  /** Seeds initialisation, dropout and input noise. */
   seed: z.union([z.number(), z.string()]).default(1),
   optimizer: OptimizerSchema.default({ kind: 'sgd', lr: 1 }),
   /** Global gradient-norm clipping threshold; 0 turns clipping off. */
