@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import seedrandom from 'seedrandom';
 import { ZOO } from '../cells/zoo/index.ts';
+import { getTask } from '../tasks/registry.ts';
 import { ModelOptionsSchema, TrainOptionsSchema, compileModel } from '../cells/engine/index.ts';
 import {
   FIDELITY,
@@ -164,4 +165,18 @@ test('every preset sets every value explicitly, survives JSON, and fidelity() ha
   // Sizes grow with fidelity.
   assert.ok(FIDELITY.tiny.paramBudget.ptb < FIDELITY.small.paramBudget.ptb && FIDELITY.small.paramBudget.ptb < FIDELITY.paper.paramBudget.ptb);
   assert.ok(FIDELITY.tiny.train.maxSteps < FIDELITY.small.train.maxSteps && FIDELITY.small.train.maxSteps < FIDELITY.paper.train.maxSteps);
+});
+
+test("every preset's task options are accepted by the tasks, and the budgets fit their vocabularies", () => {
+  for (const scale of SCALES) {
+    const fid = FIDELITY[scale];
+    for (const [name, options] of Object.entries(fid.tasks)) {
+      const task = getTask(name, options);
+      assert.ok(task.vocab.length > 0);
+      const budget = fid.paramBudget[name as keyof typeof fid.paramBudget];
+      // Even the biggest zoo cell at four layers gets a few units.
+      assert.ok(hiddenForBudget(ZOO['greff-fgr'], budget, task.vocab.length, 4) >= 4, `${scale} ${name}`);
+    }
+    assert.ok(hiddenForBudget(ZOO['greff-fgr'], fid.paramBudget.ptb, 10_000, 4) >= 4);
+  }
 });
