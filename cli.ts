@@ -13,6 +13,8 @@ import { tasksCommand } from './commands/tasks.ts';
 import { sampleCommand } from './commands/sample.ts';
 import { trainCommand } from './commands/train.ts';
 import { runsCommand } from './commands/runs.ts';
+import { reportCommand } from './commands/report.ts';
+import { exportCommand } from './commands/export.ts';
 import { ablateCommand } from './commands/ablate.ts';
 
 // Every subcommand, in the order `cellsearch --help` lists them.
@@ -23,6 +25,8 @@ const commands: CommandModule<any, any>[] = [
   sampleCommand,
   trainCommand,
   runsCommand,
+  reportCommand,
+  exportCommand,
   ablateCommand,
 ];
 

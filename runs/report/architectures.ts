@@ -1,0 +1,130 @@
+// Architectures as a report shows them: a name, the notation, the cell, and the lineage back to a
+// zoo cell, read from the architectures table's `origin` (the mutation records a search stores).
+import { basename } from 'node:path';
+import { cellHash } from '../../cells/canonical.ts';
+import { paramCount, type Cell } from '../../cells/graph.ts';
+import { toDot } from '../../cells/dot.ts';
+import { printNotation } from '../../cells/notation.ts';
+import { parseCell } from '../../cells/validate.ts';
+import { isZooKey, zooCell } from '../../cells/zoo/index.ts';
+import { MutationRecordSchema } from '../../search/mutate.ts';
+import type { Architecture, Json } from '../storage.ts';
+import { shortHash, type Block } from './model.ts';
+
+/** The reference cells every search report shows, by zoo key, with their hashes. */
+export const REFERENCE_KEYS = ['gru', 'lstm', 'lstm-b'] as const;
+export type ReferenceKey = (typeof REFERENCE_KEYS)[number];
+
+let referenceHashes: Map<string, ReferenceKey> | undefined;
+/** hash -> zoo key of the reference cells (computed from the zoo, whatever origin a row records). */
+export function referenceByHash(): Map<string, ReferenceKey> {
+  referenceHashes ??= new Map(REFERENCE_KEYS.map((k) => [cellHash(zooCell(k)), k]));
+  return referenceHashes;
+}
+
+export function hashOfZoo(key: ReferenceKey): string {
+  return [...referenceByHash()].find(([, k]) => k === key)![0];
+}
+
+export function cellOf(arch: Architecture): Cell {
+  return parseCell(arch.cell, `architecture ${arch.hash}`);
+}
+
+/** The checked cell, or why a stored architecture is not a valid cell (a test fixture, a newer format). */
+export function tryCell(arch: Architecture): { cell: Cell } | { error: string } {
+  try {
+    return { cell: cellOf(arch) };
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** Blocks showing a cell: its notation and its graph; for an invalid cell, the JSON and the error. */
+export function cellBlocks(arch: Architecture, name: string, title: string): Block[] {
+  const c = tryCell(arch);
+  if ('error' in c) return [{ kind: 'text', text: `Not a valid cell, shown as stored: ${c.error}` }, { kind: 'code', text: JSON.stringify(arch.cell, null, 2) }];
+  return [
+    { kind: 'code', text: notationOf(arch, name) },
+    { kind: 'graph', id: `cell-${arch.hash}`, title, dot: toDot({ ...c.cell, name: c.cell.name ?? name }) },
+  ];
+}
+
+/** Cell parameters (every layer) at a width, or null when the stored cell is not valid. */
+export function cellParams(arch: Architecture, hidden: number, layers = 1): number | null {
+  const c = tryCell(arch);
+  return 'error' in c ? null : paramCount(c.cell, hidden) * layers;
+}
+
+/**
+ * The notation to show: the stored text; else a zoo cell as the zoo writes it (named, with its
+ * own node names); else the canonical cell, named by `name`.
+ */
+export function notationOf(arch: Architecture, name?: string): string {
+  if (arch.notation !== null) return arch.notation;
+  const key = arch.origin.kind === 'zoo' ? arch.origin.name : referenceByHash().get(arch.hash);
+  if (key !== undefined && isZooKey(key) && cellHash(zooCell(key)) === arch.hash) return printNotation(zooCell(key));
+  const cell = cellOf(arch);
+  return printNotation(name === undefined ? cell : { ...cell, name });
+}
+
+/**
+ * A readable name: the zoo key; a file's base name; for a mutant, its zoo (or file) ancestor and
+ * the number of mutation steps from it (`gru+3`). Reference cells are named by their zoo key even
+ * when a row records them otherwise.
+ */
+export function archName(hash: string, archs: ReadonlyMap<string, Architecture>): string {
+  const ref = referenceByHash().get(hash);
+  if (ref) return ref;
+  const chain = lineage(hash, archs);
+  const root = chain[0];
+  const rootName =
+    root.arch?.origin.kind === 'zoo'
+      ? root.arch.origin.name
+      : root.arch?.origin.kind === 'file'
+        ? basename(root.arch.origin.path).replace(/\.[^.]*$/, '')
+        : referenceByHash().get(root.hash) ?? shortHash(root.hash);
+  return chain.length === 1 ? rootName : `${rootName}+${chain.length - 1}`;
+}
+
+export interface LineageStep {
+  hash: string;
+  arch: Architecture | undefined;
+  /** What changed relative to the previous step (empty for the root). */
+  changes: string[];
+}
+
+/** From the root ancestor (a zoo cell, a file, or the first unknown parent) to `hash`. */
+export function lineage(hash: string, archs: ReadonlyMap<string, Architecture>): LineageStep[] {
+  const out: LineageStep[] = [];
+  const seen = new Set<string>();
+  let h: string | undefined = hash;
+  while (h !== undefined && !seen.has(h)) {
+    seen.add(h);
+    const arch = archs.get(h);
+    const origin = arch?.origin;
+    out.push({ hash: h, arch, changes: origin?.kind === 'mutant' ? origin.mutations.map(describeMutation) : [] });
+    h = origin?.kind === 'mutant' ? origin.parent : undefined;
+  }
+  return out.reverse();
+}
+
+/** One mutation record in words; node ids are the parent's canonical ids (n0, n1, ...). */
+export function describeMutation(rec: Json): string {
+  const p = MutationRecordSchema.safeParse(rec);
+  if (!p.success) return JSON.stringify(rec);
+  const r = p.data;
+  switch (r.kind) {
+    case 'activation':
+      return `activation ${r.node}: ${r.from} → ${r.to}`;
+    case 'elementwise':
+      return `operation ${r.node}: ${r.from} → ${r.to}`;
+    case 'insert':
+      return `inserted ${r.created} = ${r.activation}(${r.parent}) as input ${r.input} of ${r.node}`;
+    case 'remove':
+      return `removed ${r.node} (its readers read ${r.replacement})`;
+    case 'ancestor':
+      return `replaced ${r.node} by its ancestor ${r.replacement}`;
+    case 'combine':
+      return `replaced ${r.node} by ${r.created} = ${r.op}(${r.a}, ${r.b}) (b from ${r.partner}'s ancestors)`;
+  }
+}

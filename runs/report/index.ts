@@ -1,0 +1,108 @@
+// `cellsearch report`: one study -> report.html (self-contained) and report.md (+ figures/*.svg).
+//
+// runs/report/ holds: queries.ts (read-only database reads), model.ts (the report model),
+// architectures.ts (names, notation, lineage), search.ts and train.ts (rows -> sections, pure),
+// render.ts (vega-lite and Graphviz to SVG), html.ts and markdown.ts (the two renderers).
+// The database is opened read-only: a report of a running study never blocks or changes it.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { openSqliteStorage } from '../sqlite.ts';
+import type { Storage } from '../storage.ts';
+import { renderHtml } from './html.ts';
+import { assetIds, assetPath, renderMarkdown } from './markdown.ts';
+import type { ReportModel } from './model.ts';
+import { readStudy, type StudyData } from './queries.ts';
+import { renderAssets, withoutEmptyFigures } from './render.ts';
+import { searchSections, type SearchAnalysis, type SearchReportOptions } from './search.ts';
+import { trainSections } from './train.ts';
+
+/** The version of this cellsearch (package.json). */
+export function cellsearchVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
+
+/** Study kinds that get the search report; every other kind gets the evaluations report. */
+export function isSearchKind(kind: string): boolean {
+  return kind === 'search' || kind.startsWith('search-');
+}
+
+export interface BuildOptions extends SearchReportOptions {
+  now?: Date;
+  version?: string;
+}
+
+/** Rows -> the report model (pure: the time and version are inputs). */
+export function buildReport(data: StudyData, opts: BuildOptions = {}): { model: ReportModel; analysis?: SearchAnalysis } {
+  const now = opts.now ?? new Date();
+  const version = opts.version ?? cellsearchVersion();
+  const e = data.experiment;
+  const state = e.status === 'running' && data.writerActive ? 'running: a snapshot' : e.status === 'running' ? 'interrupted' : e.status;
+  const subtitle = `${e.kind} study '${e.name}' (${state}) in ${data.location}; report written ${now.toISOString().replace('T', ' ').slice(0, 19)} UTC by cellsearch ${version}`;
+  const title = `cellsearch report: ${e.name}`;
+  if (isSearchKind(e.kind)) {
+    const { sections, analysis } = searchSections(data, now, version, opts);
+    return { model: withoutEmptyFigures({ title, subtitle, sections }), analysis };
+  }
+  return { model: withoutEmptyFigures({ title, subtitle, sections: trainSections(data, now, version) }) };
+}
+
+export interface WriteReportOptions extends BuildOptions {
+  db: string;
+  name?: string;
+  /** Output folder (created); default: report-<name> beside the working directory. */
+  out?: string;
+}
+
+export interface WrittenReport {
+  dir: string;
+  html: string;
+  markdown: string;
+  /** SVG files beside report.md. */
+  assets: string[];
+  model: ReportModel;
+  analysis?: SearchAnalysis;
+}
+
+/** The ablation ("odyssey") report's entry points (runs/report/ablation/, issue 8). */
+interface AblationModule {
+  ablationReport(storage: Storage, name: string): Promise<unknown>;
+  writeRenderedReport(r: unknown, dir: string): string[];
+}
+
+// Loaded by URL so that this file does not depend on the ablation report at type-check time.
+const ABLATION_MODULE = new URL('./ablation/index.ts', import.meta.url).href;
+
+const outDir = (out: string | undefined, name: string) => resolve(out ?? `report-${name.replace(/[^A-Za-z0-9._-]/g, '_')}`);
+
+/** Reads the study read-only, renders every figure, writes report.html, report.md and figures/. */
+export async function writeReport(o: WriteReportOptions): Promise<WrittenReport> {
+  const storage = openSqliteStorage(o.db, { readonly: true });
+  let data: StudyData;
+  try {
+    data = await readStudy(storage, o.name);
+    if (data.experiment.kind === 'ablate') {
+      // Ablation studies get the report of issue 8, written by runs/report/ablation/.
+      const ablation = (await import(ABLATION_MODULE)) as AblationModule;
+      const dir = outDir(o.out, data.experiment.name);
+      const files = ablation.writeRenderedReport(await ablation.ablationReport(storage, data.experiment.name), dir);
+      return { dir, html: join(dir, 'report.html'), markdown: join(dir, 'report.md'), assets: files.filter((f) => f.endsWith('.svg')), model: { title: data.experiment.name, subtitle: '', sections: [] } };
+    }
+  } finally {
+    await storage.close();
+  }
+  const { model, analysis } = buildReport(data, o);
+  const svgs = await renderAssets(model);
+  const dir = outDir(o.out, data.experiment.name);
+  mkdirSync(join(dir, 'figures'), { recursive: true });
+  const assets = assetIds(model).map((id) => {
+    const file = join(dir, assetPath(id));
+    writeFileSync(file, `<?xml version="1.0" encoding="UTF-8"?>\n${svgs.get(id)!}\n`);
+    return file;
+  });
+  const html = join(dir, 'report.html');
+  const markdown = join(dir, 'report.md');
+  writeFileSync(html, renderHtml(model, svgs));
+  writeFileSync(markdown, renderMarkdown(model));
+  return { dir, html, markdown, assets, model, analysis };
+}

@@ -1,0 +1,214 @@
+// The report framework on a search-study database (runs/report/fixture.ts: real storage, real
+// zoo cells and mutants, seeded metrics): every section in both files, every figure valid SVG,
+// leaderboard numbers recomputed from the database with plain SQL, lineage, funnel; a report of
+// a study that is being written (a real coordinator process) reads a snapshot and leaves the
+// study's results exactly as an undisturbed run's.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { repoRoot, tempDir } from '../../test/helpers.ts';
+import { openSqliteStorage } from '../sqlite.ts';
+import { describeMutation, hashOfZoo } from './architectures.ts';
+import { writeSearchFixture, FIXTURE_TASKS } from './fixture.ts';
+import { writeReport } from './index.ts';
+import { fmtDuration, wallTimeMs } from './model.ts';
+import { assertSvg, inlineSvgs } from './testing.ts';
+
+/** The rows of the Markdown table that follows a `## title` heading. */
+function mdTable(md: string, heading: string): string[][] {
+  const start = md.indexOf(`\n## ${heading}\n`);
+  assert.ok(start >= 0, `no section ${heading}`);
+  const lines = md.slice(start).split('\n');
+  const first = lines.findIndex((l) => l.startsWith('| '));
+  const rows: string[][] = [];
+  for (let i = first + 2; i < lines.length && lines[i].startsWith('|'); i++) rows.push(lines[i].slice(2, -2).split(' | ').map((c) => c.replace(/\\(.)/g, '$1').replace(/^\*\*(.*)\*\*$/, '$1')));
+  return rows;
+}
+
+test('wall time sums the sessions; a session open without a live writer does not count', () => {
+  const ev = (kind: string, at: string) => ({ id: 0, experimentId: 1, at, kind, data: {} });
+  const events = [ev('start', '2026-01-01T00:00:00Z'), ev('interrupted', '2026-01-01T00:10:00Z'), ev('resume', '2026-01-01T01:00:00Z'), ev('finished', '2026-01-01T01:05:30Z')];
+  assert.deepEqual(wallTimeMs(events, new Date('2026-01-02T00:00:00Z'), false), { ms: 15.5 * 60_000, sessions: 2 });
+  const open = [ev('start', '2026-01-01T00:00:00Z')];
+  assert.equal(wallTimeMs(open, new Date('2026-01-01T00:01:00Z'), true).ms, 60_000);
+  assert.equal(wallTimeMs(open, new Date('2026-01-01T00:01:00Z'), false).ms, 0);
+  assert.equal(fmtDuration(12_345), '12.3 s');
+  assert.equal(fmtDuration(185_000), '3 min 05 s');
+  assert.equal(fmtDuration(3_725_000), '1 h 02 min');
+});
+
+test('search report: every section in both files, valid SVG figures, leaderboard numbers as in the database', async () => {
+  const dir = tempDir();
+  const db = join(dir, 'search.sqlite');
+  await writeSearchFixture(db);
+  const before = createHash('sha256').update(readFileSync(db)).digest('hex');
+  const r = await writeReport({ db, out: join(dir, 'out'), now: new Date('2030-01-01T00:00:00Z'), version: '9.9.9' });
+  assert.equal(createHash('sha256').update(readFileSync(db)).digest('hex'), before, 'the report leaves the database file unchanged');
+  const md = readFileSync(r.markdown, 'utf8');
+  const html = readFileSync(r.html, 'utf8');
+
+  // Sections.
+  for (const [id, title] of [
+    ['summary', 'Summary'],
+    ['leaderboard', 'Leaderboard'],
+    ['top-architectures', 'Top 5 architectures'],
+    ['figures', 'Figures'],
+    ['best-hyperparameters', 'Best hyperparameters per task'],
+  ]) {
+    assert.match(html, new RegExp(`<section id="${id}">\\n<h2>${title}</h2>`), `HTML section ${title}`);
+    assert.match(md, new RegExp(`^## ${title}$`, 'm'), `Markdown section ${title}`);
+  }
+  for (const t of FIXTURE_TASKS) assert.match(md, new RegExp(`^### ${t}$`, 'm'), `best hyperparameters for ${t}`);
+  for (const k of ['strategy', 'scored tasks', 'budget used', 'wall time', 'seed', 'cellsearch version']) assert.match(md, new RegExp(`^\\| ${k} \\| `, 'm'), `summary: ${k}`);
+  assert.match(md, /\| proposed \| passed memorization \| passed arithmetic \| passed xml \| evaluated on all tasks \| entered the list \| in the list now \|/);
+  assert.doesNotMatch(html, /<script/i);
+
+  // Figures: files beside report.md, the same SVG inline in the HTML.
+  const ids = ['best-score', 'score-distribution', 'accuracy-params', 'learning-curves', ...r.analysis!.top.map((s) => `cell-${s.hash}`)];
+  assert.equal(r.assets.length, ids.length);
+  for (const id of ids) {
+    const file = join(r.dir, 'figures', `${id}.svg`);
+    assert.ok(existsSync(file), file);
+    assertSvg(readFileSync(file, 'utf8'), file);
+    assert.ok(md.includes(`](figures/${id}.svg)`), `report.md shows ${id}`);
+  }
+  const inline = inlineSvgs(html);
+  assert.equal(inline.length, ids.length);
+  inline.forEach((svg, i) => assertSvg(svg, `inline SVG ${i}`));
+
+  // The leaderboard, recomputed from the database with SQL: best validAccuracy per (architecture,
+  // task) over finished evaluations, diverged ones counting 0; ratios to the GRU; score = min.
+  const raw = new Database(db, { readonly: true });
+  const best = raw
+    .prepare(
+      `SELECT architecture, task, MAX(CASE WHEN status = 'done' THEN COALESCE(json_extract(metrics, '$.validAccuracy'), 0) ELSE 0 END) AS acc, COUNT(*) AS n
+       FROM evaluations WHERE status IN ('done', 'diverged', 'failed') GROUP BY architecture, task`,
+    )
+    .all() as { architecture: string; task: string; acc: number; n: number }[];
+  const state = JSON.parse((raw.prepare('SELECT state FROM strategy_state').get() as { state: string }).state);
+  raw.close();
+  const gru = hashOfZoo('gru');
+  const acc = (h: string, t: string) => best.find((b) => b.architecture === h && b.task === t);
+  const expected = [...new Set(best.map((b) => b.architecture))]
+    .filter((h) => FIXTURE_TASKS.every((t) => acc(h, t)))
+    .map((h) => {
+      const ratios = FIXTURE_TASKS.map((t) => acc(h, t)!.acc / acc(gru, t)!.acc);
+      return { h, ratios, score: Math.min(...ratios) };
+    })
+    .sort((a, b) => b.score - a.score);
+  const rows = mdTable(md, 'Leaderboard');
+  assert.equal(rows.length, expected.length, 'every architecture fits in 20 rows');
+  rows.forEach((row, i) => {
+    const e = expected[i];
+    assert.equal(row[0], String(i + 1));
+    assert.equal(row[1].slice(0, 8), e.h.slice(0, 8));
+    assert.equal(row[2], e.score.toFixed(3), `score of ${e.h}`);
+    FIXTURE_TASKS.forEach((t, k) => assert.equal(row[3 + k], `${acc(e.h, t)!.acc.toFixed(4)} (${e.ratios[k].toFixed(3)})`));
+    assert.equal(row[row.length - 1], FIXTURE_TASKS.map((t) => acc(e.h, t)!.n).join(' / '));
+  });
+  for (const name of ['gru', 'lstm', 'lstm-b']) assert.ok(rows.some((row) => row[1].endsWith(` ${name}`)), `reference row ${name}`);
+  assert.match(html, /<tr class="reference"><td class="r">\d+<\/td><td>ea788a06 gru<\/td>/);
+
+  // The funnel as the strategy recorded it.
+  const funnel = mdTable(md, 'Summary').length; // the facts table
+  assert.ok(funnel > 5);
+  const f = r.analysis!.funnel;
+  assert.equal(f.source, 'strategy');
+  assert.deepEqual(f.stages.slice(0, 4), [['proposed', state.funnel.proposed], ['passed memorization', state.funnel.passedMemorize], ['passed arithmetic', state.funnel.passedTask.arithmetic], ['passed xml', state.funnel.passedTask.xml]]);
+
+  // Lineage of the best mutant back to its zoo cell, with its mutation records in words.
+  const storage = openSqliteStorage(db, { readonly: true });
+  try {
+    const mutant = r.analysis!.top.find((s) => s.reference === undefined)!;
+    const arch = (await storage.getArchitecture(mutant.hash))!;
+    assert.equal(arch.origin.kind, 'mutant');
+    if (arch.origin.kind === 'mutant') {
+      for (const m of arch.origin.mutations) assert.ok(md.includes(describeMutation(m).replace(/([\\`*_[\]<>|#])/g, '\\$1')), `lineage shows ${JSON.stringify(m)}`);
+    }
+    assert.match(md, /: the zoo cell (gru|lstm|lstm-b)\n/);
+  } finally {
+    await storage.close();
+  }
+});
+
+test('a report of a study in progress: figures without data say so; queued evaluations are not counted', async () => {
+  const dir = tempDir();
+  const db = join(dir, 'running.sqlite');
+  await writeSearchFixture(db, { running: true, name: 'half' });
+  const r = await writeReport({ db, name: 'half', out: join(dir, 'out') });
+  const md = readFileSync(r.markdown, 'utf8');
+  assert.match(md, /\| status \| interrupted \(marked running, but no process is writing it\) \|/);
+  assert.match(md, /\| evaluations \| \d+ done, (\d+ diverged, )?\d+ queued \|/);
+  for (const svg of r.assets) assertSvg(readFileSync(svg, 'utf8'), svg);
+});
+
+test('errors: no such experiment, several experiments without --name, not a database', async () => {
+  const dir = tempDir();
+  const db = join(dir, 'two.sqlite');
+  await writeSearchFixture(db, { name: 'a' });
+  await writeSearchFixture(db, { name: 'b', seed: 2 });
+  await assert.rejects(writeReport({ db, out: join(dir, 'o') }), /several experiments \(a, b\): name one with --name/);
+  await assert.rejects(writeReport({ db, name: 'c', out: join(dir, 'o') }), /no experiment named 'c'.*it has: a, b/);
+  await assert.rejects(writeReport({ db: join(dir, 'none.sqlite'), out: join(dir, 'o') }), /no cellsearch database/);
+});
+
+const CHILD = fileURLToPath(new URL('../fixtures/study-child.ts', import.meta.url));
+
+function runChild(db: string, sleepMs: number, onLine?: (l: { type: string }) => void): Promise<number | null> {
+  const p = spawn(process.execPath, ['--import', 'tsx', CHILD, db, 'live', '7', '1', '6', '2', String(sleepMs)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let buf = '';
+  p.stdout.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      if (line.trim()) onLine?.(JSON.parse(line));
+    }
+  });
+  return new Promise((res) => p.on('exit', (code) => res(code)));
+}
+
+async function results(db: string) {
+  const s = openSqliteStorage(db, { readonly: true });
+  try {
+    const e = (await s.getExperiment('live'))!;
+    return (await s.evaluations(e.id)).map((v) => ({ key: v.key, status: v.status, seed: v.seed, metrics: v.metrics, steps: v.steps }));
+  } finally {
+    await s.close();
+  }
+}
+
+test('a report while a study is being written: a snapshot of the running study; the study ends exactly as an undisturbed one', async () => {
+  const dir = tempDir();
+  const quiet = join(dir, 'quiet.sqlite');
+  const busy = join(dir, 'busy.sqlite');
+  assert.equal(await runChild(quiet, 10), 0);
+  let report: Promise<Awaited<ReturnType<typeof writeReport>>> | undefined;
+  let childDone = false;
+  let doneAtReport: boolean | undefined;
+  const exit = runChild(busy, 400, (l) => {
+    // After the first result, while the coordinator holds the database and keeps writing.
+    if (l.type === 'finish' && !report) {
+      report = writeReport({ db: busy, out: join(dir, 'out') }).then((r) => {
+        doneAtReport = childDone;
+        return r;
+      });
+    }
+  });
+  const code = await exit;
+  childDone = true;
+  assert.equal(code, 0);
+  assert.ok(report, 'the study produced results');
+  const r = await report;
+  assert.equal(doneAtReport, false, 'the report finished while the study was still running');
+  const md = readFileSync(r.markdown, 'utf8');
+  assert.match(md, /\| status \| running \(this report is a snapshot\) \|/);
+  assert.match(md, /\| evaluations \| .*\d+ (queued|running)/, 'unfinished evaluations at the time of the snapshot');
+  assert.deepEqual(await results(busy), await results(quiet), 'the same results as a study nobody read');
+});

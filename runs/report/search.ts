@@ -1,0 +1,462 @@
+// The report of an architecture search (Jozefowicz et al. 2015): pure functions from the rows of a
+// study to the numbers (`analyzeSearch`) and from the numbers to sections (`searchSections`).
+//
+// Conventions, stated in the report itself:
+// - an architecture's accuracy on a task is its best value of the config's `metric` (default
+//   validAccuracy: the paper selects on validation) over the settings tried, diverged and failed
+//   settings counting 0, as search/strategies counts them; the test accuracy shown is that
+//   evaluation's;
+// - score = min over the scored tasks of accuracy / the GRU's accuracy (search/score.ts; the
+//   GRU's floored at 1e-6 as the strategies do);
+// - scored tasks: the config's `tasks` when it lists them, else every task evaluated except
+//   `memorize` (the paper's filter);
+// - the funnel comes from the strategy's saved state when it keeps `funnel: { proposed,
+//   passedMemorize, passedTask, enteredList }` and `list` (the jozefowicz strategy), else it is
+//   derived from the rows.
+import { z } from 'zod';
+import { ratiosToGru, score } from '../../search/score.ts';
+import type { Architecture, CurvePoint, Evaluation } from '../storage.ts';
+import { archName, cellBlocks, cellParams, hashOfZoo, lineage, REFERENCE_KEYS, referenceByHash, type ReferenceKey } from './architectures.ts';
+import { fmt, fmtInt, shortHash, type Block, type Section, type Table } from './model.ts';
+import type { StudyData } from './queries.ts';
+import { hyperparameterTable, summaryFacts } from './train.ts';
+
+export interface SearchReportOptions {
+  /** Architectures described in detail (default 5). */
+  top?: number;
+  /** Rows of the leaderboard besides the reference rows (default 20). */
+  leaderboard?: number;
+  /** Memorization accuracy an architecture needs to pass the filter (default: config, else 0.95). */
+  memorizeThreshold?: number;
+}
+
+export interface TaskBest {
+  accuracy: number;
+  evaluation: Evaluation;
+}
+
+export interface ArchStats {
+  hash: string;
+  name: string;
+  reference: ReferenceKey | undefined;
+  /** Best value of the metric per task (every task evaluated, filter tasks included). */
+  best: Record<string, TaskBest>;
+  /** Finished evaluations (done, diverged, failed) per task: the settings tried. */
+  settings: Record<string, number>;
+  /** Cell parameters (all layers) at the best evaluation on the first scored task. */
+  params: number | null;
+  /** null until the architecture and the GRU have accuracies on every scored task. */
+  score: number | null;
+  ratios: Record<string, number> | null;
+}
+
+export interface Funnel {
+  /** Stage label -> candidates, in the order of the funnel. */
+  stages: [string, number | null][];
+  source: 'strategy' | 'derived';
+}
+
+export interface SearchAnalysis {
+  tasks: string[];
+  /** The metric compared with the GRU's (a key of the evaluations' metrics). */
+  metric: string;
+  /** Scored architectures by score (best first), then the rest by name. */
+  archs: ArchStats[];
+  /** Rows of the leaderboard: the top rows and every reference row, in rank order. */
+  leaderboard: { rank: number | null; stats: ArchStats }[];
+  funnel: Funnel;
+  /** The best score after each finished evaluation, in the order the strategy proposed them. */
+  progress: { evaluations: number; best: number }[];
+  top: ArchStats[];
+}
+
+/**
+ * The value an evaluation scores, as the search strategies count it (search/strategies): the
+ * metric of a `done` evaluation, 0 for diverged and failed ones (and a missing value); undefined
+ * while it is queued or running.
+ */
+function valueOf(e: Evaluation, metric: string): number | undefined {
+  if (e.status === 'queued' || e.status === 'running') return undefined;
+  const v = e.status === 'done' ? (e.metrics?.[metric] ?? 0) : 0;
+  return Number.isFinite(v) ? v : 0;
+}
+
+/** A GRU accuracy of 0 would divide by zero; the strategies floor it the same way. */
+const GRU_FLOOR = 1e-6;
+
+const FINISHED = new Set(['done', 'diverged', 'failed']);
+
+/** What the jozefowicz strategy keeps in its state (search/strategies/jozefowicz.ts). */
+const FunnelStateSchema = z.object({
+  funnel: z.object({
+    proposed: z.number(),
+    passedMemorize: z.number().optional(),
+    passedTask: z.record(z.string(), z.number()).optional(),
+    enteredList: z.number().optional(),
+  }),
+  list: z.array(z.unknown()).optional(),
+});
+
+/** The tasks a score is taken over (see the file comment). */
+export function scoredTasks(config: Record<string, unknown>, evaluations: readonly Evaluation[]): string[] {
+  const listed = z.array(z.string()).min(1).safeParse(config.tasks);
+  if (listed.success) return listed.data;
+  const all = [...new Set(evaluations.map((e) => e.task))];
+  const scored = all.filter((t) => t !== 'memorize');
+  return scored.length > 0 ? scored : all;
+}
+
+/** The metric the study compares with the GRU's: the config's `metric`, else validation accuracy. */
+export function scoredMetric(config: Record<string, unknown>): string {
+  return typeof config.metric === 'string' && config.metric !== '' ? config.metric : 'validAccuracy';
+}
+
+type Bests = Record<string, TaskBest>;
+
+function improve(best: Bests, e: Evaluation, metric: string): boolean {
+  const v = valueOf(e, metric);
+  if (v === undefined) return false;
+  if (best[e.task] !== undefined && v <= best[e.task].accuracy) return false;
+  best[e.task] = { accuracy: v, evaluation: e };
+  return true;
+}
+
+function scoreAgainst(best: Bests, gru: Bests, tasks: readonly string[]): { score: number | null; ratios: Record<string, number> | null } {
+  if (!tasks.every((t) => best[t] !== undefined && gru[t] !== undefined)) return { score: null, ratios: null };
+  const mine = Object.fromEntries(tasks.map((t) => [t, best[t].accuracy]));
+  const ref = Object.fromEntries(tasks.map((t) => [t, Math.max(GRU_FLOOR, gru[t].accuracy)]));
+  const ratios = ratiosToGru(mine, ref, tasks);
+  return { score: Math.min(...tasks.map((t) => ratios[t])), ratios };
+}
+
+export function analyzeSearch(data: StudyData, opts: SearchReportOptions = {}): SearchAnalysis {
+  const config = data.experiment.config;
+  const tasks = scoredTasks(config, data.evaluations);
+  const metric = scoredMetric(config);
+  const refs = referenceByHash();
+  const gruHash = hashOfZoo('gru');
+  // Architectures in order of first appearance: ties in score keep it, as the strategies' leaderboard does.
+  const byArch = new Map<string, Evaluation[]>();
+  for (const e of data.evaluations) {
+    let list = byArch.get(e.architecture);
+    if (!list) byArch.set(e.architecture, (list = []));
+    list.push(e);
+  }
+  const bestOf = (evals: readonly Evaluation[]): Bests => {
+    const best: Bests = {};
+    for (const e of evals) improve(best, e, metric);
+    return best;
+  };
+  const gruBest = bestOf(byArch.get(gruHash) ?? []);
+
+  const archs: ArchStats[] = [...byArch].map(([hash, evals]) => {
+    const best = bestOf(evals);
+    const settings: Record<string, number> = {};
+    for (const e of evals) if (FINISHED.has(e.status)) settings[e.task] = (settings[e.task] ?? 0) + 1;
+    const arch = data.architectures.get(hash);
+    const first = best[tasks[0]]?.evaluation;
+    const hidden = first?.hyperparameters.hidden;
+    const layers = first?.hyperparameters.layers;
+    const params = arch && typeof hidden === 'number' ? cellParams(arch, hidden, typeof layers === 'number' ? layers : 1) : null;
+    return { hash, name: archName(hash, data.architectures), reference: refs.get(hash), best, settings, params, ...scoreAgainst(best, gruBest, tasks) };
+  });
+  archs.sort((a, b) => (b.score ?? -Infinity) - (a.score ?? -Infinity)); // stable: ties keep first appearance
+
+  const scored = archs.filter((a) => a.score !== null);
+  const n = opts.leaderboard ?? 20;
+  const leaderboard = archs
+    .map((stats, i) => ({ rank: stats.score === null ? null : i + 1, stats }))
+    .filter((r, i) => (r.rank !== null && i < n) || r.stats.reference !== undefined);
+
+  // The funnel: the strategy's own counts when it keeps them, else what the rows show.
+  const evaluatedOnAll = archs.filter((a) => a.reference === undefined && tasks.every((t) => a.best[t] !== undefined)).length;
+  const saved = FunnelStateSchema.safeParse(data.strategy?.state);
+  let funnel: Funnel;
+  if (saved.success) {
+    const f = saved.data.funnel;
+    funnel = {
+      stages: [
+        ['proposed', f.proposed],
+        ...(f.passedMemorize !== undefined && config.memorize !== false ? [['passed memorization', f.passedMemorize] as [string, number]] : []),
+        ...tasks.map((t): [string, number | null] => [`passed ${t}`, f.passedTask?.[t] ?? null]),
+        ['evaluated on all tasks', evaluatedOnAll],
+        ['entered the list', f.enteredList ?? null],
+        ...(saved.data.list ? [['in the list now', saved.data.list.length] as [string, number]] : []),
+      ],
+      source: 'strategy',
+    };
+  } else {
+    const threshold = opts.memorizeThreshold ?? (typeof config.memorizeThreshold === 'number' ? config.memorizeThreshold : 0.95);
+    const candidates = archs.filter((a) => a.reference === undefined);
+    const memorized = data.evaluations.some((e) => e.task === 'memorize') && !tasks.includes('memorize');
+    funnel = {
+      stages: [
+        ['proposed', candidates.length],
+        ['passed memorization', memorized ? candidates.filter((a) => (a.best.memorize?.accuracy ?? -1) >= threshold).length : null],
+        ['evaluated on all tasks', evaluatedOnAll],
+        ['in the list', null],
+      ],
+      source: 'derived',
+    };
+  }
+
+  // The best score after each finished evaluation, in proposal order.
+  const progress: { evaluations: number; best: number }[] = [];
+  const running = new Map<string, Bests>();
+  const runningScore = new Map<string, number>();
+  let finished = 0;
+  for (const e of data.evaluations) {
+    if (!FINISHED.has(e.status)) continue;
+    finished++;
+    let b = running.get(e.architecture);
+    if (!b) running.set(e.architecture, (b = {}));
+    if (improve(b, e, metric)) {
+      const gru = running.get(gruHash) ?? {};
+      for (const h of e.architecture === gruHash ? [...running.keys()] : [e.architecture]) {
+        const sc = scoreAgainst(running.get(h)!, gru, tasks).score;
+        if (sc !== null) runningScore.set(h, sc);
+      }
+    }
+    if (runningScore.size > 0) progress.push({ evaluations: finished, best: Math.max(...runningScore.values()) });
+  }
+
+  return { tasks, metric, archs, leaderboard, funnel, progress, top: scored.slice(0, opts.top ?? 5) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sections.
+// ---------------------------------------------------------------------------------------------
+
+const label = (s: ArchStats) => `${shortHash(s.hash)} ${s.name}`;
+
+export function leaderboardTable(a: SearchAnalysis): Table {
+  const columns: Table['columns'] = [
+    { label: 'rank', align: 'right' },
+    { label: 'architecture', align: 'left' },
+    { label: 'score', align: 'right' },
+    ...a.tasks.map((t) => ({ label: `${t} acc (× GRU)`, align: 'right' as const })),
+    { label: `params (${a.tasks[0]})`, align: 'right' },
+    { label: 'settings tried', align: 'right' },
+  ];
+  const rows = a.leaderboard.map(({ rank, stats }) => [
+    rank === null ? '-' : String(rank),
+    label(stats),
+    fmt(stats.score, 3),
+    ...a.tasks.map((t) => (stats.best[t] ? `${fmt(stats.best[t].accuracy)} (${fmt(stats.ratios?.[t], 3)})` : '-')),
+    fmtInt(stats.params),
+    a.tasks.map((t) => String(stats.settings[t] ?? 0)).join(' / '),
+  ]);
+  return { columns, rows, reference: a.leaderboard.flatMap((r, i) => (r.stats.reference ? [i] : [])) };
+}
+
+function curveRows(stats: readonly ArchStats[], tasks: readonly string[], curves: ReadonlyMap<number, CurvePoint[]>) {
+  const rows: { architecture: string; task: string; step: number; accuracy: number }[] = [];
+  for (const s of stats) {
+    for (const t of tasks) {
+      const e = s.best[t]?.evaluation;
+      for (const p of (e && curves.get(e.id)) ?? []) {
+        const acc = p.validAccuracy;
+        if (typeof acc === 'number' && Number.isFinite(acc)) rows.push({ architecture: label(s), task: t, step: p.step, accuracy: acc });
+      }
+    }
+  }
+  return rows;
+}
+
+const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+export function searchFigures(a: SearchAnalysis, data: StudyData): Block[] {
+  const blocks: Block[] = [];
+  blocks.push({
+    kind: 'figure',
+    id: 'best-score',
+    title: 'Best score against evaluations finished',
+    caption: 'The best score of any architecture after each finished evaluation, in the order the strategy proposed them; the GRU scores 1 (dashed).',
+    spec: {
+      $schema: VL,
+      width: 520,
+      height: 220,
+      layer: [
+        { data: { values: a.progress }, mark: { type: 'line', interpolate: 'step-after' }, encoding: { x: { field: 'evaluations', type: 'quantitative', title: 'evaluations finished' }, y: { field: 'best', type: 'quantitative', title: 'best score', scale: { zero: false } } } },
+        { data: { values: [{ y: 1 }] }, mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { y: { field: 'y', type: 'quantitative' } } },
+      ],
+    },
+  });
+  const scores = a.archs.filter((s) => s.score !== null).map((s) => ({ score: s.score, kind: s.reference ?? 'searched' }));
+  blocks.push({
+    kind: 'figure',
+    id: 'score-distribution',
+    title: 'Distribution of scores',
+    caption: `Scores of the ${scores.length} architectures evaluated on every scored task (${a.tasks.join(', ')}).`,
+    spec: {
+      $schema: VL,
+      width: 520,
+      height: 200,
+      data: { values: scores },
+      mark: 'bar',
+      encoding: { x: { field: 'score', type: 'quantitative', bin: { maxbins: 20 }, title: 'score' }, y: { aggregate: 'count', type: 'quantitative', title: 'architectures' } },
+    },
+  });
+  const points: { task: string; params: number; accuracy: number; kind: string }[] = [];
+  for (const e of data.evaluations) {
+    const acc = e.status === 'done' ? e.metrics?.[a.metric] : undefined;
+    const arch = data.architectures.get(e.architecture);
+    const hidden = e.hyperparameters.hidden;
+    if (typeof acc !== 'number' || !Number.isFinite(acc) || !arch || typeof hidden !== 'number') continue;
+    const params = cellParams(arch, hidden, typeof e.hyperparameters.layers === 'number' ? e.hyperparameters.layers : 1);
+    if (params !== null) points.push({ task: e.task, params, accuracy: acc, kind: referenceByHash().get(e.architecture) ?? 'searched' });
+  }
+  blocks.push({
+    kind: 'figure',
+    id: 'accuracy-params',
+    title: 'Accuracy against parameter count, per task',
+    caption: 'Every finished evaluation: validation accuracy against the cell parameters (all layers); reference cells coloured.',
+    spec: {
+      $schema: VL,
+      data: { values: points },
+      facet: { column: { field: 'task', type: 'nominal', title: null } },
+      spec: {
+        width: 240,
+        height: 200,
+        mark: { type: 'point', filled: true, opacity: 0.7 },
+        encoding: {
+          x: { field: 'params', type: 'quantitative', title: 'cell parameters', scale: { zero: false } },
+          y: { field: 'accuracy', type: 'quantitative', title: 'validation accuracy' },
+          color: { field: 'kind', type: 'nominal', title: null, scale: { domain: ['searched', ...REFERENCE_KEYS], range: ['#9aa7b8', '#d62728', '#1f77b4', '#2ca02c'] } },
+        },
+      },
+      resolve: { scale: { x: 'independent', y: 'independent' } },
+    },
+  });
+  blocks.push({
+    kind: 'figure',
+    id: 'learning-curves',
+    title: 'Learning curves of the top architectures',
+    caption: 'Validation accuracy during training, for the best evaluation of each top architecture on each task.',
+    spec: {
+      $schema: VL,
+      data: { values: curveRows(a.top, a.tasks, data.curves) },
+      facet: { column: { field: 'task', type: 'nominal', title: null } },
+      spec: {
+        width: 240,
+        height: 200,
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'step', type: 'quantitative', title: 'training step' },
+          y: { field: 'accuracy', type: 'quantitative', title: 'validation accuracy' },
+          color: { field: 'architecture', type: 'nominal', title: null },
+        },
+      },
+      resolve: { scale: { y: 'independent' } },
+    },
+  });
+  return blocks;
+}
+
+function topSection(s: ArchStats, rank: number, a: SearchAnalysis, data: StudyData): Section {
+  const arch = data.architectures.get(s.hash);
+  const blocks: Block[] = [];
+  blocks.push({
+    kind: 'facts',
+    items: [
+      ['hash', s.hash],
+      ['score', fmt(s.score, 3)],
+      ...a.tasks.map((t): [string, string] => [
+        t,
+        s.best[t] ? `valid ${fmt(s.best[t].accuracy)} (${fmt(s.ratios?.[t], 3)} × GRU), test ${fmt(s.best[t].evaluation.metrics?.testAccuracy)}` : '-',
+      ]),
+      ['parameters', `${fmtInt(s.params)} (cell, at the best ${a.tasks[0]} setting)`],
+    ],
+  });
+  if (arch) blocks.push(...cellBlocks(arch, s.name, `${s.name} (${shortHash(s.hash)})`));
+  const chain = lineage(s.hash, data.architectures);
+  const items = chain.map((step, i) => {
+    const name = archName(step.hash, data.architectures);
+    if (i === 0) {
+      const o = step.arch?.origin;
+      const from = o?.kind === 'zoo' ? `the zoo cell ${o.name}` : o?.kind === 'file' ? `the file ${o.path}` : o?.kind === 'other' ? o.note : 'a parent not in this database';
+      return `${shortHash(step.hash)} ${name}: ${from}`;
+    }
+    return `${shortHash(step.hash)} ${name}: ${step.changes.length ? step.changes.join('; ') : 'no mutation recorded'}`;
+  });
+  blocks.push({ kind: 'text', text: chain.length > 1 ? 'Lineage, from the root ancestor (node ids are the parent\'s canonical ids):' : 'Lineage: not a mutant.' });
+  blocks.push({ kind: 'list', items });
+  return { id: `top-${rank}`, title: `${rank}. ${s.name} (${shortHash(s.hash)})`, blocks };
+}
+
+function bestHyperparameterSections(a: SearchAnalysis): Section[] {
+  const winner = a.archs.find((s) => s.score !== null && s.reference === undefined) ?? a.archs.find((s) => s.score !== null);
+  const picks: ArchStats[] = [];
+  for (const k of ['gru', 'lstm'] as const) {
+    const s = a.archs.find((x) => x.reference === k);
+    if (s) picks.push(s);
+  }
+  if (winner && !picks.includes(winner)) picks.push(winner);
+  return a.tasks.map((t) => {
+    const rows = picks.flatMap((s) => (s.best[t] ? [{ label: s === winner ? `${label(s)} (winner)` : label(s), evaluation: s.best[t].evaluation }] : []));
+    return {
+      id: `hyperparameters-${t}`,
+      title: t,
+      blocks: rows.length ? [{ kind: 'table', table: hyperparameterTable(rows) }] : [{ kind: 'text', text: 'No finished evaluation of these cells on this task yet.' }],
+    };
+  });
+}
+
+export function searchSections(data: StudyData, now: Date, version: string, opts: SearchReportOptions = {}): { sections: Section[]; analysis: SearchAnalysis } {
+  const a = analyzeSearch(data, opts);
+  const c = data.experiment.config;
+  const f = a.funnel;
+  const budget = typeof c.evaluations === 'number' ? c.evaluations : typeof c.budget === 'number' ? c.budget : undefined;
+  const finished = data.evaluations.filter((e) => FINISHED.has(e.status)).length;
+  const summary: Section = {
+    id: 'summary',
+    title: 'Summary',
+    blocks: [
+      {
+        kind: 'facts',
+        items: [
+          ...summaryFacts(data, now, version),
+          ['strategy', typeof c.strategy === 'string' ? c.strategy : '-'],
+          ['scored tasks', a.tasks.join(', ')],
+          ['budget used', budget !== undefined ? `${finished} of ${budget} evaluations` : `${finished} evaluations`],
+        ],
+      },
+      { kind: 'text', text: 'Funnel (' + (f.source === 'strategy' ? 'recorded by the strategy' : 'derived from the evaluations') + '):' },
+      {
+        kind: 'table',
+        table: {
+          columns: f.stages.map(([label]) => ({ label, align: 'right' as const })),
+          rows: [f.stages.map(([, v]) => fmtInt(v))],
+        },
+      },
+    ],
+  };
+  const leaderboard: Section = {
+    id: 'leaderboard',
+    title: 'Leaderboard',
+    blocks: [
+      {
+        kind: 'text',
+        text:
+          `Accuracy: the best ${a.metric} over the settings tried (a diverged or failed setting counts 0); in brackets its ratio to the GRU's. ` +
+          'Score: the smallest ratio over the scored tasks. Names: zoo cells by key, mutants by their zoo ancestor and the number of mutation steps from it. ' +
+          'Reference rows (GRU, LSTM, LSTM-b) are always shown.',
+      },
+      { kind: 'table', table: leaderboardTable(a) },
+    ],
+  };
+  const top: Section = {
+    id: 'top-architectures',
+    title: `Top ${a.top.length} architectures`,
+    blocks: a.top.length ? [] : [{ kind: 'text', text: 'No architecture has a score yet (every scored task, and the GRU on each, must have a finished evaluation).' }],
+    subsections: a.top.map((s, i) => topSection(s, i + 1, a, data)),
+  };
+  const figures: Section = { id: 'figures', title: 'Figures', blocks: searchFigures(a, data) };
+  const hp: Section = {
+    id: 'best-hyperparameters',
+    title: 'Best hyperparameters per task',
+    blocks: [{ kind: 'text', text: 'The setting with the best validation accuracy, for the GRU, the LSTM and the winner (the best-scoring searched architecture).' }],
+    subsections: bestHyperparameterSections(a),
+  };
+  return { sections: [summary, leaderboard, top, figures, hp], analysis: a };
+}
