@@ -67,7 +67,8 @@ export async function executeStudy(o: ExecuteOptions): Promise<ExecuteResult> {
       view.done();
       if (outcome.status === 'interrupted') {
         const c = outcome.counts;
-        say(`interrupted: ${c.done + c.diverged + c.failed} evaluations finished, ${c.queued} still queued; run the same command again to resume`);
+        const n = c.done + c.diverged + c.failed;
+        say(`interrupted: ${n} evaluation${n === 1 ? '' : 's'} finished, ${c.queued} still queued; run the same command again to resume`);
         process.exitCode = EXIT_INTERRUPTED;
       }
       return { db, outcome };

@@ -54,21 +54,28 @@ export interface RunOptions {
 }
 
 export class JobPool {
-  private readonly piscina: Piscina;
+  private piscina: Piscina | undefined;
   readonly workers: number;
   readonly maxHeapMb: number;
+  private readonly handler: string;
 
   constructor(opts: PoolOptions) {
     this.workers = opts.workers;
     this.maxHeapMb = opts.maxHeapMb ?? DEFAULT_MAX_HEAP_MB;
-    this.piscina = new Piscina({
+    this.handler = opts.handler;
+  }
+
+  /** Threads start with the first job: a resumed study with nothing left to do starts none. */
+  private threads(): Piscina {
+    this.piscina ??= new Piscina({
       filename: WORKER_ENTRY,
-      workerData: { handler: opts.handler },
-      minThreads: opts.workers,
-      maxThreads: opts.workers,
+      workerData: { handler: this.handler },
+      minThreads: this.workers,
+      maxThreads: this.workers,
       idleTimeout: 60_000,
       resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb },
     });
+    return this.piscina;
   }
 
   /** Runs one job; never rejects. */
@@ -82,7 +89,7 @@ export class JobPool {
       });
     }
     try {
-      const raw = await this.piscina.run({ job, port: port2 }, { transferList: [port2], signal: opts.signal ?? null });
+      const raw = await this.threads().run({ job, port: port2 }, { transferList: [port2], signal: opts.signal ?? null });
       const reply = WorkerReplySchema.safeParse(raw);
       if (!reply.success) return { ok: false, aborted: false, error: `the worker returned a malformed result: ${reply.error.message}` };
       return { ok: true, reply: reply.data };
@@ -94,7 +101,7 @@ export class JobPool {
   }
 
   async destroy(): Promise<void> {
-    await this.piscina.destroy();
+    await this.piscina?.destroy();
   }
 }
 

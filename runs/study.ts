@@ -109,7 +109,8 @@ export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
   const id = experiment.id;
   await storage.setExperimentStatus(id, 'running');
   const requeued = await storage.requeueRunning(id);
-  await storage.logEvent(id, created ? 'start' : 'resume', { requeued, workers: o.pool.workers });
+  const fresh = (await storage.strategyState(id)) === undefined;
+  await storage.logEvent(id, fresh ? 'start' : 'resume', { requeued, workers: o.pool.workers });
   emit({ type: 'opened', experiment, created, requeued, counts: countStatuses(await storage.evaluations(id)) });
 
   const architectures = new Map<string, Architecture>();
