@@ -1,5 +1,17 @@
 // The training engine: compile a cell into a model, train it, evaluate it, read and write its
 // weights. Everything outside cells/engine imports from here.
+//
+// What lives here (imports: cells/graph.ts, tasks/batch.ts types, errors.ts, zod, seedrandom):
+//   schedule.ts  the step schedule of a cell: weight groups (one GEMM per source), fused stages
+//   ops.ts       op rules: forward expression and derivatives side by side (micrograd-style)
+//   codegen.ts   generated layer code over T steps: JavaScript, or C kernels for the fused loops
+//   head.ts      softmax / sigmoid output heads (JavaScript and C)
+//   model.ts     compileModel, Model: flat named parameters, embedding, layers, head, state carry
+//   optim.ts     SGD, momentum / Nesterov, Adam, global-norm clipping
+//   train.ts     train(): the Jozefowicz schedule, divergence as a status
+//   options.ts   zod schemas of the model options
+//   kernel.ts    the one place the GEMM is chosen (native.ts: the addon, else gemm.ts's gemmJs)
+//   testing.ts   test helpers (random batches, finite differences, reference forward)
 export { compileModel, Model } from './model.ts';
 export type { BatchStats, Metrics, ParamView, TrainStepResult } from './model.ts';
 export { train, TrainOptionsSchema } from './train.ts';

@@ -204,3 +204,13 @@ test('input noise (Greff): seeded, training only, changes the training loss but 
     assert.notEqual(quiet.trainBatch(batch).loss, a);
   }
 });
+
+test('an empty validation split records points but no best and no halving', () => {
+  const m = compileModel(GRU, { hidden: 4, vocab: 5 });
+  const r = train(m, { train: counting(5, 4, 2), valid: () => [] }, { maxSteps: 6, evalEvery: 2, schedule: { patience: 1, maxHalvings: 0 } });
+  assert.equal(r.status, 'done');
+  assert.equal(r.reason, 'maxSteps');
+  assert.equal(r.curve.length, 3);
+  assert.equal(r.best, null);
+  assert.equal(r.curve[0].valid.count, 0);
+});

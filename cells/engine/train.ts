@@ -86,7 +86,9 @@ export function train(model: Model, data: TrainData, options: TrainOptionsInput)
     curve.push({ step: steps, trainLoss: count > 0 ? nll / count : NaN, valid, lr: model.optimizer.lr });
     nll = 0;
     count = 0;
-    if (!Number.isFinite(valid.loss) && valid.count > 0) {
+    // An empty validation split says nothing: no best, no schedule step.
+    if (valid.count === 0) return true;
+    if (!Number.isFinite(valid.loss)) {
       reason = 'diverged';
       return false;
     }
