@@ -45,7 +45,7 @@ export function cellBlocks(arch: Architecture, name: string, title: string): Blo
   if ('error' in c) return [{ kind: 'text', text: `Not a valid cell, shown as stored: ${c.error}` }, { kind: 'code', text: JSON.stringify(arch.cell, null, 2) }];
   return [
     { kind: 'code', text: notationOf(arch, name) },
-    { kind: 'graph', id: `cell-${arch.hash}`, title, dot: toDot({ ...c.cell, name: c.cell.name ?? name }) },
+    { kind: 'graph', id: `cell-${arch.hash}`, title, dot: toDot(displayCell(arch, name)) },
   ];
 }
 
@@ -56,15 +56,19 @@ export function cellParams(arch: Architecture, hidden: number, layers = 1): numb
 }
 
 /**
- * The notation to show: the stored text; else a zoo cell as the zoo writes it (named, with its
- * own node names); else the canonical cell, named by `name`.
+ * The cell to show: a zoo cell as the zoo writes it (named, with its own node names) when the
+ * architecture is one; else the stored (canonical) cell, named `name` if it has no name.
  */
-export function notationOf(arch: Architecture, name?: string): string {
-  if (arch.notation !== null) return arch.notation;
+export function displayCell(arch: Architecture, name?: string): Cell {
   const key = arch.origin.kind === 'zoo' ? arch.origin.name : referenceByHash().get(arch.hash);
-  if (key !== undefined && isZooKey(key) && cellHash(zooCell(key)) === arch.hash) return printNotation(zooCell(key));
+  if (key !== undefined && isZooKey(key) && cellHash(zooCell(key)) === arch.hash) return zooCell(key);
   const cell = cellOf(arch);
-  return printNotation(name === undefined ? cell : { ...cell, name });
+  return name === undefined || cell.name !== undefined ? cell : { ...cell, name };
+}
+
+/** The notation to show: the stored text, else that of displayCell. */
+export function notationOf(arch: Architecture, name?: string): string {
+  return arch.notation ?? printNotation(displayCell(arch, name));
 }
 
 /**
