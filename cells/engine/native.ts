@@ -170,6 +170,24 @@ export interface CompileOptions {
 
 export const C_FLAGS = ['-O3', '-march=native', '-fPIC', '-shared', '-std=gnu11', '-fno-math-errno'];
 
+// GCC ignores `restrict` on local pointers (kernels take their arrays from buf[]), so a fused loop
+// over more than a few arrays needs run-time alias checks, and past 10 of them GCC does not
+// vectorise it at all. Allowing more checks vectorises such loops: 1.8x (H = 64) to 3.9x
+// (H = 256) on the engine's GRU kernels (bench, CPU time). `#pragma GCC ivdep` on the inner loop
+// in the generated code does better still (2.6x to 4.2x) and compiles faster.
+const GCC_ONLY_FLAGS = ['--param=vect-max-version-for-alias-checks=200'];
+const isGcc = new Map<string, boolean>();
+
+function compilerFlags(cc: string): string[] {
+  let gcc = isGcc.get(cc);
+  if (gcc === undefined) {
+    const r = spawnSync(cc, ['--version'], { encoding: 'utf8' });
+    gcc = r.status === 0 && /Free Software Foundation/.test(r.stdout) && !/clang/i.test(r.stdout);
+    isGcc.set(cc, gcc);
+  }
+  return gcc ? [...C_FLAGS, ...GCC_ONLY_FLAGS] : C_FLAGS;
+}
+
 const loadedLibs = new Map<string, Handle>();
 
 function defaultCacheDir(): string {
@@ -193,7 +211,7 @@ export function compileC(source: string, options: CompileOptions = {}): NativeLi
   if (!addon) throw new Error(`compileC needs the native addon: ${status.reason}`);
   const native = addon;
   const cc = options.cc ?? process.env.CC ?? 'cc';
-  const flags = [...C_FLAGS, ...(options.flags ?? [])];
+  const flags = [...compilerFlags(cc), ...(options.flags ?? [])];
   const full = C_PRELUDE + source;
   const key = createHash('sha256').update(JSON.stringify([cc, flags, full])).digest('hex').slice(0, 32);
   const dir = options.cacheDir ?? defaultCacheDir();
