@@ -24,6 +24,7 @@ interface TrainArgs {
   lr?: number;
   momentum?: number;
   clip?: number;
+  'input-noise'?: number;
   batch?: number;
   unroll?: number;
   steps?: number;
@@ -58,6 +59,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('lr', { type: 'number', group: HP, describe: 'learning rate (default 1 for sgd, 0.1 for nesterov)' })
       .option('momentum', { type: 'number', group: HP, describe: 'momentum (nesterov; default 0.9)' })
       .option('clip', { type: 'number', group: HP, describe: 'global gradient-norm clip, 0 = off (default 5)' })
+      .option('input-noise', { type: 'number', group: HP, describe: 'std of Gaussian noise on the inputs in training (Greff; default 0)' })
       .option('batch', { type: 'number', group: HP, describe: 'streams per batch' })
       .option('unroll', { type: 'number', group: HP, describe: 'steps per batch' })
       .option('steps', { type: 'number', group: HP, describe: 'most training steps' })
@@ -92,6 +94,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         learningRate: args.lr,
         momentum: args.momentum,
         clip: args.clip,
+        inputNoise: args['input-noise'],
         batch: args.batch,
         unroll: args.unroll,
         maxSteps: args.steps,

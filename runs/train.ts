@@ -26,6 +26,7 @@ export const TrainOverridesSchema = z.strictObject({
   learningRate: z.number().positive().finite().optional(),
   momentum: z.number().min(0).lt(1).optional(),
   clip: z.number().min(0).finite().optional(),
+  inputNoise: z.number().min(0).finite().optional(),
   batch: z.number().int().min(1).optional(),
   unroll: z.number().int().min(1).optional(),
   maxSteps: z.number().int().min(1).optional(),
@@ -36,7 +37,7 @@ export const TrainOverridesSchema = z.strictObject({
 });
 export type TrainOverrides = z.infer<typeof TrainOverridesSchema>;
 
-const FLAGS: Record<string, string> = { learningRate: 'lr', maxSteps: 'steps', initScale: 'init-scale', evalEvery: 'eval-every', validBatches: 'valid-batches', maxHalvings: 'max-halvings' };
+const FLAGS: Record<string, string> = { learningRate: 'lr', maxSteps: 'steps', initScale: 'init-scale', inputNoise: 'input-noise', evalEvery: 'eval-every', validBatches: 'valid-batches', maxHalvings: 'max-halvings' };
 /** The command-line flag of an override. */
 export function flagName(key: string): string {
   return FLAGS[key] ?? key;

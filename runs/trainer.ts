@@ -1,8 +1,7 @@
 // One training run of one job, in a worker thread: the cell, the task and the hyperparameters of
 // the job, trained with the engine, scored on the validation and test splits. Everything random
-// derives from the job's seed: the data from `seed`, the weights from `seed:init`.
+// derives from the job's seed: the data from `seed`, the weights (and input noise) from `seed:init`.
 import { z } from 'zod';
-import { UserError } from '../errors.ts';
 import { compileModel, train, type Metrics } from '../cells/engine/index.ts';
 import { parseCell } from '../cells/validate.ts';
 import { getTask } from '../tasks/registry.ts';
@@ -43,16 +42,16 @@ function* take<T>(it: Iterable<T>, n: number): Generator<T> {
 
 export function trainJob(job: Job, progress: (p: Progress) => void): JobResult {
   const hp = TrainHyperparamsSchema.parse(job.hyperparameters);
-  if (hp.inputNoise > 0) throw new UserError('input noise (Greff) is not supported by the engine yet: the job asked for inputNoise > 0');
   const cell = parseCell(job.cell, `job ${job.evaluationId}`);
   const task = getTask(job.task, job.taskOptions);
   const batchOpts: BatchOptions = { seed: job.seed, batchSize: hp.batch, unroll: hp.unroll };
-  const { model: modelOptions } = toModelOptions(hp, {
+  const { model: modelOptions, inputNoise } = toModelOptions(hp, {
     vocab: task.vocab.length,
     seed: `${job.seed}:init`,
     input: task.output === 'sigmoid' ? 'multihot' : 'tokens',
   });
-  const model = compileModel(cell, modelOptions);
+  // Greff's Gaussian input noise, applied by the engine in training only.
+  const model = compileModel(cell, { ...modelOptions, inputNoise });
   const valid = (): Iterable<Batch> => take(task.batches('valid', batchOpts), hp.validBatches);
 
   // At most ~10 progress messages a second, plus every evaluation.

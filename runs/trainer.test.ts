@@ -1,0 +1,40 @@
+// The training job in-process (no thread): deterministic, scored on valid and test, and its
+// hyperparameters parsed at the boundary.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { canonicalJson } from '../cells/canonical.ts';
+import { zooCell } from '../cells/zoo/index.ts';
+import type { Job, Progress } from './job.ts';
+import { trainJob } from './trainer.ts';
+
+const hp = {
+  space: 'jozefowicz', hidden: 8, layers: 1, initScale: 1, optimizer: 'sgd', learningRate: 1, momentum: 0, clip: 5, inputNoise: 0,
+  batch: 8, unroll: 12, maxSteps: 12, evalEvery: 6, validBatches: 2, patience: 1, maxHalvings: 1,
+};
+const job = (over: Record<string, unknown> = {}, seed = 5): Job => ({
+  evaluationId: 1,
+  cell: JSON.parse(canonicalJson(zooCell('gru'))),
+  task: 'memorize',
+  taskOptions: { validSize: 16, testSize: 16 },
+  hyperparameters: { ...hp, ...over },
+  seed,
+});
+
+test('a training job is a pure function of the job: same job, same result', () => {
+  const progress: Progress[] = [];
+  const a = trainJob(job(), (p) => progress.push(p));
+  assert.equal(a.status, 'done');
+  assert.equal(a.steps, 12);
+  assert.deepEqual(a.curve.map((p) => p.step), [6, 12]);
+  for (const k of ['validLoss', 'validAccuracy', 'testLoss', 'testAccuracy', 'testPerplexity']) assert.equal(typeof a.metrics[k], 'number', k);
+  assert.ok(progress.some((p) => p.validLoss !== undefined), 'validations are reported as progress');
+  assert.deepEqual(trainJob(job(), () => {}), a);
+  assert.notDeepEqual(trainJob(job({}, 6), () => {}).metrics, a.metrics, 'another seed, other data and weights');
+  assert.notDeepEqual(trainJob(job({ inputNoise: 0.5 }), () => {}).curve, a.curve, 'input noise reaches the engine');
+});
+
+test('a training job with bad hyperparameters, cell or task fails with a message', () => {
+  assert.throws(() => trainJob(job({ learningRate: -1 }), () => {}), /learningRate/);
+  assert.throws(() => trainJob({ ...job(), cell: { states: ['h'], nodes: [], outputs: {} } }, () => {}), /job 1/);
+  assert.throws(() => trainJob({ ...job(), task: 'sudoku' }, () => {}), /unknown task/);
+});
