@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { runCli, tempDir } from './helpers.ts';
 import { openSqliteStorage } from '../runs/sqlite.ts';
 import { loadAblation } from '../runs/ablate.ts';
+import { assertSvg, inlineSvgs } from '../runs/report/testing.ts';
 
 const ARGS = ['ablate', '--cells', 'greff-vanilla,greff-noaf', '--tasks', 'arithmetic', '--trials', '3', '--scale', 'tiny', '--steps', '20', '--eval-every', '10', '--valid-batches', '2', '--name', 'tiny'];
 
@@ -21,19 +22,6 @@ async function evaluations(db: string) {
   } finally {
     await s.close();
   }
-}
-
-/** Tags balance and nest: enough to call an SVG well-formed XML here. */
-function assertWellFormedSvg(svg: string, name: string) {
-  assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/, name);
-  const body = svg.replace(/<!--[\s\S]*?-->/g, '');
-  const stack: string[] = [];
-  for (const m of body.matchAll(/<(\/?)([A-Za-z][\w:.-]*)((?:[^>"']|"[^"]*"|'[^']*')*?)(\/?)>/g)) {
-    if (m[1]) assert.equal(stack.pop(), m[2], `${name}: </${m[2]}> closes the wrong element`);
-    else if (!m[4]) stack.push(m[2]);
-  }
-  assert.deepEqual(stack, [], `${name}: unclosed elements`);
-  assert.doesNotMatch(body.replace(/<(\/?)([A-Za-z][\w:.-]*)((?:[^>"']|"[^"]*"|'[^']*')*?)(\/?)>/g, ''), /[<>]/, `${name}: stray angle bracket`);
 }
 
 const median = (xs: number[]) => {
@@ -81,11 +69,13 @@ test('ablate: a tiny real ablation end to end; summary and report match the data
   const figures = readdirSync(join(report, 'figures')).sort();
   assert.deepEqual(figures, ['box-arithmetic-all.svg', 'box-arithmetic-top.svg', 'features-arithmetic.svg', 'importance-arithmetic.svg', 'interactions-arithmetic.svg', 'marginal-arithmetic-hidden.svg', 'marginal-arithmetic-learningrate.svg']);
   for (const f of figures) {
-    assertWellFormedSvg(readFileSync(join(report, 'figures', f), 'utf8'), f);
+    assertSvg(readFileSync(join(report, 'figures', f), 'utf8'), f);
     assert.ok(md.includes(`(figures/${f})`), `report.md shows ${f}`);
   }
   const html = readFileSync(join(report, 'report.html'), 'utf8');
-  assert.equal(html.match(/<svg /g)?.length, figures.length);
+  const inline = inlineSvgs(html);
+  assert.equal(inline.length, figures.length);
+  inline.forEach((svg, i) => assertSvg(svg, `report.html figure ${i + 1}`));
   assert.match(html, /<table>/);
 
   const db2 = join(dir, 'two.sqlite');
