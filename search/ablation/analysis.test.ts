@@ -91,9 +91,11 @@ test('the summary ranks by median and marks significance; same features give no 
 });
 
 test('too few trials: no fANOVA, a note, no throw; a missing baseline is an error', () => {
-  const few = rows(1);
+  const few = [...rows(1), { ...rows(1)[0], trial: 1, status: 'queued' as const, valid: Number.NaN, test: Number.NaN }];
   const a = analyzeAblation(few, { baseline: 'base', metric: 'loss', direction: 'minimize', space, seed: 1 });
   assert.equal(a.tasks[0].fanova, null);
+  assert.equal(a.tasks[0].unfinished, 1);
+  assert.match(ablationSummaryText(a), /1 not run yet/);
   assert.ok(a.tasks[0].notes.some((n) => /fANOVA needs/.test(n)));
   assert.throws(() => analyzeAblation(few, { baseline: 'nope', metric: 'loss', direction: 'minimize', space, seed: 1 }), /baseline nope/);
 });

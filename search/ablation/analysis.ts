@@ -96,6 +96,8 @@ export interface TaskAnalysis {
   trials: number;
   failed: number;
   diverged: number;
+  /** Trials still queued or running (an interrupted study). */
+  unfinished: number;
   ranking: RankedVariant[];
   comparison: AblationComparison | null;
   /** fANOVA of the hyperparameters over every trial of the task; null with fewer than 4 usable trials. */
@@ -229,6 +231,7 @@ export function analyzeAblation(rows: readonly AblationRow[], o: AnalysisOptions
       trials: taskRows.length,
       failed: taskRows.filter((r) => r.status === 'failed').length,
       diverged: taskRows.filter((r) => r.status === 'diverged').length,
+      unfinished: taskRows.filter((r) => r.status === 'queued' || r.status === 'running').length,
       ranking,
       comparison,
       fanova: fan,
@@ -269,7 +272,8 @@ export function ablationSummaryText(a: AblationAnalysis): string {
   const lines: string[] = [];
   const dir = a.direction === 'minimize' ? 'lower is better' : 'higher is better';
   for (const t of a.tasks) {
-    lines.push(`task ${t.task}: test ${a.metric} (${dir}); ${t.trials} trials, ${t.diverged} diverged, ${t.failed} failed; baseline ${a.baseline}`);
+    const unfinished = t.unfinished ? `, ${t.unfinished} not run yet` : '';
+    lines.push(`task ${t.task}: test ${a.metric} (${dir}); ${t.trials} trials, ${t.diverged} diverged, ${t.failed} failed${unfinished}; baseline ${a.baseline}`);
     const header = ['rank', 'variant', 'n', 'median', 'mean', 'best', `top${Math.round(a.fraction * 100)}% med`, 'all: p', 'vs base', 'top: p', 'vs base'];
     const rows = t.ranking.map((r) => [
       String(r.rank),

@@ -206,7 +206,7 @@ function taskSections(t: TaskAnalysis, a: AblationAnalysis, rows: readonly Ablat
     title: `Task ${t.task}`,
     level: 2,
     paragraphs: [
-      `${t.trials} trials (${config.trials} per variant), ${t.diverged} diverged, ${t.failed} failed. Baseline: ${a.baseline}.` +
+      `${t.trials} trials (${config.trials} per variant), ${t.diverged} diverged, ${t.failed} failed${t.unfinished ? `, ${t.unfinished} not run yet (the study was interrupted: run the same command again to finish it)` : ''}. Baseline: ${a.baseline}.` +
         (t.divergedValue !== null && t.diverged > 0 ? ` Diverged trials have no test metric: the tests leave them out; fANOVA gives them the task's worst finite value (${num(t.divergedValue)}).` : ''),
       ...t.notes.map((n) => `Note: ${n}.`),
     ],
