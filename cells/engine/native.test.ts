@@ -100,6 +100,34 @@ test('native gemm with mixed float32/float64 operands falls back to gemmJs', { s
   assert.equal(C[0], 11);
 });
 
+test('the addon works in worker threads, each with its own buffers, and survives their exit', { skip }, async () => {
+  const { Worker } = await import('node:worker_threads');
+  // Plain JS in the worker (no tsx there): it loads the addon binary itself.
+  const code = `
+    const { parentPort } = require('node:worker_threads');
+    const addon = require(${JSON.stringify(nativeStatus.path)});
+    const n = 70, A = new Float32Array(n * n).fill(1), C = new Float32Array(n * n);
+    addon.gemm(false, true, n, n, n, 1, A, 0, n, A, 0, n, 0, C, 0, n);
+    parentPort.postMessage({ loaded: true, c: C[n * n - 1] });`;
+  for (let round = 0; round < 2; round++) {
+    const results = await Promise.all(
+      [0, 1].map(
+        () =>
+          new Promise<{ loaded: boolean; c: number }>((resolve, reject) => {
+            const w = new Worker(code, { eval: true });
+            w.once('message', (m) => void w.terminate().then(() => resolve(m)));
+            w.once('error', reject);
+          }),
+      ),
+    );
+    for (const r of results) assert.deepEqual(r, { loaded: true, c: 70 });
+  }
+  // The main thread's addon still works after the workers' environments were torn down.
+  const C = new Float32Array(1);
+  gemm(false, false, 1, 1, 1, 1, new Float32Array([3]), 0, 1, new Float32Array([4]), 0, 1, 0, C, 0, 1);
+  assert.equal(C[0], 12);
+});
+
 test('CELLSEARCH_NO_NATIVE=1 gives the JavaScript kernel and says why', () => {
   const code = `import('./cells/engine/native.ts').then(async (m) => { const g = await import('./cells/engine/gemm.ts'); console.log(JSON.stringify({ ...m.nativeStatus, js: m.gemm === g.gemmJs })); })`;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], {

@@ -183,7 +183,15 @@ static napi_value Call(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* Runs on the thread of the environment (main thread or worker) when it is torn down. */
+static void free_scratch(void *arg) {
+  (void)arg;
+  cs_gemm_free_scratch();
+}
+
 NAPI_MODULE_INIT() {
+  /* Packing buffers are thread-local: free them when a worker thread's environment ends. */
+  if (napi_add_env_cleanup_hook(env, free_scratch, NULL) != napi_ok) return NULL;
   napi_property_descriptor props[] = {
     {"gemm", NULL, Gemm, NULL, NULL, NULL, napi_enumerable, NULL},
     {"dlopen", NULL, Dlopen, NULL, NULL, NULL, napi_enumerable, NULL},

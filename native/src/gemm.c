@@ -62,3 +62,8 @@ const char *cs_gemm_arch(void) {
   return "sse/generic128";
 #endif
 }
+
+void cs_gemm_free_scratch(void) {
+  cs_gemm_free_s();
+  cs_gemm_free_d();
+}

@@ -5,4 +5,6 @@ int cs_gemm_s(int transA, int transB, int M, int N, int K, float alpha, const fl
 int cs_gemm_d(int transA, int transB, int M, int N, int K, double alpha, const double *A, long lda,
               const double *B, long ldb, double beta, double *C, long ldc);
 const char *cs_gemm_arch(void);
+/* Frees the calling thread's packing buffers (they are per thread and grow on demand). */
+void cs_gemm_free_scratch(void);
 #endif

@@ -147,6 +147,13 @@ static T *FN(scratch)(T **buf, size_t *cap, size_t n) {
 static _Thread_local T *FN(bufA), *FN(bufB);
 static _Thread_local size_t FN(capA), FN(capB);
 
+void FN(cs_gemm_free_)(void) {
+  free(FN(bufA));
+  free(FN(bufB));
+  FN(bufA) = FN(bufB) = NULL;
+  FN(capA) = FN(capB) = 0;
+}
+
 int FN(cs_gemm_)(int transA, int transB, int M, int N, int K, T alpha, const T *A, long lda,
                  const T *B, long ldb, T beta, T *C, long ldc) {
   if (M <= 0 || N <= 0) return 0;
