@@ -117,8 +117,8 @@ export class Model {
   private readonly sigm: (x: number) => number;
   private readonly exp: (x: number) => number;
   private readonly heads: { softmax: HeadFn; sigmoid: HeadFn };
-  private readonly dropoutRng: seedrandom.PRNG;
-  private readonly noiseRng: seedrandom.PRNG;
+  private dropoutRng: seedrandom.StatefulPRNG<seedrandom.State.Arc4>;
+  private noiseRng: seedrandom.StatefulPRNG<seedrandom.State.Arc4>;
   /** Final states of the last batch, per layer and state (B*H each), for truncated BPTT. */
   private carried: { B: number; values: Real[][] } | null = null;
 
@@ -211,6 +211,17 @@ export class Model {
       if (w.length !== v.length) throw new UserError(`parameter '${name}' has ${v.length} values, got ${w.length}`);
       v.set(w);
     }
+  }
+
+  /** The state of the generators of dropout masks and input noise (JSON-serialisable). */
+  randomState(): { dropout: seedrandom.State.Arc4; noise: seedrandom.State.Arc4 } {
+    return { dropout: this.dropoutRng.state(), noise: this.noiseRng.state() };
+  }
+
+  /** Restores generator states from `randomState()`: the following draws repeat exactly. */
+  setRandomState(s: { dropout: seedrandom.State.Arc4; noise: seedrandom.State.Arc4 }): void {
+    this.dropoutRng = seedrandom('', { state: s.dropout });
+    this.noiseRng = seedrandom('', { state: s.noise });
   }
 
   /** Forgets the carried state: the next batch starts from zero whatever its `carry`. */
