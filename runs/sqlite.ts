@@ -2,7 +2,8 @@
 //
 // - A file is checked before anything can write to it: a foreign file, a corrupt file, or a
 //   database written by a newer cellsearch is refused with a UserError and left byte-identical.
-//   The check reads the header, then checks an in-memory copy (no WAL, no journal is created).
+//   The check reads the header, then checks an in-memory copy (no WAL, no journal is created;
+//   a live database whose copy was torn by a checkpoint is checked again through SQLite).
 // - New files are created in rollback-journal mode (so the application id and schema version
 //   reach the main file at once) and then switched to WAL.
 // - One writer: the process that opens read-write holds a lease (its pid) and writes in short
@@ -146,24 +147,20 @@ export function checkDatabaseFile(path: string): FileCheck {
   }
   const headerAppId = header.readInt32BE(68);
   if (headerAppId !== APPLICATION_ID) throw notOurs(path, headerAppId);
-  let db: Database.Database | undefined;
-  let appId: number;
-  let userVersion: number;
-  try {
-    // Checked on an in-memory copy: opening the file itself, even read-only, would create the
-    // -wal and -shm files of a WAL database. The main file alone is a consistent snapshot.
+  // First on an in-memory copy: opening the file itself, even read-only, would create the -wal
+  // and -shm files of a WAL database.
+  let found = inspect(() => {
     const image = readFileSync(path);
     if (image[18] === 2 && image[19] === 2) image[18] = image[19] = 1; // WAL -> rollback, in the copy
-    db = new Database(image, { readonly: true });
-    appId = db.pragma('application_id', { simple: true }) as number;
-    userVersion = db.pragma('user_version', { simple: true }) as number;
-    const check = db.pragma('quick_check', { simple: true });
-    if (check !== 'ok') throw new Error(String(check));
-  } catch (err) {
-    throw new UserError(`${path} is a corrupt database (${err instanceof Error ? err.message : String(err)}); it was left unchanged`);
-  } finally {
-    db?.close();
+    return new Database(image, { readonly: true });
+  });
+  // A -wal file means the database may be in use, and a checkpoint may have been writing pages
+  // while the copy was read: ask SQLite itself, under its locks, before calling the file corrupt.
+  if ('error' in found && existsSync(`${path}-wal`)) {
+    found = inspect(() => new Database(path, { readonly: true, fileMustExist: true, timeout: 5000 }));
   }
+  if ('error' in found) throw new UserError(`${path} is a corrupt database (${found.error}); it was left unchanged`);
+  const { appId, userVersion } = found;
   if (appId !== APPLICATION_ID) throw notOurs(path, appId);
   if (userVersion > SCHEMA_VERSION) throw newer(path, userVersion);
   return { state: 'database', userVersion };
@@ -173,6 +170,22 @@ function newer(path: string, version: number): UserError {
   return new UserError(
     `${path} was written by a newer cellsearch (database schema ${version}; this version reads up to ${SCHEMA_VERSION}): upgrade cellsearch; the file was left unchanged`,
   );
+}
+
+function inspect(open: () => Database.Database): { appId: number; userVersion: number } | { error: string } {
+  let db: Database.Database | undefined;
+  try {
+    db = open();
+    const appId = db.pragma('application_id', { simple: true }) as number;
+    const userVersion = db.pragma('user_version', { simple: true }) as number;
+    const check = db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') return { error: String(check) };
+    return { appId, userVersion };
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    db?.close();
+  }
 }
 
 function notOurs(path: string, appId: number): UserError {
