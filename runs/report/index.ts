@@ -22,9 +22,12 @@ export function cellsearchVersion(): string {
   return pkg.version ?? 'unknown';
 }
 
-/** Study kinds that get the search report; every other kind gets the evaluations report. */
+/**
+ * Study kinds that get the search report (`search`, `search-*`, or a strategy's name); `ablate`
+ * gets the odyssey report; every other kind the evaluations report.
+ */
 export function isSearchKind(kind: string): boolean {
-  return kind === 'search' || kind.startsWith('search-');
+  return kind === 'search' || kind.startsWith('search-') || ['jozefowicz', 'aging', 'random'].includes(kind);
 }
 
 export interface BuildOptions extends SearchReportOptions {

@@ -416,7 +416,7 @@ export function searchSections(data: StudyData, now: Date, version: string, opts
         kind: 'facts',
         items: [
           ...summaryFacts(data, now, version),
-          ['strategy', typeof c.strategy === 'string' ? c.strategy : '-'],
+          ['strategy', typeof c.strategy === 'string' ? c.strategy : data.experiment.kind.startsWith('search') ? 'not recorded' : data.experiment.kind],
           ['scored tasks', a.tasks.join(', ')],
           ['budget used', budget !== undefined ? `${finished} of ${budget} evaluations` : `${finished} evaluations`],
         ],

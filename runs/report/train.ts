@@ -26,11 +26,13 @@ export function summaryFacts(data: StudyData, now: Date, version: string): [stri
   const compute = data.evaluations.reduce((s, v) => s + (v.wallMs ?? 0), 0);
   const recorded = typeof e.config.version === 'string' ? e.config.version : undefined;
   const c = e.config;
+  const fid = c.fidelity;
+  const scale = typeof c.scale === 'string' ? c.scale : fid && typeof fid === 'object' && !Array.isArray(fid) && typeof fid.scale === 'string' ? fid.scale : undefined;
   return [
     ['experiment', e.name],
     ['kind', e.kind],
     ['status', status],
-    ...(typeof c.scale === 'string' ? [['scale', c.scale] as [string, string]] : []),
+    ...(scale !== undefined ? [['scale', scale] as [string, string]] : []),
     ['seed', String(e.seed)],
     ['evaluations', [...counts].map(([s, n]) => `${n} ${s}`).join(', ') || 'none yet'],
     ['wall time', `${fmtDuration(wall.ms)} over ${wall.sessions} session${wall.sessions === 1 ? '' : 's'}`],
