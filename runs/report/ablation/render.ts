@@ -40,7 +40,7 @@ function htmlTable(t: ReportTable): string {
 }
 
 function sectionMarkdown(s: ReportSection): string {
-  const parts = [`${'#'.repeat(s.level)} ${s.title}`, ...s.paragraphs, ...s.tables.map(markdownTable), ...s.figures.map((f) => `![${f.caption.replace(/[[\]]/g, '')}](figures/${f.id}.svg)\n\n*${f.caption}*`)];
+  const parts = [`${'#'.repeat(s.level)} ${s.title}`, ...s.paragraphs, ...s.tables.map(markdownTable), ...s.figures.map((f) => `![${f.id}](figures/${f.id}.svg)\n\n*${f.caption}*`)];
   return parts.join('\n\n');
 }
 
