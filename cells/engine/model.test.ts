@@ -214,3 +214,14 @@ test('an empty validation split records points but no best and no halving', () =
   assert.equal(r.best, null);
   assert.equal(r.curve[0].valid.count, 0);
 });
+
+test('shouldStop ends training early with reason stopped, after a final evaluation', () => {
+  const m = compileModel(GRU, { hidden: 4, vocab: 5 });
+  let asked = 0;
+  const r = train(m, { train: counting(5, 4, 2), valid: () => [randomTokenBatch('v', 4, 2, 5)], shouldStop: () => ++asked > 3 }, { maxSteps: 100, evalEvery: 10 });
+  assert.equal(r.status, 'done');
+  assert.equal(r.reason, 'stopped');
+  assert.equal(r.steps, 3);
+  assert.equal(r.curve.length, 1);
+  assert.equal(r.curve[0].step, 3);
+});

@@ -48,8 +48,8 @@ export interface Progress {
 
 export interface TrainResult {
   status: 'done' | 'diverged';
-  /** Why training stopped. */
-  reason: 'maxSteps' | 'schedule' | 'data' | 'diverged';
+  /** Why training stopped (`stopped`: the caller's shouldStop said so). */
+  reason: 'maxSteps' | 'schedule' | 'data' | 'diverged' | 'stopped';
   steps: number;
   curve: CurvePoint[];
   /** The evaluation with the lowest validation loss, or null if none finished. */
@@ -63,6 +63,8 @@ export interface TrainData {
   /** A fresh pass over the validation split (called at every evaluation). */
   valid: () => Iterable<Batch>;
   onProgress?: (p: Progress) => void;
+  /** Asked before every step; true ends training (reason `stopped`), e.g. for a time budget. */
+  shouldStop?: () => boolean;
 }
 
 export function train(model: Model, data: TrainData, options: TrainOptionsInput): TrainResult {
@@ -110,6 +112,10 @@ export function train(model: Model, data: TrainData, options: TrainOptionsInput)
 
   let evaluatedAtEnd = false;
   while (steps < opt.maxSteps) {
+    if (data.shouldStop?.()) {
+      reason = 'stopped';
+      break;
+    }
     const next = it.next();
     if (next.done) {
       reason = 'data';
