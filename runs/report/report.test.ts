@@ -212,3 +212,75 @@ test('a report while a study is being written: a snapshot of the running study; 
   assert.match(md, /\| evaluations \| .*\d+ (queued|running)/, 'unfinished evaluations at the time of the snapshot');
   assert.deepEqual(await results(busy), await results(quiet), 'the same results as a study nobody read');
 });
+
+test('analyzeSearch on hand-built rows: the paper example scores 0.992, diverged settings count 0, reference rows beyond the top, the progress curve', async () => {
+  const { analyzeSearch } = await import('./search.ts');
+  const gru = hashOfZoo('gru');
+  const lstm = hashOfZoo('lstm');
+  let id = 0;
+  const ev = (architecture: string, task: string, status: 'done' | 'diverged' | 'queued', validAccuracy: number | null) => ({
+    id: ++id,
+    experimentId: 1,
+    key: JSON.stringify([architecture, task, String(id)]),
+    generation: 0,
+    ordinal: id,
+    architecture,
+    task,
+    taskOptions: {},
+    hyperparameters: { hidden: 8, layers: 1 },
+    seed: id,
+    status,
+    metrics: status === 'done' ? { validAccuracy } : null,
+    steps: 1,
+    wallMs: 1,
+    error: null,
+    attempts: 0,
+  });
+  const tasks = ['arithmetic', 'xml', 'ptb'];
+  const evaluations = [
+    ...tasks.map((t, i) => ev(gru, t, 'done', [0.896, 0.46, 0.0907][i])),
+    ...tasks.map((t, i) => ev('aaaa000000000001', t, 'done', [0.92, 0.47, 0.09][i])),
+    ev('aaaa000000000002', 'arithmetic', 'done', 0.99),
+    ev('aaaa000000000002', 'xml', 'diverged', null),
+    ev('aaaa000000000002', 'ptb', 'done', 0.2),
+    ev('aaaa000000000003', 'arithmetic', 'done', 0.95),
+    ev('aaaa000000000003', 'xml', 'queued', null),
+    ...tasks.map((t) => ev(lstm, t, 'done', 0.01)),
+  ];
+  const data = {
+    location: 'memory',
+    experiment: { id: 1, name: 'x', kind: 'search', config: { tasks, metric: 'validAccuracy' }, seed: 1, status: 'done' as const, createdAt: '', updatedAt: '' },
+    evaluations,
+    architectures: new Map(),
+    curves: new Map(),
+    events: [],
+    strategy: undefined,
+    writerActive: false,
+  };
+  const a = analyzeSearch(data, { leaderboard: 1 });
+  const one = a.archs.find((s) => s.hash === 'aaaa000000000001')!;
+  assert.equal(one.score!.toFixed(3), '0.992');
+  const two = a.archs.find((s) => s.hash === 'aaaa000000000002')!;
+  assert.equal(two.best.xml.accuracy, 0, 'a diverged setting counts 0');
+  assert.equal(two.score, 0);
+  assert.equal(a.archs.find((s) => s.hash === 'aaaa000000000003')!.score, null, 'not scored before every task has a result');
+  assert.deepEqual(
+    a.leaderboard.map((r) => [r.rank, r.stats.reference ?? r.stats.hash]),
+    [
+      [1, 'gru'],
+      [3, 'lstm'],
+    ],
+    'one top row (the GRU scores 1 > 0.992), then the reference rows wherever they rank',
+  );
+  assert.deepEqual(a.funnel.stages, [
+    ['proposed', 3],
+    ['passed memorization', null],
+    ['evaluated on all tasks', 2],
+    ['in the list', null],
+  ]);
+  // The best score appears once the GRU and a candidate have every task (here it only grows: the GRU does not improve later).
+  assert.equal(a.progress[0].evaluations, 3);
+  assert.equal(a.progress[0].best, 1);
+  assert.equal(a.progress.at(-1)!.evaluations, evaluations.filter((e) => e.status !== 'queued').length);
+  for (let i = 1; i < a.progress.length; i++) assert.ok(a.progress[i].best >= a.progress[i - 1].best);
+});
