@@ -169,7 +169,7 @@ if (!args['no-train']) {
       }
       ours.push(r);
       console.log(
-        `  ours  ${cell.padEnd(12)} H=${pad(H, 4)} ${pad(fmt(r.tokens_per_s), 9)} tok/s  rss ${pad(fmt(Number(r.peak_rss_mb)), 4)} MB  others ${fmt(r.other_procs_cores, 2)}${r.other_procs_cores >= allowed ? ' *' : ''}  gemm ${fmt(Number(r.gemm_gflops_achieved), 1)} GFLOP/s  ${fmt(Number(r.ms_per_step), 1)} ms/step  (${fmt(Number(r.tokens_per_cpu_s))} tok per CPU s)`,
+        `  ours  ${cell.padEnd(12)} H=${pad(H, 4)} ${pad(fmt(r.tokens_per_s), 9)} tok/s  rss ${pad(fmt(Number(r.peak_rss_mb)), 4)} MB  others ${fmt(r.other_procs_cores, 2)}${r.other_procs_cores >= allowed ? ' *' : ''}  ${fmt(Number(r.ms_per_step), 1)} ms/step  per CPU s: ${fmt(Number(r.tokens_per_cpu_s))} tok, ${fmt(Number(r.gemm_gflops_per_cpu_s), 1)} GEMM GFLOP`,
       );
     }
   }

@@ -116,6 +116,8 @@ function main() {
     timed_steps: times.length,
     gemm_flops_per_step: flopsPerStep,
     gemm_gflops_achieved: (flopsPerStep * times.length) / total / 1e9,
+    /** The same per second of CPU time: matrix-product FLOPs over the whole step's CPU time. */
+    gemm_gflops_per_cpu_s: (flopsPerStep * times.length) / cpuSec / 1e9,
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
     other_procs_cores: others,
     final_loss: losses[losses.length - 1],
