@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import seedrandom from 'seedrandom';
-import { repoRoot, tempDir } from '../test/helpers.ts';
+import { cliPath, repoRoot, tempDir } from '../test/helpers.ts';
 import { JobPool } from './pool.ts';
 import { openSqliteStorage } from './sqlite.ts';
 import { runStudy, type StudySpec } from './study.ts';
@@ -16,7 +16,7 @@ import { FIXTURE_ARCHITECTURE, FIXTURE_WORKER, fixtureSpec, fixtureStrategy, typ
 
 const CHILD = fileURLToPath(new URL('./fixtures/study-child.ts', import.meta.url));
 const SEED = 2015;
-const CONFIG: FixtureConfig = { generations: 3, perGeneration: 4, sleepMs: 60 };
+const CONFIG: FixtureConfig = { generations: 3, perGeneration: 4, sleepMs: 100 };
 
 /** Everything in the database that must not depend on workers, timing or interruptions. */
 async function snapshot(path: string, name: string) {
@@ -85,6 +85,16 @@ function startChild(path: string, workers: number): Child {
   });
   p.stderr.setEncoding('utf8').on('data', (d: string) => (child.stderr += d));
   return child;
+}
+
+/** Runs the real CLI without blocking this process (the child coordinators keep printing). */
+function cliAsync(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const p = spawn(process.execPath, [cliPath, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  p.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return new Promise((resolve) => p.on('close', (status) => resolve({ status, stdout, stderr })));
 }
 
 let reference: Awaited<ReturnType<typeof snapshot>>;
@@ -158,6 +168,8 @@ test('a coordinator killed with SIGKILL at a random point resumes to exactly the
   let active = true;
   const reader = readConcurrently(path, () => active);
   try {
+    // `cellsearch runs` (another process, read-only) while the database is being written.
+    const listing = cliAsync(['runs', '--db', path]);
     await first.waitFor('finish', afterFinished);
     await new Promise((r) => setTimeout(r, extraMs));
     first.kill('SIGKILL');
@@ -169,6 +181,9 @@ test('a coordinator killed with SIGKILL at a random point resumes to exactly the
     assert.equal(await second.exit, 0, second.stderr);
     assert.equal(second.lines.filter((l) => l.type === 'opened').length, 1);
     for (const c of [first, second]) assert.doesNotMatch(c.stderr, /locked|busy/i);
+    const list = await listing;
+    assert.equal(list.status, 0, list.stderr);
+    assert.match(list.stdout, /fx\s+fixture\s+(running|interrupted|done)\s+\d+\/\d+/);
   } finally {
     active = false;
   }
