@@ -19,7 +19,7 @@ nav.toc ol { margin: 4px 0; padding-left: 20px; }
 nav.toc a { color: #2457a5; text-decoration: none; }
 table { border-collapse: collapse; margin: 8px 0 16px; font-size: 13.5px; }
 th, td { padding: 4px 10px; border-bottom: 1px solid #e3e7ee; vertical-align: top; }
-th { background: #f5f7fa; text-align: left; font-weight: 600; }
+th { background: #f5f7fa; text-align: left; font-weight: 600; white-space: nowrap; }
 td.r, th.r { text-align: right; font-variant-numeric: tabular-nums; }
 tr.reference td { background: #fff8e6; }
 .scroll { overflow-x: auto; }

@@ -126,7 +126,7 @@ export function learningCurveFigures(data: StudyData): Block[] {
       kind: 'figure',
       id: 'learning-curves',
       title: 'Learning curves',
-      caption: 'Training loss (mean over the steps since the previous validation), validation loss and validation accuracy at every validation, per evaluation.',
+      caption: 'Training loss, validation loss and validation accuracy at every validation, per evaluation (#n: trial n).',
       spec: {
         $schema: VL,
         data: { values: rows },
