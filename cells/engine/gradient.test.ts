@@ -63,8 +63,12 @@ for (const kernels of ROUTES) {
   });
 }
 
+// Every zoo cell on the JavaScript route; on the C route (a compile each) the cells whose shapes
+// differ most: two-gate and four-gate, peepholes, coupled gates, gates reading gates, MUT1's x-only gate.
+const C_ZOO = new Set(['gru', 'lstm', 'mut1', 'greff-vanilla', 'greff-cifg', 'greff-fgr']);
 for (const kernels of ROUTES) {
   for (const [key, cell] of Object.entries(ZOO)) {
+    if (kernels === 'c' && !C_ZOO.has(key)) continue;
     test(`[${kernels}] gradient of zoo cell ${key} equals finite differences`, { skip: kernels === 'c' && skipC }, () => {
       check(cell, { kernels, hidden: 3, vocab: 4, seed: key }, randomTokenBatch(`zoo-${key}`, 3, 2, 4, { maskProb: 0.8 }));
     });
