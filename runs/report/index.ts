@@ -7,7 +7,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openSqliteStorage } from '../sqlite.ts';
-import type { Storage } from '../storage.ts';
 import { renderHtml } from './html.ts';
 import { assetIds, assetPath, renderMarkdown } from './markdown.ts';
 import type { ReportModel } from './model.ts';
@@ -67,15 +66,6 @@ export interface WrittenReport {
   analysis?: SearchAnalysis;
 }
 
-/** The ablation ("odyssey") report's entry points (runs/report/ablation/, issue 8). */
-interface AblationModule {
-  ablationReport(storage: Storage, name: string): Promise<unknown>;
-  writeRenderedReport(r: unknown, dir: string): string[];
-}
-
-// Loaded by URL so that this file does not depend on the ablation report at type-check time.
-const ABLATION_MODULE = new URL('./ablation/index.ts', import.meta.url).href;
-
 const outDir = (out: string | undefined, name: string) => resolve(out ?? `report-${name.replace(/[^A-Za-z0-9._-]/g, '_')}`);
 
 /** Reads the study read-only, renders every figure, writes report.html, report.md and figures/. */
@@ -86,7 +76,7 @@ export async function writeReport(o: WriteReportOptions): Promise<WrittenReport>
     data = await readStudy(storage, o.name);
     if (data.experiment.kind === 'ablate') {
       // Ablation studies get the report of issue 8, written by runs/report/ablation/.
-      const ablation = (await import(ABLATION_MODULE)) as AblationModule;
+      const ablation = await import('./ablation/index.ts');
       const dir = outDir(o.out, data.experiment.name);
       const files = ablation.writeRenderedReport(await ablation.ablationReport(storage, data.experiment.name), dir);
       return { dir, html: join(dir, 'report.html'), markdown: join(dir, 'report.md'), assets: files.filter((f) => f.endsWith('.svg')), model: { title: data.experiment.name, subtitle: '', sections: [] } };
