@@ -150,8 +150,12 @@ export type Fidelity = z.infer<typeof FidelitySchema>;
 // H = 9, small 63, and paper's 20M is the size of Zaremba et al.'s medium model (two LSTM layers
 // of 650 units); a one-layer GRU gets H = 804 from it.
 // Tiny's memorization is 3 symbols of 10 (the paper: 5 of 26): measured, a GRU of this budget
-// reaches 0.95-1.0 in its 300 steps at learning rates 0.3-1 and 0.2 at 5 of 26, and the filter
-// (>= 0.95) must be passable at the fidelity a study runs at. Measured CPU per evaluation at tiny
+// reaches 0.95-1.0 in its 300 steps at learning rates 0.3-1 (0.2 at 5 of 26). But a tiny study
+// tries one random grid setting per stage, and most (learning rate 0.1 or 5, four layers) do not
+// memorize in 300 steps: in a measured tiny study no mutant reached 0.95 while two reached 0.5-0.6
+// (chance: 0.1). So tiny's threshold is 0.5, still a filter of hopeless cells, and tiny re-evaluates
+// listed cells with q = 0.2 so that its 40 evaluations go mostly to new candidates. small and
+// paper keep the paper's 0.95 and the issue's q = 0.5. Measured CPU per evaluation at tiny
 // (GRU, one thread): memorize ~1 s, arithmetic ~1 s, xml 3-8 s, ptb ~35 s (the 10,000-word softmax).
 export const FIDELITY: Readonly<Record<Scale, Fidelity>> = Object.freeze({
   tiny: {
@@ -169,8 +173,8 @@ export const FIDELITY: Readonly<Record<Scale, Fidelity>> = Object.freeze({
       settingsPerTask: 1,
       repeatSettings: 2,
       listSize: 10,
-      reevaluateProbability: 0.5,
-      memorizeThreshold: 0.95,
+      reevaluateProbability: 0.2,
+      memorizeThreshold: 0.5,
       gruFraction: 0.9,
       population: 10,
       sample: 3,
