@@ -16,7 +16,6 @@ const ev = (over: Partial<Evaluation> = {}): Evaluation => ({
   seed: 1, status: 'running', metrics: null, steps: null, wallMs: null, error: null, attempts: 0, ...over,
 });
 
-
 function play(view: ReturnType<typeof progressView>) {
   view.onEvent({ type: 'generation', generation: 0, evaluations: 2, finished: true });
   view.onEvent({ type: 'start', evaluation: ev() });
