@@ -10,6 +10,7 @@ import {
   activationOf,
   applicableKinds,
   applyMutation,
+  describeMutation,
   drawMutation,
   mutationPass,
   replay,
@@ -164,4 +165,13 @@ test('records that do not fit a graph are rejected, never silently applied', () 
   assert.throws(() => applyMutation(GRU, bad), /no node 'nope'/);
   assert.throws(() => MutationRecordSchema.parse({ kind: 'insert', node: 'a', input: -1, parent: 'x', activation: 'tanh', created: 'm1' }));
   assert.throws(() => MutationRecordSchema.parse({ kind: 'activation', node: 'a', from: 'tanh', to: 'softplus' }));
+});
+
+test('describeMutation reads like the paper', () => {
+  assert.equal(describeMutation({ kind: 'activation', node: 'r', from: 'sigmoid', to: 'linear(1.1)' }), 'r: sigmoid -> Linear(1.1, ·)');
+  assert.equal(describeMutation({ kind: 'elementwise', node: 'hn', from: 'add', to: 'mul' }), 'hn: add -> mul');
+  assert.equal(describeMutation({ kind: 'insert', node: 'rh', input: 1, parent: 'h', activation: 'relu', created: 'm1' }), 'rh: m1 = ReLU(h) inserted on input 1');
+  assert.equal(describeMutation({ kind: 'remove', node: 'n', replacement: 'ln' }), 'n: removed (its readers read ln)');
+  assert.equal(describeMutation({ kind: 'ancestor', node: 'rh', replacement: 'h' }), 'rh: replaced by its ancestor h');
+  assert.equal(describeMutation({ kind: 'combine', node: 'a', partner: 'n', op: 'add', a: 'z', b: 'rh', created: 'm1' }), 'a: replaced by m1 = add(z, rh) (rh from n)');
 });

@@ -373,6 +373,30 @@ export function mutationPass(cell: CellJson, rng: () => number): { graph: CellJs
   return { graph, ops, p };
 }
 
+/** How the paper writes an activation choice: tanh, sigmoid, ReLU, identity, Linear(a, .). */
+function activationText(a: ActivationChoice): string {
+  const m = /^linear\((.*)\)$/.exec(a);
+  return m ? `Linear(${m[1]}, ·)` : a === 'relu' ? 'ReLU' : a;
+}
+
+/** One line for a lineage view, with the record's node ids, e.g. "n4: sigmoid -> ReLU". */
+export function describeMutation(rec: MutationRecord): string {
+  switch (rec.kind) {
+    case 'activation':
+      return `${rec.node}: ${activationText(rec.from)} -> ${activationText(rec.to)}`;
+    case 'elementwise':
+      return `${rec.node}: ${rec.from} -> ${rec.to}`;
+    case 'insert':
+      return `${rec.node}: ${rec.created} = ${activationText(rec.activation)}(${rec.parent}) inserted on input ${rec.input}`;
+    case 'remove':
+      return `${rec.node}: removed (its readers read ${rec.replacement})`;
+    case 'ancestor':
+      return `${rec.node}: replaced by its ancestor ${rec.replacement}`;
+    case 'combine':
+      return `${rec.node}: replaced by ${rec.created} = ${rec.op}(${rec.a}, ${rec.b}) (${rec.b} from ${rec.partner})`;
+  }
+}
+
 /** Replays records on a graph: `replay(parent, mutant.ops)` is the mutant before validation. */
 export function replay(cell: CellJson, ops: readonly MutationRecord[]): CellJson {
   return ops.reduce(applyMutation, cell);
