@@ -231,11 +231,13 @@ export function openSqliteStorage(path: string, opts: OpenOptions = {}): SqliteS
     const version = db.pragma('user_version', { simple: true }) as number;
     if (appId !== APPLICATION_ID) throw notOurs(path, appId);
     if (version > SCHEMA_VERSION) throw newer(path, version);
+    // The lease first (every version has its table), so a live writer is never migrated under.
+    if (version >= 1) acquireWriter(db, path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     if (version < SCHEMA_VERSION) db.transaction(() => migrate(db, version)).immediate();
-    acquireWriter(db, path);
+    if (version < 1) acquireWriter(db, path);
   } catch (err) {
     db.close();
     throw err;
