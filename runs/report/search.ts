@@ -26,7 +26,7 @@ export interface SearchReportOptions {
   top?: number;
   /** Rows of the leaderboard besides the reference rows (default 20). */
   leaderboard?: number;
-  /** Memorization accuracy an architecture needs to pass the filter (default: config, else 0.95). */
+  /** Memorization accuracy an architecture needs to pass the filter (default: the config's, its fidelity's, else 0.95). */
   memorizeThreshold?: number;
 }
 
@@ -186,7 +186,8 @@ export function analyzeSearch(data: StudyData, opts: SearchReportOptions = {}): 
       source: 'strategy',
     };
   } else {
-    const threshold = opts.memorizeThreshold ?? (typeof config.memorizeThreshold === 'number' ? config.memorizeThreshold : 0.95);
+    const nested = z.object({ fidelity: z.object({ search: z.object({ memorizeThreshold: z.number() }) }) }).safeParse(config);
+    const threshold = opts.memorizeThreshold ?? (typeof config.memorizeThreshold === 'number' ? config.memorizeThreshold : nested.success ? nested.data.fidelity.search.memorizeThreshold : 0.95);
     const candidates = archs.filter((a) => a.reference === undefined);
     const memorized = data.evaluations.some((e) => e.task === 'memorize') && !tasks.includes('memorize');
     funnel = {
