@@ -6,6 +6,7 @@ import seedrandom from 'seedrandom';
 import type { Cell } from '../../cells/graph.ts';
 import { cellHash } from '../../cells/canonical.ts';
 import { parseCell } from '../../cells/validate.ts';
+import { printNotation } from '../../cells/notation.ts';
 import { ZOO } from '../../cells/zoo/index.ts';
 import { MutationRecordSchema, mutate, type MutationRecord } from '../mutate.ts';
 import { ratiosToGru } from '../score.ts';
@@ -124,11 +125,11 @@ export function cellOf(json: Json): Cell {
 
 export function zooRow(key: string): ArchitectureRow {
   const cell = ZOO[key];
-  return { hash: cellHash(cell), cell: cell as unknown as JsonObject, notation: null, origin: { kind: 'zoo', name: key } };
+  return { hash: cellHash(cell), cell: cell as unknown as JsonObject, notation: printNotation(cell), origin: { kind: 'zoo', name: key } };
 }
 
 export function mutantRow(cell: Cell, hash: string, parent: string, ops: MutationRecord[]): ArchitectureRow {
-  return { hash, cell: cell as unknown as JsonObject, notation: null, origin: { kind: 'mutant', parent, mutations: ops as unknown as Json[] } };
+  return { hash, cell: cell as unknown as JsonObject, notation: printNotation(cell), origin: { kind: 'mutant', parent, mutations: ops as unknown as Json[] } };
 }
 
 /** The records stored in a mutant's origin, parsed back. */

@@ -3,6 +3,7 @@
 // the LSTM in generation 0 (the GRU is the score's reference). At most `evaluations` evaluations.
 import { z } from 'zod';
 import { randomArchitecture } from '../mutate.ts';
+import { printNotation } from '../../cells/notation.ts';
 import {
   SEED_KEYS,
   SearchConfigSchema,
@@ -62,7 +63,7 @@ export function randomStrategy(opts: { config: SearchConfig }): SearchStrategy {
           const { cell, hash } = randomArchitecture(rng);
           if (seen.has(hash)) continue;
           seen.add(hash);
-          const row: ArchitectureRow = { hash, cell: cell as unknown as JsonObject, notation: null, origin: { kind: 'other', note: 'random architecture' } };
+          const row: ArchitectureRow = { hash, cell: cell as unknown as JsonObject, notation: printNotation(cell), origin: { kind: 'other', note: 'random architecture' } };
           proposals.push(...allTaskProposals(row, s.settingsPerTask, ctx));
         }
       }

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { canonicalize, cellHash } from '../../cells/canonical.ts';
 import { parseCell } from '../../cells/validate.ts';
+import { readNotation } from '../../cells/notation.ts';
 import { ZOO } from '../../cells/zoo/index.ts';
 import { replay } from '../mutate.ts';
 import { HyperparamsSchema, JOZEFOWICZ_GRID, fidelity, hiddenForBudget } from '../space.ts';
@@ -60,6 +61,7 @@ function drive(strategy: SearchStrategy, seed: number, maxGenerations = 500): Ru
       keys.add(key);
       const cell = parseCell(p.architecture.cell);
       assert.equal(cellHash(cell), p.architecture.hash);
+      assert.equal(cellHash(readNotation(p.architecture.notation!)), p.architecture.hash, 'the notation is the same cell');
       const h = HyperparamsSchema.parse(Object.fromEntries(Object.entries(p.hyperparameters).filter(([k]) => k in HyperparamsSchema.shape)));
       assert.equal(h.hidden, hiddenForBudget(cell, config().fidelity.paramBudget[p.task as 'xml'], config().vocab[p.task], h.layers));
       history.push({ architecture: p.architecture.hash, task: p.task, status: 'done', metrics: { validAccuracy: fakeAccuracy(p.architecture.hash, p.task, p.hyperparameters) }, generation: g, proposal: p });
