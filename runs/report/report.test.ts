@@ -284,3 +284,25 @@ test('analyzeSearch on hand-built rows: the paper example scores 0.992, diverged
   assert.equal(a.progress.at(-1)!.evaluations, evaluations.filter((e) => e.status !== 'queued').length);
   for (let i = 1; i < a.progress.length; i++) assert.ok(a.progress[i].best >= a.progress[i - 1].best);
 });
+
+test('the report ranks and scores architectures exactly as the search strategies do (search/strategies leaderboard)', async () => {
+  const { leaderboard } = await import('../../search/strategies/index.ts');
+  const { analyzeSearch } = await import('./search.ts');
+  const { readStudy } = await import('./queries.ts');
+  const dir = tempDir();
+  const db = join(dir, 'search.sqlite');
+  await writeSearchFixture(db, { seed: 3 });
+  const storage = openSqliteStorage(db, { readonly: true });
+  try {
+    const data = await readStudy(storage, undefined);
+    const theirs = leaderboard(data.evaluations, [...FIXTURE_TASKS], 'validAccuracy');
+    const ours = analyzeSearch(data).archs.filter((s) => s.score !== null);
+    assert.ok(theirs.length > 5);
+    assert.deepEqual(
+      ours.map((s) => [s.hash, s.score]),
+      theirs.map((r) => [r.architecture, r.score]),
+    );
+  } finally {
+    await storage.close();
+  }
+});

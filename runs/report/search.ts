@@ -448,7 +448,7 @@ export function searchSections(data: StudyData, now: Date, version: string, opts
   };
   const top: Section = {
     id: 'top-architectures',
-    title: `Top ${a.top.length} architectures`,
+    title: a.top.length === 1 ? 'The top architecture' : `Top ${a.top.length} architectures`,
     blocks: a.top.length ? [] : [{ kind: 'text', text: 'No architecture has a score yet (every scored task, and the GRU on each, must have a finished evaluation).' }],
     subsections: a.top.map((s, i) => topSection(s, i + 1, a, data)),
   };
