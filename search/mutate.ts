@@ -446,6 +446,21 @@ function parentForm(parent: Cell): { base: CellJson; hash: string } {
   return form;
 }
 
+/**
+ * The most common reason a mutant is invalid, checked without building an error: some new state
+ * no longer depends on x, or on any state. (parseCell still checks everything.)
+ */
+function statesDependOnInputAndState(cell: CellJson): boolean {
+  const X = 1, S = 2;
+  const deps = new Map<string, number>([[INPUT, X], ...cell.states.map((s) => [s, S] as [string, number])]);
+  for (const n of cell.nodes) {
+    let d = 0;
+    for (const r of nodeInputs(n)) d |= deps.get(r) ?? 0;
+    deps.set(n.id, d);
+  }
+  return Object.values(cell.outputs).every((r) => deps.get(r) === (X | S));
+}
+
 /** The canonical cell without its metadata: what a mutant starts from. */
 function structure(cell: Cell): CellJson {
   return { states: cell.states, nodes: cell.nodes, outputs: cell.outputs };
@@ -465,7 +480,7 @@ export function mutate(parent: Cell, rng: () => number, opts: MutateOptions = {}
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const { graph, ops, p } = mutationPass(base, rng);
     if (ops.length === 0) throw new MutationError('no node of the parent can be transformed');
-    if (graph.nodes.length > maxNodes) continue;
+    if (graph.nodes.length > maxNodes || !statesDependOnInputAndState(graph)) continue;
     let cell: Cell;
     try {
       cell = parseCell(graph);
