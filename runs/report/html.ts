@@ -20,6 +20,7 @@ nav.toc a { color: #2457a5; text-decoration: none; }
 table { border-collapse: collapse; margin: 8px 0 16px; font-size: 13.5px; }
 th, td { padding: 4px 10px; border-bottom: 1px solid #e3e7ee; vertical-align: top; }
 th { background: #f5f7fa; text-align: left; font-weight: 600; white-space: nowrap; }
+td:first-child { white-space: nowrap; }
 td.r, th.r { text-align: right; font-variant-numeric: tabular-nums; }
 tr.reference td { background: #fff8e6; }
 .scroll { overflow-x: auto; }

@@ -19,7 +19,7 @@ import type { Architecture, CurvePoint, Evaluation } from '../storage.ts';
 import { archName, cellBlocks, cellParams, hashOfZoo, lineage, REFERENCE_KEYS, referenceByHash, type ReferenceKey } from './architectures.ts';
 import { fmt, fmtInt, shortHash, type Block, type Section, type Table } from './model.ts';
 import type { StudyData } from './queries.ts';
-import { hyperparameterTable, summaryFacts } from './train.ts';
+import { hyperparameterBlocks, summaryFacts } from './train.ts';
 
 export interface SearchReportOptions {
   /** Architectures described in detail (default 5). */
@@ -398,7 +398,7 @@ function bestHyperparameterSections(a: SearchAnalysis): Section[] {
     return {
       id: `hyperparameters-${t}`,
       title: t,
-      blocks: rows.length ? [{ kind: 'table', table: hyperparameterTable(rows) }] : [{ kind: 'text', text: 'No finished evaluation of these cells on this task yet.' }],
+      blocks: rows.length ? hyperparameterBlocks(rows) : [{ kind: 'text', text: 'No finished evaluation of these cells on this task yet.' }],
     };
   });
 }

@@ -46,25 +46,27 @@ const HP_ORDER = ['hidden', 'layers', 'initScale', 'optimizer', 'learningRate', 
 
 const hpValue = (v: unknown): string => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)))) : v === undefined ? '-' : typeof v === 'string' ? v : JSON.stringify(v));
 
-/** One row per evaluation: its label, validation and test accuracy, and every hyperparameter. */
-export function hyperparameterTable(rows: readonly { label: string; evaluation: Evaluation }[]): Table {
+/**
+ * One row per evaluation: its label, validation and test accuracy, and the hyperparameters that
+ * differ between the rows; those equal in every row (of two or more) follow as one sentence.
+ */
+export function hyperparameterBlocks(rows: readonly { label: string; evaluation: Evaluation }[]): Block[] {
   const keys = new Set<string>();
   for (const r of rows) for (const k of Object.keys(r.evaluation.hyperparameters)) if (k !== 'space') keys.add(k);
   const ordered = [...HP_ORDER.filter((k) => keys.has(k)), ...[...keys].filter((k) => !HP_ORDER.includes(k)).sort()];
-  return {
+  const value = (r: { evaluation: Evaluation }, k: string) => hpValue(r.evaluation.hyperparameters[k]);
+  const same = rows.length >= 2 ? ordered.filter((k) => rows.every((r) => value(r, k) === value(rows[0], k))) : [];
+  const shown = ordered.filter((k) => !same.includes(k));
+  const table: Table = {
     columns: [
       { label: 'cell', align: 'left' },
       { label: 'valid acc', align: 'right' },
       { label: 'test acc', align: 'right' },
-      ...ordered.map((k) => ({ label: k, align: 'right' as const })),
+      ...shown.map((k) => ({ label: k, align: 'right' as const })),
     ],
-    rows: rows.map((r) => [
-      r.label,
-      fmt(r.evaluation.metrics?.validAccuracy),
-      fmt(r.evaluation.metrics?.testAccuracy),
-      ...ordered.map((k) => hpValue(r.evaluation.hyperparameters[k])),
-    ]),
+    rows: rows.map((r) => [r.label, fmt(r.evaluation.metrics?.validAccuracy), fmt(r.evaluation.metrics?.testAccuracy), ...shown.map((k) => value(r, k))]),
   };
+  return [{ kind: 'table', table }, ...(same.length ? [{ kind: 'text' as const, text: `Same in every row: ${same.map((k) => `${k} ${value(rows[0], k)}`).join(', ')}.` }] : [])];
 }
 
 /** How a train study names its cells: as the user named them (config.cells[].ref), else archName. */
@@ -195,7 +197,7 @@ export function trainSections(data: StudyData, now: Date, version: string): Sect
   const hp: Section = {
     id: 'hyperparameters',
     title: 'Hyperparameters',
-    blocks: [{ kind: 'text', text: 'The setting of each cell (every trial of a cell uses the same one); accuracies of its first trial.' }, { kind: 'table', table: hyperparameterTable(firstOfEach) }],
+    blocks: [{ kind: 'text', text: 'The setting of each cell (every trial of a cell uses the same one); accuracies of its first trial.' }, ...hyperparameterBlocks(firstOfEach)],
   };
   const figures: Section = { id: 'figures', title: 'Figures', blocks: learningCurveFigures(data) };
   return [summary, cells, evaluations, hp, figures];
