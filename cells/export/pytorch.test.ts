@@ -101,7 +101,11 @@ for c in json.load(open(sys.argv[1])):
     state = tuple(torch.tensor([s[name] for s in c["stateIn"]], dtype=torch.float64) for name in c["states"])
     h, new = cell(x, state)
     layer = m.TheLayer(${H}).double()
-    layer.cell.load_cellsearch_params(c["params"])
+    # As model.getWeights() names them: layer prefixes, another layer and the embedding are skipped.
+    named = {"layer1/" + k: [0.0] * len(v) for k, v in c["params"].items()}
+    named.update({"layer0/" + k: v for k, v in c["params"].items()})
+    named["embed"] = [0.0]
+    layer.cell.load_cellsearch_params(named, layer=0)
     ys, final = layer(torch.stack([x, x]), state)
     out.append({"h": h.tolist(), "new": [t.tolist() for t in new], "layer0": ys[0].tolist(), "hIndex": c["states"].index("h")})
 print(json.dumps(out))

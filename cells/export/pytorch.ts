@@ -135,10 +135,20 @@ export function toPytorch(cell: Cell, opts: PytorchOptions = {}): string {
     }
   }
   add(0);
-  add(1, 'def load_cellsearch_params(self, params) -> None:');
-  add(2, '"""Copies weights named as cellsearch names them (`node.W0`, `node.b`, `node.p`; W is [out][in])."""');
+  add(1, 'def load_cellsearch_params(self, params, layer: int = 0) -> None:');
+  add(2, '"""Copies weights named as cellsearch names them (`node.W0`, `node.b`, `node.p`; W is [out][in]).');
+  add(0);
+  add(2, 'Names may carry the `layer{l}/` prefix of cellsearch\'s model.getWeights(): those of `layer` are');
+  add(2, 'taken, other layers and the embedding and output weights are skipped."""');
+  add(2, 'prefix = "layer%d/" % layer');
   add(2, 'with torch.no_grad():');
   add(3, 'for name, value in params.items():');
+  add(4, 'if "/" in name:');
+  add(5, 'if not name.startswith(prefix):');
+  add(6, 'continue');
+  add(5, 'name = name[len(prefix):]');
+  add(4, 'elif name in ("embed", "out.W", "out.b"):');
+  add(5, 'continue');
   add(4, 'value = torch.as_tensor(value)');
   add(4, 'node, kind = name.rsplit(".", 1)');
   add(4, 'if kind.startswith("W"):');
