@@ -4,7 +4,7 @@
 // architectures.ts (names, notation, lineage), search.ts and train.ts (rows -> sections, pure),
 // render.ts (vega-lite and Graphviz to SVG), html.ts and markdown.ts (the two renderers).
 // The database is opened read-only: a report of a running study never blocks or changes it.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openSqliteStorage } from '../sqlite.ts';
 import { renderHtml } from './html.ts';
@@ -66,6 +66,9 @@ export interface WrittenReport {
   analysis?: SearchAnalysis;
 }
 
+/** The SVG files a report writes (figures/<id>.svg): cell graphs and the figures of search.ts and train.ts. */
+const OWN_FIGURE = /^(cell-[0-9a-f]{16}|best-score|score-distribution|accuracy-params|learning-curves)\.svg$/;
+
 const outDir = (out: string | undefined, name: string) => resolve(out ?? `report-${name.replace(/[^A-Za-z0-9._-]/g, '_')}`);
 
 /** Reads the study read-only, renders every figure, writes report.html, report.md and figures/. */
@@ -88,6 +91,9 @@ export async function writeReport(o: WriteReportOptions): Promise<WrittenReport>
   const svgs = await renderAssets(model);
   const dir = outDir(o.out, data.experiment.name);
   mkdirSync(join(dir, 'figures'), { recursive: true });
+  // A report written again into the same folder must not keep figures of the previous one
+  // (another top 5): remove the SVG files this writer names, nothing else.
+  for (const f of readdirSync(join(dir, 'figures'))) if (OWN_FIGURE.test(f)) rmSync(join(dir, 'figures', f));
   const assets = assetIds(model).map((id) => {
     const file = join(dir, assetPath(id));
     writeFileSync(file, `<?xml version="1.0" encoding="UTF-8"?>\n${svgs.get(id)!}\n`);

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -136,11 +136,17 @@ test('search report: every section in both files, valid SVG figures, leaderboard
   }
 });
 
-test('a report of a study in progress: figures without data say so; queued evaluations are not counted', async () => {
+test('a report of a study in progress: figures without data say so; queued evaluations are not counted; stale figures are replaced', async () => {
   const dir = tempDir();
   const db = join(dir, 'running.sqlite');
   await writeSearchFixture(db, { running: true, name: 'half' });
+  // A folder with a previous report's figure and a file of the user's.
+  mkdirSync(join(dir, 'out', 'figures'), { recursive: true });
+  writeFileSync(join(dir, 'out', 'figures', 'cell-0123456789abcdef.svg'), '<svg/>');
+  writeFileSync(join(dir, 'out', 'figures', 'mine.svg'), '<svg/>');
   const r = await writeReport({ db, name: 'half', out: join(dir, 'out') });
+  assert.ok(!existsSync(join(dir, 'out', 'figures', 'cell-0123456789abcdef.svg')), 'the stale figure is gone');
+  assert.ok(existsSync(join(dir, 'out', 'figures', 'mine.svg')), "the user's file stays");
   const md = readFileSync(r.markdown, 'utf8');
   assert.match(md, /\| status \| interrupted \(marked running, but no process is writing it\) \|/);
   assert.match(md, /\| evaluations \| \d+ done, (\d+ diverged, )?\d+ queued \|/);
