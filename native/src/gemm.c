@@ -23,7 +23,7 @@
 #define KC_ 256
 #define MC_ 120
 #define NC_ 2048
-/* Up to this many rows of C, op(B) is read in place when not transposed (see gemm_impl.h). */
+/* Up to this many rows of C, op(A) and op(B) are read in place when not transposed (gemm_impl.h). */
 #define DIRECT_B_MAX_M 64
 
 #define T float

@@ -99,19 +99,23 @@ static void FN(pack_b)(int trans, const T *B, long ldb, int k0, int j0, int kc, 
 
 /* acc = Ap (MR x kc panel) * Bp (kc x NR panel); then C = alpha * acc + beta * C on the mr x nr
  * valid part. beta == 0 overwrites C without reading it (BLAS semantics: NaN in C is ignored). */
-static inline void FN(micro)(int kc, const T *restrict Ap, const T *restrict Bp, long ldbp, T alpha, T beta,
-                             T *restrict C, long ldc, int mr, int nr) {
+/* op(A)[i][k] of the panel is Ap[i * ai + k * ak]: a packed panel (ai = 1, ak = MR) or, for
+ * small M, rows of A itself (ai = lda, ak = 1). Always inlined, so each call site gets code
+ * specialised for its constant strides. */
+static inline __attribute__((always_inline)) void FN(micro)(int kc, const T *restrict Ap, long ai, long ak,
+                                                            const T *restrict Bp, long ldbp, T alpha, T beta,
+                                                            T *restrict C, long ldc, int mr, int nr) {
   V c0[MR], c1[MR];
   for (int i = 0; i < MR; i++) { c0[i] = (V){0}; c1[i] = (V){0}; }
   for (int k = 0; k < kc; k++) {
     /* Bp is a packed panel (ldbp = NR) or, for small M, rows of B itself (ldbp = ldb). */
     V b0 = *(const VU *)(Bp + (long)k * ldbp);
     V b1 = *(const VU *)(Bp + (long)k * ldbp + NV);
-    const T *a = Ap + (long)k * MR;
+    const T *a = Ap + (long)k * ak;
 #pragma GCC unroll 16
     for (int i = 0; i < MR; i++) {
-      c0[i] += a[i] * b0;
-      c1[i] += a[i] * b1;
+      c0[i] += a[i * ai] * b0;
+      c1[i] += a[i * ai] * b1;
     }
   }
   if (mr == MR && nr == NR) {
@@ -184,15 +188,21 @@ int FN(cs_gemm_)(int transA, int transB, int M, int N, int K, T alpha, const T *
       if (nfull < nc) FN(pack_b)(transB, B, ldb, pc, jc + nfull, kc, nc - nfull, pb + (long)nfull * kc);
       for (int ic = 0; ic < M; ic += MC_) {
         int mc = M - ic < MC_ ? M - ic : MC_;
-        FN(pack_a)(transA, A, lda, ic, pc, mc, kc, pa);
+        /* Likewise A: for small M its full-height panels are read in place (broadcasts from
+         * MR rows); only a ragged last panel is packed, at the start of the buffer. */
+        int mfull = !transA && M <= DIRECT_B_MAX_M ? (mc / MR) * MR : 0;
+        if (mfull < mc) FN(pack_a)(transA, A, lda, ic + mfull, pc, mc - mfull, kc, pa);
         for (int jr = 0; jr < nc; jr += NR) {
           int nr = nc - jr < NR ? nc - jr : NR;
           const T *bp = jr < nfull ? B + (long)pc * ldb + jc + jr : pb + (long)jr * kc;
           long ldbp = jr < nfull ? ldb : NR;
           for (int ir = 0; ir < mc; ir += MR) {
             int mr = mc - ir < MR ? mc - ir : MR;
-            FN(micro)(kc, pa + (long)ir * kc, bp, ldbp, alpha, bet,
-                      C + (long)(ic + ir) * ldc + jc + jr, ldc, mr, nr);
+            T *c = C + (long)(ic + ir) * ldc + jc + jr;
+            if (ir < mfull)
+              FN(micro)(kc, A + (long)(ic + ir) * lda + pc, lda, 1, bp, ldbp, alpha, bet, c, ldc, mr, nr);
+            else
+              FN(micro)(kc, pa + (long)(ir - mfull) * kc, 1, MR, bp, ldbp, alpha, bet, c, ldc, mr, nr);
           }
         }
       }
