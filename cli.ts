@@ -16,6 +16,7 @@ import { runsCommand } from './commands/runs.ts';
 import { reportCommand } from './commands/report.ts';
 import { exportCommand } from './commands/export.ts';
 import { ablateCommand } from './commands/ablate.ts';
+import { searchCommand } from './commands/search.ts';
 
 // Every subcommand, in the order `cellsearch --help` lists them.
 const commands: CommandModule<any, any>[] = [
@@ -24,6 +25,7 @@ const commands: CommandModule<any, any>[] = [
   tasksCommand,
   sampleCommand,
   trainCommand,
+  searchCommand,
   runsCommand,
   reportCommand,
   exportCommand,

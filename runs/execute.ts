@@ -23,6 +23,8 @@ export interface ExecuteOptions {
   maxAttempts: number;
   maxHeapMb?: number;
   label?: (e: Evaluation) => string;
+  /** Another graceful stop besides Ctrl-C (a command's time limit): no new jobs; running ones finish. */
+  stop?: AbortSignal;
   /** Where progress goes (default stderr). */
   progressOut?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 }
@@ -60,7 +62,7 @@ export async function executeStudy(o: ExecuteOptions): Promise<ExecuteResult> {
         strategy: o.strategy,
         pool,
         maxAttempts: o.maxAttempts,
-        stop: interrupts.stop,
+        stop: o.stop ? AbortSignal.any([interrupts.stop, o.stop]) : interrupts.stop,
         abort: interrupts.abort,
         onEvent: view.onEvent,
       });

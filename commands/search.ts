@@ -1,0 +1,126 @@
+// `cellsearch search`: the architecture search of Jozefowicz et al. (2015) (or aging evolution,
+// or random graphs as a control) against the GRU, as a study of the runs layer: re-running the
+// same command resumes it, Ctrl-C stops it cleanly, any worker count gives the same results.
+// With no options: a tiny jozefowicz search on arithmetic and xml (a few minutes on 2 cores).
+import type { CommandModule } from 'yargs';
+import { UserError } from '../errors.ts';
+import { SCALES, type Scale } from '../search/space.ts';
+
+interface SearchArgs {
+  strategy: string;
+  tasks: string;
+  scale: Scale;
+  budget?: number;
+  time?: string;
+  workers?: number;
+  seed: number;
+  name?: string;
+  db?: string;
+  'generation-size'?: number;
+  k?: number;
+  'repeat-settings'?: number;
+  'list-size'?: number;
+  q?: number;
+  population?: number;
+  sample?: number;
+  steps?: number;
+  'max-attempts': number;
+  'max-heap-mb': number;
+}
+
+const KNOBS = 'Strategy settings (default: the --scale preset):';
+
+export const searchCommand: CommandModule<object, SearchArgs> = {
+  command: 'search',
+  describe: 'Search for cell architectures that beat the GRU (Jozefowicz et al. 2015)',
+  builder: (y) =>
+    y
+      .option('strategy', { choices: ['jozefowicz', 'aging', 'random'], default: 'jozefowicz', describe: 'the paper\'s list-and-filter search, aging evolution (Real et al. 2019) or random graphs (control)' })
+      .option('tasks', { type: 'string', default: 'arithmetic,xml', describe: 'scored tasks, comma-separated, in filter order (arithmetic, xml, ptb; ptb costs ~36 s CPU per tiny evaluation)' })
+      .option('scale', { choices: SCALES, default: 'tiny' as Scale, describe: 'fidelity preset: training, task sizes, parameter budgets, search sizes' })
+      .option('budget', { type: 'number', describe: 'most evaluations (training runs) in the study (default: the preset\'s: tiny 40, small 400, paper 10,000)' })
+      .option('time', { type: 'string', describe: 'stop this session at the first generation boundary after this long (2h, 90m, 45s); the same command continues. Not part of the study\'s config; without --budget, no evaluation cap' })
+      .option('workers', { type: 'number', describe: 'worker threads (default and maximum: the number of cores); results do not depend on it' })
+      .option('seed', { type: 'number', default: 1, describe: 'experiment seed: the strategy\'s draws and every evaluation seed derive from it' })
+      .option('name', { type: 'string', describe: 'experiment name (default: search-<strategy>-<scale>)' })
+      .option('db', { type: 'string', describe: 'database file (default: runs/<name>.sqlite)' })
+      .option('generation-size', { type: 'number', group: KNOBS, describe: 'new candidates (or re-evaluations) per generation (default 4)' })
+      .option('k', { type: 'number', group: KNOBS, describe: 'hyperparameter settings per task for a new architecture (K; tiny 1, small 3, paper 20)' })
+      .option('repeat-settings', { type: 'number', group: KNOBS, describe: 'jozefowicz: settings per task when a listed architecture is picked again' })
+      .option('list-size', { type: 'number', group: KNOBS, describe: 'jozefowicz: size N of the list of the best' })
+      .option('q', { type: 'number', group: KNOBS, describe: 'jozefowicz: probability of re-evaluating a listed architecture instead of mutating one' })
+      .option('population', { type: 'number', group: KNOBS, describe: 'aging: population P' })
+      .option('sample', { type: 'number', group: KNOBS, describe: 'aging: tournament sample S' })
+      .option('steps', { type: 'number', group: KNOBS, describe: 'most training steps per evaluation (tiny 300, small 3,000)' })
+      .option('max-attempts', { type: 'number', default: 2, describe: 'attempts per evaluation before it is recorded as failed' })
+      .option('max-heap-mb', { type: 'number', default: 2048, describe: 'JS heap limit of each worker thread, MB' })
+      .example('$0 search', 'a tiny jozefowicz search on arithmetic and xml, under 10 minutes on 2 cores')
+      .example('$0 search --scale small --time 2h', 'a laptop evening; run the same command again to continue')
+      .example('$0 search --strategy aging --tasks arithmetic,xml,ptb --budget 200', 'aging evolution with ptb scored too'),
+  handler: async (args) => {
+    // Imported here so that other commands do not pay for the engine and the zoo at startup.
+    const { searchStudy, parseDuration, watchBoundaries, searchStatus, searchSummary } = await import('../runs/search.ts');
+    const { executeStudy } = await import('../runs/execute.ts');
+    const { TRAIN_WORKER } = await import('../runs/pool.ts');
+    const { openSqliteStorage } = await import('../runs/sqlite.ts');
+    const { readStudy } = await import('../runs/report/queries.ts');
+    const { EXIT_INTERRUPTED } = await import('../runs/signals.ts');
+
+    const limitMs = args.time === undefined ? undefined : parseDuration(args.time);
+    if (!Number.isInteger(args['max-heap-mb']) || args['max-heap-mb'] < 64) throw new UserError(`--max-heap-mb must be a whole number >= 64, got ${args['max-heap-mb']}`);
+    const study = searchStudy({
+      strategy: args.strategy,
+      tasks: args.tasks.split(',').map((t) => t.trim()).filter((t) => t !== ''),
+      scale: args.scale,
+      budget: args.budget,
+      timeLimited: limitMs !== undefined,
+      generationSize: args['generation-size'],
+      seed: args.seed,
+      name: args.name,
+      knobs: {
+        settingsPerTask: args.k,
+        repeatSettings: args['repeat-settings'],
+        listSize: args['list-size'],
+        q: args.q,
+        population: args.population,
+        sample: args.sample,
+        steps: args.steps,
+      },
+    });
+
+    const out = process.stderr;
+    const tty = out.isTTY === true;
+    const started = Date.now();
+    const timeUp = new AbortController();
+    let finishedAtStart: number | undefined;
+    const strategy = watchBoundaries(study.strategy, (b) => {
+      finishedAtStart ??= b.finished;
+      const elapsedMs = Date.now() - started;
+      if (b.generation > 0) out.write(searchStatus({ config: study.config, boundary: b, elapsedMs, finishedAtStart, limitMs, tty }) + '\n');
+      // The clock is read only here, between generations: see runs/search.ts.
+      if (limitMs !== undefined && elapsedMs >= limitMs && !timeUp.signal.aborted) {
+        out.write(`time limit (${args.time}) reached: generation ${b.generation} is recorded but not started; run the same command again to continue\n`);
+        timeUp.abort();
+      }
+    });
+    const result = await executeStudy({
+      spec: study.spec,
+      strategy,
+      handler: TRAIN_WORKER,
+      db: args.db,
+      workers: args.workers,
+      maxAttempts: args['max-attempts'],
+      maxHeapMb: args['max-heap-mb'],
+      stop: timeUp.signal,
+      label: (e) => `${e.architecture.slice(0, 8)} ${e.task} #${JSON.parse(e.key)[2]}`,
+    });
+    // Stopped by the time limit alone: a normal end of a session, not an interruption.
+    if (timeUp.signal.aborted && result.outcome.status === 'interrupted' && process.exitCode === EXIT_INTERRUPTED) process.exitCode = 0;
+    const storage = openSqliteStorage(result.db, { readonly: true });
+    try {
+      process.stdout.write(searchSummary(await readStudy(storage, study.spec.name)));
+    } finally {
+      await storage.close();
+    }
+  },
+};

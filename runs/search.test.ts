@@ -1,0 +1,72 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isUserError } from '../errors.ts';
+import { fidelity } from '../search/space.ts';
+import { parseDuration, searchStudy, SearchStudyConfigSchema, textTable, UNBOUNDED_BUDGET, watchBoundaries } from './search.ts';
+import type { Strategy } from './strategy.ts';
+import type { Evaluation } from './storage.ts';
+
+const base = { strategy: 'jozefowicz', tasks: ['arithmetic', 'xml'], scale: 'tiny' as const, seed: 1 };
+
+test('parseDuration: hours, minutes, seconds, combinations, plain seconds; nonsense is a UserError', () => {
+  assert.equal(parseDuration('2h'), 7_200_000);
+  assert.equal(parseDuration('90m'), 5_400_000);
+  assert.equal(parseDuration('1h30m'), 5_400_000);
+  assert.equal(parseDuration('10min'), 600_000);
+  assert.equal(parseDuration('0.5s'), 500);
+  assert.equal(parseDuration('600'), 600_000);
+  for (const bad of ['', 'soon', '2x', '1h junk', '0s']) assert.throws(() => parseDuration(bad), (e) => isUserError(e) && /--time/.test((e as Error).message), bad);
+});
+
+test('searchStudy: the stored config holds the whole preset, with the knobs applied', () => {
+  const s = searchStudy(base);
+  const tiny = fidelity('tiny');
+  assert.deepEqual(s.config.fidelity, tiny);
+  assert.equal(s.config.strategy, 'jozefowicz');
+  assert.equal(s.config.evaluations, tiny.search.evaluations);
+  assert.equal(s.config.memorize, true);
+  assert.deepEqual(Object.keys(s.config.vocab).sort(), ['arithmetic', 'memorize', 'xml']);
+  assert.equal(s.spec.kind, 'search');
+  assert.equal(s.spec.name, 'search-jozefowicz-tiny');
+  assert.deepEqual(SearchStudyConfigSchema.parse(JSON.parse(JSON.stringify(s.spec.config))), s.config);
+
+  const k = searchStudy({ ...base, strategy: 'aging', budget: 12, generationSize: 3, knobs: { settingsPerTask: 2, population: 6, sample: 2, q: 0.7, listSize: 5, repeatSettings: 4, steps: 50 } });
+  assert.equal(k.config.memorize, false);
+  assert.equal(k.config.evaluations, 12);
+  assert.equal(k.config.generationSize, 3);
+  assert.deepEqual(k.config.fidelity.search, { ...tiny.search, settingsPerTask: 2, population: 6, sample: 2, reevaluateProbability: 0.7, listSize: 5, repeatSettings: 4 });
+  assert.deepEqual(k.config.fidelity.train, { ...tiny.train, maxSteps: 50, evalEvery: 50 });
+  assert.equal(searchStudy({ ...base, timeLimited: true }).config.evaluations, UNBOUNDED_BUDGET);
+});
+
+test('searchStudy: bad requests are UserErrors naming the flag', () => {
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ strategy: 'greedy' }, /--strategy/],
+    [{ tasks: ['music'] }, /--tasks: 'music'/],
+    [{ tasks: ['nope'] }, /nope/],
+    [{ tasks: [] }, /--tasks/],
+    [{ tasks: ['xml', 'xml'] }, /twice/],
+    [{ budget: 0 }, /--budget/],
+    [{ seed: -1 }, /--seed/],
+    [{ knobs: { q: 1.5 } }, /--q/],
+    [{ knobs: { sample: 20, population: 5 } }, /--sample/],
+    [{ knobs: { settingsPerTask: 1.5 } }, /--k/],
+  ];
+  for (const [over, re] of cases) assert.throws(() => searchStudy({ ...base, ...over } as never), (e) => isUserError(e) && re.test((e as Error).message), JSON.stringify(over));
+});
+
+test('watchBoundaries: calls back before each proposal with the finished count, the next generation, and leaves the proposals alone', () => {
+  const calls: number[][] = [];
+  const inner: Strategy = { name: 'x', init: () => 7, propose: (state) => ({ state, proposals: [], finished: true }) };
+  const w = watchBoundaries(inner, (b) => calls.push([b.finished, b.generation]));
+  assert.equal(w.init(1), 7);
+  assert.deepEqual(w.propose(7, []), { state: 7, proposals: [], finished: true });
+  const ev = (generation: number) => ({ generation }) as unknown as Evaluation;
+  w.propose(7, [ev(0), ev(0), ev(1)]);
+  assert.deepEqual(calls, [[0, 0], [3, 2]]);
+});
+
+test('textTable pads columns by their alignment', () => {
+  const t = textTable({ columns: [{ label: 'a', align: 'left' }, { label: 'num', align: 'right' }], rows: [['xyz', '1'], ['q', '22']] });
+  assert.equal(t, 'a    num\nxyz    1\nq     22');
+});

@@ -1,0 +1,243 @@
+// The "search" study: an architecture search of search/strategies (jozefowicz, aging, random) run
+// through the study driver. This file resolves a request into the stored config (every preset
+// value included, so a changed setting is refused on resume), wraps the strategy to watch
+// generation boundaries (live status, the --time limit), and prints the status and the final
+// leaderboard. What `cellsearch search` runs.
+//
+// --time and determinism: the clock is read only when the driver asks for the next generation
+// (every earlier evaluation finished). Past the limit, that generation is still proposed and
+// recorded (the strategy is pure: the same proposals an uninterrupted run makes), then the study
+// stops before starting it, as after Ctrl-C. Running the same command again resumes from there,
+// so a run cut by --time and resumed ends where an uninterrupted one with the same budget would.
+// The limit is a property of the session, not of the study: it is not stored in the config.
+import { z } from 'zod';
+import { UserError } from '../errors.ts';
+import { fidelity, SCALES, type Scale } from '../search/space.ts';
+import { createStrategy, leaderboard, STRATEGY_NAMES, SearchConfigSchema, type SearchConfig, type StrategyName } from '../search/strategies/index.ts';
+import { getTask, isTaskName } from '../tasks/registry.ts';
+import { analyzeSearch, leaderboardTable } from './report/search.ts';
+import { fmtDuration, shortHash, type Table } from './report/model.ts';
+import type { StudyData } from './report/queries.ts';
+import type { StudySpec } from './study.ts';
+import type { Evaluation, JsonObject } from './storage.ts';
+import type { Strategy } from './strategy.ts';
+import { presetTaskOptions } from './train.ts';
+
+export const SEARCH_KIND = 'search';
+
+/** Tasks a search may score (they have a parameter budget and are single-label). */
+export const SEARCH_TASKS = ['arithmetic', 'xml', 'ptb'] as const;
+
+/**
+ * The default scored tasks: arithmetic and xml. A tiny ptb evaluation costs ~36 s CPU (the
+ * 10,000-word softmax) against ~1 s for arithmetic and 3-8 s for xml, so with ptb the default
+ * tiny study would not finish in 10 minutes on 2 cores; add it with --tasks arithmetic,xml,ptb.
+ */
+export const DEFAULT_SEARCH_TASKS = ['arithmetic', 'xml'] as const;
+
+/** --time alone (no --budget): the study is capped by this many evaluations, in practice none. */
+export const UNBOUNDED_BUDGET = 1_000_000;
+
+/** What is stored as the experiment's config: the strategy's whole config plus its name. */
+export const SearchStudyConfigSchema = z.strictObject({
+  strategy: z.enum(STRATEGY_NAMES),
+  ...SearchConfigSchema.shape,
+});
+export type SearchStudyConfig = z.infer<typeof SearchStudyConfigSchema>;
+
+/** Strategy knobs a user may set; the rest come from the --scale preset. */
+export interface SearchKnobs {
+  /** Settings per task for a new architecture (K). */
+  settingsPerTask?: number;
+  /** Settings per task when a listed architecture is re-evaluated. */
+  repeatSettings?: number;
+  /** jozefowicz: list size N and re-evaluation probability q. */
+  listSize?: number;
+  q?: number;
+  /** aging: population P and tournament sample S. */
+  population?: number;
+  sample?: number;
+  /** Training steps per evaluation (evaluation interval capped to it). */
+  steps?: number;
+}
+
+export interface SearchRequest {
+  strategy: string;
+  tasks: string[];
+  scale: Scale;
+  /** Most evaluations; default the preset's (UNBOUNDED_BUDGET when only a time limit is given). */
+  budget?: number;
+  timeLimited?: boolean;
+  generationSize?: number;
+  seed: number;
+  name?: string;
+  knobs?: SearchKnobs;
+}
+
+export interface SearchStudy {
+  spec: StudySpec;
+  config: SearchStudyConfig;
+  strategy: Strategy;
+}
+
+const positiveInt = (flag: string, v: number | undefined): void => {
+  if (v !== undefined && (!Number.isSafeInteger(v) || v < 1)) throw new UserError(`--${flag} must be a whole number >= 1, got ${v}`);
+};
+
+/** Resolves a request into the study: the stored config, the spec and the strategy. */
+export function searchStudy(req: SearchRequest): SearchStudy {
+  if (!(STRATEGY_NAMES as readonly string[]).includes(req.strategy)) throw new UserError(`--strategy must be one of ${STRATEGY_NAMES.join(', ')}, got '${req.strategy}'`);
+  const strategy = req.strategy as StrategyName;
+  if (!(SCALES as readonly string[]).includes(req.scale)) throw new UserError(`--scale must be one of ${SCALES.join(', ')}, got '${req.scale}'`);
+  if (req.tasks.length === 0) throw new UserError('--tasks needs at least one task');
+  for (const t of req.tasks) {
+    if (!isTaskName(t)) getTask(t); // the registry's UserError lists the tasks
+    if (!(SEARCH_TASKS as readonly string[]).includes(t)) throw new UserError(`--tasks: '${t}' cannot be scored by a search; use ${SEARCH_TASKS.join(', ')}`);
+  }
+  if (new Set(req.tasks).size !== req.tasks.length) throw new UserError(`--tasks names a task twice: ${req.tasks.join(',')}`);
+  if (!Number.isSafeInteger(req.seed) || req.seed < 0) throw new UserError(`--seed must be a whole number >= 0, got ${req.seed}`);
+  const k = req.knobs ?? {};
+  positiveInt('budget', req.budget);
+  positiveInt('generation-size', req.generationSize);
+  positiveInt('k', k.settingsPerTask);
+  positiveInt('repeat-settings', k.repeatSettings);
+  positiveInt('list-size', k.listSize);
+  positiveInt('population', k.population);
+  positiveInt('sample', k.sample);
+  positiveInt('steps', k.steps);
+  if (k.q !== undefined && !(k.q >= 0 && k.q <= 1)) throw new UserError(`--q must be a probability in [0, 1], got ${k.q}`);
+
+  const fid = fidelity(req.scale);
+  const s = fid.search;
+  const search = {
+    ...s,
+    settingsPerTask: k.settingsPerTask ?? s.settingsPerTask,
+    repeatSettings: k.repeatSettings ?? s.repeatSettings,
+    listSize: k.listSize ?? s.listSize,
+    reevaluateProbability: k.q ?? s.reevaluateProbability,
+    population: k.population ?? s.population,
+    sample: k.sample ?? s.sample,
+  };
+  if (search.sample > search.population) throw new UserError(`--sample (${search.sample}) must not exceed --population (${search.population})`);
+  const train = k.steps === undefined ? fid.train : { ...fid.train, maxSteps: k.steps, evalEvery: Math.min(fid.train.evalEvery, k.steps) };
+  const resolved = { ...fid, train, search };
+
+  const memorize = strategy === 'jozefowicz';
+  // The vocabularies the strategies size hidden layers with; building each task also checks its options.
+  const vocab = Object.fromEntries([...(memorize ? ['memorize'] : []), ...req.tasks].map((t) => [t, getTask(t, presetTaskOptions(t, resolved, undefined, {})).vocab.length]));
+  const searchConfig: SearchConfig = SearchConfigSchema.parse({
+    tasks: req.tasks,
+    vocab,
+    fidelity: resolved,
+    evaluations: req.budget ?? (req.timeLimited ? UNBOUNDED_BUDGET : s.evaluations),
+    generationSize: req.generationSize ?? 4,
+    memorize,
+    metric: 'validAccuracy',
+  });
+  const config = SearchStudyConfigSchema.parse({ strategy, ...searchConfig });
+  const name = req.name ?? `search-${strategy}-${req.scale}`;
+  return {
+    spec: { name, kind: SEARCH_KIND, seed: req.seed, config: config as unknown as JsonObject },
+    config,
+    strategy: createStrategy(strategy, searchConfig) as unknown as Strategy,
+  };
+}
+
+/** "2h", "90m", "1h30m", "45s", "600" (seconds) -> milliseconds. */
+export function parseDuration(text: string): number {
+  const t = text.trim().toLowerCase();
+  if (/^\d+(\.\d+)?$/.test(t)) return Number(t) * 1000;
+  const re = /(\d+(?:\.\d+)?)\s*(h|min|m|s)/gy;
+  let ms = 0;
+  let at = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(t)) !== null) {
+    ms += Number(m[1]) * { h: 3_600_000, min: 60_000, m: 60_000, s: 1000 }[m[2] as 'h' | 'min' | 'm' | 's'];
+    at = re.lastIndex;
+  }
+  if (t === '' || at !== t.length || !(ms > 0)) throw new UserError(`--time must be a duration such as 2h, 90m, 1h30m or 45s, got '${text}'`);
+  return ms;
+}
+
+export interface Boundary {
+  /** Evaluations finished before this generation (all of the earlier ones). */
+  finished: number;
+  /** Generations proposed before this one. */
+  generation: number;
+  history: readonly Evaluation[];
+}
+
+/**
+ * The strategy, unchanged in what it proposes, with `onBoundary` called each time the driver asks
+ * for a generation (before the strategy answers). The driver calls `propose` only at generation
+ * boundaries, so this is where the session's clock may be read without touching the results.
+ */
+export function watchBoundaries(inner: Strategy, onBoundary: (b: Boundary) => void): Strategy {
+  let generation = -1;
+  return {
+    name: inner.name,
+    init: (seed) => inner.init(seed),
+    propose(state, history) {
+      generation = history.reduce((g, e) => Math.max(g, e.generation), generation);
+      onBoundary({ finished: history.length, generation: generation + 1, history });
+      return inner.propose(state, history);
+    },
+  };
+}
+
+/** Plain text of a report table, columns padded. */
+export function textTable(t: Table): string {
+  const head = t.columns.map((c) => c.label);
+  const widths = head.map((h, i) => Math.max(h.length, ...t.rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((v, i) => (t.columns[i].align === 'right' ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(head), ...t.rows.map(line)].join('\n');
+}
+
+export interface StatusInput {
+  config: SearchStudyConfig;
+  boundary: Boundary;
+  /** Since this session started; and evaluations finished when it started. */
+  elapsedMs: number;
+  finishedAtStart: number;
+  /** Session time limit, if any. */
+  limitMs?: number;
+  /** Several lines (a terminal) or one. */
+  tty: boolean;
+}
+
+/** The live status at a generation boundary: finished, best score, top 5 per task, times. */
+export function searchStatus(s: StatusInput): string {
+  const { config, boundary } = s;
+  const board = leaderboard(boundary.history, config.tasks, config.metric);
+  const done = boundary.finished;
+  const thisSession = done - s.finishedAtStart;
+  const left = Math.max(0, config.evaluations - done);
+  const eta = thisSession > 0 && config.evaluations < UNBOUNDED_BUDGET ? (s.elapsedMs / thisSession) * left : NaN;
+  const limitLeft = s.limitMs === undefined ? NaN : Math.max(0, s.limitMs - s.elapsedMs);
+  const times = `elapsed ${fmtDuration(s.elapsedMs)}` + (Number.isFinite(eta) ? `, estimated ${fmtDuration(eta)} left` : '') + (Number.isFinite(limitLeft) ? `, time limit in ${fmtDuration(limitLeft)}` : '');
+  const budget = config.evaluations >= UNBOUNDED_BUDGET ? '' : ` of ${config.evaluations}`;
+  const best = board[0];
+  const head = `generation ${boundary.generation}: ${done}${budget} evaluations finished; best score ${best ? `${best.score.toFixed(3)} (${shortHash(best.architecture)})` : '-'}; ${times}`;
+  if (!s.tty) return head;
+  const rows = board.slice(0, 5).map((r, i) => `  ${i + 1}. ${shortHash(r.architecture)} score ${r.score.toFixed(3)}  ` + config.tasks.map((t) => `${t} ${r.best[t].toFixed(3)} (${r.ratios[t].toFixed(2)})`).join('  '));
+  return [head, ...(rows.length ? ['  top 5 (accuracy, ratio to the GRU):', ...rows] : [])].join('\n');
+}
+
+/** The final printout: the leaderboard (with the reference rows) and the funnel, as the report computes them. */
+export function searchSummary(data: StudyData): string {
+  const a = analyzeSearch(data, { leaderboard: 20 });
+  const funnel = a.funnel.stages.map(([label, n]) => `${label} ${n ?? '-'}`).join(', ');
+  const c = data.experiment.config;
+  const finished = data.evaluations.filter((e) => e.status === 'done' || e.status === 'diverged' || e.status === 'failed').length;
+  const lines = [
+    '',
+    `Leaderboard of '${data.experiment.name}' (${String(c.strategy)}, ${a.tasks.join(', ')}; ${finished} evaluations finished, ${data.evaluations.length - finished} queued):`,
+    `accuracy = best ${a.metric} over the settings tried (diverged counts 0), in brackets the ratio to the GRU's; score = the smallest ratio`,
+    textTable(leaderboardTable(a)),
+    '',
+    `funnel (${a.funnel.source === 'strategy' ? 'recorded by the strategy' : 'derived from the evaluations'}): ${funnel}`,
+    `recorded in ${data.location}; 'cellsearch report --db ${data.location}' writes the full report`,
+    '',
+  ];
+  return lines.join('\n');
+}
