@@ -98,7 +98,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       const elapsedMs = Date.now() - started;
       if (b.generation > 0) out.write(searchStatus({ config: study.config, boundary: b, elapsedMs, finishedAtStart, limitMs, tty }) + '\n');
       // The clock is read only here, between generations: see runs/search.ts.
-      if (limitMs !== undefined && elapsedMs >= limitMs && !timeUp.signal.aborted) {
+      if (limitMs !== undefined && elapsedMs >= limitMs && b.queued > 0 && !timeUp.signal.aborted) {
         out.write(`time limit (${args.time}) reached: generation ${b.generation} is recorded but not started; run the same command again to continue\n`);
         timeUp.abort();
       }

@@ -55,15 +55,16 @@ test('searchStudy: bad requests are UserErrors naming the flag', () => {
   for (const [over, re] of cases) assert.throws(() => searchStudy({ ...base, ...over } as never), (e) => isUserError(e) && re.test((e as Error).message), JSON.stringify(over));
 });
 
-test('watchBoundaries: calls back before each proposal with the finished count, the next generation, and leaves the proposals alone', () => {
+test('watchBoundaries: calls back after each proposal with the finished count, the generation and its size, and leaves the proposals alone', () => {
   const calls: number[][] = [];
-  const inner: Strategy = { name: 'x', init: () => 7, propose: (state) => ({ state, proposals: [], finished: true }) };
-  const w = watchBoundaries(inner, (b) => calls.push([b.finished, b.generation]));
+  const proposal = { architecture: { hash: 'h', cell: {}, notation: null, origin: { kind: 'zoo', name: 'gru' } }, task: 't', taskOptions: {}, hyperparameters: {}, trial: 0 } as const;
+  const inner: Strategy = { name: 'x', init: () => 7, propose: (state, history) => ({ state, proposals: history.length ? [] : [proposal], finished: history.length > 0 }) };
+  const w = watchBoundaries(inner, (b) => calls.push([b.finished, b.generation, b.queued]));
   assert.equal(w.init(1), 7);
-  assert.deepEqual(w.propose(7, []), { state: 7, proposals: [], finished: true });
+  assert.deepEqual(w.propose(7, []), { state: 7, proposals: [proposal], finished: false });
   const ev = (generation: number) => ({ generation }) as unknown as Evaluation;
   w.propose(7, [ev(0), ev(0), ev(1)]);
-  assert.deepEqual(calls, [[0, 0], [3, 2]]);
+  assert.deepEqual(calls, [[0, 0, 1], [3, 2, 0]]);
 });
 
 test('textTable pads columns by their alignment', () => {

@@ -162,14 +162,16 @@ export function parseDuration(text: string): number {
 export interface Boundary {
   /** Evaluations finished before this generation (all of the earlier ones). */
   finished: number;
-  /** Generations proposed before this one. */
+  /** The generation just proposed (generations proposed before it). */
   generation: number;
+  /** Its evaluations, queued now (0 when the strategy is finished). */
+  queued: number;
   history: readonly Evaluation[];
 }
 
 /**
- * The strategy, unchanged in what it proposes, with `onBoundary` called each time the driver asks
- * for a generation (before the strategy answers). The driver calls `propose` only at generation
+ * The strategy, unchanged in what it proposes, with `onBoundary` called each time it has proposed
+ * a generation (before the driver records it). The driver calls `propose` only at generation
  * boundaries, so this is where the session's clock may be read without touching the results.
  */
 export function watchBoundaries(inner: Strategy, onBoundary: (b: Boundary) => void): Strategy {
@@ -179,8 +181,9 @@ export function watchBoundaries(inner: Strategy, onBoundary: (b: Boundary) => vo
     init: (seed) => inner.init(seed),
     propose(state, history) {
       generation = history.reduce((g, e) => Math.max(g, e.generation), generation);
-      onBoundary({ finished: history.length, generation: generation + 1, history });
-      return inner.propose(state, history);
+      const next = inner.propose(state, history);
+      onBoundary({ finished: history.length, generation: generation + 1, queued: next.proposals.length, history });
+      return next;
     },
   };
 }
@@ -217,7 +220,7 @@ export function searchStatus(s: StatusInput): string {
   const times = `elapsed ${fmtDuration(s.elapsedMs)}` + (Number.isFinite(eta) ? `, estimated ${fmtDuration(eta)} left` : '') + (Number.isFinite(limitLeft) ? `, time limit in ${fmtDuration(limitLeft)}` : '');
   const budget = config.evaluations >= UNBOUNDED_BUDGET ? '' : ` of ${config.evaluations}`;
   const best = board[0];
-  const head = `generation ${boundary.generation}: ${done}${budget} evaluations finished; best score ${best ? `${best.score.toFixed(3)} (${shortHash(best.architecture)})` : '-'}; ${times}`;
+  const head = `generation ${boundary.generation}: ${done}${budget} evaluations finished, ${boundary.queued} queued; best score ${best ? `${best.score.toFixed(3)} (${shortHash(best.architecture)})` : '-'}; ${times}`;
   if (!s.tty) return head;
   const rows = board.slice(0, 5).map((r, i) => `  ${i + 1}. ${shortHash(r.architecture)} score ${r.score.toFixed(3)}  ` + config.tasks.map((t) => `${t} ${r.best[t].toFixed(3)} (${r.ratios[t].toFixed(2)})`).join('  '));
   return [head, ...(rows.length ? ['  top 5 (accuracy, ratio to the GRU):', ...rows] : [])].join('\n');
