@@ -122,7 +122,13 @@ function heatmapSpec(title: string, cells: Array<{ a: string; b: string; fractio
 
 function marginalSpec(title: string, metric: string, dim: string, log: boolean, curves: Array<{ variant: string; x: number | string; y: number }>, points: Array<{ variant: string; x: number | string; y: number }>, order: string[]): VegaLiteSpec {
   const xType = typeof curves[0]?.x === 'number' || typeof points[0]?.x === 'number' ? 'quantitative' : 'ordinal';
-  const x = { field: 'x', type: xType, title: dim, ...(xType === 'quantitative' ? { scale: { type: log ? 'log' : 'linear' } } : {}) };
+  // No 'nice' rounding: a log axis would run a decade past the sampled range.
+  const x = {
+    field: 'x',
+    type: xType,
+    title: dim,
+    ...(xType === 'quantitative' ? { scale: { type: log ? 'log' : 'linear', nice: false }, axis: log && dim === 'learningRate' ? { format: '.0e' } : {} } : {}),
+  };
   const color = { field: 'variant', type: 'nominal', sort: order, title: null, scale: { scheme: 'tableau10' } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
