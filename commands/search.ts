@@ -92,11 +92,11 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
     const tty = out.isTTY === true;
     const started = Date.now();
     const timeUp = new AbortController();
-    let finishedAtStart: number | undefined;
+    let base: { finished: number; elapsedMs: number } | undefined;
     const strategy = watchBoundaries(study.strategy, (b) => {
-      finishedAtStart ??= b.finished;
       const elapsedMs = Date.now() - started;
-      if (b.generation > 0) out.write(searchStatus({ config: study.config, boundary: b, elapsedMs, finishedAtStart, limitMs, tty }) + '\n');
+      base ??= { finished: b.finished, elapsedMs };
+      if (b.generation > 0) out.write(searchStatus({ config: study.config, boundary: b, elapsedMs, base, limitMs, tty }) + '\n');
       // The clock is read only here, between generations: see runs/search.ts.
       if (limitMs !== undefined && elapsedMs >= limitMs && b.queued > 0 && !timeUp.signal.aborted) {
         out.write(`time limit (${args.time}) reached: generation ${b.generation} is recorded but not started; run the same command again to continue\n`);

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isUserError } from '../errors.ts';
 import { fidelity } from '../search/space.ts';
-import { parseDuration, searchStudy, SearchStudyConfigSchema, textTable, UNBOUNDED_BUDGET, watchBoundaries } from './search.ts';
+import { gruHash } from '../search/strategies/index.ts';
+import { parseDuration, searchStatus, searchStudy, SearchStudyConfigSchema, textTable, UNBOUNDED_BUDGET, watchBoundaries } from './search.ts';
 import type { Strategy } from './strategy.ts';
 import type { Evaluation } from './storage.ts';
 
@@ -70,4 +71,18 @@ test('watchBoundaries: calls back after each proposal with the finished count, t
 test('textTable pads columns by their alignment', () => {
   const t = textTable({ columns: [{ label: 'a', align: 'left' }, { label: 'num', align: 'right' }], rows: [['xyz', '1'], ['q', '22']] });
   assert.equal(t, 'a    num\nxyz    1\nq     22');
+});
+
+test('searchStatus: finished and queued counts, the best score, the top 5 per task on a terminal, an estimate from the rate since the session\'s first boundary', () => {
+  const { config } = searchStudy({ ...base, budget: 20 });
+  const gru = gruHash();
+  const ev = (architecture: string, task: string, acc: number, generation = 0) => ({ architecture, task, status: 'done', metrics: { validAccuracy: acc }, generation }) as unknown as Evaluation;
+  const history = [ev(gru, 'arithmetic', 0.5), ev(gru, 'xml', 0.2), ev('f'.repeat(16), 'arithmetic', 0.6), ev('f'.repeat(16), 'xml', 0.3), ev('e'.repeat(16), 'arithmetic', 0.1)];
+  const boundary = { finished: 5, generation: 2, queued: 4, history };
+  const plain = searchStatus({ config, boundary, elapsedMs: 70_000, base: { finished: 1, elapsedMs: 10_000 }, tty: false });
+  // 4 evaluations in 60 s since the first boundary; 15 left: 225 s.
+  assert.equal(plain, 'generation 2: 5 of 20 evaluations finished, 4 queued; best score 1.200 (ffffffff); elapsed 1 min 10 s, estimated 3 min 45 s left');
+  const tty = searchStatus({ config, boundary, elapsedMs: 70_000, base: { finished: 5, elapsedMs: 70_000 }, limitMs: 100_000, tty: true }).split('\n');
+  assert.equal(tty[0], 'generation 2: 5 of 20 evaluations finished, 4 queued; best score 1.200 (ffffffff); elapsed 1 min 10 s, time limit in 30.0 s');
+  assert.deepEqual(tty.slice(2), ['  1. ffffffff score 1.200  arithmetic 0.600 (1.20)  xml 0.300 (1.50)', '  2. ' + gru.slice(0, 8) + ' score 1.000  arithmetic 0.500 (1.00)  xml 0.200 (1.00)']);
 });

@@ -201,7 +201,11 @@ export interface StatusInput {
   boundary: Boundary;
   /** Since this session started; and evaluations finished when it started. */
   elapsedMs: number;
-  finishedAtStart: number;
+  /**
+   * The first boundary of this session (evaluations finished, elapsed ms): the rate of the
+   * estimate is measured from there (before it, a resumed session re-ran evaluations of unknown number).
+   */
+  base: { finished: number; elapsedMs: number };
   /** Session time limit, if any. */
   limitMs?: number;
   /** Several lines (a terminal) or one. */
@@ -213,9 +217,9 @@ export function searchStatus(s: StatusInput): string {
   const { config, boundary } = s;
   const board = leaderboard(boundary.history, config.tasks, config.metric);
   const done = boundary.finished;
-  const thisSession = done - s.finishedAtStart;
+  const measured = done - s.base.finished;
   const left = Math.max(0, config.evaluations - done);
-  const eta = thisSession > 0 && config.evaluations < UNBOUNDED_BUDGET ? (s.elapsedMs / thisSession) * left : NaN;
+  const eta = measured > 0 && config.evaluations < UNBOUNDED_BUDGET ? ((s.elapsedMs - s.base.elapsedMs) / measured) * left : NaN;
   const limitLeft = s.limitMs === undefined ? NaN : Math.max(0, s.limitMs - s.elapsedMs);
   const times = `elapsed ${fmtDuration(s.elapsedMs)}` + (Number.isFinite(eta) ? `, estimated ${fmtDuration(eta)} left` : '') + (Number.isFinite(limitLeft) ? `, time limit in ${fmtDuration(limitLeft)}` : '');
   const budget = config.evaluations >= UNBOUNDED_BUDGET ? '' : ` of ${config.evaluations}`;
