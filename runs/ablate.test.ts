@@ -33,10 +33,9 @@ test('ablateStudy: one proposal per (task, trial, cell), paired settings, the bu
     const hp = TrainHyperparamsSchema.parse(a.hyperparameters);
     assert.equal(hp.maxSteps, 50);
     assert.equal(hp.evalEvery, 100, 'the rest of the budget from the preset');
-    assert.equal(hp.inputNoise, 0);
+    assert.ok(hp.inputNoise >= 0 && hp.inputNoise <= 1, 'the sampled Greff input noise is applied');
   }
   assert.equal(s.config.baseline, 'greff-vanilla');
-  assert.equal(s.config.inputNoiseApplied, false);
   assert.deepEqual(s.config.tasks.map((t) => t.name), ['arithmetic']);
   const again = ablateStudy(base({ budget: { maxSteps: 50 } }));
   assert.deepEqual([again.spec, again.config, again.proposals], [s.spec, s.config, s.proposals], 'deterministic');
@@ -78,7 +77,7 @@ test('ablationRows: labels, trial numbers, the space parameters and the chosen m
   assert.equal(rows[0].valid, 0.5);
   assert.equal(rows[0].test, 0.4);
   assert.ok(Number.isNaN(rows[1].test));
-  assert.deepEqual(Object.keys(rows[0].params), ['hidden', 'learningRate', 'momentum']);
+  assert.deepEqual(Object.keys(rows[0].params), ['hidden', 'learningRate', 'momentum', 'inputNoise']);
   assert.equal(rows[1].features.hasOutputActivation, false);
   assert.equal(rows[0].features.hasOutputActivation, true);
 });

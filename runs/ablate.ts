@@ -44,8 +44,6 @@ export const AblateConfigSchema = z.strictObject({
   metric: z.enum(METRICS),
   trials: posInt,
   baseline: z.string(),
-  /** Greff's input noise is sampled (the paper's draw order) but not applied: the engine has no option for it. */
-  inputNoiseApplied: z.boolean(),
   cells: z.array(z.strictObject({ ref: z.string(), hash: z.string() })).min(2),
   tasks: z.array(z.strictObject({ name: z.string(), taskOptions: JsonObjectSchema, vocab: posInt, budget: posInt })).min(1),
   train: z.strictObject({ maxSteps: posInt, evalEvery: posInt, validBatches: posInt, patience: posInt, maxHalvings: z.number().int().min(0) }),
@@ -153,7 +151,6 @@ export function ablateStudy(req: AblateRequest): AblateStudy {
     metric: req.metric,
     trials: req.trials,
     baseline,
-    inputNoiseApplied: false,
     cells: archs.map((a) => ({ ref: a.ref, hash: a.arch.hash })),
     tasks,
     train: trainBudget,

@@ -40,7 +40,7 @@ test('a trial does not depend on the other cells, their order, the other tasks o
   assert.deepEqual(trialPoint('greff', 3, 'xml', 1, fid), part.find((p) => p.trial === 1)!.point);
 });
 
-test('greff: the paper\'s ranges, the learning rate rescaled by the batch, input noise sampled but not applied', () => {
+test('greff: the paper\'s ranges, the learning rate rescaled by the batch, input noise sampled and applied', () => {
   const plan = ablationPlan({ cells: cells.slice(0, 1), tasks: tasks.slice(0, 1), trials: 200, space: 'greff', seed: 1, fidelity: fid });
   for (const { point, hyperparameters: h } of plan) {
     assert.equal(point.space, 'greff');
@@ -50,7 +50,7 @@ test('greff: the paper\'s ranges, the learning rate rescaled by the batch, input
     assert.ok(Math.abs(h.learningRate - h.paperLearningRate! * fid.train.batch) < 1e-15);
     assert.ok(h.momentum >= 0 && h.momentum <= 0.99);
     assert.equal(h.optimizer, 'nesterov');
-    assert.equal(h.inputNoise, 0);
+    assert.equal(h.inputNoise, point.inputNoise, 'the sampled noise is what the trial trains with');
     assert.ok(point.inputNoise >= 0 && point.inputNoise <= 1);
     assert.deepEqual(Object.keys(spaceParams('greff', h)), spaceDimensions('greff', fid).map((d) => d.name));
   }

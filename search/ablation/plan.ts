@@ -6,8 +6,8 @@
 //
 // - `greff` space: hidden size, learning rate, momentum and input noise drawn as the paper does
 //   (search/space.ts `sampleGreff`, the preset's hidden range); the same hidden size for every
-//   cell. The engine has no input-noise option, so the sampled noise is kept in the plan but the
-//   trial trains with `inputNoise: 0` (the draw still happens, keeping the paper's draw order).
+//   cell. The Gaussian input noise is added by the engine to the first layer's input (the
+//   embedding output) in training only, with the sampled standard deviation, as the paper did.
 // - `jozefowicz` space: a point of the grid (init scale, learning rate, clip, layers); the hidden
 //   size follows each cell's parameter budget, as in Jozefowicz et al., so cells of different
 //   shapes are compared at equal size.
@@ -86,7 +86,7 @@ export function ablationPlan(o: PlanOptions): PlannedTrial[] {
         let hyperparameters: Hyperparams;
         if (point.space === 'greff') {
           const { space: _s, ...p } = point;
-          hyperparameters = { ...greffHyperparams(p, o.fidelity), inputNoise: 0 };
+          hyperparameters = greffHyperparams(p, o.fidelity);
         } else {
           const { space: _s, ...p } = point;
           hyperparameters = jozefowiczHyperparams(p, { cell: c.cell, vocab: task.vocab, budget: task.budget, fidelity: o.fidelity });
@@ -101,7 +101,7 @@ export function ablationPlan(o: PlanOptions): PlannedTrial[] {
 /**
  * The dimensions fANOVA measures the trials in, as they were sampled. Greff: hidden (log, the
  * preset's range), the paper's learning rate before rescaling (log [1e-6, 1e-2]), momentum
- * (1 - log-uniform); input noise is left out because it is not applied. Jozefowicz: the grid's
+ * (1 - log-uniform), input noise (uniform). Jozefowicz: the grid's
  * axes, categorical.
  */
 export function spaceDimensions(space: SpaceName, fid: Fidelity): Dimension[] {
@@ -110,6 +110,7 @@ export function spaceDimensions(space: SpaceName, fid: Fidelity): Dimension[] {
       { name: 'hidden', scale: 'log', low: fid.greffHidden[0], high: fid.greffHidden[1] },
       { name: 'learningRate', scale: 'log', low: 1e-6, high: 1e-2 },
       { name: 'momentum', scale: 'log1m', low: 0, high: 0.99 },
+      { name: 'inputNoise', scale: 'linear', low: 0, high: 1 },
     ];
   }
   return [
@@ -123,7 +124,7 @@ export function spaceDimensions(space: SpaceName, fid: Fidelity): Dimension[] {
 /** A trial's values of `spaceDimensions`, read from the setting it trained with. */
 export function spaceParams(space: SpaceName, h: Hyperparams): Record<string, number> {
   if (space === 'greff') {
-    return { hidden: h.hidden, learningRate: h.paperLearningRate ?? Number.NaN, momentum: h.momentum };
+    return { hidden: h.hidden, learningRate: h.paperLearningRate ?? Number.NaN, momentum: h.momentum, inputNoise: h.inputNoise };
   }
   return { initScale: h.initScale, learningRate: h.learningRate, clip: h.clip, layers: h.layers };
 }

@@ -295,7 +295,7 @@ export function ablationReportModel(loaded: LoadedAblation, opts: { db?: string 
   const { experiment, config, analysis, evaluations } = loaded;
   const wall = evaluations.reduce((s, e) => s + (e.wallMs ?? 0), 0);
   const fid = config.space === 'greff'
-    ? 'Greff et al.\'s space: hidden size log-uniform in the preset\'s range, learning rate log-uniform in [1e-6, 1e-2] as the paper samples it, multiplied by the batch size B for our optimiser (the paper updates after each sequence; we average B sequences per update, so the same distance per sequence needs B times the rate), momentum 1 − log-uniform [0.01, 1] with Nesterov updates, no gradient clipping. Gaussian input noise is sampled (to keep the paper\'s draw order) but not applied: the engine has no input-noise option, so it is left out of fANOVA.'
+    ? 'Greff et al.\'s space: hidden size log-uniform in the preset\'s range, learning rate log-uniform in [1e-6, 1e-2] as the paper samples it, multiplied by the batch size B for our optimiser (the paper updates after each sequence; we average B sequences per update, so the same distance per sequence needs B times the rate), momentum 1 − log-uniform [0.01, 1] with Nesterov updates, no gradient clipping. Gaussian input noise with a standard deviation uniform in [0, 1], added to the first layer\'s input (the embedding) in training only.'
     : 'The Jozefowicz et al. grid: init scale, learning rate, gradient-norm clip and depth, plain SGD; the hidden size of each cell follows the task\'s parameter budget.';
   const overview: ReportSection = {
     id: 'overview',
