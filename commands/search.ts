@@ -39,7 +39,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       .option('tasks', { type: 'string', default: 'arithmetic,xml', describe: 'scored tasks, comma-separated, in filter order (arithmetic, xml, ptb; ptb costs ~36 s CPU per tiny evaluation)' })
       .option('scale', { choices: SCALES, default: 'tiny' as Scale, describe: 'fidelity preset: training, task sizes, parameter budgets, search sizes' })
       .option('budget', { type: 'number', describe: 'most evaluations (training runs) in the study (default: the preset\'s: tiny 40, small 400, paper 10,000)' })
-      .option('time', { type: 'string', describe: 'stop this session at the first generation boundary after this long (2h, 90m, 45s); the same command continues. Not part of the study\'s config; without --budget, no evaluation cap' })
+      .option('time', { type: 'string', describe: 'after this long (2h, 90m, 45s) start no more evaluations, let the running ones finish and stop; the same command continues. Not part of the study\'s config; without --budget, no evaluation cap' })
       .option('workers', { type: 'number', describe: 'worker threads (default and maximum: the number of cores); results do not depend on it' })
       .option('seed', { type: 'number', default: 1, describe: 'experiment seed: the strategy\'s draws and every evaluation seed derive from it' })
       .option('name', { type: 'string', describe: 'experiment name (default: search-<strategy>-<scale>)' })
@@ -97,12 +97,16 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       const elapsedMs = Date.now() - started;
       base ??= { finished: b.finished, elapsedMs };
       if (b.generation > 0) out.write(searchStatus({ config: study.config, boundary: b, elapsedMs, base, limitMs, tty }) + '\n');
-      // The clock is read only here, between generations: see runs/search.ts.
-      if (limitMs !== undefined && elapsedMs >= limitMs && b.queued > 0 && !timeUp.signal.aborted) {
-        out.write(`time limit (${args.time}) reached: generation ${b.generation} is recorded but not started; run the same command again to continue\n`);
-        timeUp.abort();
-      }
     });
+    // The time limit stops the session as Ctrl-C does (see runs/search.ts for why results do not move).
+    const timer =
+      limitMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            out.write(`\ntime limit (${args.time}) reached: finishing the running evaluations, starting no more; run the same command again to continue\n`);
+            timeUp.abort();
+          }, limitMs);
+    timer?.unref();
     const result = await executeStudy({
       spec: study.spec,
       strategy,
@@ -113,7 +117,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       maxHeapMb: args['max-heap-mb'],
       stop: timeUp.signal,
       label: (e) => `${e.architecture.slice(0, 8)} ${e.task} #${JSON.parse(e.key)[2]}`,
-    });
+    }).finally(() => clearTimeout(timer));
     // Stopped by the time limit alone: a normal end of a session, not an interruption.
     if (timeUp.signal.aborted && result.outcome.status === 'interrupted' && process.exitCode === EXIT_INTERRUPTED) process.exitCode = 0;
     const storage = openSqliteStorage(result.db, { readonly: true });

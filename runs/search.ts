@@ -4,12 +4,15 @@
 // generation boundaries (live status, the --time limit), and prints the status and the final
 // leaderboard. What `cellsearch search` runs.
 //
-// --time and determinism: the clock is read only when the driver asks for the next generation
-// (every earlier evaluation finished). Past the limit, that generation is still proposed and
-// recorded (the strategy is pure: the same proposals an uninterrupted run makes), then the study
-// stops before starting it, as after Ctrl-C. Running the same command again resumes from there,
-// so a run cut by --time and resumed ends where an uninterrupted one with the same budget would.
-// The limit is a property of the session, not of the study: it is not stored in the config.
+// --time and determinism: when the limit passes, the session stops as after Ctrl-C: no evaluation
+// is started any more, the running ones finish and are recorded (so it overshoots by at most one
+// evaluation), the rest of the generation stays queued. The runs layer's rule makes the stopping
+// point irrelevant to the results: evaluations are fixed when their generation is proposed, the
+// strategy sees only finished generations, in proposal order, without wall times. Running the
+// same command again resumes, so a run cut by --time and resumed ends where an uninterrupted one
+// with the same budget would (test/search.test.ts). The limit is a property of the session, not
+// of the study: it is not stored in the config. The live status is printed at generation
+// boundaries (`watchBoundaries`), where every earlier evaluation has finished.
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { fidelity, SCALES, type Scale } from '../search/space.ts';
