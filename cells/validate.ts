@@ -223,8 +223,12 @@ export function leafDependencies(cell: Cell): Map<string, Set<string>> {
   return deps;
 }
 
-/** Every reference that `ref` reads, directly or not (not including `ref` itself). */
-export function ancestors(cell: Cell, ref: string): Set<string> {
+/**
+ * Every reference that `ref` reads, directly or not (not including `ref` itself). Takes any
+ * acyclic CellJson, not only a checked Cell: the mutation engine calls it on graphs in the middle
+ * of an edit, before they are validated again.
+ */
+export function ancestors(cell: CellJson, ref: string): Set<string> {
   const byId = new Map(cell.nodes.map((n) => [n.id, n]));
   const seen = new Set<string>();
   const stack = [ref];

@@ -19,7 +19,7 @@ import {
   type Elementwise,
 } from '../cells/graph.ts';
 import { canonicalize, cellHash } from '../cells/canonical.ts';
-import { CellError, parseCell } from '../cells/validate.ts';
+import { CellError, ancestors, parseCell } from '../cells/validate.ts';
 import { randomCell } from '../cells/random.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -102,32 +102,14 @@ export class MutationError extends Error {
 
 // ---------------------------------------------------------------------------------------------
 // Structural helpers on the working graph. It is a CellJson, not a checked Cell: between two
-// transformations a state may briefly not depend on x, so validate.ts's helpers do not apply.
-// Every operator keeps it acyclic with the right arities.
+// transformations a state may briefly not depend on x, so only validate.ts's helpers that take a
+// CellJson (`ancestors`) apply. Every operator keeps it acyclic with the right arities.
 // ---------------------------------------------------------------------------------------------
 
 function nodeById(cell: CellJson, id: string): CellNode {
   const node = cell.nodes.find((n) => n.id === id);
   if (!node) throw new MutationError(`no node '${id}' in the graph`);
   return node;
-}
-
-/** Every reference `from` reads, directly or not, not including itself. */
-export function ancestorsOf(cell: CellJson, from: string): Set<string> {
-  const byId = new Map(cell.nodes.map((n) => [n.id, n]));
-  const seen = new Set<string>();
-  const stack = [from];
-  while (stack.length) {
-    const node = byId.get(stack.pop()!);
-    if (!node) continue;
-    for (const r of nodeInputs(node)) {
-      if (!seen.has(r)) {
-        seen.add(r);
-        stack.push(r);
-      }
-    }
-  }
-  return seen;
 }
 
 /** The references in a stable order: x, the states, then nodes in the graph's order. */
@@ -235,7 +217,7 @@ export function applyMutation(cell: CellJson, rec: MutationRecord): CellJson {
       break;
     }
     case 'ancestor': {
-      if (!ancestorsOf(cell, node.id).has(rec.replacement)) throw new MutationError(`'${rec.replacement}' is not an ancestor of '${rec.node}'`);
+      if (!ancestors(cell, node.id).has(rec.replacement)) throw new MutationError(`'${rec.replacement}' is not an ancestor of '${rec.node}'`);
       out = redirect(cell, node.id, rec.replacement);
       break;
     }
@@ -332,7 +314,7 @@ export function drawMutation(cell: CellJson, id: string, rng: () => number): Mut
     case 'remove':
       return { kind, node: id, replacement: ins[0] };
     case 'ancestor':
-      return { kind, node: id, replacement: pick(rng, ordered(cell, ancestorsOf(cell, id))) };
+      return { kind, node: id, replacement: pick(rng, ordered(cell, ancestors(cell, id))) };
     case 'combine': {
       const anc = ancestorMap(cell);
       const partner = pick(rng, combinePartners(cell, id));
