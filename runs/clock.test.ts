@@ -31,3 +31,17 @@ test('sessionClock: the system clock unless CELLSEARCH_TEST_CLOCK is set; a bad 
   assert.equal(c.now(), 500);
   for (const bad of ['', 'fast', '0', '-5']) assert.throws(() => sessionClock({ [TEST_CLOCK_ENV]: bad }), /CELLSEARCH_TEST_CLOCK must be a positive number/, bad);
 });
+
+test('the system clock runs a timeout once, and never after its cancel', async () => {
+  const fired: string[] = [];
+  const cancel = systemClock.timeout(() => fired.push('cancelled'), 0);
+  cancel();
+  await new Promise<void>((resolve) =>
+    systemClock.timeout(() => {
+      fired.push('ran');
+      resolve();
+    }, 1),
+  );
+  // Node runs timers in order of due time, so the cancelled one would have run before this one.
+  assert.deepEqual(fired, ['ran']);
+});
