@@ -65,6 +65,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
     const { openSqliteStorage } = await import('../runs/sqlite.ts');
     const { readStudy } = await import('../runs/report/queries.ts');
     const { EXIT_INTERRUPTED } = await import('../runs/signals.ts');
+    const { sessionClock } = await import('../runs/clock.ts');
 
     const limitMs = args.time === undefined ? undefined : parseDuration(args.time);
     if (!Number.isInteger(args['max-heap-mb']) || args['max-heap-mb'] < 64) throw new UserError(`--max-heap-mb must be a whole number >= 64, got ${args['max-heap-mb']}`);
@@ -90,23 +91,23 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
 
     const out = process.stderr;
     const tty = out.isTTY === true;
-    const started = Date.now();
+    const clock = sessionClock();
+    const started = clock.now();
     const timeUp = new AbortController();
     let base: { finished: number; elapsedMs: number } | undefined;
     const strategy = watchBoundaries(study.strategy, (b) => {
-      const elapsedMs = Date.now() - started;
+      const elapsedMs = clock.now() - started;
       base ??= { finished: b.finished, elapsedMs };
       if (b.generation > 0) out.write(searchStatus({ config: study.config, boundary: b, elapsedMs, base, limitMs, tty }) + '\n');
     });
     // The time limit stops the session as Ctrl-C does (see runs/search.ts for why results do not move).
-    const timer =
+    const cancelTimer =
       limitMs === undefined
         ? undefined
-        : setTimeout(() => {
+        : clock.timeout(() => {
             out.write(`\ntime limit (${args.time}) reached: finishing the running evaluations, starting no more; run the same command again to continue\n`);
             timeUp.abort();
           }, limitMs);
-    timer?.unref();
     const result = await executeStudy({
       spec: study.spec,
       strategy,
@@ -116,8 +117,9 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       maxAttempts: args['max-attempts'],
       maxHeapMb: args['max-heap-mb'],
       stop: timeUp.signal,
+      clock,
       label: (e) => `${e.architecture.slice(0, 8)} ${e.task} #${JSON.parse(e.key)[2]}`,
-    }).finally(() => clearTimeout(timer));
+    }).finally(() => cancelTimer?.());
     // Stopped by the time limit alone: a normal end of a session, not an interruption.
     if (timeUp.signal.aborted && result.outcome.status === 'interrupted' && process.exitCode === EXIT_INTERRUPTED) process.exitCode = 0;
     const storage = openSqliteStorage(result.db, { readonly: true });

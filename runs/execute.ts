@@ -5,6 +5,7 @@ import { defaultDbPath, openSqliteStorage } from './sqlite.ts';
 import { JobPool, resolveWorkers, DEFAULT_MAX_HEAP_MB } from './pool.ts';
 import { progressView } from './progress.ts';
 import { EXIT_INTERRUPTED, handleInterrupts } from './signals.ts';
+import { systemClock, type Clock } from './clock.ts';
 import { openExperiment, runStudy, type StudyOutcome, type StudySpec } from './study.ts';
 import type { Evaluation } from './storage.ts';
 import type { Strategy } from './strategy.ts';
@@ -25,6 +26,8 @@ export interface ExecuteOptions {
   label?: (e: Evaluation) => string;
   /** Another graceful stop besides Ctrl-C (a command's time limit): no new jobs; running ones finish. */
   stop?: AbortSignal;
+  /** The clock that `stop` is timed by (runs/clock.ts); told of every recorded attempt. Default: the system's. */
+  clock?: Clock;
   /** Where progress goes (default stderr). */
   progressOut?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 }
@@ -44,6 +47,7 @@ export async function executeStudy(o: ExecuteOptions): Promise<ExecuteResult> {
   const { workers: allowed, note } = resolveWorkers(o.workers);
   if (note) say(`note: ${note}`);
   const workers = Math.max(1, Math.min(allowed, o.jobs ?? allowed));
+  const clock = o.clock ?? systemClock;
   const storage = openSqliteStorage(db);
   try {
     // Refuses a changed configuration before any thread starts.
@@ -64,7 +68,11 @@ export async function executeStudy(o: ExecuteOptions): Promise<ExecuteResult> {
         maxAttempts: o.maxAttempts,
         stop: o.stop ? AbortSignal.any([interrupts.stop, o.stop]) : interrupts.stop,
         abort: interrupts.abort,
-        onEvent: view.onEvent,
+        onEvent: (e) => {
+          view.onEvent(e);
+          // Synchronously, before the driver hands out the next job: a limit that passes here stops it.
+          if (e.type === 'finish' || e.type === 'failure') clock.recorded();
+        },
       });
       view.done();
       if (outcome.status === 'interrupted') {

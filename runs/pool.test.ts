@@ -54,10 +54,13 @@ test('aborting a job terminates it and reports it as aborted', async () => {
   const pool = new JobPool({ handler: FIXTURE_WORKER, workers: 1 });
   try {
     const ac = new AbortController();
-    const pending = pool.run(job({ sleepMs: 20_000 }), { signal: ac.signal });
-    setTimeout(() => ac.abort(), 200);
-    const r = await pending;
+    // Aborted once it reports progress: it is running then (not still queued behind a starting
+    // thread), and it never ends by itself.
+    const r = await pool.run(job({ mode: 'hang' }), { signal: ac.signal, onProgress: () => ac.abort() });
     assert.ok(!r.ok && r.aborted);
+    // The pool replaces the terminated thread.
+    const after = await pool.run(job({ x: 0.3 }));
+    assert.ok(after.ok);
   } finally {
     await pool.destroy();
   }

@@ -3,7 +3,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import seedrandom from 'seedrandom';
@@ -55,9 +55,12 @@ interface Child {
   waitFor(type: string, n: number): Promise<void>;
 }
 
-function startChild(path: string, workers: number): Child {
+/** `hold`: the fixture worker's FIXTURE_HOLD_AFTER / FIXTURE_RELEASE (jobs above an id wait for a file). */
+function startChild(path: string, workers: number, hold: { after: number; release?: string } | undefined = undefined): Child {
+  const env = hold ? { ...process.env, FIXTURE_HOLD_AFTER: String(hold.after), ...(hold.release ? { FIXTURE_RELEASE: hold.release } : {}) } : process.env;
   const p = spawn(process.execPath, ['--import', 'tsx', CHILD, path, 'fx', String(SEED), String(workers), String(CONFIG.generations), String(CONFIG.perGeneration), String(CONFIG.sleepMs)], {
     cwd: repoRoot,
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const child: Child = {
@@ -123,14 +126,13 @@ test('--workers 1 and --workers 2 give identical databases', async () => {
 });
 
 /**
- * Reads the database read-only in a loop while `active()` holds, checking that every snapshot is
- * a state between two of the writer's transactions. Returns the number of reads.
+ * Reads the database read-only in a loop while `reader.active` holds, checking that every
+ * snapshot is a state between two of the writer's transactions; counts its reads in `reader.reads`.
  */
-async function readConcurrently(path: string, active: () => boolean): Promise<number> {
+async function readConcurrently(path: string, reader: { active: boolean; reads: number }): Promise<void> {
   const r = openSqliteStorage(path, { readonly: true, busyTimeoutMs: 2000 });
-  let reads = 0;
   try {
-    while (active()) {
+    while (reader.active) {
       // One read transaction: a snapshot of the database between two of the writer's transactions.
       const snap = r.db.transaction(() => ({
         generations: (r.db.prepare('SELECT generations FROM strategy_state').get() as { generations: number }).generations,
@@ -146,36 +148,48 @@ async function readConcurrently(path: string, active: () => boolean): Promise<nu
       }
       const [summary] = await r.listExperiments();
       assert.ok(summary.counts.done <= CONFIG.generations * CONFIG.perGeneration);
-      reads++;
+      reader.reads++;
       await new Promise((res) => setTimeout(res, 20));
     }
   } finally {
     await r.close();
   }
-  return reads;
+}
+
+/** Resolves when `done()` holds (checked every 5 ms); rejects if `failed` rejects first. */
+function until(done: () => boolean, failed: Promise<unknown>): Promise<void> {
+  const wait = new Promise<void>((resolve) => {
+    const check = () => (done() ? resolve() : setTimeout(check, 5));
+    check();
+  });
+  return Promise.race([wait, failed.then(() => {})]);
 }
 
 test('a coordinator killed with SIGKILL at a random point resumes to exactly the uninterrupted result; a reader meanwhile sees consistent data and nobody hits "database is locked"', async () => {
   const seed = Date.now();
   const rng = seedrandom(String(seed));
   const total = CONFIG.generations * CONFIG.perGeneration;
-  // Somewhere in the first half, so that work is left after the kill even on a slow machine.
+  // Somewhere in the first half. The jobs after the first `afterFinished` are held (the fixture
+  // worker's FIXTURE_HOLD_AFTER), so the kill leaves exactly that many results on any machine;
+  // the extra delay only varies what the coordinator is doing (starting held jobs, or waiting).
   const afterFinished = Math.floor(rng() * (total / 2));
   const extraMs = Math.floor(rng() * CONFIG.sleepMs);
   const path = join(tempDir(), 'killed.sqlite');
-  const first = startChild(path, 2);
+  const first = startChild(path, 2, { after: afterFinished });
   await first.waitFor('start', 1);
-  let active = true;
-  const reader = readConcurrently(path, () => active);
+  const state = { active: true, reads: 0 };
+  const reader = readConcurrently(path, state);
   try {
     // `cellsearch runs` (another process, read-only) while the database is being written.
     const listing = cliAsync(['runs', '--db', path]);
     await first.waitFor('finish', afterFinished);
+    // The reader has read while the coordinator held the database open, however fast either ran.
+    await until(() => state.reads > 10, reader);
     await new Promise((r) => setTimeout(r, extraMs));
     first.kill('SIGKILL');
     assert.equal(await first.exit, null, `killed (kill seed ${seed}: after ${afterFinished} results + ${extraMs} ms)`);
     const mid = await snapshot(path, 'fx');
-    assert.ok(mid.rows.filter((r) => r.status === 'done').length < total, `the kill left work undone (kill seed ${seed})`);
+    assert.equal(mid.rows.filter((r) => r.status === 'done').length, afterFinished, `the kill left work undone (kill seed ${seed})`);
 
     const second = startChild(path, 1);
     assert.equal(await second.exit, 0, second.stderr);
@@ -185,27 +199,33 @@ test('a coordinator killed with SIGKILL at a random point resumes to exactly the
     assert.equal(list.status, 0, list.stderr);
     assert.match(list.stdout, /fx\s+fixture\s+(running|interrupted|done)\s+\d+\/\d+/);
   } finally {
-    active = false;
+    state.active = false;
   }
-  const reads = await reader;
-  assert.ok(reads > 10, `the reader read ${reads} times during the run`);
+  await reader;
   assert.deepEqual(await snapshot(path, 'fx'), reference, `kill seed ${seed}`);
 });
 
 test('SIGINT stops handing out jobs, records the state and exits 130; a second SIGINT aborts; resume completes', async () => {
-  const path = join(tempDir(), 'sigint.sqlite');
-  const first = startChild(path, 2);
+  const dir = tempDir();
+  const path = join(dir, 'sigint.sqlite');
+  const release = join(dir, 'release');
+  // Evaluations 3 and 4 start when 1 and 2 finish, and wait for `release`: the Ctrl-C comes while
+  // they run, however fast the machine is.
+  const first = startChild(path, 2, { after: 2, release });
   await first.waitFor('finish', 2);
   first.kill('SIGINT');
+  await first.waitFor('stopping', 1);
+  writeFileSync(release, '');
   assert.equal(await first.exit, 130, first.stderr);
   assert.match(first.stderr, /finishing the running evaluations/);
   const mid = await snapshot(path, 'fx');
   assert.equal(mid.status, 'interrupted');
   assert.ok(mid.rows.every((r) => r.status !== 'running'), 'nothing left running');
   assert.ok(mid.rows.filter((r) => r.status === 'done').length < CONFIG.generations * CONFIG.perGeneration, 'work remains to do');
-  assert.ok(mid.rows.filter((r) => r.status === 'done').length >= 2, 'the running evaluations were allowed to finish');
+  assert.equal(mid.rows.filter((r) => r.status === 'done').length, 4, 'the running evaluations were allowed to finish, no other started');
 
-  const second = startChild(path, 1);
+  // Every job held: the second Ctrl-C finds them running.
+  const second = startChild(path, 1, { after: 0 });
   await second.waitFor('start', 1);
   second.kill('SIGINT');
   await second.waitFor('stopping', 1);
@@ -214,6 +234,7 @@ test('SIGINT stops handing out jobs, records the state and exits 130; a second S
   assert.match(second.stderr, /aborting/);
   const mid2 = await snapshot(path, 'fx');
   assert.ok(mid2.rows.every((r) => r.status !== 'running' && r.attempts === 0), 'aborted jobs are re-queued, not counted as failures');
+  assert.equal(mid2.rows.filter((r) => r.status === 'done').length, 4, 'the aborted jobs left no result');
 
   const out = await runInProcess(path, 1);
   assert.equal(out.status, 'done');

@@ -110,12 +110,14 @@ test('search: killed with SIGKILL and resumed, it ends with the uninterrupted le
 test('search: --time stops the session (exit 0) with the rest queued, and the same command without it ends as the uninterrupted run', async () => {
   const a = referenceRun();
   const db = join(tempDir(), 't.sqlite');
-  const cut = runCli([...SMALL, '--db', db, '--workers', '1', '--time', '2s']);
+  // The test clock (runs/clock.ts) advances 1 s per recorded result, whatever the machine's
+  // speed: the 2.5 s limit passes when the 3rd result is recorded, while nothing else runs (1 worker).
+  const cut = runCli([...SMALL, '--db', db, '--workers', '1', '--time', '2.5s'], { env: { CELLSEARCH_TEST_CLOCK: '1000' } });
   assert.equal(cut.status, 0, cut.stderr);
-  assert.match(cut.stderr, /time limit \(2s\) reached: finishing the running evaluations, starting no more/);
+  assert.match(cut.stderr, /time limit \(2\.5s\) reached: finishing the running evaluations, starting no more/);
   const mid = await rows(db);
   assert.equal(mid.status, 'interrupted');
-  assert.ok(mid.evaluations.filter((e) => e.status === 'done' || e.status === 'diverged').length < 10, 'stopped before the end');
+  assert.equal(mid.evaluations.filter((e) => e.status === 'done' || e.status === 'diverged').length, 3, 'stopped at the 3rd result');
   assert.ok(mid.evaluations.every((e) => e.status !== 'running'), 'the running evaluations finished before the stop');
   const resumed = runCli([...SMALL, '--db', db, '--workers', '1']);
   assert.equal(resumed.status, 0, resumed.stderr);

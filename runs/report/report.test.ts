@@ -165,8 +165,9 @@ test('errors: no such experiment, several experiments without --name, not a data
 
 const CHILD = fileURLToPath(new URL('../fixtures/study-child.ts', import.meta.url));
 
-function runChild(db: string, sleepMs: number, onLine?: (l: { type: string }) => void): Promise<number | null> {
-  const p = spawn(process.execPath, ['--import', 'tsx', CHILD, db, 'live', '7', '1', '6', '2', String(sleepMs)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `env`: e.g. the fixture worker's FIXTURE_HOLD_AFTER / FIXTURE_RELEASE (jobs above an id wait for a file). */
+function runChild(db: string, sleepMs: number, onLine?: (l: { type: string }) => void, env: NodeJS.ProcessEnv = {}): Promise<number | null> {
+  const p = spawn(process.execPath, ['--import', 'tsx', CHILD, db, 'live', '7', '1', '6', '2', String(sleepMs)], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let buf = '';
   p.stdout.on('data', (d: Buffer) => {
     buf += d.toString();
@@ -195,18 +196,27 @@ test('a report while a study is being written: a snapshot of the running study; 
   const quiet = join(dir, 'quiet.sqlite');
   const busy = join(dir, 'busy.sqlite');
   assert.equal(await runChild(quiet, 10), 0);
+  const release = join(dir, 'release');
   let report: Promise<Awaited<ReturnType<typeof writeReport>>> | undefined;
   let childDone = false;
   let doneAtReport: boolean | undefined;
-  const exit = runChild(busy, 400, (l) => {
-    // After the first result, while the coordinator holds the database and keeps writing.
-    if (l.type === 'finish' && !report) {
-      report = writeReport({ db: busy, out: join(dir, 'out') }).then((r) => {
-        doneAtReport = childDone;
-        return r;
-      });
-    }
-  });
+  // After the first result, while the coordinator holds the database with the second evaluation
+  // running: held (FIXTURE_HOLD_AFTER) until the report is written, however long that takes.
+  const exit = runChild(
+    busy,
+    10,
+    (l) => {
+      if (l.type === 'finish' && !report) {
+        report = writeReport({ db: busy, out: join(dir, 'out') })
+          .then((r) => {
+            doneAtReport = childDone;
+            return r;
+          })
+          .finally(() => writeFileSync(release, ''));
+      }
+    },
+    { FIXTURE_HOLD_AFTER: '1', FIXTURE_RELEASE: release },
+  );
   const code = await exit;
   childDone = true;
   assert.equal(code, 0);
