@@ -95,9 +95,11 @@ test('continuing equals an uninterrupted run: carried state across batches, seve
   assert.ok(!bytes(on.model.params).equals(bytes(trainTo(c, 9, checkpoints[1]).model.params)));
 });
 
-test('continuing equals an uninterrupted run on the C kernels', { skip: nativeStatus.loaded ? false : `C kernels unavailable: ${nativeStatus.reason}` }, () => {
-  // B*H = 192 with kernels 'c': the native route whatever the size.
-  assertSameRun({ model: { ...regularised, hidden: 64, kernels: 'c', optimizer: { kind: 'adam', lr: 0.01 } }, train: { evalEvery: 2 } }, [3, 5]);
+test('continuing equals an uninterrupted run on the default kernels (C when available)', () => {
+  // B*H = 288: past AUTO_C_MIN_ELEMENTS, so the default kernels take the C route when the addon loads.
+  const c: Case = { model: { ...regularised, hidden: 96, kernels: 'auto', optimizer: { kind: 'adam', lr: 0.01 } }, train: { evalEvery: 2 } };
+  assert.equal(compileModel(GRU, c.model).route(B), nativeStatus.loaded ? 'c' : 'js');
+  assertSameRun(c, [3, 5]);
 });
 
 test('a run that ended for good (schedule exhausted) stays ended when continued', () => {
