@@ -94,10 +94,10 @@ export function train(model: Model, data: TrainData, options: TrainOptionsInput,
   }
   const opt = parsed.data;
   const it: Iterator<Batch> = Symbol.iterator in data.train ? (data.train as Iterable<Batch>)[Symbol.iterator]() : (data.train as Iterator<Batch>);
+  if (state.resume && state.resume.step > opt.maxSteps) throw new Error(`cannot continue from step ${state.resume.step}: it is past maxSteps ${opt.maxSteps}`);
   const from: LoopState = state.resume
     ? restoreCheckpoint(model, state.resume)
     : { curve: [], best: null, bestParams: null, sinceBest: 0, halvings: 0, nll: 0, count: 0, ended: null };
-  if (state.resume && state.resume.step > opt.maxSteps) throw new Error(`cannot continue from step ${state.resume.step}: it is past maxSteps ${opt.maxSteps}`);
   if (from.best && opt.restoreBest && !from.bestParams) throw new Error('cannot restore the best parameters: the checkpoint was taken without them (restoreBest false)');
   const curve = from.curve;
   let best = from.best;
