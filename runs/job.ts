@@ -8,6 +8,9 @@ import type { MessagePort } from 'node:worker_threads';
 import { z } from 'zod';
 import { CurvePointSchema, JsonObjectSchema, type CurvePoint } from './storage.ts';
 
+/** Bytes (a Buffer on the sending side arrives as a Uint8Array through the thread boundary). */
+const BytesSchema = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected bytes (a Uint8Array)');
+
 export const JobSchema = z.strictObject({
   /** The evaluation's id, for messages only. */
   evaluationId: z.number().int(),
@@ -17,6 +20,10 @@ export const JobSchema = z.strictObject({
   taskOptions: JsonObjectSchema,
   hyperparameters: JsonObjectSchema,
   seed: z.number().int().nonnegative(),
+  /** Continue from this checkpoint (cells/engine/checkpoint.ts bytes) instead of starting afresh. */
+  resumeFrom: BytesSchema.optional(),
+  /** Return the end state as `checkpoint`, so that a later job can continue it. */
+  checkpoint: z.boolean().optional(),
 });
 export type Job = z.infer<typeof JobSchema>;
 
@@ -25,6 +32,8 @@ export const JobResultSchema = z.strictObject({
   metrics: z.record(z.string(), z.number().nullable()),
   steps: z.number().int().nonnegative(),
   curve: z.array(CurvePointSchema),
+  /** The end state when the job asked for it (`checkpoint: true`). */
+  checkpoint: BytesSchema.optional(),
 });
 export type JobResult = z.infer<typeof JobResultSchema>;
 

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { canonicalJson } from '../cells/canonical.ts';
 import { zooCell } from '../cells/zoo/index.ts';
-import type { Job, Progress } from './job.ts';
+import { JobResultSchema, type Job, type Progress } from './job.ts';
 import { trainJob } from './trainer.ts';
 
 const hp = {
@@ -37,4 +37,23 @@ test('a training job with bad hyperparameters, cell or task fails with a message
   assert.throws(() => trainJob(job({ learningRate: -1 }), () => {}), /learningRate/);
   assert.throws(() => trainJob({ ...job(), cell: { states: ['h'], nodes: [], outputs: {} } }, () => {}), /job 1/);
   assert.throws(() => trainJob({ ...job(), task: 'sudoku' }, () => {}), /unknown task/);
+});
+
+test('a job continued from the checkpoint of a shorter job equals one uninterrupted job', () => {
+  // Nesterov momentum and input noise: optimiser buffers and a generator travel in the checkpoint.
+  const over = { optimizer: 'nesterov', momentum: 0.9, learningRate: 0.3, inputNoise: 0.3 };
+  const whole = trainJob(job({ ...over, maxSteps: 12 }), () => {});
+  // Cut off (5) and on (6) the evaluation grid, continued twice.
+  let resumeFrom: Uint8Array | undefined;
+  let last = whole;
+  for (const maxSteps of [5, 6, 12]) {
+    // Through the thread boundary, as the pool sends jobs and results: a Buffer becomes a Uint8Array.
+    last = JobResultSchema.parse(structuredClone(trainJob({ ...job({ ...over, maxSteps }), resumeFrom, checkpoint: true }, () => {})));
+    resumeFrom = last.checkpoint;
+    assert.ok(resumeFrom instanceof Uint8Array && resumeFrom.length > 0);
+  }
+  const { checkpoint: _, ...continued } = last;
+  assert.deepStrictEqual(continued, whole);
+  assert.notDeepEqual(trainJob(job({ ...over, maxSteps: 5 }), () => {}).metrics, whole.metrics, 'the cut is a real one');
+  assert.throws(() => trainJob({ ...job({ ...over, hidden: 9 }), resumeFrom }, () => {}), /hidden: the checkpoint's is 8, the model's 9/);
 });

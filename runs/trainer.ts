@@ -1,12 +1,14 @@
 // One training run of one job, in a worker thread: the cell, the task and the hyperparameters of
 // the job, trained with the engine, scored on the validation and test splits. Everything random
 // derives from the job's seed: the data from `seed`, the weights (and input noise) from `seed:init`.
+// A job may continue from a checkpoint of an earlier job of the same cell, task, setting and seed
+// (and a smaller maxSteps): its result is then that of one uninterrupted job.
 import { z } from 'zod';
-import { compileModel, train, type Metrics } from '../cells/engine/index.ts';
+import { compileModel, decodeCheckpoint, encodeCheckpoint, train, type Metrics } from '../cells/engine/index.ts';
 import { parseCell } from '../cells/validate.ts';
 import { getTask } from '../tasks/registry.ts';
 import type { Batch } from '../tasks/batch.ts';
-import type { BatchOptions } from '../tasks/task.ts';
+import { iterateBatches, type BatchOptions } from '../tasks/task.ts';
 import { HyperparamsSchema, toModelOptions } from '../search/space.ts';
 import type { Job, JobResult, Progress } from './job.ts';
 import type { CurvePoint } from './storage.ts';
@@ -53,13 +55,15 @@ export function trainJob(job: Job, progress: (p: Progress) => void): JobResult {
   // Greff's Gaussian input noise, applied by the engine in training only.
   const model = compileModel(cell, { ...modelOptions, inputNoise });
   const valid = (): Iterable<Batch> => take(task.batches('valid', batchOpts), hp.validBatches);
+  const resume = job.resumeFrom ? decodeCheckpoint(job.resumeFrom) : undefined;
 
   // At most ~10 progress messages a second, plus every evaluation.
   let last = 0;
   const result = train(
     model,
     {
-      train: task.batches('train', batchOpts),
+      // A continued job reads on from the first training batch its checkpoint did not consume.
+      train: iterateBatches(task, 'train', batchOpts, resume?.position ?? 0),
       valid,
       onProgress: (p) => {
         const now = performance.now();
@@ -76,6 +80,7 @@ export function trainJob(job: Job, progress: (p: Progress) => void): JobResult {
       schedule: { patience: hp.patience, maxHalvings: hp.maxHalvings, factor: 0.5 },
       restoreBest: true,
     },
+    { resume, checkpoint: job.checkpoint },
   );
   const metrics: Record<string, number | null> = {};
   const put = (prefix: string, m: Metrics | null) => {
@@ -95,5 +100,5 @@ export function trainJob(job: Job, progress: (p: Progress) => void): JobResult {
     validAccuracy: finite(c.valid.accuracy),
     lr: c.lr,
   }));
-  return { status: result.status, metrics, steps: result.steps, curve };
+  return { status: result.status, metrics, steps: result.steps, curve, ...(result.checkpoint ? { checkpoint: encodeCheckpoint(result.checkpoint) } : {}) };
 }

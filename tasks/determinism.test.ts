@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { Batch } from './batch.ts';
 import { getTask } from './registry.ts';
-import { SPLITS, type BatchOptions, type Task } from './task.ts';
+import { iterateBatches, SPLITS, type BatchOptions, type Task } from './task.ts';
 
 const SYNTHETIC = [
   ['arithmetic', { validSize: 10, testSize: 7 }],
@@ -68,6 +68,9 @@ for (const [name, options] of SYNTHETIC) {
     const shards = [0, 1, 2].map((index) => [...task.batches('valid', { ...opts(3, 2), shard: { index, count: 3 } })].map(digest));
     assert.deepEqual(shards.flat().sort(), [...all].sort());
     assert.deepEqual(shards[1], [all[1], all[4]]);
+    // Skipping the first k batches (a run continued from a checkpoint) leaves the rest unchanged.
+    assert.deepEqual([...iterateBatches(task, 'valid', opts(3, 2), 2)].map(digest), all.slice(2));
+    assert.deepEqual([...iterateBatches(task, 'valid', { ...opts(3, 2), shard: { index: 1, count: 3 } }, 1)].map(digest), [all[4]]);
   });
 
   test(`${name}: batch format`, () => {

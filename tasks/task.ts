@@ -70,10 +70,14 @@ export interface Task {
   sample(n: number, seed: number): Example[];
 }
 
-/** Builds `batches()` from `numBatches()` and `batch()`, honouring the shard. */
-export function* iterateBatches(task: Pick<Task, 'numBatches' | 'batch'>, split: Split, opts: BatchOptions): IterableIterator<Batch> {
+/**
+ * Builds `batches()` from `numBatches()` and `batch()`, honouring the shard. `skip`: leave out the
+ * first `skip` batches of that sequence without building them (a training run continued from a
+ * checkpoint starts at the batch after the last one it consumed).
+ */
+export function* iterateBatches(task: Pick<Task, 'numBatches' | 'batch'>, split: Split, opts: BatchOptions, skip = 0): IterableIterator<Batch> {
   const o = BatchOptionsSchema.parse(opts);
   const n = task.numBatches(split, o);
   const step = o.shard?.count ?? 1;
-  for (let i = o.shard?.index ?? 0; i < n; i += step) yield task.batch(split, i, o);
+  for (let i = (o.shard?.index ?? 0) + skip * step; i < n; i += step) yield task.batch(split, i, o);
 }

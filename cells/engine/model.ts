@@ -94,6 +94,18 @@ interface Program {
   ones: Real;
 }
 
+/** The final states of the last batch, per layer and state (B*H each): the next batch's initial state when it carries. */
+export interface CarriedState {
+  B: number;
+  values: Real[][];
+}
+
+/** The generators of dropout masks and input noise (JSON-serialisable). */
+export interface RandomState {
+  dropout: seedrandom.State.Arc4;
+  noise: seedrandom.State.Arc4;
+}
+
 /** `kernels: 'auto'` takes the C route when a step has at least this many elements (B*H). */
 export const AUTO_C_MIN_ELEMENTS = 256;
 
@@ -119,8 +131,8 @@ export class Model {
   private readonly heads: { softmax: HeadFn; sigmoid: HeadFn };
   private dropoutRng: seedrandom.StatefulPRNG<seedrandom.State.Arc4>;
   private noiseRng: seedrandom.StatefulPRNG<seedrandom.State.Arc4>;
-  /** Final states of the last batch, per layer and state (B*H each), for truncated BPTT. */
-  private carried: { B: number; values: Real[][] } | null = null;
+  /** Final states of the last batch, for truncated BPTT. */
+  private carried: CarriedState | null = null;
 
   constructor(cell: Cell, options: ModelOptions, gemm: Gemm) {
     this.cell = cell;
@@ -214,12 +226,12 @@ export class Model {
   }
 
   /** The state of the generators of dropout masks and input noise (JSON-serialisable). */
-  randomState(): { dropout: seedrandom.State.Arc4; noise: seedrandom.State.Arc4 } {
+  randomState(): RandomState {
     return { dropout: this.dropoutRng.state(), noise: this.noiseRng.state() };
   }
 
   /** Restores generator states from `randomState()`: the following draws repeat exactly. */
-  setRandomState(s: { dropout: seedrandom.State.Arc4; noise: seedrandom.State.Arc4 }): void {
+  setRandomState(s: RandomState): void {
     this.dropoutRng = seedrandom('', { state: s.dropout });
     this.noiseRng = seedrandom('', { state: s.noise });
   }
@@ -227,6 +239,21 @@ export class Model {
   /** Forgets the carried state: the next batch starts from zero whatever its `carry`. */
   resetState(): void {
     this.carried = null;
+  }
+
+  /** A copy of the state the next carrying batch starts from (null: none, it starts from zero). */
+  carriedState(): CarriedState | null {
+    return this.carried && { B: this.carried.B, values: this.carried.values.map((l) => l.map((v) => v.slice())) };
+  }
+
+  /** Restores a state from `carriedState()` (copied); its layers, states and sizes must fit the model. */
+  setCarriedState(s: CarriedState | null): void {
+    if (s) {
+      const BH = s.B * this.H, S = this.schedule.states.length;
+      const fits = s.values.length === this.L && s.values.every((l) => l.length === S && l.every((v) => v.length === BH && v instanceof this.params.constructor));
+      if (!fits) throw new Error(`carried state does not fit the model (expected ${this.L} layers of ${S} states of ${BH} ${this.options.dtype} values)`);
+    }
+    this.carried = s && { B: s.B, values: s.values.map((l) => l.map((v) => v.slice())) };
   }
 
   /** Forward and backward on one batch (dropout on); `grads` holds the gradient of the objective. */

@@ -3,10 +3,30 @@
 import type { Real } from './gemm.ts';
 import type { OptimizerOptions } from './options.ts';
 
+/**
+ * What an update depends on besides `lr` and the options: the update count (Adam's bias
+ * correction) and the moment buffers, in a fixed order per kind (momentum: [v]; Adam: [m, v]);
+ * no buffers before the first update, whose buffers start at zero.
+ */
+export interface OptimizerState {
+  t: number;
+  buffers: Real[];
+}
+
 export interface Optimizer {
   lr: number;
   /** Applies one update to `params` from `grads` (same length). */
   step(params: Real, grads: Real): void;
+  /** A copy of the state (for checkpoints). */
+  getState(): OptimizerState;
+  /** Restores a state from `getState()` (copied): the following updates repeat exactly. */
+  setState(s: OptimizerState): void;
+}
+
+const copies = (buffers: (Real | null)[]): Real[] => (buffers[0] ? buffers.map((b) => b!.slice()) : []);
+
+function expectBuffers(kind: string, s: OptimizerState, n: number): void {
+  if (s.buffers.length !== 0 && s.buffers.length !== n) throw new Error(`${kind} optimiser state has ${s.buffers.length} buffers, expected ${n} (or none)`);
 }
 
 function like(a: Real): Real {
@@ -22,6 +42,8 @@ export function makeOptimizer(o: OptimizerOptions): Optimizer {
           const lr = this.lr;
           for (let i = 0; i < p.length; i++) p[i] -= lr * g[i];
         },
+        getState: () => ({ t: 0, buffers: [] }),
+        setState: (s) => expectBuffers('sgd', s, 0),
       };
     case 'momentum': {
       let v: Real | null = null;
@@ -36,6 +58,11 @@ export function makeOptimizer(o: OptimizerOptions): Optimizer {
             v[i] = vi;
             p[i] -= lr * (o.nesterov ? g[i] + mu * vi : vi);
           }
+        },
+        getState: () => ({ t: 0, buffers: copies([v]) }),
+        setState(s) {
+          expectBuffers('momentum', s, 1);
+          v = s.buffers[0]?.slice() ?? null;
         },
       };
     }
@@ -60,6 +87,13 @@ export function makeOptimizer(o: OptimizerOptions): Optimizer {
             v[i] = vi;
             p[i] -= (lr * (mi / c1)) / (Math.sqrt(vi / c2) + eps);
           }
+        },
+        getState: () => ({ t, buffers: copies([m, v]) }),
+        setState(s) {
+          expectBuffers('adam', s, 2);
+          t = s.t;
+          m = s.buffers[0]?.slice() ?? null;
+          v = s.buffers[1]?.slice() ?? null;
         },
       };
     }

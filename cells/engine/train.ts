@@ -3,10 +3,15 @@
 // without improvement, stop after `maxHalvings` halvings, or after `maxSteps` steps, or when the
 // training data ends. NaN or Inf in the loss or the gradients ends training with status
 // `diverged` and the metrics so far: divergence never throws.
+//
+// A run can stop at a step and continue later from a checkpoint (checkpoint.ts): the continued
+// run equals an uninterrupted one bit for bit, provided the caller hands it the training batches
+// from the checkpoint's `position` on and the same options.
 import { z } from 'zod';
 import { UserError } from '../../errors.ts';
 import type { Batch } from '../../tasks/batch.ts';
 import type { Metrics, Model } from './model.ts';
+import { restoreCheckpoint, takeCheckpoint, type Checkpoint, type LoopState } from './checkpoint.ts';
 
 export const TrainOptionsSchema = z.strictObject({
   /** Step budget. */
@@ -56,6 +61,12 @@ export interface TrainResult {
   best: (Metrics & { step: number }) | null;
   /** Learning rate at the end. */
   lr: number;
+  /**
+   * When asked for (`checkpoint: true`): the state at the last step, taken before the end-of-run
+   * evaluation and before the best parameters are put back, so that continuing from it equals
+   * a longer uninterrupted run.
+   */
+  checkpoint?: Checkpoint;
 }
 
 export interface TrainData {
@@ -67,7 +78,15 @@ export interface TrainData {
   shouldStop?: () => boolean;
 }
 
-export function train(model: Model, data: TrainData, options: TrainOptionsInput): TrainResult {
+/** Continuing and checkpointing a run. */
+export interface TrainResume {
+  /** Continue from this checkpoint (`data.train` must start at its `position`). */
+  resume?: Checkpoint;
+  /** Return the end state as `result.checkpoint`. */
+  checkpoint?: boolean;
+}
+
+export function train(model: Model, data: TrainData, options: TrainOptionsInput, state: TrainResume = {}): TrainResult {
   const parsed = TrainOptionsSchema.safeParse(options);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -75,12 +94,19 @@ export function train(model: Model, data: TrainData, options: TrainOptionsInput)
   }
   const opt = parsed.data;
   const it: Iterator<Batch> = Symbol.iterator in data.train ? (data.train as Iterable<Batch>)[Symbol.iterator]() : (data.train as Iterator<Batch>);
-  const curve: CurvePoint[] = [];
-  let best: (Metrics & { step: number }) | null = null;
-  let bestParams: Float32Array | Float64Array | null = null;
-  let sinceBest = 0, halvings = 0, steps = 0;
-  let nll = 0, count = 0;
-  let reason: TrainResult['reason'] = 'maxSteps';
+  if (state.resume && state.resume.step > opt.maxSteps) throw new Error(`cannot continue from step ${state.resume.step}: it is past maxSteps ${opt.maxSteps}`);
+  const from: LoopState = state.resume
+    ? restoreCheckpoint(model, state.resume)
+    : { curve: [], best: null, bestParams: null, sinceBest: 0, halvings: 0, nll: 0, count: 0, ended: null };
+  if (from.best && opt.restoreBest && !from.bestParams) throw new Error('cannot restore the best parameters: the checkpoint was taken without them (restoreBest false)');
+  const curve = from.curve;
+  let best = from.best;
+  let bestParams = opt.restoreBest ? from.bestParams : null;
+  let { sinceBest, halvings, nll, count } = from;
+  let steps = state.resume?.step ?? 0;
+  /** Training batches consumed (a diverged step consumes one without counting as a step). */
+  let position = state.resume?.position ?? 0;
+  let reason: TrainResult['reason'] = from.ended ?? 'maxSteps';
 
   /** Evaluates and applies the schedule; returns false when training must stop. */
   const evaluate = (): boolean => {
@@ -110,8 +136,9 @@ export function train(model: Model, data: TrainData, options: TrainOptionsInput)
     return true;
   };
 
-  let evaluatedAtEnd = false;
-  while (steps < opt.maxSteps) {
+  // A run that ended for good stays ended; otherwise the last step was evaluated when it was on the grid.
+  let evaluatedAtEnd = from.ended !== null || steps % opt.evalEvery === 0;
+  while (from.ended === null && steps < opt.maxSteps) {
     if (data.shouldStop?.()) {
       reason = 'stopped';
       break;
@@ -121,6 +148,7 @@ export function train(model: Model, data: TrainData, options: TrainOptionsInput)
       reason = 'data';
       break;
     }
+    position++;
     const r = model.trainBatch(next.value);
     if (r.diverged) {
       reason = 'diverged';
@@ -139,11 +167,15 @@ export function train(model: Model, data: TrainData, options: TrainOptionsInput)
     }
     evaluatedAtEnd = evalNow;
   }
+  const ended = reason === 'schedule' || reason === 'diverged' ? reason : null;
+  const checkpoint = state.checkpoint
+    ? takeCheckpoint(model, { step: steps, position, loop: { curve, best, bestParams, sinceBest, halvings, nll, count, ended } })
+    : undefined;
   if (!evaluatedAtEnd && steps > 0) {
     // The final evaluation records the end state; only divergence may change why training ended.
     const before = reason;
     if (!evaluate() && reason !== 'diverged') reason = before;
   }
   if (bestParams) model.params.set(bestParams);
-  return { status: reason === 'diverged' ? 'diverged' : 'done', reason, steps, curve, best, lr: model.optimizer.lr };
+  return { status: reason === 'diverged' ? 'diverged' : 'done', reason, steps, curve, best, lr: model.optimizer.lr, ...(checkpoint ? { checkpoint } : {}) };
 }
