@@ -1,8 +1,8 @@
 // `cellsearch report`: one study -> report.html (self-contained) and report.md (+ figures/*.svg).
 //
-// runs/report/ holds: queries.ts (what a report reads through Storage), model.ts (the report model),
-// architectures.ts (names, notation, lineage), search.ts and train.ts (rows -> sections, pure),
-// render.ts (vega-lite and Graphviz to SVG), html.ts and markdown.ts (the two renderers).
+// runs/report/ holds: queries.ts (what a report reads through Storage), model.ts (the report
+// model), architectures.ts (names, notation, lineage), search.ts and train.ts (rows -> sections,
+// pure), render.ts (vega-lite and Graphviz to SVG), html.ts and markdown.ts (the two renderers).
 // The database is opened read-only: a report of a running study never blocks or changes it.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
