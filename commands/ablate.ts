@@ -65,7 +65,7 @@ export const ablateCommand: CommandModule<object, AblateArgs> = {
     const { ablateStudy, loadAblation, variantLabel } = await import('../runs/ablate.ts');
     const { executeStudy } = await import('../runs/execute.ts');
     const { TRAIN_WORKER } = await import('../runs/pool.ts');
-    const { openSqliteStorage } = await import('../runs/sqlite.ts');
+    const { openStorage } = await import('../runs/open-storage.ts');
     const { ablationSummaryText } = await import('../search/ablation/index.ts');
 
     const preset = args.cells === 'greff' ? 'greff' : args.cells === 'jozefowicz' ? 'jozefowicz' : null;
@@ -101,7 +101,7 @@ export const ablateCommand: CommandModule<object, AblateArgs> = {
       maxHeapMb: args['max-heap-mb'],
       label: (e) => `${labels.get(e.architecture) ?? e.architecture.slice(0, 8)} ${e.task} #${JSON.parse(e.key)[2]}`,
     });
-    const storage = openSqliteStorage(out.db, { readonly: true });
+    const storage = await openStorage(out.db, { readonly: true });
     try {
       const loaded = await loadAblation(storage, study.spec.name);
       process.stdout.write(ablationSummaryText(loaded.analysis));

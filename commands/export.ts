@@ -5,6 +5,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { UserError } from '../errors.ts';
 import type { Cell } from '../cells/graph.ts';
+import type { Architecture } from '../runs/storage.ts';
 import { defaultDatabases } from './runs.ts';
 
 export const EXPORT_FORMATS = ['notation', 'json', 'dot', 'pytorch'] as const;
@@ -25,13 +26,13 @@ export async function resolveExportCell(ref: string, db: string | undefined): Pr
   if (!/^[0-9a-f]{4,}$/i.test(ref)) throw new UserError(`'${ref}' is not a zoo key, a cell file or an architecture hash (4 or more hex digits)`);
   const dbs = db !== undefined ? [db] : defaultDatabases();
   if (dbs.length === 0) throw new UserError(`'${ref}' looks like an architecture hash, but there is no database to look in: name one with --db`);
-  const { openSqliteStorage } = await import('../runs/sqlite.ts');
+  const { openStorage } = await import('../runs/open-storage.ts');
   const { architecturesByPrefix } = await import('../runs/report/queries.ts');
-  const found = new Map<string, { arch: ReturnType<typeof architecturesByPrefix>[number]; db: string }>();
+  const found = new Map<string, { arch: Architecture; db: string }>();
   for (const file of dbs) {
-    const s = openSqliteStorage(file, { readonly: true });
+    const s = await openStorage(file, { readonly: true });
     try {
-      for (const arch of architecturesByPrefix(s, ref.toLowerCase())) if (!found.has(arch.hash)) found.set(arch.hash, { arch, db: file });
+      for (const arch of await architecturesByPrefix(s, ref.toLowerCase())) if (!found.has(arch.hash)) found.set(arch.hash, { arch, db: file });
     } finally {
       await s.close();
     }

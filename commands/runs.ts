@@ -31,10 +31,10 @@ function databases(args: RunsArgs): string[] {
 }
 
 export async function listRuns(args: RunsArgs): Promise<string> {
-  const { openSqliteStorage } = await import('../runs/sqlite.ts');
+  const { openStorage } = await import('../runs/open-storage.ts');
   const out: string[] = [];
   for (const db of databases(args)) {
-    const s = openSqliteStorage(db, { readonly: true });
+    const s = await openStorage(db, { readonly: true });
     try {
       const rows = (await s.listExperiments()).filter((e) => args.name === undefined || e.name === args.name);
       // A study marked running with no live writer was killed: resuming it is safe.
@@ -59,11 +59,11 @@ export async function listRuns(args: RunsArgs): Promise<string> {
 }
 
 export async function retryFailed(args: RunsArgs): Promise<string> {
-  const { openSqliteStorage } = await import('../runs/sqlite.ts');
+  const { openStorage } = await import('../runs/open-storage.ts');
   const out: string[] = [];
   let matched = 0;
   for (const db of databases(args)) {
-    const s = openSqliteStorage(db);
+    const s = await openStorage(db);
     try {
       for (const e of await s.listExperiments()) {
         if (args.name !== undefined && e.name !== args.name) continue;

@@ -62,7 +62,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
     const { searchStudy, parseDuration, watchBoundaries, searchStatus, searchSummary } = await import('../runs/search.ts');
     const { executeStudy } = await import('../runs/execute.ts');
     const { TRAIN_WORKER } = await import('../runs/pool.ts');
-    const { openSqliteStorage } = await import('../runs/sqlite.ts');
+    const { openStorage } = await import('../runs/open-storage.ts');
     const { readStudy } = await import('../runs/report/queries.ts');
     const { EXIT_INTERRUPTED } = await import('../runs/signals.ts');
     const { sessionClock } = await import('../runs/clock.ts');
@@ -122,7 +122,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
     }).finally(() => cancelTimer?.());
     // Stopped by the time limit alone: a normal end of a session, not an interruption.
     if (timeUp.signal.aborted && result.outcome.status === 'interrupted' && process.exitCode === EXIT_INTERRUPTED) process.exitCode = 0;
-    const storage = openSqliteStorage(result.db, { readonly: true });
+    const storage = await openStorage(result.db, { readonly: true });
     try {
       process.stdout.write(searchSummary(await readStudy(storage, study.spec.name)));
     } finally {

@@ -1,7 +1,8 @@
 // Running a study from a command: open (or create) the database, start the pool, wire Ctrl-C,
 // show progress, run to completion or interruption, and clean up. Commands (train, and later
 // search and ablate) call executeStudy with their spec and strategy.
-import { defaultDbPath, openSqliteStorage } from './sqlite.ts';
+import { openStorage } from './open-storage.ts';
+import { defaultDbPath } from './sqlite.ts';
 import { JobPool, resolveWorkers, DEFAULT_MAX_HEAP_MB } from './pool.ts';
 import { progressView } from './progress.ts';
 import { EXIT_INTERRUPTED, handleInterrupts } from './signals.ts';
@@ -48,7 +49,7 @@ export async function executeStudy(o: ExecuteOptions): Promise<ExecuteResult> {
   if (note) say(`note: ${note}`);
   const workers = Math.max(1, Math.min(allowed, o.jobs ?? allowed));
   const clock = o.clock ?? systemClock;
-  const storage = openSqliteStorage(db);
+  const storage = await openStorage(db);
   try {
     // Refuses a changed configuration before any thread starts.
     await openExperiment(storage, o.spec);

@@ -16,14 +16,19 @@ import { dirname, join } from 'node:path';
 import { UserError } from '../errors.ts';
 import {
   ArchitectureSchema,
+  checkCurve,
+  checkGeneration,
   CurvePointSchema,
+  duplicateExperiment,
   EVALUATION_STATUSES,
   EvaluationSchema,
   EventSchema,
   ExperimentSchema,
   ExperimentSummarySchema,
-  JsonSchema,
   StrategyStateSchema,
+  unknownExperiment,
+  withAncestors,
+  WriterSchema,
   type Architecture,
   type CurvePoint,
   type Evaluation,
@@ -38,6 +43,8 @@ import {
   type NewGeneration,
   type Storage,
   type StrategyState,
+  type StudySnapshot,
+  type Writer,
 } from './storage.ts';
 
 /** PRAGMA application_id of every cellsearch database: 'CSDB'. */
@@ -344,12 +351,25 @@ function toExperiment(r: ExperimentRow): Experiment {
   });
 }
 
+interface ArchitectureRow {
+  hash: string;
+  cell: string;
+  notation: string | null;
+  origin: string;
+}
+
+function toArchitecture(r: ArchitectureRow): Architecture {
+  return ArchitectureSchema.parse({ hash: r.hash, cell: parseJson(r.cell), notation: r.notation, origin: parseJson(r.origin) });
+}
+
+const ARCHITECTURE_COLUMNS = 'hash, cell, notation, origin';
+
 const EVALUATION_COLUMNS =
   'id, experiment_id, key, generation, ordinal, architecture, task, task_options, hyperparameters, seed, status, metrics, steps, wall_ms, error, attempts';
 
 export class SqliteStorage implements Storage {
   constructor(
-    /** The connection; exposed for tests and read-only reports that need plain SQL. */
+    /** The connection; exposed for this backend's own tests (pragmas, raw rows). */
     readonly db: Database.Database,
     readonly location: string,
     readonly readonly: boolean,
@@ -361,6 +381,16 @@ export class SqliteStorage implements Storage {
     return this.db.transaction(fn).immediate();
   }
 
+  /** Runs `fn` in one read transaction: every read in it sees the same state. */
+  private read<T>(fn: () => T): T {
+    return this.db.transaction(fn).deferred();
+  }
+
+  private experimentById(id: number): Experiment | undefined {
+    const r = this.db.prepare('SELECT * FROM experiments WHERE id = ?').get(id) as ExperimentRow | undefined;
+    return r && toExperiment(r);
+  }
+
   async getExperiment(name: string): Promise<Experiment | undefined> {
     const r = this.db.prepare('SELECT * FROM experiments WHERE name = ?').get(name) as ExperimentRow | undefined;
     return r && toExperiment(r);
@@ -368,12 +398,13 @@ export class SqliteStorage implements Storage {
 
   async createExperiment(spec: NewExperiment): Promise<Experiment> {
     return this.write(() => {
+      if (this.db.prepare('SELECT 1 FROM experiments WHERE name = ?').get(spec.name)) throw duplicateExperiment(spec.name, this.location);
       const t = now();
       const info = this.db
         .prepare('INSERT INTO experiments (name, kind, config, seed, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(spec.name, spec.kind, json(spec.config), spec.seed, 'running', t, t);
       this.insertEvent(Number(info.lastInsertRowid), 'created', { kind: spec.kind, seed: spec.seed });
-      return toExperiment(this.db.prepare('SELECT * FROM experiments WHERE id = ?').get(info.lastInsertRowid) as ExperimentRow);
+      return this.experimentById(Number(info.lastInsertRowid))!;
     });
   }
 
@@ -385,7 +416,7 @@ export class SqliteStorage implements Storage {
 
   async listExperiments(): Promise<ExperimentSummary[]> {
     // One read transaction, so the counts belong to one snapshot.
-    return this.db.transaction(() => {
+    return this.read(() => {
       const rows = this.db.prepare('SELECT * FROM experiments ORDER BY id').all() as ExperimentRow[];
       const counts = this.db
         .prepare('SELECT experiment_id AS id, status, COUNT(*) AS n FROM evaluations GROUP BY experiment_id, status')
@@ -395,28 +426,42 @@ export class SqliteStorage implements Storage {
         for (const x of counts) if (x.id === r.id) c[x.status] = x.n;
         return ExperimentSummarySchema.parse({ ...toExperiment(r), counts: c });
       });
-    }).deferred();
+    });
+  }
+
+  private architecture(hash: string): Architecture | undefined {
+    const r = this.db.prepare(`SELECT ${ARCHITECTURE_COLUMNS} FROM architectures WHERE hash = ?`).get(hash) as ArchitectureRow | undefined;
+    return r && toArchitecture(r);
   }
 
   async getArchitecture(hash: string): Promise<Architecture | undefined> {
-    const r = this.db.prepare('SELECT hash, cell, notation, origin FROM architectures WHERE hash = ?').get(hash) as
-      | { hash: string; cell: string; notation: string | null; origin: string }
-      | undefined;
-    return r && ArchitectureSchema.parse({ hash: r.hash, cell: parseJson(r.cell), notation: r.notation, origin: parseJson(r.origin) });
+    return this.architecture(hash);
+  }
+
+  async architecturesByPrefix(prefix: string, limit: number): Promise<Architecture[]> {
+    const rows = this.db
+      .prepare(`SELECT ${ARCHITECTURE_COLUMNS} FROM architectures WHERE substr(hash, 1, ?) = ? ORDER BY hash LIMIT ?`)
+      .all(prefix.length, prefix, limit) as ArchitectureRow[];
+    return rows.map(toArchitecture);
+  }
+
+  private generations(experimentId: number): number {
+    const prev = this.db.prepare('SELECT generations FROM strategy_state WHERE experiment_id = ?').get(experimentId) as { generations: number } | undefined;
+    return prev?.generations ?? 0;
   }
 
   async recordGeneration(experimentId: number, g: NewGeneration): Promise<Evaluation[]> {
     return this.write(() => {
-      const prev = this.db.prepare('SELECT generations FROM strategy_state WHERE experiment_id = ?').get(experimentId) as
-        | { generations: number }
-        | undefined;
-      const expected = prev?.generations ?? 0;
-      if (g.generation !== expected) throw new Error(`generation ${g.generation} recorded out of order (expected ${expected})`);
+      const keyExists = this.db.prepare('SELECT 1 FROM evaluations WHERE experiment_id = ? AND key = ?');
+      const { architectures, state } = checkGeneration(experimentId, g, {
+        location: this.location,
+        experimentExists: this.experimentById(experimentId) !== undefined,
+        expected: this.generations(experimentId),
+        keyExists: (key) => keyExists.get(experimentId, key) !== undefined,
+        architectureExists: (hash) => this.architecture(hash) !== undefined,
+      });
       const addArch = this.db.prepare('INSERT OR IGNORE INTO architectures (hash, cell, notation, origin, created_at) VALUES (?, ?, ?, ?, ?)');
-      for (const a of g.architectures) {
-        const parsed = ArchitectureSchema.parse(a);
-        addArch.run(parsed.hash, json(parsed.cell), parsed.notation, json(parsed.origin), now());
-      }
+      for (const a of architectures) addArch.run(a.hash, json(a.cell), a.notation, json(a.origin), now());
       const addEval = this.db.prepare(
         `INSERT INTO evaluations (experiment_id, key, generation, ordinal, architecture, task, task_options, hyperparameters, seed, status)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued')`,
@@ -426,22 +471,24 @@ export class SqliteStorage implements Storage {
       }
       this.db
         .prepare('INSERT OR REPLACE INTO strategy_state (experiment_id, generations, state, finished) VALUES (?, ?, ?, ?)')
-        .run(experimentId, g.generation + 1, json(JsonSchema.parse(g.state)), g.finished ? 1 : 0);
+        .run(experimentId, g.generation + 1, json(state), g.finished ? 1 : 0);
       this.insertEvent(experimentId, 'generation', { generation: g.generation, evaluations: g.evaluations.length, finished: g.finished });
-      return (
-        this.db.prepare(`SELECT ${EVALUATION_COLUMNS} FROM evaluations WHERE experiment_id = ? AND generation = ? ORDER BY ordinal`).all(experimentId, g.generation) as EvaluationRow[]
-      ).map(toEvaluation);
+      return this.evaluationRows(experimentId, { generation: g.generation });
     });
   }
 
-  async strategyState(experimentId: number): Promise<StrategyState | undefined> {
+  private strategyRow(experimentId: number): StrategyState | undefined {
     const r = this.db.prepare('SELECT generations, state, finished FROM strategy_state WHERE experiment_id = ?').get(experimentId) as
       | { generations: number; state: string; finished: number }
       | undefined;
     return r && StrategyStateSchema.parse({ generations: r.generations, state: parseJson(r.state), finished: r.finished === 1 });
   }
 
-  async evaluations(experimentId: number, filter: EvaluationFilter = {}): Promise<Evaluation[]> {
+  async strategyState(experimentId: number): Promise<StrategyState | undefined> {
+    return this.strategyRow(experimentId);
+  }
+
+  private evaluationRows(experimentId: number, filter: EvaluationFilter = {}): Evaluation[] {
     const where = ['experiment_id = ?'];
     const args: unknown[] = [experimentId];
     if (filter.status !== undefined) {
@@ -455,6 +502,10 @@ export class SqliteStorage implements Storage {
     }
     const rows = this.db.prepare(`SELECT ${EVALUATION_COLUMNS} FROM evaluations WHERE ${where.join(' AND ')} ORDER BY generation, ordinal`).all(...args) as EvaluationRow[];
     return rows.map(toEvaluation);
+  }
+
+  async evaluations(experimentId: number, filter: EvaluationFilter = {}): Promise<Evaluation[]> {
+    return this.evaluationRows(experimentId, filter);
   }
 
   async getEvaluation(id: number): Promise<Evaluation | undefined> {
@@ -471,6 +522,7 @@ export class SqliteStorage implements Storage {
 
   async recordResult(evaluationId: number, r: EvaluationResult): Promise<void> {
     this.write(() => {
+      const curve = checkCurve(evaluationId, r.curve);
       const info = this.db
         .prepare(
           `UPDATE evaluations SET status = ?, metrics = ?, steps = ?, wall_ms = ?, error = NULL, finished_at = ?
@@ -480,7 +532,7 @@ export class SqliteStorage implements Storage {
       if (info.changes !== 1) throw new Error(`evaluation ${evaluationId} is not running`);
       this.db.prepare('DELETE FROM curves WHERE evaluation_id = ?').run(evaluationId);
       const add = this.db.prepare('INSERT INTO curves (evaluation_id, step, point) VALUES (?, ?, ?)');
-      for (const p of r.curve) add.run(evaluationId, p.step, json(CurvePointSchema.parse(p)));
+      for (const p of curve) add.run(evaluationId, p.step, json(p));
     });
   }
 
@@ -532,27 +584,67 @@ export class SqliteStorage implements Storage {
     return rows.map((r) => CurvePointSchema.parse(parseJson(r.point)));
   }
 
-  async activeWriter(): Promise<{ pid: number; host: string; since: string } | undefined> {
-    const row = this.db.prepare('SELECT pid, host, since FROM writer WHERE id = 1').get() as { pid: number; host: string; since: string } | undefined;
+  async snapshot(experimentId: number): Promise<StudySnapshot | undefined> {
+    return this.read(() => {
+      const experiment = this.experimentById(experimentId);
+      if (!experiment) return undefined;
+      const evaluations = this.evaluationRows(experimentId);
+      const curves = new Map<number, CurvePoint[]>();
+      const rows = this.db
+        .prepare(
+          `SELECT c.evaluation_id AS id, c.point AS point FROM curves c JOIN evaluations e ON e.id = c.evaluation_id
+           WHERE e.experiment_id = ? ORDER BY c.evaluation_id, c.step`,
+        )
+        .all(experimentId) as { id: number; point: string }[];
+      for (const r of rows) {
+        let list = curves.get(r.id);
+        if (!list) curves.set(r.id, (list = []));
+        list.push(CurvePointSchema.parse(parseJson(r.point)));
+      }
+      return {
+        experiment,
+        evaluations,
+        architectures: withAncestors(evaluations.map((e) => e.architecture), (hash) => this.architecture(hash)),
+        curves,
+        events: this.eventRows(experimentId),
+        strategy: this.strategyRow(experimentId),
+        writer: this.writer(),
+      };
+    });
+  }
+
+  private writer(): Writer | undefined {
+    const row = this.db.prepare('SELECT pid, host, since FROM writer WHERE id = 1').get() as Writer | undefined;
     if (!row) return undefined;
-    return row.host !== hostname() || pidAlive(row.pid) ? row : undefined;
+    return row.host !== hostname() || pidAlive(row.pid) ? WriterSchema.parse(row) : undefined;
+  }
+
+  async activeWriter(): Promise<Writer | undefined> {
+    return this.writer();
   }
 
   async logEvent(experimentId: number | null, kind: string, data: JsonObject = {}): Promise<void> {
-    this.write(() => this.insertEvent(experimentId, kind, data));
+    this.write(() => {
+      if (experimentId !== null && !this.experimentById(experimentId)) throw unknownExperiment(experimentId, this.location);
+      this.insertEvent(experimentId, kind, data);
+    });
   }
 
   private insertEvent(experimentId: number | null, kind: string, data: JsonObject): void {
     this.db.prepare('INSERT INTO events (experiment_id, at, kind, data) VALUES (?, ?, ?, ?)').run(experimentId, now(), kind, json(data));
   }
 
-  async events(experimentId: number | null): Promise<Event[]> {
+  private eventRows(experimentId: number | null): Event[] {
     const rows = (
       experimentId === null
         ? this.db.prepare('SELECT * FROM events WHERE experiment_id IS NULL ORDER BY id').all()
         : this.db.prepare('SELECT * FROM events WHERE experiment_id = ? ORDER BY id').all(experimentId)
     ) as { id: number; experiment_id: number | null; at: string; kind: string; data: string }[];
     return rows.map((r) => EventSchema.parse({ id: r.id, experimentId: r.experiment_id, at: r.at, kind: r.kind, data: parseJson(r.data) }));
+  }
+
+  async events(experimentId: number | null): Promise<Event[]> {
+    return this.eventRows(experimentId);
   }
 
   async close(): Promise<void> {

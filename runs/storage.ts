@@ -1,7 +1,9 @@
 // The experiment database as the rest of cellsearch sees it: a narrow interface of atomic units
 // of work (record a generation, record a result, ...) rather than tables and transactions, so
 // that a second backend (PostgreSQL, for several machines) can implement it later. runs/sqlite.ts
-// is the embedded implementation. Every row read back goes through the zod schemas below.
+// is the embedded implementation, runs/memory-storage.ts the one for fast tests, and
+// runs/open-storage.ts picks one from a location; runs/storage.test.ts holds the behaviours both
+// must show. Every row read back goes through the zod schemas below.
 //
 // Methods are async although SQLite answers synchronously: a networked backend will not.
 import { z } from 'zod';
@@ -111,6 +113,26 @@ export const StrategyStateSchema = z.strictObject({
 });
 export type StrategyState = z.infer<typeof StrategyStateSchema>;
 
+export const WriterSchema = z.strictObject({ pid: int, host: z.string(), since: z.string() });
+/** The process that holds a database's write connection. */
+export type Writer = z.infer<typeof WriterSchema>;
+
+/** One experiment as it was at one moment (between two writes): everything a report reads. */
+export interface StudySnapshot {
+  experiment: Experiment;
+  /** Ordered by (generation, ordinal). */
+  evaluations: Evaluation[];
+  /** Every architecture evaluated, and every recorded ancestor of a mutant (for lineage), by hash. */
+  architectures: Map<string, Architecture>;
+  /** Learning curves by evaluation id, each ordered by step; evaluations without points are absent. */
+  curves: Map<number, CurvePoint[]>;
+  /** Ordered by id (the order they were logged). */
+  events: Event[];
+  strategy: StrategyState | undefined;
+  /** The process writing the database at that moment, if any (as `activeWriter`). */
+  writer: Writer | undefined;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Inputs
 // ---------------------------------------------------------------------------------------------
@@ -172,6 +194,8 @@ export interface Storage {
   listExperiments(): Promise<ExperimentSummary[]>;
 
   getArchitecture(hash: string): Promise<Architecture | undefined>;
+  /** Architectures whose hash starts with `prefix` (case-sensitive), ordered by hash, at most `limit`. */
+  architecturesByPrefix(prefix: string, limit: number): Promise<Architecture[]>;
 
   /** Architectures (new ones only), evaluations and the strategy state, in one transaction. */
   recordGeneration(experimentId: number, generation: NewGeneration): Promise<Evaluation[]>;
@@ -197,11 +221,92 @@ export interface Storage {
 
   curve(evaluationId: number): Promise<CurvePoint[]>;
 
-  /** The process holding the write connection, if one is recorded and alive on this host. */
-  activeWriter(): Promise<{ pid: number; host: string; since: string } | undefined>;
+  /**
+   * The experiment with everything recorded about it, read in one read transaction (a report of
+   * a running study sees one state between two of the writer's units of work); undefined when
+   * there is no experiment with this id.
+   */
+  snapshot(experimentId: number): Promise<StudySnapshot | undefined>;
+
+  /** The process holding the write connection, if one is recorded and alive (or on another host). */
+  activeWriter(): Promise<Writer | undefined>;
 
   logEvent(experimentId: number | null, kind: string, data?: JsonObject): Promise<void>;
   events(experimentId: number | null): Promise<Event[]>;
 
   close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules every backend applies the same way (same checks, same messages)
+// ---------------------------------------------------------------------------------------------
+
+/** What a backend knows when it checks a generation, before it writes any of it. */
+export interface GenerationContext {
+  location: string;
+  experimentExists: boolean;
+  /** Generations recorded so far: the number the new one must have. */
+  expected: number;
+  keyExists(key: string): boolean;
+  architectureExists(hash: string): boolean;
+}
+
+/**
+ * Refuses a generation that cannot be recorded whole: out of order, an identity already in the
+ * experiment (or twice in the generation), an ordinal twice, an evaluation of an architecture
+ * neither recorded nor in the generation. Returns the architectures and state as stored.
+ */
+export function checkGeneration(experimentId: number, g: NewGeneration, c: GenerationContext): { architectures: Architecture[]; state: Json } {
+  if (!c.experimentExists) throw unknownExperiment(experimentId, c.location);
+  if (g.generation !== c.expected) throw new Error(`generation ${g.generation} recorded out of order (expected ${c.expected})`);
+  const architectures = g.architectures.map((a) => ArchitectureSchema.parse(a));
+  const state = JsonSchema.parse(g.state);
+  const proposed = new Set(architectures.map((a) => a.hash));
+  const keys = new Set<string>();
+  const ordinals = new Set<number>();
+  for (const e of g.evaluations) {
+    if (keys.has(e.key) || c.keyExists(e.key)) throw new Error(`evaluation ${e.key} is already in experiment ${experimentId}`);
+    if (ordinals.has(e.ordinal)) throw new Error(`ordinal ${e.ordinal} appears twice in generation ${g.generation}`);
+    if (!proposed.has(e.architecture) && !c.architectureExists(e.architecture)) throw new Error(`evaluation ${e.key} names architecture ${e.architecture}, which is not recorded`);
+    keys.add(e.key);
+    ordinals.add(e.ordinal);
+  }
+  return { architectures, state };
+}
+
+/** The curve as stored: every point parsed, each step once. */
+export function checkCurve(evaluationId: number, curve: readonly CurvePoint[]): CurvePoint[] {
+  const steps = new Set<number>();
+  return curve.map((p) => {
+    const point = CurvePointSchema.parse(p);
+    if (steps.has(point.step)) throw new Error(`step ${point.step} appears twice in the curve of evaluation ${evaluationId}`);
+    steps.add(point.step);
+    return point;
+  });
+}
+
+export function unknownExperiment(experimentId: number, location: string): Error {
+  return new Error(`no experiment ${experimentId} in ${location}`);
+}
+
+export function duplicateExperiment(name: string, location: string): Error {
+  return new Error(`an experiment named '${name}' already exists in ${location}`);
+}
+
+/**
+ * The architectures a report shows for these hashes: each one recorded, and the recorded
+ * ancestors of mutants (lineage stops at a parent that is not recorded).
+ */
+export function withAncestors(hashes: Iterable<string>, get: (hash: string) => Architecture | undefined): Map<string, Architecture> {
+  const found = new Map<string, Architecture>();
+  const pending = [...new Set(hashes)];
+  while (pending.length > 0) {
+    const hash = pending.pop()!;
+    if (found.has(hash)) continue;
+    const a = get(hash);
+    if (!a) continue;
+    found.set(hash, a);
+    if (a.origin.kind === 'mutant' && !found.has(a.origin.parent)) pending.push(a.origin.parent);
+  }
+  return found;
 }

@@ -1,5 +1,7 @@
 // The study driver: determinism across worker counts, kill-and-resume, SIGINT, failures and
-// retries, concurrent readers, refusal of a changed configuration. Uses the fixture worker.
+// retries, concurrent readers, refusal of a changed configuration. Uses the fixture worker. The
+// tests that need no file run on the in-memory backend; kill, SIGINT and concurrent readers are
+// about SQLite files and processes (and end equal to the in-memory reference).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -9,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 import seedrandom from 'seedrandom';
 import { cliPath, repoRoot, tempDir } from '../test/helpers.ts';
 import { JobPool } from './pool.ts';
+import { memoryStorage } from './memory-storage.ts';
 import { openSqliteStorage } from './sqlite.ts';
+import type { Storage } from './storage.ts';
 import { runStudy, type StudySpec } from './study.ts';
 import { fixedListStrategy, type Proposal } from './strategy.ts';
 import { FIXTURE_ARCHITECTURE, FIXTURE_WORKER, fixtureSpec, fixtureStrategy, type FixtureConfig } from './fixtures/fixture-study.ts';
@@ -18,28 +22,34 @@ const CHILD = fileURLToPath(new URL('./fixtures/study-child.ts', import.meta.url
 const SEED = 2015;
 const CONFIG: FixtureConfig = { generations: 3, perGeneration: 4, sleepMs: 100 };
 
-/** Everything in the database that must not depend on workers, timing or interruptions. */
-async function snapshot(path: string, name: string) {
+/** Everything in the database that must not depend on workers, timing, interruptions or the backend. */
+async function comparable(r: Storage, name: string) {
+  const e = await r.getExperiment(name);
+  assert.ok(e, `experiment ${name} exists`);
+  const rows = [];
+  for (const v of await r.evaluations(e.id)) {
+    const { id: _id, experimentId: _e, wallMs: _w, ...rest } = v;
+    rows.push({ ...rest, curve: await r.curve(v.id) });
+  }
+  return { status: e.status, config: e.config, strategy: await r.strategyState(e.id), rows };
+}
+
+/** `comparable` of a SQLite file, read-only. */
+async function comparableFile(path: string, name: string) {
   const r = openSqliteStorage(path, { readonly: true });
   try {
-    const e = await r.getExperiment(name);
-    assert.ok(e, `experiment ${name} exists`);
-    const rows = [];
-    for (const v of await r.evaluations(e.id)) {
-      const { id: _id, experimentId: _e, wallMs: _w, ...rest } = v;
-      rows.push({ ...rest, curve: await r.curve(v.id) });
-    }
-    return { status: e.status, config: e.config, strategy: await r.strategyState(e.id), rows };
+    return await comparable(r, name);
   } finally {
     await r.close();
   }
 }
 
-async function runInProcess(path: string, workers: number, spec: StudySpec = fixtureSpec('fx', SEED, CONFIG)) {
-  const storage = openSqliteStorage(path);
+/** Runs the fixture study to its end on `storage` (closed afterwards). */
+async function runInProcess(storage: Storage, workers: number, spec: StudySpec = fixtureSpec('fx', SEED, CONFIG)) {
   const pool = new JobPool({ handler: FIXTURE_WORKER, workers });
   try {
-    return await runStudy({ storage, spec, strategy: fixtureStrategy(CONFIG), pool, maxAttempts: 2 });
+    const outcome = await runStudy({ storage, spec, strategy: fixtureStrategy(CONFIG), pool, maxAttempts: 2 });
+    return { outcome, result: await comparable(storage, spec.name) };
   } finally {
     await pool.destroy();
     await storage.close();
@@ -100,13 +110,12 @@ function cliAsync(args: string[]): Promise<{ status: number | null; stdout: stri
   return new Promise((resolve) => p.on('close', (status) => resolve({ status, stdout, stderr })));
 }
 
-let reference: Awaited<ReturnType<typeof snapshot>>;
+let reference: Awaited<ReturnType<typeof comparable>>;
 
 before(async () => {
-  const path = join(tempDir(), 'reference.sqlite');
-  const out = await runInProcess(path, 1);
-  assert.equal(out.status, 'done');
-  reference = await snapshot(path, 'fx');
+  const out = await runInProcess(memoryStorage(), 1);
+  assert.equal(out.outcome.status, 'done');
+  reference = out.result;
 });
 
 test('the reference study finished every evaluation of every generation', () => {
@@ -119,10 +128,9 @@ test('the reference study finished every evaluation of every generation', () => 
 });
 
 test('--workers 1 and --workers 2 give identical databases', async () => {
-  const path = join(tempDir(), 'two.sqlite');
-  const out = await runInProcess(path, 2);
-  assert.equal(out.status, 'done');
-  assert.deepEqual(await snapshot(path, 'fx'), reference);
+  const out = await runInProcess(memoryStorage(), 2);
+  assert.equal(out.outcome.status, 'done');
+  assert.deepEqual(out.result, reference);
 });
 
 /**
@@ -132,19 +140,19 @@ test('--workers 1 and --workers 2 give identical databases', async () => {
 async function readConcurrently(path: string, reader: { active: boolean; reads: number }): Promise<void> {
   const r = openSqliteStorage(path, { readonly: true, busyTimeoutMs: 2000 });
   try {
+    const experiment = await r.getExperiment('fx');
+    assert.ok(experiment, 'the coordinator created the experiment');
+    const id = experiment.id;
     while (reader.active) {
-      // One read transaction: a snapshot of the database between two of the writer's transactions.
-      const snap = r.db.transaction(() => ({
-        generations: (r.db.prepare('SELECT generations FROM strategy_state').get() as { generations: number }).generations,
-        evals: r.db.prepare('SELECT id, status, steps FROM evaluations').all() as { id: number; status: string; steps: number | null }[],
-        points: r.db.prepare('SELECT evaluation_id AS id, COUNT(*) AS n FROM curves GROUP BY evaluation_id').all() as { id: number; n: number }[],
-      }))();
-      const points = new Map(snap.points.map((p) => [p.id, p.n]));
-      assert.equal(snap.evals.length, snap.generations * CONFIG.perGeneration, 'a generation and its evaluations appear together');
-      assert.ok(snap.evals.filter((e) => e.status === 'running').length <= 2, 'never more running than workers');
-      for (const e of snap.evals) {
-        if (e.status === 'done') assert.equal(points.get(e.id), e.steps, 'a result and its learning curve appear together');
-        else assert.equal(points.get(e.id), undefined);
+      // Storage.snapshot: one read transaction, a state between two of the writer's transactions.
+      const snap = await r.snapshot(id);
+      assert.ok(snap);
+      const generations = snap.strategy?.generations ?? 0;
+      assert.equal(snap.evaluations.length, generations * CONFIG.perGeneration, 'a generation and its evaluations appear together');
+      assert.ok(snap.evaluations.filter((e) => e.status === 'running').length <= 2, 'never more running than workers');
+      for (const e of snap.evaluations) {
+        if (e.status === 'done') assert.equal(snap.curves.get(e.id)?.length, e.steps, 'a result and its learning curve appear together');
+        else assert.equal(snap.curves.get(e.id), undefined);
       }
       const [summary] = await r.listExperiments();
       assert.ok(summary.counts.done <= CONFIG.generations * CONFIG.perGeneration);
@@ -188,7 +196,7 @@ test('a coordinator killed with SIGKILL at a random point resumes to exactly the
     await new Promise((r) => setTimeout(r, extraMs));
     first.kill('SIGKILL');
     assert.equal(await first.exit, null, `killed (kill seed ${seed}: after ${afterFinished} results + ${extraMs} ms)`);
-    const mid = await snapshot(path, 'fx');
+    const mid = await comparableFile(path, 'fx');
     assert.equal(mid.rows.filter((r) => r.status === 'done').length, afterFinished, `the kill left work undone (kill seed ${seed})`);
 
     const second = startChild(path, 1);
@@ -202,7 +210,7 @@ test('a coordinator killed with SIGKILL at a random point resumes to exactly the
     state.active = false;
   }
   await reader;
-  assert.deepEqual(await snapshot(path, 'fx'), reference, `kill seed ${seed}`);
+  assert.deepEqual(await comparableFile(path, 'fx'), reference, `kill seed ${seed}`);
 });
 
 test('SIGINT stops handing out jobs, records the state and exits 130; a second SIGINT aborts; resume completes', async () => {
@@ -218,7 +226,7 @@ test('SIGINT stops handing out jobs, records the state and exits 130; a second S
   writeFileSync(release, '');
   assert.equal(await first.exit, 130, first.stderr);
   assert.match(first.stderr, /finishing the running evaluations/);
-  const mid = await snapshot(path, 'fx');
+  const mid = await comparableFile(path, 'fx');
   assert.equal(mid.status, 'interrupted');
   assert.ok(mid.rows.every((r) => r.status !== 'running'), 'nothing left running');
   assert.ok(mid.rows.filter((r) => r.status === 'done').length < CONFIG.generations * CONFIG.perGeneration, 'work remains to do');
@@ -232,24 +240,22 @@ test('SIGINT stops handing out jobs, records the state and exits 130; a second S
   second.kill('SIGINT');
   assert.equal(await second.exit, 130, second.stderr);
   assert.match(second.stderr, /aborting/);
-  const mid2 = await snapshot(path, 'fx');
+  const mid2 = await comparableFile(path, 'fx');
   assert.ok(mid2.rows.every((r) => r.status !== 'running' && r.attempts === 0), 'aborted jobs are re-queued, not counted as failures');
   assert.equal(mid2.rows.filter((r) => r.status === 'done').length, 4, 'the aborted jobs left no result');
 
-  const out = await runInProcess(path, 1);
-  assert.equal(out.status, 'done');
-  assert.deepEqual(await snapshot(path, 'fx'), reference);
+  const out = await runInProcess(openSqliteStorage(path), 1);
+  assert.equal(out.outcome.status, 'done');
+  assert.deepEqual(out.result, reference);
 });
 
 test('failing jobs are recorded as failed with the error and retried; none is lost or left running', async () => {
-  const dir = tempDir();
-  const path = join(dir, 'fail.sqlite');
-  const marker = join(dir, 'crashed-once');
+  const marker = join(tempDir(), 'crashed-once');
   const p = (trial: string, hyperparameters: Proposal['hyperparameters']): Proposal => ({ architecture: FIXTURE_ARCHITECTURE, task: 'fixture', taskOptions: {}, hyperparameters, trial });
   // (Out-of-memory jobs are covered in pool.test.ts: to the driver they are one more failure.)
   const list = [p('ok', { x: 0.1 }), p('throw', { mode: 'throw' }), p('exit-once', { mode: 'exit-once', marker }), p('exit', { mode: 'exit' }), p('diverge', { mode: 'diverge' })];
   const spec: StudySpec = { name: 'failing', kind: 'fixture-list', seed: 1, config: { n: list.length } };
-  const storage = openSqliteStorage(path);
+  const storage = memoryStorage();
   const pool = new JobPool({ handler: FIXTURE_WORKER, workers: 1 });
   const failures: string[] = [];
   try {
@@ -279,9 +285,8 @@ test('failing jobs are recorded as failed with the error and retried; none is lo
 });
 
 test('an existing experiment with a different configuration is refused with the differences, nothing written', async () => {
-  const path = join(tempDir(), 'diff.sqlite');
   const small = { generations: 1, perGeneration: 2, sleepMs: 0 };
-  const storage = openSqliteStorage(path);
+  const storage = memoryStorage();
   const pool = new JobPool({ handler: FIXTURE_WORKER, workers: 1 });
   try {
     await runStudy({ storage, spec: fixtureSpec('fx', 5, small), strategy: fixtureStrategy(small), pool, maxAttempts: 1 });
@@ -297,6 +302,7 @@ test('an existing experiment with a different configuration is refused with the 
       },
     );
     assert.equal((await storage.events((await storage.getExperiment('fx'))!.id)).length, events);
+    assert.deepEqual((await storage.listExperiments()).map((e) => [e.name, e.seed, e.config]), [['fx', 5, fixtureSpec('fx', 5, small).config]], 'the stored experiment is unchanged');
     // The same configuration again is a no-op resume of a finished study.
     const same = await runStudy({ storage, spec: fixtureSpec('fx', 5, small), strategy: fixtureStrategy(small), pool, maxAttempts: 1 });
     assert.equal(same.status, 'done');
@@ -305,5 +311,4 @@ test('an existing experiment with a different configuration is refused with the 
     await pool.destroy();
     await storage.close();
   }
-  assert.ok(readFileSync(path).length > 0);
 });

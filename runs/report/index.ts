@@ -1,12 +1,13 @@
 // `cellsearch report`: one study -> report.html (self-contained) and report.md (+ figures/*.svg).
 //
-// runs/report/ holds: queries.ts (read-only database reads), model.ts (the report model),
-// architectures.ts (names, notation, lineage), search.ts and train.ts (rows -> sections, pure),
-// render.ts (vega-lite and Graphviz to SVG), html.ts and markdown.ts (the two renderers).
+// runs/report/ holds: queries.ts (what a report reads through Storage), model.ts (the report
+// model), architectures.ts (names, notation, lineage), search.ts and train.ts (rows -> sections,
+// pure), render.ts (vega-lite and Graphviz to SVG), html.ts and markdown.ts (the two renderers).
 // The database is opened read-only: a report of a running study never blocks or changes it.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { openSqliteStorage } from '../sqlite.ts';
+import { openStorage } from '../open-storage.ts';
+import type { Storage } from '../storage.ts';
 import { renderHtml } from './html.ts';
 import { assetIds, assetPath, renderMarkdown } from './markdown.ts';
 import type { ReportModel } from './model.ts';
@@ -49,11 +50,14 @@ export function buildReport(data: StudyData, opts: BuildOptions = {}): { model: 
   return { model: withoutEmptyFigures({ title, subtitle, sections: trainSections(data, now, version) }) };
 }
 
-export interface WriteReportOptions extends BuildOptions {
-  db: string;
+export interface StudyReportOptions extends BuildOptions {
   name?: string;
   /** Output folder (created); default: report-<name> beside the working directory. */
   out?: string;
+}
+
+export interface WriteReportOptions extends StudyReportOptions {
+  db: string;
 }
 
 export interface WrittenReport {
@@ -71,21 +75,25 @@ const OWN_FIGURE = /^(cell-[0-9a-f]{16}|best-score|score-distribution|accuracy-p
 
 const outDir = (out: string | undefined, name: string) => resolve(out ?? `report-${name.replace(/[^A-Za-z0-9._-]/g, '_')}`);
 
-/** Reads the study read-only, renders every figure, writes report.html, report.md and figures/. */
+/** Opens the database read-only and writes the report of one of its studies (`writeStudyReport`). */
 export async function writeReport(o: WriteReportOptions): Promise<WrittenReport> {
-  const storage = openSqliteStorage(o.db, { readonly: true });
-  let data: StudyData;
+  const storage = await openStorage(o.db, { readonly: true });
   try {
-    data = await readStudy(storage, o.name);
-    if (data.experiment.kind === 'ablate') {
-      // Ablation studies get the report of issue 8, written by runs/report/ablation/.
-      const ablation = await import('./ablation/index.ts');
-      const dir = outDir(o.out, data.experiment.name);
-      const files = ablation.writeRenderedReport(await ablation.ablationReport(storage, data.experiment.name), dir);
-      return { dir, html: join(dir, 'report.html'), markdown: join(dir, 'report.md'), assets: files.filter((f) => f.endsWith('.svg')), model: { title: data.experiment.name, subtitle: '', sections: [] } };
-    }
+    return await writeStudyReport(storage, o);
   } finally {
     await storage.close();
+  }
+}
+
+/** Reads the study, renders every figure, writes report.html, report.md and figures/. */
+export async function writeStudyReport(storage: Storage, o: StudyReportOptions): Promise<WrittenReport> {
+  const data: StudyData = await readStudy(storage, o.name);
+  if (data.experiment.kind === 'ablate') {
+    // Ablation studies get the report of issue 8, written by runs/report/ablation/.
+    const ablation = await import('./ablation/index.ts');
+    const dir = outDir(o.out, data.experiment.name);
+    const files = ablation.writeRenderedReport(await ablation.ablationReport(storage, data.experiment.name), dir);
+    return { dir, html: join(dir, 'report.html'), markdown: join(dir, 'report.md'), assets: files.filter((f) => f.endsWith('.svg')), model: { title: data.experiment.name, subtitle: '', sections: [] } };
   }
   const { model, analysis } = buildReport(data, o);
   const svgs = await renderAssets(model);

@@ -1,9 +1,8 @@
-// Read-only queries of the experiment database for reports and exports. Everything a report needs
-// is read in one read transaction, so a report of a study that is still running shows one
-// consistent state between two of the writer's transactions (WAL: the writer is never blocked).
+// What reports and exports read from a study, through the Storage interface: the experiment to
+// report and one snapshot of it (Storage.snapshot: one read transaction, so a report of a study
+// that is still running shows one state between two of the writer's units of work).
 import { UserError } from '../../errors.ts';
-import type { SqliteStorage } from '../sqlite.ts';
-import { ArchitectureSchema, CurvePointSchema, type Architecture, type CurvePoint, type Evaluation, type Event, type Experiment, type StrategyState } from '../storage.ts';
+import type { Architecture, CurvePoint, Evaluation, Event, Experiment, Storage, StrategyState } from '../storage.ts';
 
 /** Everything about one experiment that a report reads. */
 export interface StudyData {
@@ -23,7 +22,7 @@ export interface StudyData {
 }
 
 /** The experiment to report: the one named, or the only one in the database. */
-export async function pickExperiment(storage: SqliteStorage, name: string | undefined): Promise<Experiment> {
+export async function pickExperiment(storage: Storage, name: string | undefined): Promise<Experiment> {
   const all = await storage.listExperiments();
   if (name !== undefined) {
     const e = all.find((x) => x.name === name);
@@ -35,50 +34,17 @@ export async function pickExperiment(storage: SqliteStorage, name: string | unde
   return all[0];
 }
 
-/** Reads an experiment in one read transaction. The storage may be read-only (it should be). */
-export async function readStudy(storage: SqliteStorage, name: string | undefined): Promise<StudyData> {
-  const db = storage.db;
-  db.exec('BEGIN DEFERRED');
-  try {
-    // better-sqlite3 answers synchronously: these awaits do not let other work touch the connection.
-    const experiment = await pickExperiment(storage, name);
-    const evaluations = await storage.evaluations(experiment.id);
-    const architectures = new Map<string, Architecture>();
-    const pending = [...new Set(evaluations.map((e) => e.architecture))];
-    while (pending.length > 0) {
-      const hash = pending.pop()!;
-      if (architectures.has(hash)) continue;
-      const a = await storage.getArchitecture(hash);
-      if (!a) continue; // a parent recorded elsewhere: lineage stops there
-      architectures.set(hash, a);
-      if (a.origin.kind === 'mutant' && !architectures.has(a.origin.parent)) pending.push(a.origin.parent);
-    }
-    const curves = new Map<number, CurvePoint[]>();
-    const rows = db
-      .prepare(
-        `SELECT c.evaluation_id AS id, c.point AS point FROM curves c JOIN evaluations e ON e.id = c.evaluation_id
-         WHERE e.experiment_id = ? ORDER BY c.evaluation_id, c.step`,
-      )
-      .all(experiment.id) as { id: number; point: string }[];
-    for (const r of rows) {
-      let list = curves.get(r.id);
-      if (!list) curves.set(r.id, (list = []));
-      list.push(CurvePointSchema.parse(JSON.parse(r.point)));
-    }
-    const events = await storage.events(experiment.id);
-    const strategy = await storage.strategyState(experiment.id);
-    const writerActive = (await storage.activeWriter()) !== undefined;
-    return { location: storage.location, experiment, evaluations, architectures, curves, events, strategy, writerActive };
-  } finally {
-    db.exec('COMMIT');
-  }
+/** Reads an experiment as one snapshot. The storage may be read-only (it should be). */
+export async function readStudy(storage: Storage, name: string | undefined): Promise<StudyData> {
+  const picked = await pickExperiment(storage, name);
+  const snap = await storage.snapshot(picked.id);
+  if (!snap) throw new Error(`experiment '${picked.name}' vanished from ${storage.location} while it was read`);
+  const { writer, ...data } = snap;
+  return { location: storage.location, ...data, writerActive: writer !== undefined };
 }
 
 /** Architectures whose hash starts with `prefix` (at least 4 characters), for `cellsearch export <hash>`. */
-export function architecturesByPrefix(storage: SqliteStorage, prefix: string): Architecture[] {
+export async function architecturesByPrefix(storage: Storage, prefix: string): Promise<Architecture[]> {
   if (!/^[0-9a-zA-Z]{4,}$/.test(prefix)) return [];
-  const rows = storage.db
-    .prepare(`SELECT hash, cell, notation, origin FROM architectures WHERE substr(hash, 1, ?) = ? ORDER BY hash LIMIT 20`)
-    .all(prefix.length, prefix) as { hash: string; cell: string; notation: string | null; origin: string }[];
-  return rows.map((r) => ArchitectureSchema.parse({ hash: r.hash, cell: JSON.parse(r.cell), notation: r.notation, origin: JSON.parse(r.origin) }));
+  return storage.architecturesByPrefix(prefix, 20);
 }

@@ -1,8 +1,9 @@
-// The report framework on a search-study database (runs/report/fixture.ts: real storage, real
-// zoo cells and mutants, seeded metrics): every section in both files, every figure valid SVG,
-// leaderboard numbers recomputed from the database with plain SQL, lineage, funnel; a report of
-// a study that is being written (a real coordinator process) reads a snapshot and leaves the
-// study's results exactly as an undisturbed run's.
+// The report framework on a search-study database (runs/report/fixture.ts: real zoo cells and
+// mutants, seeded metrics, written to the in-memory backend): every section in both files, every
+// figure valid SVG, leaderboard numbers recomputed from the stored rows, lineage, funnel. On
+// SQLite files: the report leaves the file unchanged and is the report the in-memory backend
+// gives; a report of a study that is being written (a real coordinator process) reads a snapshot
+// and leaves the study's results exactly as an undisturbed run's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -10,14 +11,27 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { repoRoot, tempDir } from '../../test/helpers.ts';
+import { MemoryDatabase, memoryStorage } from '../memory-storage.ts';
 import { openSqliteStorage } from '../sqlite.ts';
+import type { Storage } from '../storage.ts';
 import { describeMutation, hashOfZoo } from './architectures.ts';
-import { writeSearchFixture, FIXTURE_TASKS } from './fixture.ts';
-import { writeReport } from './index.ts';
+import { writeSearchFixture, writeSearchStudy, FIXTURE_TASKS, type SearchFixtureOptions } from './fixture.ts';
+import { writeReport, writeStudyReport } from './index.ts';
 import { fmtDuration, wallTimeMs } from './model.ts';
 import { assertSvg, inlineSvgs } from './testing.ts';
+
+/**
+ * A read-only view of an in-memory database holding the fixture studies, written by a writer
+ * that has closed (as a finished `cellsearch search` leaves its file).
+ */
+async function memoryFixture(...studies: SearchFixtureOptions[]): Promise<Storage> {
+  const db = new MemoryDatabase();
+  const writer = memoryStorage(db);
+  for (const opts of studies) await writeSearchStudy(writer, opts);
+  await writer.close();
+  return memoryStorage(db, { readonly: true });
+}
 
 /** The rows of the Markdown table that follows a `## title` heading. */
 function mdTable(md: string, heading: string): string[][] {
@@ -44,11 +58,8 @@ test('wall time sums the sessions; a session open without a live writer does not
 
 test('search report: every section in both files, valid SVG figures, leaderboard numbers as in the database', async () => {
   const dir = tempDir();
-  const db = join(dir, 'search.sqlite');
-  await writeSearchFixture(db);
-  const before = createHash('sha256').update(readFileSync(db)).digest('hex');
-  const r = await writeReport({ db, out: join(dir, 'out'), now: new Date('2030-01-01T00:00:00Z'), version: '9.9.9' });
-  assert.equal(createHash('sha256').update(readFileSync(db)).digest('hex'), before, 'the report leaves the database file unchanged');
+  const storage = await memoryFixture({});
+  const r = await writeStudyReport(storage, { out: join(dir, 'out'), now: new Date('2030-01-01T00:00:00Z'), version: '9.9.9' });
   const md = readFileSync(r.markdown, 'utf8');
   const html = readFileSync(r.html, 'utf8');
 
@@ -81,17 +92,17 @@ test('search report: every section in both files, valid SVG figures, leaderboard
   assert.equal(inline.length, ids.length);
   inline.forEach((svg, i) => assertSvg(svg, `inline SVG ${i}`));
 
-  // The leaderboard, recomputed from the database with SQL: best validAccuracy per (architecture,
-  // task) over finished evaluations, diverged ones counting 0; ratios to the GRU; score = min.
-  const raw = new Database(db, { readonly: true });
-  const best = raw
-    .prepare(
-      `SELECT architecture, task, MAX(CASE WHEN status = 'done' THEN COALESCE(json_extract(metrics, '$.validAccuracy'), 0) ELSE 0 END) AS acc, COUNT(*) AS n
-       FROM evaluations WHERE status IN ('done', 'diverged', 'failed') GROUP BY architecture, task`,
-    )
-    .all() as { architecture: string; task: string; acc: number; n: number }[];
-  const state = JSON.parse((raw.prepare('SELECT state FROM strategy_state').get() as { state: string }).state);
-  raw.close();
+  // The leaderboard, recomputed from the stored rows: best validAccuracy per (architecture, task)
+  // over finished evaluations, diverged ones counting 0; ratios to the GRU; score = min.
+  const [experiment] = await storage.listExperiments();
+  const best: { architecture: string; task: string; acc: number; n: number }[] = [];
+  for (const e of await storage.evaluations(experiment.id, { status: ['done', 'diverged', 'failed'] })) {
+    let row = best.find((b) => b.architecture === e.architecture && b.task === e.task);
+    if (!row) best.push((row = { architecture: e.architecture, task: e.task, acc: 0, n: 0 }));
+    row.acc = Math.max(row.acc, e.status === 'done' ? (e.metrics?.validAccuracy ?? 0) : 0);
+    row.n++;
+  }
+  const state = (await storage.strategyState(experiment.id))!.state as { funnel: { proposed: number; passedMemorize: number; passedTask: Record<string, number> } };
   const gru = hashOfZoo('gru');
   const acc = (h: string, t: string) => best.find((b) => b.architecture === h && b.task === t);
   const expected = [...new Set(best.map((b) => b.architecture))]
@@ -122,29 +133,51 @@ test('search report: every section in both files, valid SVG figures, leaderboard
   assert.deepEqual(f.stages.slice(0, 4), [['proposed', state.funnel.proposed], ['passed memorization', state.funnel.passedMemorize], ['passed arithmetic', state.funnel.passedTask.arithmetic], ['passed xml', state.funnel.passedTask.xml]]);
 
   // Lineage of the best mutant back to its zoo cell, with its mutation records in words.
-  const storage = openSqliteStorage(db, { readonly: true });
-  try {
-    const mutant = r.analysis!.top.find((s) => s.reference === undefined)!;
-    const arch = (await storage.getArchitecture(mutant.hash))!;
-    assert.equal(arch.origin.kind, 'mutant');
-    if (arch.origin.kind === 'mutant') {
-      for (const m of arch.origin.mutations) assert.ok(md.includes(describeMutation(m).replace(/([\\`*_[\]<>|#])/g, '\\$1')), `lineage shows ${JSON.stringify(m)}`);
-    }
-    assert.match(md, /: the zoo cell (gru|lstm|lstm-b)\n/);
-  } finally {
-    await storage.close();
+  const mutant = r.analysis!.top.find((s) => s.reference === undefined)!;
+  const arch = (await storage.getArchitecture(mutant.hash))!;
+  assert.equal(arch.origin.kind, 'mutant');
+  if (arch.origin.kind === 'mutant') {
+    for (const m of arch.origin.mutations) assert.ok(md.includes(describeMutation(m).replace(/([\\`*_[\]<>|#])/g, '\\$1')), `lineage shows ${JSON.stringify(m)}`);
   }
+  assert.match(md, /: the zoo cell (gru|lstm|lstm-b)\n/);
+});
+
+/** A report's text with what depends on where and when the study was recorded blanked out. */
+function placeless(text: string, location: string): string {
+  return text
+    .replaceAll(location, '<location>')
+    .replace(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/g, '<time>')
+    .replace(/(wall time(?: \|\s*|<\/t[hd]><td[^>]*>))[^|<]*/g, '$1<duration>');
+}
+
+test('a report of a SQLite file leaves the file byte-identical and is the report the in-memory backend gives', async () => {
+  const dir = tempDir();
+  const db = join(dir, 'search.sqlite');
+  await writeSearchFixture(db);
+  const before = createHash('sha256').update(readFileSync(db)).digest('hex');
+  const opts = { now: new Date('2030-01-01T00:00:00Z'), version: '9.9.9' };
+  const fromFile = await writeReport({ db, out: join(dir, 'file'), ...opts });
+  assert.equal(createHash('sha256').update(readFileSync(db)).digest('hex'), before, 'the report leaves the database file unchanged');
+  const storage = await memoryFixture({});
+  const fromMemory = await writeStudyReport(storage, { out: join(dir, 'memory'), ...opts });
+  for (const file of ['html', 'markdown'] as const) {
+    const a = placeless(readFileSync(fromFile[file], 'utf8'), db);
+    const b = placeless(readFileSync(fromMemory[file], 'utf8'), storage.location);
+    assert.ok(a.includes('<location>') && a.includes('<time>') && a.includes('<duration>'), `${file}: the blanked parts are there`);
+    assert.equal(a, b, file);
+  }
+  assert.deepEqual(fromFile.assets.map((f) => f.slice(fromFile.dir.length)), fromMemory.assets.map((f) => f.slice(fromMemory.dir.length)));
+  fromFile.assets.forEach((f, i) => assert.equal(readFileSync(f, 'utf8'), readFileSync(fromMemory.assets[i], 'utf8'), f));
 });
 
 test('a report of a study in progress: figures without data say so; queued evaluations are not counted; stale figures are replaced', async () => {
   const dir = tempDir();
-  const db = join(dir, 'running.sqlite');
-  await writeSearchFixture(db, { running: true, name: 'half' });
+  const storage = await memoryFixture({ running: true, name: 'half' });
   // A folder with a previous report's figure and a file of the user's.
   mkdirSync(join(dir, 'out', 'figures'), { recursive: true });
   writeFileSync(join(dir, 'out', 'figures', 'cell-0123456789abcdef.svg'), '<svg/>');
   writeFileSync(join(dir, 'out', 'figures', 'mine.svg'), '<svg/>');
-  const r = await writeReport({ db, name: 'half', out: join(dir, 'out') });
+  const r = await writeStudyReport(storage, { name: 'half', out: join(dir, 'out') });
   assert.ok(!existsSync(join(dir, 'out', 'figures', 'cell-0123456789abcdef.svg')), 'the stale figure is gone');
   assert.ok(existsSync(join(dir, 'out', 'figures', 'mine.svg')), "the user's file stays");
   const md = readFileSync(r.markdown, 'utf8');
@@ -153,14 +186,14 @@ test('a report of a study in progress: figures without data say so; queued evalu
   for (const svg of r.assets) assertSvg(readFileSync(svg, 'utf8'), svg);
 });
 
-test('errors: no such experiment, several experiments without --name, not a database', async () => {
+test('errors: no such experiment, several experiments without --name, no experiments, not a database', async () => {
   const dir = tempDir();
-  const db = join(dir, 'two.sqlite');
-  await writeSearchFixture(db, { name: 'a' });
-  await writeSearchFixture(db, { name: 'b', seed: 2 });
-  await assert.rejects(writeReport({ db, out: join(dir, 'o') }), /several experiments \(a, b\): name one with --name/);
-  await assert.rejects(writeReport({ db, name: 'c', out: join(dir, 'o') }), /no experiment named 'c'.*it has: a, b/);
+  const storage = await memoryFixture({ name: 'a' }, { name: 'b', seed: 2 });
+  await assert.rejects(writeStudyReport(storage, { out: join(dir, 'o') }), /several experiments \(a, b\): name one with --name/);
+  await assert.rejects(writeStudyReport(storage, { name: 'c', out: join(dir, 'o') }), /no experiment named 'c'.*it has: a, b/);
+  await assert.rejects(writeStudyReport(await memoryFixture(), { out: join(dir, 'o') }), /memory has no experiments/);
   await assert.rejects(writeReport({ db: join(dir, 'none.sqlite'), out: join(dir, 'o') }), /no cellsearch database/);
+  assert.ok(!existsSync(join(dir, 'o')), 'nothing written');
 });
 
 const CHILD = fileURLToPath(new URL('../fixtures/study-child.ts', import.meta.url));
@@ -305,20 +338,12 @@ test('the report ranks and scores architectures exactly as the search strategies
   const { leaderboard } = await import('../../search/strategies/index.ts');
   const { analyzeSearch } = await import('./search.ts');
   const { readStudy } = await import('./queries.ts');
-  const dir = tempDir();
-  const db = join(dir, 'search.sqlite');
-  await writeSearchFixture(db, { seed: 3 });
-  const storage = openSqliteStorage(db, { readonly: true });
-  try {
-    const data = await readStudy(storage, undefined);
-    const theirs = leaderboard(data.evaluations, [...FIXTURE_TASKS], 'validAccuracy');
-    const ours = analyzeSearch(data).archs.filter((s) => s.score !== null);
-    assert.ok(theirs.length > 5);
-    assert.deepEqual(
-      ours.map((s) => [s.hash, s.score]),
-      theirs.map((r) => [r.architecture, r.score]),
-    );
-  } finally {
-    await storage.close();
-  }
+  const data = await readStudy(await memoryFixture({ seed: 3 }), undefined);
+  const theirs = leaderboard(data.evaluations, [...FIXTURE_TASKS], 'validAccuracy');
+  const ours = analyzeSearch(data).archs.filter((s) => s.score !== null);
+  assert.ok(theirs.length > 5);
+  assert.deepEqual(
+    ours.map((s) => [s.hash, s.score]),
+    theirs.map((r) => [r.architecture, r.score]),
+  );
 });

@@ -1,22 +1,21 @@
 // The report of a real search: the jozefowicz strategy (search/strategies) run through the runs
-// layer (runs/execute.ts, the training worker, the SQLite database) with a shrunk tiny fidelity
+// layer (the study driver, the training worker, the in-memory backend) with a shrunk tiny fidelity
 // (20 steps per training, small validation sets, filters that let mutants through), so that real
 // mutants with real lineages and real learning curves reach the report in a few seconds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { tempDir } from '../../test/helpers.ts';
 import { createStrategy, leaderboard } from '../../search/strategies/index.ts';
 import { fidelity, type Fidelity } from '../../search/space.ts';
 import { getTask } from '../../tasks/registry.ts';
-import { executeStudy } from '../execute.ts';
-import { TRAIN_WORKER } from '../pool.ts';
-import { openSqliteStorage } from '../sqlite.ts';
+import { MemoryDatabase, memoryStorage } from '../memory-storage.ts';
+import { JobPool, TRAIN_WORKER } from '../pool.ts';
 import type { JsonObject } from '../storage.ts';
+import { runStudy } from '../study.ts';
 import { presetTaskOptions } from '../train.ts';
-import { writeReport } from './index.ts';
+import { writeStudyReport } from './index.ts';
 import { assertSvg, inlineSvgs } from './testing.ts';
 
 test('a real tiny jozefowicz search: report sections, SVG, lineage of real mutants, scores as the strategy ranks them', async () => {
@@ -35,20 +34,25 @@ test('a real tiny jozefowicz search: report sections, SVG, lineage of real mutan
   const vocab = Object.fromEntries(['memorize', ...tasks].map((t) => [t, getTask(t, presetTaskOptions(t, fid, undefined)).vocab.length]));
   const config = { tasks, vocab, fidelity: fid, evaluations: 16, generationSize: 2, memorize: true, metric: 'validAccuracy' };
   const dir = tempDir();
-  const db = join(dir, 'search.sqlite');
-  const quiet = new Writable({ write: (_chunk, _enc, done) => done() });
-  const out = await executeStudy({
-    spec: { name: 'real', kind: 'search', seed: 5, config: { strategy: 'jozefowicz', ...config } as unknown as JsonObject },
-    strategy: createStrategy('jozefowicz', config),
-    handler: TRAIN_WORKER,
-    db,
-    workers: 1,
-    maxAttempts: 1,
-    progressOut: quiet,
-  });
-  assert.equal(out.outcome.status, 'done');
+  const db = new MemoryDatabase();
+  const writer = memoryStorage(db);
+  const pool = new JobPool({ handler: TRAIN_WORKER, workers: 1 });
+  try {
+    const out = await runStudy({
+      storage: writer,
+      spec: { name: 'real', kind: 'search', seed: 5, config: { strategy: 'jozefowicz', ...config } as unknown as JsonObject },
+      strategy: createStrategy('jozefowicz', config),
+      pool,
+      maxAttempts: 1,
+    });
+    assert.equal(out.status, 'done');
+  } finally {
+    await pool.destroy();
+    await writer.close();
+  }
 
-  const r = await writeReport({ db, out: join(dir, 'report') });
+  const storage = memoryStorage(db, { readonly: true });
+  const r = await writeStudyReport(storage, { out: join(dir, 'report') });
   const md = readFileSync(r.markdown, 'utf8');
   const html = readFileSync(r.html, 'utf8');
   for (const title of ['Summary', 'Leaderboard', 'Figures', 'Best hyperparameters per task']) assert.match(md, new RegExp(`^## ${title}$`, 'm'));
@@ -57,7 +61,6 @@ test('a real tiny jozefowicz search: report sections, SVG, lineage of real mutan
   inlineSvgs(html).forEach((s, i) => assertSvg(s, `inline ${i}`));
   assert.equal(inlineSvgs(html).length, r.assets.length);
 
-  const storage = openSqliteStorage(db, { readonly: true });
   try {
     const e = (await storage.getExperiment('real'))!;
     const evaluations = await storage.evaluations(e.id);
