@@ -9,7 +9,8 @@ import { ZOO } from '../../cells/zoo/index.ts';
 import { replay } from '../mutate.ts';
 import { HyperparamsSchema, JOZEFOWICZ_GRID, fidelity, hiddenForBudget } from '../space.ts';
 import { agingPopulation, agingStrategy } from './aging.ts';
-import { bestByTask, gruHash, leaderboard, mutationsOf, type HistoryItem, type Json, type Proposal, type SearchConfig, type SearchStrategy } from './common.ts';
+import type { HistoryItem, Json, Proposal, Strategy } from '../contract.ts';
+import { bestByTask, gruHash, leaderboard, mutationsOf, type SearchConfig } from './common.ts';
 import { jozefowiczFunnel, jozefowiczList, jozefowiczStrategy } from './jozefowicz.ts';
 import { randomStrategy } from './random.ts';
 
@@ -44,7 +45,7 @@ interface Run {
   generations: number;
 }
 
-function drive(strategy: SearchStrategy, seed: number, maxGenerations = 500): Run {
+function drive(strategy: Strategy, seed: number, maxGenerations = 500): Run {
   let state = strategy.init(seed);
   const history: Run['history'] = [];
   const states: Json[] = [];
