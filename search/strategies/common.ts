@@ -114,11 +114,18 @@ export function freshMutant(parent: Architecture, rng: Rng, seen: ReadonlySet<st
 export const TrialsSchema = z.record(z.string(), z.number().int().nonnegative());
 export type Trials = z.infer<typeof TrialsSchema>;
 
+/** What drawing settings needs: the config, the generator, the trial counters (updated). */
+export interface ProposalContext {
+  config: SearchConfig;
+  rng: Rng;
+  trials: Trials;
+}
+
 /**
  * `count` new settings of the Jozefowicz grid for `arch` on `task`: H from the preset's budget,
  * plus the preset's training protocol (the training job's hyperparameters).
  */
-export function settingProposals(arch: Architecture, task: string, count: number, ctx: { config: SearchConfig; rng: Rng; trials: Trials }): Proposal[] {
+export function settingProposals(arch: Architecture, task: string, count: number, ctx: ProposalContext): Proposal[] {
   const { config, rng, trials } = ctx;
   const fid = config.fidelity;
   const vocab = config.vocab[task];
@@ -139,7 +146,7 @@ export function settingProposals(arch: Architecture, task: string, count: number
 }
 
 /** Settings on every scored task for an architecture. */
-export function allTaskProposals(arch: Architecture, perTask: number, ctx: { config: SearchConfig; rng: Rng; trials: Trials }): Proposal[] {
+export function allTaskProposals(arch: Architecture, perTask: number, ctx: ProposalContext): Proposal[] {
   return ctx.config.tasks.flatMap((t) => settingProposals(arch, t, perTask, ctx));
 }
 
@@ -149,7 +156,8 @@ export function allTaskProposals(arch: Architecture, perTask: number, ctx: { con
 
 /**
  * The fields every strategy's state has. A strategy's own schema spreads them (with `.pick`) in
- * the order of its stored JSON, which its tests and existing databases fix.
+ * the order its stored JSON has always had: a parsed state keeps the schema's key order, and the
+ * same seed must store the same state, byte for byte.
  */
 export const SearchStateSchema = z.strictObject({
   rng: RngStateSchema,
@@ -172,7 +180,7 @@ export function initialSearchState(seed: number, purpose: string): SearchState {
 export interface Step {
   rng: Rng;
   seen: Set<string>;
-  ctx: { config: SearchConfig; rng: Rng; trials: Trials };
+  ctx: ProposalContext;
   proposals: Proposal[];
   /** Evaluations the budget still allows after `proposals`. */
   left(): number;

@@ -10,7 +10,7 @@
 // the list, which keeps the `listSize` best by score. The study proposes at most `evaluations`
 // evaluations; a stage that does not fit in what is left is not started (the candidate is cut).
 import { z } from 'zod';
-import { ArchitectureSchema, defineStrategy, parseStrategyState, type Architecture, type HistoryItem, type Json, type Strategy } from '../contract.ts';
+import { ArchitectureSchema, defineStrategy, parseStrategyState, type HistoryItem, type Json, type Strategy } from '../contract.ts';
 import {
   SearchConfigSchema,
   SearchStateSchema,
