@@ -22,7 +22,7 @@ import { analyzeSearch, leaderboardTable } from './report/search.ts';
 import { fmtDuration, shortHash, type Table } from './report/model.ts';
 import type { StudyData } from './report/queries.ts';
 import type { StudySpec } from './study.ts';
-import type { Evaluation, JsonObject } from './storage.ts';
+import type { Evaluation } from './storage.ts';
 import type { Strategy } from './strategy.ts';
 import { presetTaskOptions } from './train.ts';
 
@@ -140,9 +140,9 @@ export function searchStudy(req: SearchRequest): SearchStudy {
   const config = SearchStudyConfigSchema.parse({ strategy, ...searchConfig });
   const name = req.name ?? `search-${strategy}-${req.scale}`;
   return {
-    spec: { name, kind: SEARCH_KIND, seed: req.seed, config: config as unknown as JsonObject },
+    spec: { name, kind: SEARCH_KIND, seed: req.seed, config },
     config,
-    strategy: createStrategy(strategy, searchConfig) as unknown as Strategy,
+    strategy: createStrategy(strategy, searchConfig),
   };
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deriveSeed, evaluationKey, evaluationSeed } from './seeds.ts';
+import { deriveSeed, evaluationKey, evaluationSeed, trialOfKey } from './seeds.ts';
 
 test('evaluation seeds depend on the experiment seed and the identity only', () => {
   const id = { architecture: 'abc', task: 'arithmetic', trial: 3 };
@@ -19,4 +19,10 @@ test('evaluation seeds depend on the experiment seed and the identity only', () 
   const seeds = new Set(Array.from({ length: 1000 }, (_, i) => evaluationSeed(1, { ...id, trial: i })));
   assert.equal(seeds.size, 1000);
   assert.throws(() => deriveSeed(1.5, 'x'), RangeError);
+});
+
+test('trialOfKey reads back the trial of evaluationKey, as text; anything else is refused', () => {
+  assert.equal(trialOfKey(evaluationKey({ architecture: 'abc', task: 'xml', trial: 3 })), '3');
+  assert.equal(trialOfKey(evaluationKey({ architecture: 'abc', task: 'xml', trial: 'exit-once' })), 'exit-once');
+  for (const bad of ['', 'abc', '["abc","xml"]', '["abc","xml",3]', '{"trial":"1"}']) assert.throws(() => trialOfKey(bad), /not an evaluation key/, bad);
 });

@@ -2,6 +2,7 @@
 // evaluation's identity (architecture, task, trial), so it never depends on which worker runs the
 // evaluation, in which order results arrive, or whether the study was resumed in between.
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 
 /** Largest seed handed out: seeds fit in 32 bits so every consumer (seedrandom, tasks) takes them. */
 export const MAX_SEED = 0xffff_ffff;
@@ -18,6 +19,22 @@ export interface EvaluationIdentity {
 /** A stable text key for an identity; unique per experiment. */
 export function evaluationKey(id: EvaluationIdentity): string {
   return JSON.stringify([id.architecture, id.task, String(id.trial)]);
+}
+
+/** A key as `evaluationKey` writes it: the trial is stored as text. */
+const KeySchema = z.tuple([z.string(), z.string(), z.string()]);
+
+/** The trial of a stored evaluation's key (as text: `evaluationKey` stores it so). */
+export function trialOfKey(key: string): string {
+  let json: unknown;
+  try {
+    json = JSON.parse(key);
+  } catch {
+    json = undefined;
+  }
+  const parsed = KeySchema.safeParse(json);
+  if (!parsed.success) throw new Error(`'${key}' is not an evaluation key ([architecture, task, trial])`);
+  return parsed.data[2];
 }
 
 /** Seed in [0, 2^32) derived by SHA-256 from the experiment's seed and a string. */

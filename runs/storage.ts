@@ -7,17 +7,15 @@
 //
 // Methods are async although SQLite answers synchronously: a networked backend will not.
 import { z } from 'zod';
+import { ArchitectureSchema, JsonObjectSchema, JsonSchema, type Architecture, type Json, type JsonObject } from '../search/contract.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Values
 // ---------------------------------------------------------------------------------------------
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-export const JsonSchema: z.ZodType<Json> = z.lazy(() =>
-  z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(JsonSchema), z.record(z.string(), JsonSchema)]),
-);
-export const JsonObjectSchema = z.record(z.string(), JsonSchema);
-export type JsonObject = z.infer<typeof JsonObjectSchema>;
+// JSON, architectures and their origins are what strategies exchange with the driver: declared
+// with the strategy contract, stored as they are.
+export { ArchitectureSchema, JsonObjectSchema, JsonSchema, OriginSchema, type Architecture, type Json, type JsonObject, type Origin } from '../search/contract.ts';
 
 export const EXPERIMENT_STATUSES = ['running', 'interrupted', 'done'] as const;
 export type ExperimentStatus = (typeof EXPERIMENT_STATUSES)[number];
@@ -47,25 +45,6 @@ export const ExperimentSummarySchema = ExperimentSchema.extend({
   counts: z.strictObject(Object.fromEntries(EVALUATION_STATUSES.map((s) => [s, int])) as Record<EvaluationStatus, typeof int>),
 });
 export type ExperimentSummary = z.infer<typeof ExperimentSummarySchema>;
-
-/** Where an architecture comes from: a zoo cell, a file, or a mutation of a parent. */
-export const OriginSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('zoo'), name: z.string() }),
-  z.strictObject({ kind: z.literal('file'), path: z.string() }),
-  z.strictObject({ kind: z.literal('mutant'), parent: z.string(), mutations: z.array(JsonSchema) }),
-  z.strictObject({ kind: z.literal('other'), note: z.string() }),
-]);
-export type Origin = z.infer<typeof OriginSchema>;
-
-export const ArchitectureSchema = z.strictObject({
-  /** Canonical structural hash (cells/canonical.ts): the key. */
-  hash: z.string().min(1),
-  /** The canonical cell JSON. */
-  cell: JsonObjectSchema,
-  notation: z.string().nullable(),
-  origin: OriginSchema,
-});
-export type Architecture = z.infer<typeof ArchitectureSchema>;
 
 export const EvaluationSchema = z.strictObject({
   id: int,

@@ -11,6 +11,7 @@
 // `running` by a process that died go back to the queue; finished ones are kept; the strategy's
 // state comes from the database.
 import { UserError } from '../errors.ts';
+import { StrategyStateError, type Json } from '../search/contract.ts';
 import { formatDifferences, jsonDifferences } from './config-diff.ts';
 import type { Job, Progress } from './job.ts';
 import type { JobPool } from './pool.ts';
@@ -25,7 +26,7 @@ import {
   type NewEvaluation,
   type Storage,
 } from './storage.ts';
-import type { Strategy } from './strategy.ts';
+import type { ProposeResult, Strategy } from './strategy.ts';
 
 export interface StudySpec {
   name: string;
@@ -97,6 +98,19 @@ export function countStatuses(evals: readonly Evaluation[]): StatusCounts {
   const c = Object.fromEntries(EVALUATION_STATUSES.map((s) => [s, 0])) as StatusCounts;
   for (const e of evals) c[e.status]++;
   return c;
+}
+
+/**
+ * The strategy's next generation. A saved state its strategy refuses means the database was
+ * changed outside cellsearch: a user error naming the experiment (`stored`), not a crash.
+ */
+function proposeNext(strategy: Strategy, state: Json, history: readonly Evaluation[], stored: string | undefined): ProposeResult {
+  try {
+    return strategy.propose(state, history);
+  } catch (err) {
+    if (stored !== undefined && err instanceof StrategyStateError) throw new UserError(`${stored}: ${err.message}`);
+    throw err;
+  }
 }
 
 export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
@@ -190,7 +204,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
       const state = saved ? saved.state : strategy.init(strategySeed(experiment.seed));
       // Wall times differ from run to run: a strategy never sees them.
       const history = (await storage.evaluations(id)).map((e) => ({ ...e, wallMs: null }));
-      const next = strategy.propose(state, history);
+      const next = proposeNext(strategy, state, history, saved ? `experiment '${experiment.name}' in ${storage.location}` : undefined);
       if (next.proposals.length === 0 && !next.finished) throw new Error(`strategy '${strategy.name}' proposed nothing but is not finished`);
       const evaluations: NewEvaluation[] = next.proposals.map((p, ordinal) => {
         const key = evaluationKey({ architecture: p.architecture.hash, task: p.task, trial: p.trial });

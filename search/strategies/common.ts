@@ -1,6 +1,7 @@
-// What the three search strategies share: their configuration, the shapes they exchange with the
-// study driver (runs/strategy.ts; satisfied structurally, since search/ may not import runs/),
-// the proposals of hyperparameter settings, the best accuracy per task and the leaderboard.
+// What the three search strategies share: their configuration, the part of the state they all
+// keep and the step that restores and saves it, the proposals of hyperparameter settings, the
+// best accuracy per task and the leaderboard. What they exchange with the driver is
+// search/contract.ts.
 import { z } from 'zod';
 import seedrandom from 'seedrandom';
 import type { Cell } from '../../cells/graph.ts';
@@ -11,53 +12,7 @@ import { ZOO } from '../../cells/zoo/index.ts';
 import { MutationRecordSchema, mutate, type MutationRecord } from '../mutate.ts';
 import { ratiosToGru } from '../score.ts';
 import { FidelitySchema, jozefowiczHyperparams, sampleJozefowicz, type Fidelity } from '../space.ts';
-
-// ---------------------------------------------------------------------------------------------
-// Shapes exchanged with the driver.
-// ---------------------------------------------------------------------------------------------
-
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-export type JsonObject = { [key: string]: Json };
-
-export type Origin =
-  | { kind: 'zoo'; name: string }
-  | { kind: 'mutant'; parent: string; mutations: Json[] }
-  | { kind: 'other'; note: string };
-
-export interface ArchitectureRow {
-  hash: string;
-  cell: JsonObject;
-  notation: string | null;
-  origin: Origin;
-}
-
-export interface Proposal {
-  architecture: ArchitectureRow;
-  task: string;
-  taskOptions: JsonObject;
-  hyperparameters: JsonObject;
-  trial: string | number;
-}
-
-export interface ProposeResult {
-  state: Json;
-  proposals: Proposal[];
-  finished: boolean;
-}
-
-/** The fields of a finished evaluation that strategies read (runs' `Evaluation` has them). */
-export interface HistoryItem {
-  architecture: string;
-  task: string;
-  status: string;
-  metrics: Record<string, number | null> | null;
-}
-
-export interface SearchStrategy {
-  readonly name: string;
-  init(seed: number): Json;
-  propose(state: Json, history: readonly HistoryItem[]): ProposeResult;
-}
+import { toJsonObject, type Architecture, type HistoryItem, type JsonObject, type Proposal, type ProposeResult } from '../contract.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Configuration.
@@ -102,16 +57,21 @@ export function taskOptions(fid: Fidelity, task: string): JsonObject {
 
 export type Rng = seedrandom.StatefulPRNG<seedrandom.State.Arc4>;
 
+/** seedrandom's ARC4 state, as JSON. */
+export const RngStateSchema = z.strictObject({ i: z.number().int(), j: z.number().int(), S: z.array(z.number().int()) });
+export type RngState = z.infer<typeof RngStateSchema>;
+
 export function newRng(seed: number, purpose: string): Rng {
   return seedrandom(`${purpose}:${seed}`, { state: true });
 }
 
-export function restoreRng(state: Json): Rng {
-  return seedrandom('', { state: state as unknown as seedrandom.State.Arc4 });
+export function restoreRng(state: RngState): Rng {
+  return seedrandom('', { state });
 }
 
-export function rngState(rng: Rng): Json {
-  return rng.state() as unknown as Json;
+export function rngState(rng: Rng): RngState {
+  const { i, j, S } = rng.state();
+  return { i, j, S };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -119,21 +79,21 @@ export function rngState(rng: Rng): Json {
 // ---------------------------------------------------------------------------------------------
 
 /** The cell as stored in state (canonical JSON) back into a checked cell. */
-export function cellOf(json: Json): Cell {
+export function cellOf(json: JsonObject): Cell {
   return parseCell(json);
 }
 
-export function zooRow(key: string): ArchitectureRow {
+export function zooRow(key: string): Architecture {
   const cell = ZOO[key];
-  return { hash: cellHash(cell), cell: cell as unknown as JsonObject, notation: printNotation(cell), origin: { kind: 'zoo', name: key } };
+  return { hash: cellHash(cell), cell: toJsonObject(cell), notation: printNotation(cell), origin: { kind: 'zoo', name: key } };
 }
 
-export function mutantRow(cell: Cell, hash: string, parent: string, ops: MutationRecord[]): ArchitectureRow {
-  return { hash, cell: cell as unknown as JsonObject, notation: printNotation(cell), origin: { kind: 'mutant', parent, mutations: ops as unknown as Json[] } };
+export function mutantRow(cell: Cell, hash: string, parent: string, ops: MutationRecord[]): Architecture {
+  return { hash, cell: toJsonObject(cell), notation: printNotation(cell), origin: { kind: 'mutant', parent, mutations: ops } };
 }
 
 /** The records stored in a mutant's origin, parsed back. */
-export function mutationsOf(row: ArchitectureRow): MutationRecord[] {
+export function mutationsOf(row: Architecture): MutationRecord[] {
   return row.origin.kind === 'mutant' ? row.origin.mutations.map((m) => MutationRecordSchema.parse(m)) : [];
 }
 
@@ -141,7 +101,7 @@ export function mutationsOf(row: ArchitectureRow): MutationRecord[] {
  * A mutant of `parent` not seen before: up to `tries` mutants are drawn; undefined if all were
  * seen (the database already has them: they are not trained again).
  */
-export function freshMutant(parent: ArchitectureRow, rng: Rng, seen: ReadonlySet<string>, tries = 10): ArchitectureRow | undefined {
+export function freshMutant(parent: Architecture, rng: Rng, seen: ReadonlySet<string>, tries = 10): Architecture | undefined {
   const cell = cellOf(parent.cell);
   for (let t = 0; t < tries; t++) {
     const m = mutate(cell, rng);
@@ -151,13 +111,21 @@ export function freshMutant(parent: ArchitectureRow, rng: Rng, seen: ReadonlySet
 }
 
 /** Trial counters per (architecture, task), so every evaluation's identity is new. */
-export type Trials = Record<string, number>;
+export const TrialsSchema = z.record(z.string(), z.number().int().nonnegative());
+export type Trials = z.infer<typeof TrialsSchema>;
+
+/** What drawing settings needs: the config, the generator, the trial counters (updated). */
+export interface ProposalContext {
+  config: SearchConfig;
+  rng: Rng;
+  trials: Trials;
+}
 
 /**
  * `count` new settings of the Jozefowicz grid for `arch` on `task`: H from the preset's budget,
  * plus the preset's training protocol (the training job's hyperparameters).
  */
-export function settingProposals(arch: ArchitectureRow, task: string, count: number, ctx: { config: SearchConfig; rng: Rng; trials: Trials }): Proposal[] {
+export function settingProposals(arch: Architecture, task: string, count: number, ctx: ProposalContext): Proposal[] {
   const { config, rng, trials } = ctx;
   const fid = config.fidelity;
   const vocab = config.vocab[task];
@@ -178,8 +146,76 @@ export function settingProposals(arch: ArchitectureRow, task: string, count: num
 }
 
 /** Settings on every scored task for an architecture. */
-export function allTaskProposals(arch: ArchitectureRow, perTask: number, ctx: { config: SearchConfig; rng: Rng; trials: Trials }): Proposal[] {
+export function allTaskProposals(arch: Architecture, perTask: number, ctx: ProposalContext): Proposal[] {
   return ctx.config.tasks.flatMap((t) => settingProposals(arch, t, perTask, ctx));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The state every search strategy keeps, and the step that restores and saves it.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The fields every strategy's state has. A strategy's own schema spreads them (with `.pick`) in
+ * the order its stored JSON has always had: a parsed state keeps the schema's key order, and the
+ * same seed must store the same state, byte for byte.
+ */
+export const SearchStateSchema = z.strictObject({
+  rng: RngStateSchema,
+  /** False until generation 0 (the seed cells) is proposed. */
+  started: z.boolean(),
+  /** Hashes of every architecture proposed, so none is proposed twice. */
+  seen: z.array(z.string()),
+  trials: TrialsSchema,
+  /** Evaluations proposed so far. */
+  proposed: z.number().int().nonnegative(),
+});
+export type SearchState = z.infer<typeof SearchStateSchema>;
+
+/** The state of a strategy before generation 0. */
+export function initialSearchState(seed: number, purpose: string): SearchState {
+  return { rng: rngState(newRng(seed, purpose)), started: false, seen: [], trials: {}, proposed: 0 };
+}
+
+/** What a strategy's step works with; `proposals` is the generation being built. */
+export interface Step {
+  rng: Rng;
+  seen: Set<string>;
+  ctx: ProposalContext;
+  proposals: Proposal[];
+  /** Evaluations the budget still allows after `proposals`. */
+  left(): number;
+}
+
+/**
+ * One `propose` of a search strategy on its parsed state `st` (changed in place): generation 0
+ * proposes the seed cells on `settingsPerTask` settings of every task (`onSeed` sees each first),
+ * as far as the budget goes; a later generation is `next`'s. The strategy is finished when a
+ * generation is empty.
+ */
+export function searchStep<S extends SearchState>(config: SearchConfig, st: S, onSeed: (row: Architecture) => void, next: (step: Step) => void): ProposeResult<S> {
+  const rng = restoreRng(st.rng);
+  const step: Step = {
+    rng,
+    seen: new Set(st.seen),
+    ctx: { config, rng, trials: st.trials },
+    proposals: [],
+    left: () => config.evaluations - st.proposed - step.proposals.length,
+  };
+  if (!st.started) {
+    st.started = true;
+    for (const key of SEED_KEYS) {
+      const row = zooRow(key);
+      onSeed(row);
+      step.seen.add(row.hash);
+      step.proposals.push(...allTaskProposals(row, config.fidelity.search.settingsPerTask, step.ctx).slice(0, Math.max(0, step.left())));
+    }
+  } else {
+    next(step);
+  }
+  st.proposed += step.proposals.length;
+  st.seen = [...step.seen];
+  st.rng = rngState(rng);
+  return { state: st, proposals: step.proposals, finished: step.proposals.length === 0 };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,13 +1,14 @@
 // The search strategies by name, for `cellsearch search --strategy`.
 import { agingStrategy } from './aging.ts';
-import { SearchConfigSchema, type SearchConfig, type SearchStrategy } from './common.ts';
+import type { Strategy } from '../contract.ts';
+import { SearchConfigSchema, type SearchConfig } from './common.ts';
 import { jozefowiczStrategy } from './jozefowicz.ts';
 import { randomStrategy } from './random.ts';
 
 export const STRATEGY_NAMES = ['jozefowicz', 'aging', 'random'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
-export function createStrategy(name: StrategyName, config: SearchConfig): SearchStrategy {
+export function createStrategy(name: StrategyName, config: SearchConfig): Strategy {
   const c = SearchConfigSchema.parse(config);
   switch (name) {
     case 'jozefowicz':
@@ -20,5 +21,5 @@ export function createStrategy(name: StrategyName, config: SearchConfig): Search
 }
 
 export * from './common.ts';
-export { jozefowiczFunnel, jozefowiczList, type Funnel } from './jozefowicz.ts';
-export { agingPopulation } from './aging.ts';
+export { JozefowiczStateSchema, jozefowiczFunnel, jozefowiczList, type Funnel } from './jozefowicz.ts';
+export { AgingStateSchema, agingPopulation } from './aging.ts';

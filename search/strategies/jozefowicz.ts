@@ -10,109 +10,80 @@
 // the list, which keeps the `listSize` best by score. The study proposes at most `evaluations`
 // evaluations; a stage that does not fit in what is left is not started (the candidate is cut).
 import { z } from 'zod';
+import { ArchitectureSchema, defineStrategy, parseStrategyState, type HistoryItem, type Json, type Strategy } from '../contract.ts';
 import {
-  SEED_KEYS,
   SearchConfigSchema,
+  SearchStateSchema,
   allTaskProposals,
   bestByTask,
   freshMutant,
   gruHash,
-  newRng,
-  restoreRng,
-  rngState,
+  initialSearchState,
   scores,
+  searchStep,
   settingProposals,
-  zooRow,
-  type ArchitectureRow,
-  type HistoryItem,
-  type Json,
-  type Proposal,
-  type ProposeResult,
   type SearchConfig,
-  type SearchStrategy,
-  type Trials,
 } from './common.ts';
 
 const MEMORIZE = 'memorize';
+const count = z.number().int().nonnegative();
 
 /** Counts of the paper's funnel (the paper: 10,000 proposed, 1,000 passed memorization, ...). */
-export interface Funnel {
-  proposed: number;
-  passedMemorize: number;
+export const FunnelSchema = z.strictObject({
+  proposed: count,
+  passedMemorize: count,
   /** Per scored task, in filter order: candidates that passed it. */
-  passedTask: Record<string, number>;
-  enteredList: number;
-  repeats: number;
+  passedTask: z.record(z.string(), count),
+  enteredList: count,
+  repeats: count,
   /** Mutations skipped because every draw was already seen. */
-  duplicates: number;
+  duplicates: count,
   /** Candidates stopped because their next stage did not fit in the budget. */
-  cutByBudget: number;
-}
+  cutByBudget: count,
+});
+export type Funnel = z.infer<typeof FunnelSchema>;
 
-interface Candidate {
-  arch: ArchitectureRow;
+const CandidateSchema = z.strictObject({
+  arch: ArchitectureSchema,
   /** Index into the stages (memorize?, tasks...) of the stage last proposed. */
-  stage: number;
-}
+  stage: count,
+});
+type Candidate = z.infer<typeof CandidateSchema>;
 
-interface State {
-  rng: Json;
-  started: boolean;
+export const JozefowiczStateSchema = z.strictObject({
+  ...SearchStateSchema.pick({ rng: true, started: true }).shape,
   /** Listed architectures, in order of entry. */
-  list: ArchitectureRow[];
-  pending: Candidate[];
-  seen: string[];
-  trials: Trials;
-  proposed: number;
-  funnel: Funnel;
-}
+  list: z.array(ArchitectureSchema),
+  pending: z.array(CandidateSchema),
+  ...SearchStateSchema.pick({ seen: true, trials: true, proposed: true }).shape,
+  funnel: FunnelSchema,
+});
+type State = z.infer<typeof JozefowiczStateSchema>;
 
-const StateShape = z.looseObject({ started: z.boolean(), list: z.array(z.any()), pending: z.array(z.any()), proposed: z.number() });
+const NAME = 'jozefowicz';
 
 export interface JozefowiczOptions {
   config: SearchConfig;
 }
 
-export function jozefowiczStrategy(opts: JozefowiczOptions): SearchStrategy {
+export function jozefowiczStrategy(opts: JozefowiczOptions): Strategy {
   const config = SearchConfigSchema.parse(opts.config);
   const s = config.fidelity.search;
   const stages = [...(config.memorize ? [MEMORIZE] : []), ...config.tasks];
   const reference = gruHash();
 
-  return {
-    name: 'jozefowicz',
-    init(seed: number): Json {
-      const state: State = {
-        rng: rngState(newRng(seed, 'jozefowicz')),
-        started: false,
-        list: [],
-        pending: [],
-        seen: [],
-        trials: {},
-        proposed: 0,
-        funnel: { proposed: 0, passedMemorize: 0, passedTask: Object.fromEntries(config.tasks.map((t) => [t, 0])), enteredList: 0, repeats: 0, duplicates: 0, cutByBudget: 0 },
-      };
-      return state as unknown as Json;
-    },
+  return defineStrategy({
+    name: NAME,
+    state: JozefowiczStateSchema,
+    init: (seed): State => ({
+      ...initialSearchState(seed, NAME),
+      list: [],
+      pending: [],
+      funnel: { proposed: 0, passedMemorize: 0, passedTask: Object.fromEntries(config.tasks.map((t) => [t, 0])), enteredList: 0, repeats: 0, duplicates: 0, cutByBudget: 0 },
+    }),
 
-    propose(saved: Json, history: readonly HistoryItem[]): ProposeResult {
-      StateShape.parse(saved);
-      const st = structuredClone(saved) as unknown as State;
-      const rng = restoreRng(st.rng);
-      const seen = new Set(st.seen);
-      const ctx = { config, rng, trials: st.trials };
-      const proposals: Proposal[] = [];
-      const left = () => config.evaluations - st.proposed - proposals.length;
-
-      if (!st.started) {
-        st.started = true;
-        for (const key of SEED_KEYS) {
-          const row = zooRow(key);
-          st.list.push(row);
-          seen.add(row.hash);
-          proposals.push(...allTaskProposals(row, s.settingsPerTask, ctx).slice(0, Math.max(0, left())));
-        }
-      } else {
+    propose: (st: State, history: readonly HistoryItem[]) =>
+      searchStep(config, st, (row) => st.list.push(row), ({ rng, seen, ctx, proposals, left }) => {
         const best = bestByTask(history, config.metric);
         const gru = best.get(reference);
         const bestOf = (hash: string, task: string) => best.get(hash)?.get(task) ?? 0;
@@ -171,24 +142,16 @@ export function jozefowiczStrategy(opts: JozefowiczOptions): SearchStrategy {
             st.pending.push({ arch: child, stage: 0 });
           }
         }
-      }
-
-      st.proposed += proposals.length;
-      st.seen = [...seen];
-      st.rng = rngState(rng);
-      // Done when nothing is in flight and nothing more was started: out of budget (or stuck).
-      const finished = proposals.length === 0;
-      return { state: st as unknown as Json, proposals, finished };
-    },
-  };
+      }),
+  });
 }
 
 /** The funnel counts kept in a saved state, for progress and reports. */
 export function jozefowiczFunnel(state: Json): Funnel {
-  return (state as unknown as State).funnel;
+  return parseStrategyState({ name: NAME, state: JozefowiczStateSchema }, state).funnel;
 }
 
 /** The hashes of the listed architectures in a saved state. */
 export function jozefowiczList(state: Json): string[] {
-  return (state as unknown as State).list.map((a) => a.hash);
+  return parseStrategyState({ name: NAME, state: JozefowiczStateSchema }, state).list.map((a) => a.hash);
 }

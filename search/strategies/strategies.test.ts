@@ -9,7 +9,8 @@ import { ZOO } from '../../cells/zoo/index.ts';
 import { replay } from '../mutate.ts';
 import { HyperparamsSchema, JOZEFOWICZ_GRID, fidelity, hiddenForBudget } from '../space.ts';
 import { agingPopulation, agingStrategy } from './aging.ts';
-import { bestByTask, gruHash, leaderboard, mutationsOf, type HistoryItem, type Json, type Proposal, type SearchConfig, type SearchStrategy } from './common.ts';
+import { StrategyStateError, type HistoryItem, type Json, type Proposal, type Strategy } from '../contract.ts';
+import { bestByTask, gruHash, leaderboard, mutationsOf, type SearchConfig } from './common.ts';
 import { jozefowiczFunnel, jozefowiczList, jozefowiczStrategy } from './jozefowicz.ts';
 import { randomStrategy } from './random.ts';
 
@@ -44,7 +45,7 @@ interface Run {
   generations: number;
 }
 
-function drive(strategy: SearchStrategy, seed: number, maxGenerations = 500): Run {
+function drive(strategy: Strategy, seed: number, maxGenerations = 500): Run {
   let state = strategy.init(seed);
   const history: Run['history'] = [];
   const states: Json[] = [];
@@ -211,4 +212,23 @@ test('createStrategy names each strategy; a bad config is refused', async () => 
   for (const name of STRATEGY_NAMES) assert.equal(createStrategy(name, config()).name, name);
   assert.throws(() => createStrategy('random', { ...config(), tasks: [] }));
   assert.throws(() => createStrategy('aging', { ...config(), evaluations: 0 }));
+});
+
+test('every strategy parses its saved state: a state that is not its own is refused, naming the strategy', () => {
+  for (const make of [jozefowiczStrategy, agingStrategy, randomStrategy]) {
+    const s = make({ config: config() });
+    const first = s.propose(s.init(1), []);
+    const state = first.state as { [key: string]: Json };
+    const refuse = (bad: Json, what: RegExp) =>
+      assert.throws(() => s.propose(bad, []), (e) => e instanceof StrategyStateError && new RegExp(`strategy '${s.name}'`).test(e.message) && what.test(e.message), `${s.name}: ${JSON.stringify(bad).slice(0, 80)}`);
+    refuse(null, /expected object/);
+    refuse({ ...state, proposed: 'many' }, /proposed/);
+    refuse({ ...state, rng: { i: 1 } }, /rng/);
+    refuse({ ...state, extra: true }, /extra/);
+  }
+  const jozefowicz = jozefowiczStrategy({ config: config() });
+  const aging = agingStrategy({ config: config() });
+  assert.throws(() => aging.propose(jozefowicz.init(1), []), StrategyStateError);
+  assert.throws(() => jozefowiczFunnel(aging.init(1)), StrategyStateError);
+  assert.throws(() => agingPopulation({ ...(aging.init(1) as { [key: string]: Json }), population: [{ hash: 'x' }] }), /population/);
 });
