@@ -66,6 +66,14 @@ export interface Proposal {
    * it must be unique within the experiment.
    */
   trial: string | number;
+  /**
+   * Successive halving: the key of an earlier evaluation of this experiment whose end checkpoint
+   * this one continues, training on to its own `maxSteps`. A continuation keeps the seed of the
+   * evaluation it continues, so that the chain equals one uninterrupted run of that length.
+   */
+  continues?: string;
+  /** Keep this evaluation's end checkpoint in the database: a later proposal may continue it. */
+  checkpoint?: boolean;
 }
 
 export interface ProposeResult<S extends Json = Json> {
@@ -75,6 +83,11 @@ export interface ProposeResult<S extends Json = Json> {
   proposals: Proposal[];
   /** True when no further generation will follow these proposals. */
   finished: boolean;
+  /**
+   * Keys of evaluations whose checkpoints no later proposal will continue (pruned by successive
+   * halving, or continued already): the driver deletes them with this generation.
+   */
+  release?: string[];
 }
 
 /**
