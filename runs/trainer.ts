@@ -2,10 +2,9 @@
 // the job, trained with the engine, scored on the validation and test splits. Everything random
 // derives from the job's seed: the data from `seed`, the weights (and input noise) from `seed:init`.
 import { z } from 'zod';
-import { compileModel, train, type Metrics } from '../cells/engine/index.ts';
+import { compileModel, train, type Batch, type Metrics } from '../cells/engine/index.ts';
 import { parseCell } from '../cells/validate.ts';
 import { getTask } from '../tasks/registry.ts';
-import type { Batch } from '../tasks/batch.ts';
 import type { BatchOptions } from '../tasks/task.ts';
 import { HyperparamsSchema, toModelOptions } from '../search/space.ts';
 import type { Job, JobResult, Progress } from './job.ts';

@@ -10,7 +10,9 @@
 //
 // Pure functions; every draw comes from the `rng` passed in (a seedrandom generator).
 import { z } from 'zod';
-import { paramCount, type CellJson } from '../cells/graph.ts';
+import type { CellJson } from '../cells/graph.ts';
+// The light modules of the engine, not its index: the CLI loads this file at startup.
+import { modelParamCount } from '../cells/engine/layout.ts';
 import type { ModelOptionsInput, TrainOptionsInput } from '../cells/engine/index.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -50,22 +52,13 @@ export type Hyperparams = z.infer<typeof HyperparamsSchema>;
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Parameters of the whole model the engine builds: embedding (V x H), `layers` copies of the
- * cell, output layer (V x H weights and V biases). For multi-hot inputs the input projection
- * has the same V x H shape as an embedding.
- */
-export function modelParamCount(cell: CellJson, hidden: number, vocab: number, layers: number): number {
-  return vocab * hidden + layers * paramCount(cell, hidden) + vocab * hidden + vocab;
-}
-
-/**
- * The largest hidden size H whose model (`modelParamCount`) fits in `budget` parameters. The
- * count is a quadratic in H with non-negative coefficients, so it is solved, then checked
- * exactly. Throws if not even H = 1 fits.
+ * The largest hidden size H whose model fits in `budget` parameters, counted by the engine
+ * (`modelParamCount` of cells/engine). The count is a quadratic in H with non-negative
+ * coefficients, so it is solved, then checked exactly. Throws if not even H = 1 fits.
  */
 export function hiddenForBudget(cell: CellJson, budget: number, vocab: number, layers: number): number {
   if (!(budget > 0) || !Number.isFinite(budget)) throw new RangeError(`parameter budget must be a positive number, got ${budget}`);
-  const count = (h: number) => modelParamCount(cell, h, vocab, layers);
+  const count = (h: number) => modelParamCount(cell, { hidden: h, vocab, layers });
   if (count(1) > budget) {
     throw new RangeError(`a parameter budget of ${budget} is too small for this cell with vocabulary ${vocab} and ${layers} layer(s): even H = 1 needs ${count(1)}`);
   }

@@ -1,8 +1,12 @@
 // The training engine: compile a cell into a model, train it, evaluate it, read and write its
-// weights. Everything outside cells/engine imports from here.
+// weights. Everything outside cells/engine imports from here, except code that must not load the
+// engine (the CLI's option parsing, search/space.ts): it may import the light modules batch.ts,
+// layout.ts and settings.ts directly (they need only zod and cells/graph.ts).
 //
-// What lives here (imports: cells/graph.ts, tasks/batch.ts types, errors.ts, zod, seedrandom):
+// What lives here (imports: cells/graph.ts, errors.ts, zod, seedrandom; never tasks/):
+//   batch.ts     the input: TokenBatch / MultiHotBatch (tasks/ produces them)
 //   schedule.ts  the step schedule of a cell: weight groups (one GEMM per source), fused stages
+//   layout.ts    the parameter layout of a model and its parameter count
 //   ops.ts       op rules: forward expression and derivatives side by side (micrograd-style)
 //   codegen.ts   generated layer code over T steps: JavaScript, or C kernels for the fused loops
 //   head.ts      softmax / sigmoid output heads (JavaScript and C)
@@ -23,3 +27,6 @@ export type { Optimizer } from './optim.ts';
 export { buildSchedule } from './schedule.ts';
 export type { Schedule, Stage, WeightGroup } from './schedule.ts';
 export type { Gemm, Real } from './gemm.ts';
+export type { Batch, MultiHotBatch, TokenBatch } from './batch.ts';
+export { modelParamCount, paramLayout } from './layout.ts';
+export type { ModelDims, ParamSlot } from './layout.ts';

@@ -5,7 +5,7 @@
 // `diverged` and the metrics so far: divergence never throws.
 import { z } from 'zod';
 import { UserError } from '../../errors.ts';
-import type { Batch } from '../../tasks/batch.ts';
+import type { Batch } from './batch.ts';
 import type { Metrics, Model } from './model.ts';
 
 export const TrainOptionsSchema = z.strictObject({
