@@ -13,14 +13,17 @@
 //   model.ts     compileModel, Model: flat named parameters, embedding, layers, head, state carry
 //   optim.ts     SGD, momentum / Nesterov, Adam, global-norm clipping
 //   train.ts     train(): the Jozefowicz schedule, divergence as a status
-//   options.ts   zod schemas of the model options
+//   settings.ts  the training setting (model, optimiser, batching, schedule): every bound and default
+//   options.ts   zod schema of the model options (the setting's fields plus the engine's own)
 //   kernel.ts    the one place the GEMM is chosen (native.ts: the addon, else gemm.ts's gemmJs)
 //   testing.ts   test helpers (random batches, finite differences, reference forward)
 export { compileModel, Model } from './model.ts';
 export type { BatchStats, Metrics, ParamView, TrainStepResult } from './model.ts';
-export { train, TrainOptionsSchema } from './train.ts';
+export { train, trainOptionsOf, TrainOptionsSchema } from './train.ts';
 export type { CurvePoint, Progress, TrainData, TrainOptionsInput, TrainResult } from './train.ts';
-export { ModelOptionsSchema, OptimizerSchema } from './options.ts';
+export { modelOptionsOf, ModelOptionsSchema, OptimizerSchema } from './options.ts';
+export { HALVING_FACTOR, ModelSettingSchema, OPTIMIZER_DEFAULTS, ScheduleSettingSchema, SETTING_DEFAULTS, SETTING_OPTIMIZERS, settingDefaults, SettingSchema } from './settings.ts';
+export type { ModelSetting, ScheduleSetting, Setting } from './settings.ts';
 export type { ModelOptions, ModelOptionsInput, OptimizerOptions } from './options.ts';
 export { clipGradNorm, gradNorm, makeOptimizer } from './optim.ts';
 export type { Optimizer } from './optim.ts';
