@@ -1,7 +1,7 @@
 // The training engine: compile a cell into a model, train it, evaluate it, read and write its
 // weights. Everything outside cells/engine imports from here, except code that must not load the
-// engine (the CLI's option parsing, search/space.ts): it may import the light modules batch.ts,
-// layout.ts and settings.ts directly (they need only zod and cells/graph.ts).
+// engine (the CLI's flag parsing, search/space.ts, the study builders of runs/): it may import the
+// light modules batch.ts, layout.ts and settings.ts directly (they need only zod and cells/graph.ts).
 //
 // What lives here (imports: cells/graph.ts, errors.ts, zod, seedrandom; never tasks/):
 //   batch.ts     the input: TokenBatch / MultiHotBatch (tasks/ produces them)
