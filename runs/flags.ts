@@ -37,7 +37,7 @@ export type SettingOverrides = z.infer<typeof SettingOverridesSchema>;
 export const RunFlagsSchema = z.strictObject({
   /** Attempts per evaluation before it is recorded as failed. */
   maxAttempts: z.number().int().min(1),
-  /** JS heap limit of each worker thread, MB; below 64 a worker cannot even load the engine. */
+  /** JS heap limit of each worker thread, MB. */
   maxHeapMb: z.number().int().min(64),
 });
 export type RunFlags = z.infer<typeof RunFlagsSchema>;
