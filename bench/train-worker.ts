@@ -8,8 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import seedrandom from 'seedrandom';
-import type { TokenBatch } from '../tasks/batch.ts';
-import { compileModel } from '../cells/engine/index.ts';
+import { compileModel, type TokenBatch } from '../cells/engine/index.ts';
 import { gemmJs, type Gemm } from '../cells/engine/gemm.ts';
 import { gemm as gemmNative, nativeStatus } from '../cells/engine/native.ts';
 import { parseCell } from '../cells/validate.ts';

@@ -6,6 +6,7 @@
 import type { CommandModule } from 'yargs';
 import { UserError } from '../errors.ts';
 import { SCALES, SPACES, type Scale, type SpaceName } from '../search/space.ts';
+import { parseRunFlags, parseSettingFlags, RUN_FLAG_DEFAULTS } from '../runs/flags.ts';
 
 interface AblateArgs {
   cells: string;
@@ -26,6 +27,12 @@ interface AblateArgs {
   steps?: number;
   'eval-every'?: number;
   'valid-batches'?: number;
+}
+
+/** Parses the numeric flags of the run and the training budget; runs before yargs' own checks. */
+function parseAblateFlags(args: AblateArgs) {
+  const budget = parseSettingFlags({ maxSteps: args.steps, evalEvery: args['eval-every'], validBatches: args['valid-batches'] });
+  return { budget, run: parseRunFlags({ maxAttempts: args['max-attempts'], maxHeapMb: args['max-heap-mb'] }) };
 }
 
 const split = (s: string) =>
@@ -51,12 +58,13 @@ export const ablateCommand: CommandModule<object, AblateArgs> = {
       .option('db', { type: 'string', describe: 'database file (default: runs/<name>.sqlite)' })
       .option('workers', { type: 'number', describe: 'worker threads (default and maximum: the number of cores)' })
       .option('report', { type: 'string', describe: 'write the odyssey report (report.md, report.html, figures/*.svg) to this folder' })
-      .option('max-attempts', { type: 'number', default: 2, describe: 'attempts per evaluation before it is recorded as failed' })
-      .option('max-heap-mb', { type: 'number', default: 2048, describe: 'JS heap limit of each worker thread, MB' })
+      .option('max-attempts', { type: 'number', default: RUN_FLAG_DEFAULTS.maxAttempts, describe: 'attempts per evaluation before it is recorded as failed' })
+      .option('max-heap-mb', { type: 'number', default: RUN_FLAG_DEFAULTS.maxHeapMb, describe: 'JS heap limit of each worker thread, MB' })
       .option('data-dir', { type: 'string', describe: 'ptb / music data folder (default: PTB_DIR / JSB_DIR)' })
       .option('steps', { type: 'number', describe: 'most training steps per trial (default: the preset)' })
       .option('eval-every', { type: 'number', describe: 'steps between validations (default: the preset)' })
       .option('valid-batches', { type: 'number', describe: 'validation batches per validation (default: the preset)' })
+      .middleware((args) => void parseAblateFlags(args), true)
       .example('$0 ablate --cells greff --tasks arithmetic --trials 20', "Greff's nine LSTMs, 20 trials each, tiny preset")
       .example('$0 ablate --cells gru,lstm,my-cell.txt --baseline gru --tasks xml --trials 10 --report out/', 'your own cell against the zoo, with the report'),
   handler: async (args) => {
@@ -68,12 +76,12 @@ export const ablateCommand: CommandModule<object, AblateArgs> = {
     const { openStorage } = await import('../runs/open-storage.ts');
     const { ablationSummaryText } = await import('../search/ablation/index.ts');
 
+    const { budget, run } = parseAblateFlags(args);
     const preset = args.cells === 'greff' ? 'greff' : args.cells === 'jozefowicz' ? 'jozefowicz' : null;
     const refs = preset === 'greff' ? [...GREFF_CELLS] : preset === 'jozefowicz' ? [...JOZEFOWICZ_CELLS] : split(args.cells);
     if (refs.length === 0) throw new UserError('--cells names no cell');
     const cells = refs.map((ref) => ({ ref, cell: loadCell(ref) }));
     const baseline = args.baseline ?? (preset === 'greff' ? 'greff-vanilla' : preset === 'jozefowicz' ? 'gru' : variantLabel(refs[0]));
-    if (!Number.isInteger(args['max-heap-mb']) || args['max-heap-mb'] < 64) throw new UserError(`--max-heap-mb must be a whole number >= 64, got ${args['max-heap-mb']}`);
     const study = ablateStudy({
       cells,
       cellsLabel: preset ?? refs.map(variantLabel).join('+'),
@@ -86,7 +94,7 @@ export const ablateCommand: CommandModule<object, AblateArgs> = {
       seed: args.seed,
       name: args.name,
       dataDir: args['data-dir'],
-      budget: { maxSteps: args.steps, evalEvery: args['eval-every'], validBatches: args['valid-batches'] },
+      budget,
     });
     const labels = new Map(study.config.cells.map((c) => [c.hash, variantLabel(c.ref)]));
     const started = performance.now();
@@ -97,8 +105,8 @@ export const ablateCommand: CommandModule<object, AblateArgs> = {
       db: args.db,
       workers: args.workers,
       jobs: study.proposals.length,
-      maxAttempts: args['max-attempts'],
-      maxHeapMb: args['max-heap-mb'],
+      maxAttempts: run.maxAttempts,
+      maxHeapMb: run.maxHeapMb,
       label: (e) => `${labels.get(e.architecture) ?? e.architecture.slice(0, 8)} ${e.task} #${JSON.parse(e.key)[2]}`,
     });
     const storage = await openStorage(out.db, { readonly: true });

@@ -3,8 +3,8 @@
 // same command resumes it, Ctrl-C stops it cleanly, any worker count gives the same results.
 // With no options: a tiny jozefowicz search on arithmetic and xml (a few minutes on 2 cores).
 import type { CommandModule } from 'yargs';
-import { UserError } from '../errors.ts';
-import { SCALES, type Scale } from '../search/space.ts';
+import { FIDELITY, SCALES, type Fidelity, type Scale } from '../search/space.ts';
+import { parseRunFlags, parseSettingFlags, RUN_FLAG_DEFAULTS } from '../runs/flags.ts';
 
 interface SearchArgs {
   strategy: string;
@@ -30,6 +30,15 @@ interface SearchArgs {
 
 const KNOBS = 'Strategy settings (default: the --scale preset):';
 
+/** A preset value at every scale, for the help: `tiny 40, small 400, paper 10,000`. */
+const perScale = (value: (f: Fidelity) => number): string => SCALES.map((s) => `${s} ${value(FIDELITY[s]).toLocaleString('en-US')}`).join(', ');
+
+/** Parses the numeric flags the study's config does not check; runs before yargs' own checks. */
+function parseSearchFlags(args: SearchArgs) {
+  parseSettingFlags({ maxSteps: args.steps });
+  return parseRunFlags({ maxAttempts: args['max-attempts'], maxHeapMb: args['max-heap-mb'] });
+}
+
 export const searchCommand: CommandModule<object, SearchArgs> = {
   command: 'search',
   describe: 'Search for cell architectures that beat the GRU (Jozefowicz et al. 2015)',
@@ -38,22 +47,23 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       .option('strategy', { choices: ['jozefowicz', 'aging', 'random'], default: 'jozefowicz', describe: 'the paper\'s list-and-filter search, aging evolution (Real et al. 2019) or random graphs (control)' })
       .option('tasks', { type: 'string', default: 'arithmetic,xml', describe: 'scored tasks, comma-separated, in filter order (arithmetic, xml, ptb; ptb costs ~36 s CPU per tiny evaluation)' })
       .option('scale', { choices: SCALES, default: 'tiny' as Scale, describe: 'fidelity preset: training, task sizes, parameter budgets, search sizes' })
-      .option('budget', { type: 'number', describe: 'most evaluations (training runs) in the study (default: the preset\'s: tiny 40, small 400, paper 10,000)' })
+      .option('budget', { type: 'number', describe: `most evaluations (training runs) in the study (default: the preset's: ${perScale((f) => f.search.evaluations)})` })
       .option('time', { type: 'string', describe: 'after this long (2h, 90m, 45s) start no more evaluations, let the running ones finish and stop; the same command continues. Not part of the study\'s config; without --budget, no evaluation cap' })
       .option('workers', { type: 'number', describe: 'worker threads (default and maximum: the number of cores); results do not depend on it' })
       .option('seed', { type: 'number', default: 1, describe: 'experiment seed: the strategy\'s draws and every evaluation seed derive from it' })
       .option('name', { type: 'string', describe: 'experiment name (default: search-<strategy>-<scale>)' })
       .option('db', { type: 'string', describe: 'database file (default: runs/<name>.sqlite)' })
       .option('generation-size', { type: 'number', group: KNOBS, describe: 'new candidates (or re-evaluations) per generation (default 4)' })
-      .option('k', { type: 'number', group: KNOBS, describe: 'hyperparameter settings per task for a new architecture (K; tiny 1, small 3, paper 20)' })
+      .option('k', { type: 'number', group: KNOBS, describe: `hyperparameter settings per task for a new architecture (K; ${perScale((f) => f.search.settingsPerTask)})` })
       .option('repeat-settings', { type: 'number', group: KNOBS, describe: 'jozefowicz: settings per task when a listed architecture is picked again' })
       .option('list-size', { type: 'number', group: KNOBS, describe: 'jozefowicz: size N of the list of the best' })
       .option('q', { type: 'number', group: KNOBS, describe: 'jozefowicz: probability of re-evaluating a listed architecture instead of mutating one' })
       .option('population', { type: 'number', group: KNOBS, describe: 'aging: population P' })
       .option('sample', { type: 'number', group: KNOBS, describe: 'aging: tournament sample S' })
-      .option('steps', { type: 'number', group: KNOBS, describe: 'most training steps per evaluation (tiny 300, small 3,000)' })
-      .option('max-attempts', { type: 'number', default: 2, describe: 'attempts per evaluation before it is recorded as failed' })
-      .option('max-heap-mb', { type: 'number', default: 2048, describe: 'JS heap limit of each worker thread, MB' })
+      .option('steps', { type: 'number', group: KNOBS, describe: `most training steps per evaluation (${perScale((f) => f.train.maxSteps)})` })
+      .option('max-attempts', { type: 'number', default: RUN_FLAG_DEFAULTS.maxAttempts, describe: 'attempts per evaluation before it is recorded as failed' })
+      .option('max-heap-mb', { type: 'number', default: RUN_FLAG_DEFAULTS.maxHeapMb, describe: 'JS heap limit of each worker thread, MB' })
+      .middleware((args) => void parseSearchFlags(args), true)
       .example('$0 search', 'a tiny jozefowicz search on arithmetic and xml, under 10 minutes on 2 cores')
       .example('$0 search --scale small --time 2h', 'a laptop evening; run the same command again to continue')
       .example('$0 search --strategy aging --tasks arithmetic,xml,ptb --budget 200', 'aging evolution with ptb scored too'),
@@ -67,8 +77,8 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
     const { EXIT_INTERRUPTED } = await import('../runs/signals.ts');
     const { sessionClock } = await import('../runs/clock.ts');
 
+    const run = parseSearchFlags(args);
     const limitMs = args.time === undefined ? undefined : parseDuration(args.time);
-    if (!Number.isInteger(args['max-heap-mb']) || args['max-heap-mb'] < 64) throw new UserError(`--max-heap-mb must be a whole number >= 64, got ${args['max-heap-mb']}`);
     const study = searchStudy({
       strategy: args.strategy,
       tasks: args.tasks.split(',').map((t) => t.trim()).filter((t) => t !== ''),
@@ -114,8 +124,8 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       handler: TRAIN_WORKER,
       db: args.db,
       workers: args.workers,
-      maxAttempts: args['max-attempts'],
-      maxHeapMb: args['max-heap-mb'],
+      maxAttempts: run.maxAttempts,
+      maxHeapMb: run.maxHeapMb,
       stop: timeUp.signal,
       clock,
       label: (e) => `${e.architecture.slice(0, 8)} ${e.task} #${JSON.parse(e.key)[2]}`,

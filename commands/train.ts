@@ -2,8 +2,9 @@
 // records every evaluation in the experiment database, and prints the final metrics. It is a
 // study like any other: re-running the same command resumes it, Ctrl-C stops it cleanly.
 import type { CommandModule } from 'yargs';
-import { UserError } from '../errors.ts';
+import { OPTIMIZER_DEFAULTS, SETTING_DEFAULTS, SETTING_OPTIMIZERS, SettingSchema } from '../cells/engine/settings.ts';
 import { SCALES, type Scale } from '../search/space.ts';
+import { parseRunFlags, parseSettingFlags, RUN_FLAG_DEFAULTS, type SettingOverrides } from '../runs/flags.ts';
 
 interface TrainArgs {
   cell: string[];
@@ -35,6 +36,35 @@ interface TrainArgs {
 }
 
 const HP = 'Hyperparameters (default: the --scale preset; hidden from its parameter budget):';
+const S = SettingSchema.shape;
+const D = SETTING_DEFAULTS;
+
+/** The setting flags given (undefined: not given), as the fields of a training setting. */
+function overridesOf(args: TrainArgs): { [k in keyof SettingOverrides]: unknown } {
+  return {
+    hidden: args.hidden,
+    layers: args.layers,
+    initScale: args['init-scale'],
+    optimizer: args.optimizer,
+    learningRate: args.lr,
+    momentum: args.momentum,
+    clip: args.clip,
+    inputNoise: args['input-noise'],
+    batch: args.batch,
+    unroll: args.unroll,
+    maxSteps: args.steps,
+    evalEvery: args['eval-every'],
+    validBatches: args['valid-batches'],
+    patience: args.patience,
+    maxHalvings: args['max-halvings'],
+  };
+}
+
+/** Parses the numeric flags; runs before yargs' own checks, so a bad value is named even when --cell is missing. */
+function parseTrainFlags(args: TrainArgs): { overrides: SettingOverrides; run: ReturnType<typeof parseRunFlags> } {
+  const run = parseRunFlags({ maxAttempts: args['max-attempts'], maxHeapMb: args['max-heap-mb'] });
+  return { overrides: parseSettingFlags(overridesOf(args)), run };
+}
 
 export const trainCommand: CommandModule<object, TrainArgs> = {
   command: 'train',
@@ -49,17 +79,17 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('name', { type: 'string', describe: 'experiment name (default: train-<cells>-<task>)' })
       .option('db', { type: 'string', describe: 'database file (default: runs/<name>.sqlite)' })
       .option('workers', { type: 'number', describe: 'worker threads (default and maximum: the number of cores)' })
-      .option('max-attempts', { type: 'number', default: 2, describe: 'attempts per evaluation before it is recorded as failed' })
-      .option('max-heap-mb', { type: 'number', default: 2048, describe: 'JS heap limit of each worker thread, MB' })
+      .option('max-attempts', { type: 'number', default: RUN_FLAG_DEFAULTS.maxAttempts, describe: 'attempts per evaluation before it is recorded as failed' })
+      .option('max-heap-mb', { type: 'number', default: RUN_FLAG_DEFAULTS.maxHeapMb, describe: 'JS heap limit of each worker thread, MB' })
       .option('data-dir', { type: 'string', describe: 'ptb / music data folder (default: PTB_DIR / JSB_DIR; ptb: the shipped corpus)' })
-      .option('hidden', { type: 'number', group: HP, describe: 'width H' })
-      .option('layers', { type: 'number', group: HP, describe: 'stacked layers (1-4)' })
-      .option('init-scale', { type: 'number', group: HP, describe: 'weights uniform in [-s, s] / sqrt(H)' })
-      .option('optimizer', { choices: ['sgd', 'nesterov'] as const, group: HP, describe: 'plain SGD or SGD with Nesterov momentum' })
-      .option('lr', { type: 'number', group: HP, describe: 'learning rate (default 1 for sgd, 0.1 for nesterov)' })
-      .option('momentum', { type: 'number', group: HP, describe: 'momentum (nesterov; default 0.9)' })
-      .option('clip', { type: 'number', group: HP, describe: 'global gradient-norm clip, 0 = off (default 5)' })
-      .option('input-noise', { type: 'number', group: HP, describe: 'std of Gaussian noise on the inputs in training (Greff; default 0)' })
+      .option('hidden', { type: 'number', group: HP, describe: `width H (at most ${S.hidden.maxValue})` })
+      .option('layers', { type: 'number', group: HP, describe: `stacked layers (${S.layers.minValue}-${S.layers.maxValue}; default ${D.layers})` })
+      .option('init-scale', { type: 'number', group: HP, describe: `weights uniform in [-s, s] / sqrt(H) (default ${D.initScale})` })
+      .option('optimizer', { choices: SETTING_OPTIMIZERS, group: HP, describe: `plain SGD or SGD with Nesterov momentum (default ${D.optimizer})` })
+      .option('lr', { type: 'number', group: HP, describe: `learning rate (default ${OPTIMIZER_DEFAULTS.sgd.learningRate} for sgd, ${OPTIMIZER_DEFAULTS.momentum.learningRate} for nesterov)` })
+      .option('momentum', { type: 'number', group: HP, describe: `momentum (nesterov; default ${OPTIMIZER_DEFAULTS.momentum.momentum})` })
+      .option('clip', { type: 'number', group: HP, describe: `global gradient-norm clip, 0 = off (default ${D.clip})` })
+      .option('input-noise', { type: 'number', group: HP, describe: `std of Gaussian noise on the inputs in training (Greff; default ${D.inputNoise})` })
       .option('batch', { type: 'number', group: HP, describe: 'streams per batch' })
       .option('unroll', { type: 'number', group: HP, describe: 'steps per batch' })
       .option('steps', { type: 'number', group: HP, describe: 'most training steps' })
@@ -67,6 +97,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('valid-batches', { type: 'number', group: HP, describe: 'validation batches per validation' })
       .option('patience', { type: 'number', group: HP, describe: 'validations without improvement before halving the learning rate' })
       .option('max-halvings', { type: 'number', group: HP, describe: 'stop after this many halvings' })
+      .middleware((args) => void parseTrainFlags(args), true)
       .example('$0 train --cell gru --task arithmetic', 'train the GRU with the tiny preset (about a minute)')
       .example('$0 train --cell gru --cell lstm --task xml --repeats 3 --workers 2', 'six runs on two threads')
       .example('$0 train --cell my-cell.txt --task ptb --scale small --lr 0.5', 'a cell file, a larger preset, another learning rate'),
@@ -77,6 +108,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     const { executeStudy } = await import('../runs/execute.ts');
     const { TRAIN_WORKER } = await import('../runs/pool.ts');
     const { trainSummary } = await import('../runs/train.ts');
+    const { overrides, run } = parseTrainFlags(args);
     const cells = args.cell.map((ref) => ({ ref, cell: loadCell(ref) }));
     const study = trainStudy({
       cells,
@@ -86,25 +118,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       seed: args.seed,
       name: args.name,
       dataDir: args['data-dir'],
-      overrides: {
-        hidden: args.hidden,
-        layers: args.layers,
-        initScale: args['init-scale'],
-        optimizer: args.optimizer,
-        learningRate: args.lr,
-        momentum: args.momentum,
-        clip: args.clip,
-        inputNoise: args['input-noise'],
-        batch: args.batch,
-        unroll: args.unroll,
-        maxSteps: args.steps,
-        evalEvery: args['eval-every'],
-        validBatches: args['valid-batches'],
-        patience: args.patience,
-        maxHalvings: args['max-halvings'],
-      },
+      overrides,
     });
-    if (!Number.isInteger(args['max-heap-mb']) || args['max-heap-mb'] < 64) throw new UserError(`--max-heap-mb must be a whole number >= 64, got ${args['max-heap-mb']}`);
     const labels = new Map(study.config.cells.map((c) => [c.hash, c.ref]));
     const out = await executeStudy({
       spec: study.spec,
@@ -113,8 +128,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       db: args.db,
       workers: args.workers,
       jobs: study.proposals.length,
-      maxAttempts: args['max-attempts'],
-      maxHeapMb: args['max-heap-mb'],
+      maxAttempts: run.maxAttempts,
+      maxHeapMb: run.maxHeapMb,
       label: (e) => `${labels.get(e.architecture) ?? e.architecture.slice(0, 8)}${study.config.repeats > 1 ? ` #${JSON.parse(e.key)[2]}` : ''}`,
     });
     process.stdout.write(trainSummary(study.config, out.outcome.evaluations, out.db));

@@ -48,7 +48,7 @@ test('ablateStudy refuses what cannot be an ablation', () => {
   assert.throws(() => ablateStudy(base({ trials: 0 })), userError(/--trials/));
   assert.throws(() => ablateStudy(base({ tasks: ['arithmetic', 'arithmetic'] })), userError(/twice/));
   assert.throws(() => ablateStudy(base({ tasks: ['nope'] })), (e: unknown) => isUserError(e) && /nope/.test((e as Error).message));
-  assert.throws(() => ablateStudy(base({ budget: { maxSteps: 0 } })), userError(/maxSteps/));
+  assert.throws(() => ablateStudy(base({ budget: { maxSteps: 0 } })), userError(/--steps must be at least 1, got 0/));
 });
 
 test('ablationRows: labels, trial numbers, the space parameters and the chosen metric; diverged trials have no test value', () => {

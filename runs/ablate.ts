@@ -7,6 +7,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { canonicalJson, cellHash } from '../cells/canonical.ts';
+import { ScheduleSettingSchema } from '../cells/engine/settings.ts';
 import type { Cell, CellJson } from '../cells/graph.ts';
 import { printNotation } from '../cells/notation.ts';
 import { parseCell } from '../cells/validate.ts';
@@ -19,6 +20,7 @@ import { JsonObjectSchema, type Architecture, type Evaluation, type Experiment, 
 import { fixedListStrategy, type Proposal, type Strategy } from './strategy.ts';
 import { TrainHyperparamsSchema } from './trainer.ts';
 import { presetTaskOptions } from './train.ts';
+import { parseFlags, SETTING_FLAGS, SettingOverridesSchema } from './flags.ts';
 
 export const ABLATE_KIND = 'ablate';
 
@@ -30,11 +32,7 @@ export const metricDirection = (m: AblationMetric) => (m === 'accuracy' ? 'maxim
 const posInt = z.number().int().positive();
 
 /** The training budget a user may change (default: the preset's). */
-export const AblateBudgetSchema = z.strictObject({
-  maxSteps: posInt.optional(),
-  evalEvery: posInt.optional(),
-  validBatches: posInt.optional(),
-});
+export const AblateBudgetSchema = SettingOverridesSchema.pick({ maxSteps: true, evalEvery: true, validBatches: true });
 export type AblateBudget = z.infer<typeof AblateBudgetSchema>;
 
 /** What is stored as the experiment's config: every value resolved. */
@@ -46,7 +44,7 @@ export const AblateConfigSchema = z.strictObject({
   baseline: z.string(),
   cells: z.array(z.strictObject({ ref: z.string(), hash: z.string() })).min(2),
   tasks: z.array(z.strictObject({ name: z.string(), taskOptions: JsonObjectSchema, vocab: posInt, budget: posInt })).min(1),
-  train: z.strictObject({ maxSteps: posInt, evalEvery: posInt, validBatches: posInt, patience: posInt, maxHalvings: z.number().int().min(0) }),
+  train: ScheduleSettingSchema,
 });
 export type AblateConfig = z.infer<typeof AblateConfigSchema>;
 
@@ -98,8 +96,7 @@ export function ablateStudy(req: AblateRequest): AblateStudy {
   if (!Number.isSafeInteger(req.seed) || req.seed < 0) throw new UserError(`--seed must be a whole number >= 0, got ${req.seed}`);
   if (req.cells.length < 2) throw new UserError(`an ablation compares at least 2 cells; --cells gave ${req.cells.length}`);
   if (req.tasks.length === 0) throw new UserError('--tasks names no task');
-  const budget = AblateBudgetSchema.safeParse(req.budget ?? {});
-  if (!budget.success) throw new UserError(`training budget: ${budget.error.issues[0].path.join('.')}: ${budget.error.issues[0].message}`);
+  const budget = parseFlags(AblateBudgetSchema, req.budget ?? {}, SETTING_FLAGS);
   const labels = req.cells.map((c) => variantLabel(c.ref));
   const dupLabel = labels.find((l, i) => labels.indexOf(l) !== i);
   if (dupLabel !== undefined) throw new UserError(`two cells in --cells have the label '${dupLabel}'; rename one file`);
@@ -128,7 +125,7 @@ export function ablateStudy(req: AblateRequest): AblateStudy {
     seen.set(arch.hash, ref);
     return { ref, label: labels[i], arch, cell };
   });
-  const train = { ...fid.train, ...Object.fromEntries(Object.entries(budget.data).filter(([, v]) => v !== undefined)) };
+  const train = { ...fid.train, ...budget };
   const { batch: _b, unroll: _u, ...trainBudget } = train;
 
   let plan;

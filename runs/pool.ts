@@ -9,6 +9,7 @@ import { Piscina } from 'piscina';
 import { UserError } from '../errors.ts';
 import { WorkerReplySchema, type Job, type Progress, type WorkerReply } from './job.ts';
 import { CurvePointSchema } from './storage.ts';
+import { RUN_FLAG_DEFAULTS } from './flags.ts';
 
 export const WORKER_ENTRY = fileURLToPath(new URL('./worker-entry.mjs', import.meta.url));
 /** The training worker. */
@@ -23,7 +24,7 @@ export interface PoolOptions {
   maxHeapMb?: number;
 }
 
-export const DEFAULT_MAX_HEAP_MB = 2048;
+export const DEFAULT_MAX_HEAP_MB = RUN_FLAG_DEFAULTS.maxHeapMb;
 
 /** Cores available to this process. */
 export function cores(): number {

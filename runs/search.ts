@@ -25,6 +25,7 @@ import type { StudySpec } from './study.ts';
 import type { Evaluation } from './storage.ts';
 import type { Strategy } from './strategy.ts';
 import { presetTaskOptions } from './train.ts';
+import { parseSettingFlags } from './flags.ts';
 
 export const SEARCH_KIND = 'search';
 
@@ -107,7 +108,7 @@ export function searchStudy(req: SearchRequest): SearchStudy {
   positiveInt('list-size', k.listSize);
   positiveInt('population', k.population);
   positiveInt('sample', k.sample);
-  positiveInt('steps', k.steps);
+  parseSettingFlags({ maxSteps: k.steps });
   if (k.q !== undefined && !(k.q >= 0 && k.q <= 1)) throw new UserError(`--q must be a probability in [0, 1], got ${k.q}`);
 
   const fid = fidelity(req.scale);

@@ -44,8 +44,10 @@ test('a train study resolves the preset and the overrides into a complete stored
 
 test('train refuses bad requests with messages naming the flag', () => {
   assert.throws(() => trainStudy(req({ task: 'sudoku' })), /unknown task "sudoku"/);
-  assert.throws(() => trainStudy(req({ overrides: { learningRate: -1 } })), /--lr:/);
-  assert.throws(() => trainStudy(req({ overrides: { maxSteps: 0 } })), /--steps:/);
+  assert.throws(() => trainStudy(req({ overrides: { learningRate: -1 } })), /--lr must be greater than 0, got -1/);
+  assert.throws(() => trainStudy(req({ overrides: { maxSteps: 0 } })), /--steps must be at least 1, got 0/);
+  // The engine's bound, refused here rather than in every worker.
+  assert.throws(() => trainStudy(req({ overrides: { hidden: 5000 } })), /--hidden must be at most 4096, got 5000/);
   assert.throws(() => trainStudy(req({ overrides: { momentum: 0.9 } })), /--momentum needs --optimizer nesterov/);
   assert.throws(() => trainStudy(req({ repeats: 0 })), /--repeats/);
   assert.throws(() => trainStudy(req({ seed: -1 })), /--seed/);

@@ -5,6 +5,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { canonicalJson, cellHash } from '../cells/canonical.ts';
+import { settingDefaults } from '../cells/engine/settings.ts';
 import type { Cell } from '../cells/graph.ts';
 import { printNotation } from '../cells/notation.ts';
 import { isZooKey } from '../cells/zoo/index.ts';
@@ -14,34 +15,9 @@ import type { StudySpec } from './study.ts';
 import { JsonObjectSchema, type Architecture, type Evaluation, type JsonObject } from './storage.ts';
 import { fixedListStrategy, type Proposal, type Strategy } from './strategy.ts';
 import { TrainHyperparamsSchema, type TrainHyperparams } from './trainer.ts';
+import { parseSettingFlags, type SettingOverrides } from './flags.ts';
 
 export const TRAIN_KIND = 'train';
-
-/** Hyperparameters a user may set on the command line; the rest come from the preset. */
-export const TrainOverridesSchema = z.strictObject({
-  hidden: z.number().int().min(1).optional(),
-  layers: z.number().int().min(1).max(4).optional(),
-  initScale: z.number().positive().finite().optional(),
-  optimizer: z.enum(['sgd', 'nesterov']).optional(),
-  learningRate: z.number().positive().finite().optional(),
-  momentum: z.number().min(0).lt(1).optional(),
-  clip: z.number().min(0).finite().optional(),
-  inputNoise: z.number().min(0).finite().optional(),
-  batch: z.number().int().min(1).optional(),
-  unroll: z.number().int().min(1).optional(),
-  maxSteps: z.number().int().min(1).optional(),
-  evalEvery: z.number().int().min(1).optional(),
-  validBatches: z.number().int().min(1).optional(),
-  patience: z.number().int().min(1).optional(),
-  maxHalvings: z.number().int().min(0).optional(),
-});
-export type TrainOverrides = z.infer<typeof TrainOverridesSchema>;
-
-const FLAGS: Record<string, string> = { learningRate: 'lr', maxSteps: 'steps', initScale: 'init-scale', inputNoise: 'input-noise', evalEvery: 'eval-every', validBatches: 'valid-batches', maxHalvings: 'max-halvings' };
-/** The command-line flag of an override. */
-export function flagName(key: string): string {
-  return FLAGS[key] ?? key;
-}
 
 /** What is stored as the experiment's config: every value resolved. */
 export const TrainConfigSchema = z.strictObject({
@@ -58,7 +34,8 @@ export interface TrainRequest {
   cells: { ref: string; cell: Cell }[];
   task: string;
   scale: Scale;
-  overrides: TrainOverrides;
+  /** Hyperparameters set on the command line; the rest come from the preset and the setting's defaults. */
+  overrides: SettingOverrides;
   repeats: number;
   seed: number;
   name?: string;
@@ -105,12 +82,7 @@ export function trainStudy(req: TrainRequest): TrainStudy {
   if (!isTaskName(req.task)) getTask(req.task); // throws the registry's UserError listing the tasks
   if (!Number.isInteger(req.repeats) || req.repeats < 1) throw new UserError(`--repeats must be a whole number >= 1, got ${req.repeats}`);
   if (!Number.isSafeInteger(req.seed) || req.seed < 0) throw new UserError(`--seed must be a whole number >= 0, got ${req.seed}`);
-  const parsed = TrainOverridesSchema.safeParse(req.overrides);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UserError(`--${flagName(String(issue.path[0] ?? ''))}: ${issue.message}`);
-  }
-  const overrides = parsed.data;
+  const overrides = parseSettingFlags(req.overrides);
   const fid = fidelity(req.scale);
   const taskOptions = presetTaskOptions(req.task, fid, req.dataDir);
   // Building the task checks its options (and a data folder) before anything is written.
@@ -122,21 +94,14 @@ export function trainStudy(req: TrainRequest): TrainStudy {
     const arch = architectureOf(ref, cell);
     if (seen.has(arch.hash)) throw new UserError(`--cell ${ref} is the same architecture as an earlier --cell (hash ${arch.hash})`);
     seen.add(arch.hash);
-    const layers = overrides.layers ?? 1;
-    const { scale: _scale, ...train } = { scale: fid.scale, ...fid.train };
-    const optimizer = overrides.optimizer ?? 'sgd';
+    const defaults = settingDefaults(overrides.optimizer);
+    const layers = overrides.layers ?? defaults.layers;
     const hyperparameters: TrainHyperparams = TrainHyperparamsSchema.parse({
       space: 'jozefowicz',
+      ...defaults,
       hidden: overrides.hidden ?? hiddenForBudget(cell, budget, vocab, layers),
-      layers,
-      initScale: 1,
-      optimizer,
-      learningRate: optimizer === 'sgd' ? 1 : 0.1,
-      momentum: optimizer === 'sgd' ? 0 : 0.9,
-      clip: 5,
-      inputNoise: 0,
-      ...train,
-      ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
+      ...fid.train,
+      ...overrides,
     });
     if (hyperparameters.optimizer === 'sgd' && hyperparameters.momentum !== 0) throw new UserError('--momentum needs --optimizer nesterov (plain SGD has none)');
     return { ref, arch, hyperparameters };

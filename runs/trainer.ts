@@ -4,30 +4,20 @@
 // A job may continue from a checkpoint of an earlier job of the same cell, task, setting and seed
 // (and a smaller maxSteps): its result is then that of one uninterrupted job.
 import { z } from 'zod';
-import { compileModel, decodeCheckpoint, encodeCheckpoint, train, type Metrics } from '../cells/engine/index.ts';
+import { compileModel, decodeCheckpoint, encodeCheckpoint, modelOptionsOf, ScheduleSettingSchema, train, trainOptionsOf, type Batch, type Metrics } from '../cells/engine/index.ts';
 import { parseCell } from '../cells/validate.ts';
 import { getTask } from '../tasks/registry.ts';
-import type { Batch } from '../tasks/batch.ts';
 import { iterateBatches, type BatchOptions } from '../tasks/task.ts';
-import { HyperparamsSchema, toModelOptions } from '../search/space.ts';
+import { HyperparamsSchema } from '../search/space.ts';
 import type { Job, JobResult, Progress } from './job.ts';
 import type { CurvePoint } from './storage.ts';
 
-const posInt = z.number().int().positive();
-
 /**
- * The hyperparameters of a training job: a setting of search/space.ts (model and optimiser) and
- * the training budget and schedule (the `train` part of a fidelity preset).
+ * The hyperparameters of a training job: a setting of search/space.ts (model, optimiser,
+ * batching) and the training budget and schedule (the `train` part of a fidelity preset), both
+ * fields of the engine's training setting.
  */
-export const TrainHyperparamsSchema = HyperparamsSchema.extend({
-  maxSteps: posInt,
-  evalEvery: posInt,
-  /** Validation batches per evaluation during training (the final validation uses the same). */
-  validBatches: posInt,
-  /** Halve the learning rate after `patience` evaluations without improvement; stop after `maxHalvings`. */
-  patience: posInt,
-  maxHalvings: z.number().int().min(0),
-});
+export const TrainHyperparamsSchema = HyperparamsSchema.extend(ScheduleSettingSchema.shape);
 export type TrainHyperparams = z.infer<typeof TrainHyperparamsSchema>;
 
 /** NaN and Infinity are not JSON: a metric that is not finite is stored as null. */
@@ -47,13 +37,10 @@ export function trainJob(job: Job, progress: (p: Progress) => void): JobResult {
   const cell = parseCell(job.cell, `job ${job.evaluationId}`);
   const task = getTask(job.task, job.taskOptions);
   const batchOpts: BatchOptions = { seed: job.seed, batchSize: hp.batch, unroll: hp.unroll };
-  const { model: modelOptions, inputNoise } = toModelOptions(hp, {
-    vocab: task.vocab.length,
-    seed: `${job.seed}:init`,
-    input: task.output === 'sigmoid' ? 'multihot' : 'tokens',
-  });
-  // Greff's Gaussian input noise, applied by the engine in training only.
-  const model = compileModel(cell, { ...modelOptions, inputNoise });
+  const model = compileModel(
+    cell,
+    modelOptionsOf(hp, { vocab: task.vocab.length, seed: `${job.seed}:init`, input: task.output === 'sigmoid' ? 'multihot' : 'tokens' }),
+  );
   const valid = (): Iterable<Batch> => take(task.batches('valid', batchOpts), hp.validBatches);
   const resume = job.resumeFrom ? decodeCheckpoint(job.resumeFrom) : undefined;
 
@@ -74,12 +61,7 @@ export function trainJob(job: Job, progress: (p: Progress) => void): JobResult {
         progress(point);
       },
     },
-    {
-      maxSteps: hp.maxSteps,
-      evalEvery: hp.evalEvery,
-      schedule: { patience: hp.patience, maxHalvings: hp.maxHalvings, factor: 0.5 },
-      restoreBest: true,
-    },
+    trainOptionsOf(hp),
     { resume, checkpoint: job.checkpoint },
   );
   const metrics: Record<string, number | null> = {};

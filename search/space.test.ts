@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import seedrandom from 'seedrandom';
 import { ZOO } from '../cells/zoo/index.ts';
 import { getTask } from '../tasks/registry.ts';
-import { ModelOptionsSchema, TrainOptionsSchema, compileModel } from '../cells/engine/index.ts';
+import { ModelOptionsSchema, TrainOptionsSchema, modelOptionsOf, modelParamCount, trainOptionsOf } from '../cells/engine/index.ts';
 import {
   FIDELITY,
   FidelitySchema,
@@ -17,26 +17,16 @@ import {
   hiddenForBudget,
   jozefowiczHyperparams,
   logUniform,
-  modelParamCount,
   sampleGreff,
   sampleJozefowicz,
-  toModelOptions,
-  toTrainOptions,
 } from './space.ts';
-
-test('modelParamCount counts exactly the parameters the engine allocates', () => {
-  for (const [key, hidden, vocab, layers] of [['gru', 5, 11, 1], ['lstm', 3, 7, 2], ['greff-vanilla', 4, 9, 3], ['mut1', 2, 5, 4]] as const) {
-    const model = compileModel(ZOO[key], { hidden, vocab, layers });
-    assert.equal(modelParamCount(ZOO[key], hidden, vocab, layers), model.params.length, key);
-  }
-});
 
 test('hiddenForBudget gives the largest H that fits the budget, for every zoo cell', () => {
   for (const [key, cell] of Object.entries(ZOO)) {
     for (const [budget, vocab, layers] of [[4_000, 40, 1], [35_000, 30, 2], [1_300_000, 10_000, 1], [500_000, 40, 4]]) {
       const h = hiddenForBudget(cell, budget, vocab, layers);
-      assert.ok(modelParamCount(cell, h, vocab, layers) <= budget, `${key} H=${h} over budget`);
-      assert.ok(modelParamCount(cell, h + 1, vocab, layers) > budget, `${key} H=${h} not the largest`);
+      assert.ok(modelParamCount(cell, { hidden: h, vocab, layers }) <= budget, `${key} H=${h} over budget`);
+      assert.ok(modelParamCount(cell, { hidden: h + 1, vocab, layers }) > budget, `${key} H=${h} not the largest`);
     }
   }
   // Bigger cells get a smaller H at the same budget; deeper models too.
@@ -81,7 +71,7 @@ test('a Jozefowicz setting: plain SGD, the preset batch and unroll, H from the t
     batch: 20,
     unroll: 20,
   });
-  const opts = ModelOptionsSchema.parse(toModelOptions(h, { vocab: 40, seed: 7 }).model);
+  const opts = ModelOptionsSchema.parse(modelOptionsOf(h, { vocab: 40, seed: 7 }));
   assert.deepEqual(opts.optimizer, { kind: 'sgd', lr: 0.5 });
   assert.equal(opts.clip, 10);
   assert.equal(opts.hidden, h.hidden);
@@ -118,16 +108,16 @@ test("Greff's space: every draw in range, log-uniform where the paper says, dete
   assert.deepEqual(GREFF_SPACE.hidden, [20, 200]);
 });
 
-test('a Greff setting: Nesterov momentum, learning rate rescaled by the batch, noise kept for the trainer', () => {
+test('a Greff setting: Nesterov momentum, learning rate rescaled by the batch, input noise handed to the engine', () => {
   const fid = fidelity('small');
   const h = greffHyperparams({ hidden: 64, learningRate: 1e-3, momentum: 0.95, inputNoise: 0.3 }, fid);
   assert.equal(h.learningRate, greffLearningRate(1e-3, 20));
   assert.equal(h.learningRate, 0.02);
   assert.equal(h.paperLearningRate, 1e-3);
   assert.equal(h.optimizer, 'nesterov');
-  const { model, inputNoise } = toModelOptions(h, { vocab: 30, seed: 'x' });
-  assert.equal(inputNoise, 0.3);
-  assert.deepEqual(ModelOptionsSchema.parse(model).optimizer, { kind: 'momentum', lr: 0.02, momentum: 0.95, nesterov: true });
+  const model = ModelOptionsSchema.parse(modelOptionsOf(h, { vocab: 30, seed: 'x' }));
+  assert.equal(model.inputNoise, 0.3);
+  assert.deepEqual(model.optimizer, { kind: 'momentum', lr: 0.02, momentum: 0.95, nesterov: true });
   assert.deepEqual(HyperparamsSchema.parse(JSON.parse(JSON.stringify(h))), h);
 });
 
@@ -158,7 +148,7 @@ test('every preset sets every value explicitly, survives JSON, and fidelity() ha
   assert.equal(FIDELITY.paper.search.listSize, 100);
   // The engine takes each preset's training options as they are.
   for (const scale of SCALES) {
-    const t = TrainOptionsSchema.parse(toTrainOptions(FIDELITY[scale]));
+    const t = TrainOptionsSchema.parse(trainOptionsOf(FIDELITY[scale].train));
     assert.equal(t.maxSteps, FIDELITY[scale].train.maxSteps);
     assert.deepEqual(t.schedule, { patience: FIDELITY[scale].train.patience, maxHalvings: FIDELITY[scale].train.maxHalvings, factor: 0.5 });
   }

@@ -10,8 +10,10 @@
 //
 // Pure functions; every draw comes from the `rng` passed in (a seedrandom generator).
 import { z } from 'zod';
-import { paramCount, type CellJson } from '../cells/graph.ts';
-import type { ModelOptionsInput, TrainOptionsInput } from '../cells/engine/index.ts';
+import type { CellJson } from '../cells/graph.ts';
+// The light modules of the engine, not its index: the CLI loads this file at startup.
+import { modelParamCount } from '../cells/engine/layout.ts';
+import { ModelSettingSchema, SETTING_DEFAULTS, SettingSchema } from '../cells/engine/settings.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The setting of one training run, whatever space it came from.
@@ -20,28 +22,16 @@ import type { ModelOptionsInput, TrainOptionsInput } from '../cells/engine/index
 export const SPACES = ['jozefowicz', 'greff'] as const;
 export type SpaceName = (typeof SPACES)[number];
 
+/**
+ * A setting as a space produces it: the engine's model, optimiser and batching fields
+ * (cells/engine/settings.ts, with their bounds), the space it came from, and for Greff the
+ * learning rate as the paper samples it.
+ */
 export const HyperparamsSchema = z.strictObject({
   space: z.enum(SPACES),
-  /** Width H of the cell, the embedding and the layer outputs. */
-  hidden: z.number().int().min(1),
-  layers: z.number().int().min(1).max(4),
-  /** Weights uniform in [-s, s] / sqrt(H). */
-  initScale: z.number().positive().finite(),
-  /** `sgd`: plain SGD (Jozefowicz); `nesterov`: SGD with Nesterov momentum (Greff). */
-  optimizer: z.enum(['sgd', 'nesterov']),
-  /** In our optimiser's units: the loss summed over the scored positions, averaged over the B streams. */
-  learningRate: z.number().positive().finite(),
-  /** 0 for plain SGD. */
-  momentum: z.number().min(0).lt(1),
-  /** Global gradient-norm clip; 0: off. */
-  clip: z.number().min(0).finite(),
-  /** Standard deviation of Gaussian noise added to the inputs of the first layer (Greff); 0: none. */
-  inputNoise: z.number().min(0).finite(),
-  /** Streams per batch (B) and steps per batch (T). */
-  batch: z.number().int().min(1),
-  unroll: z.number().int().min(1),
+  ...ModelSettingSchema.shape,
   /** Greff: the learning rate as the paper samples it, before rescaling (see `greffLearningRate`). */
-  paperLearningRate: z.number().positive().finite().optional(),
+  paperLearningRate: ModelSettingSchema.shape.learningRate.optional(),
 });
 export type Hyperparams = z.infer<typeof HyperparamsSchema>;
 
@@ -50,22 +40,13 @@ export type Hyperparams = z.infer<typeof HyperparamsSchema>;
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Parameters of the whole model the engine builds: embedding (V x H), `layers` copies of the
- * cell, output layer (V x H weights and V biases). For multi-hot inputs the input projection
- * has the same V x H shape as an embedding.
- */
-export function modelParamCount(cell: CellJson, hidden: number, vocab: number, layers: number): number {
-  return vocab * hidden + layers * paramCount(cell, hidden) + vocab * hidden + vocab;
-}
-
-/**
- * The largest hidden size H whose model (`modelParamCount`) fits in `budget` parameters. The
- * count is a quadratic in H with non-negative coefficients, so it is solved, then checked
- * exactly. Throws if not even H = 1 fits.
+ * The largest hidden size H whose model fits in `budget` parameters, counted by the engine
+ * (`modelParamCount` of cells/engine). The count is a quadratic in H with non-negative
+ * coefficients, so it is solved, then checked exactly. Throws if not even H = 1 fits.
  */
 export function hiddenForBudget(cell: CellJson, budget: number, vocab: number, layers: number): number {
   if (!(budget > 0) || !Number.isFinite(budget)) throw new RangeError(`parameter budget must be a positive number, got ${budget}`);
-  const count = (h: number) => modelParamCount(cell, h, vocab, layers);
+  const count = (h: number) => modelParamCount(cell, { hidden: h, vocab, layers });
   if (count(1) > budget) {
     throw new RangeError(`a parameter budget of ${budget} is too small for this cell with vocabulary ${vocab} and ${layers} layer(s): even H = 1 needs ${count(1)}`);
   }
@@ -97,22 +78,8 @@ const posInt = z.number().int().positive();
 
 export const FidelitySchema = z.strictObject({
   scale: z.enum(SCALES),
-  /** One training run. */
-  train: z.strictObject({
-    /** Streams per batch (B) and unroll (T); the paper: 20 and 35. */
-    batch: posInt,
-    unroll: posInt,
-    /** Most SGD steps in one run. */
-    maxSteps: posInt,
-    /** Steps between two evaluations on the validation split. */
-    evalEvery: posInt,
-    /** Validation batches per evaluation. */
-    validBatches: posInt,
-    /** The paper's schedule: halve the learning rate after this many evaluations without improvement of the validation loss... */
-    patience: posInt,
-    /** ...and stop after this many halvings. */
-    maxHalvings: z.number().int().min(0),
-  }),
+  /** One training run: the batching and the schedule of a setting (cells/engine/settings.ts). */
+  train: SettingSchema.pick({ batch: true, unroll: true, maxSteps: true, evalEvery: true, validBatches: true, patience: true, maxHalvings: true }),
   /** Parameter budget of the whole model per task (Jozefowicz space: sets H per cell). */
   paramBudget: z.strictObject(Object.fromEntries(BUDGET_TASKS.map((t) => [t, posInt])) as Record<(typeof BUDGET_TASKS)[number], typeof posInt>),
   /** Task sizes: options handed to each task's own schema. */
@@ -344,7 +311,7 @@ export function greffHyperparams(point: GreffPoint, fid: Fidelity): Hyperparams 
     space: 'greff',
     hidden: point.hidden,
     layers: 1,
-    initScale: 1,
+    initScale: SETTING_DEFAULTS.initScale,
     optimizer: 'nesterov',
     learningRate: greffLearningRate(point.learningRate, fid.train.batch),
     // 1 - v with v = 1 gives exactly 0; with v = 0.01, 0.99.
@@ -355,43 +322,4 @@ export function greffHyperparams(point: GreffPoint, fid: Fidelity): Hyperparams 
     unroll: fid.train.unroll,
     paperLearningRate: point.learningRate,
   });
-}
-
-// ---------------------------------------------------------------------------------------------
-// To the engine.
-// ---------------------------------------------------------------------------------------------
-
-/**
- * The engine's model options for a setting. Input noise is returned beside them, not dropped:
- * the engine has no option for it, so the trainer must add it to the inputs (or refuse it).
- */
-export function toModelOptions(h: Hyperparams, ctx: { vocab: number; seed: number | string; input?: 'tokens' | 'multihot' }): { model: ModelOptionsInput; inputNoise: number } {
-  const optimizer: ModelOptionsInput['optimizer'] =
-    h.optimizer === 'sgd'
-      ? { kind: 'sgd', lr: h.learningRate }
-      : { kind: 'momentum', lr: h.learningRate, momentum: h.momentum, nesterov: true };
-  return {
-    model: {
-      hidden: h.hidden,
-      vocab: ctx.vocab,
-      layers: h.layers,
-      input: ctx.input ?? 'tokens',
-      initScale: h.initScale,
-      seed: ctx.seed,
-      optimizer,
-      clip: h.clip,
-      lossNorm: 'sequence',
-    },
-    inputNoise: h.inputNoise,
-  };
-}
-
-/** The engine's training options of a preset: its step budget and the paper's halving schedule. */
-export function toTrainOptions(fid: Fidelity): TrainOptionsInput {
-  return {
-    maxSteps: fid.train.maxSteps,
-    evalEvery: fid.train.evalEvery,
-    schedule: { patience: fid.train.patience, maxHalvings: fid.train.maxHalvings, factor: 0.5 },
-    restoreBest: true,
-  };
 }

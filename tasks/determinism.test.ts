@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import type { Batch } from './batch.ts';
+import type { Batch } from '../cells/engine/batch.ts';
 import { getTask } from './registry.ts';
 import { iterateBatches, SPLITS, type BatchOptions, type Task } from './task.ts';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TokenBatch } from './batch.ts';
+import type { TokenBatch } from '../cells/engine/batch.ts';
 import { MEMORIZE_VOCAB, memorizeSequence, memorizeTask } from './memorize.ts';
 
 test('the answer equals the prompt and only the answer is scored', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { MultiHotBatch, TokenBatch } from './batch.ts';
+import type { MultiHotBatch, TokenBatch } from '../cells/engine/batch.ts';
 import { accuracy, addScores, EMPTY_SCORE, frameAccuracy, nllPerStep, perplexity, scoreMultiHot, scoreTokens } from './metrics.ts';
 
 // T = 2, B = 1, V = 3; the second step is not scored.

@@ -7,7 +7,7 @@
 // - perplexity: exp of the mean negative log-likelihood per scored token (natural log);
 // - NLL per time step (music): the summed binary cross-entropy of all units, per scored step.
 // Sums are float64 and logits are shifted by their maximum, so that large logits cannot overflow.
-import type { MultiHotBatch, TokenBatch } from './batch.ts';
+import type { MultiHotBatch, TokenBatch } from '../cells/engine/batch.ts';
 
 export interface Score {
   /** Summed negative log-likelihood (nats) over the scored positions. */

@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
-import type { TokenBatch } from './batch.ts';
+import type { TokenBatch } from '../cells/engine/batch.ts';
 import { rngFor, randInt } from './random.ts';
 import { iterateBatches, SPLITS, type BatchOptions, type Split, type Task } from './task.ts';
 

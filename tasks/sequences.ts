@@ -5,7 +5,7 @@
 //
 // Sequence j of a split is sequence(seed, split, j): batch i holds sequences i*B .. i*B + B-1, so a
 // batch depends only on (seed, split, index, B) and never on the order in which batches are built.
-import type { MultiHotBatch, TokenBatch } from './batch.ts';
+import type { MultiHotBatch, TokenBatch } from '../cells/engine/batch.ts';
 import { iterateBatches, type BatchOptions, type Split, type Task } from './task.ts';
 
 /** A token sequence; `scored[i]` (i >= 1) says whether predicting tokens[i] is scored. */

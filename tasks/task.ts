@@ -5,7 +5,7 @@
 // A worker can therefore build any batch on its own, in any order, and get the same data as a
 // single process would; `batches()` with a `shard` just walks the indices k, k + N, k + 2N, ...
 import { z } from 'zod';
-import type { Batch } from './batch.ts';
+import type { Batch } from '../cells/engine/batch.ts';
 
 export const SPLITS = ['train', 'valid', 'test'] as const;
 export type Split = (typeof SPLITS)[number];

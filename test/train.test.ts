@@ -1,10 +1,11 @@
 // `cellsearch train` and `cellsearch runs` through the real CLI, with the real engine and tiny
 // trainings: recording, resume of a finished study, refusal of a changed configuration, the
-// same results for any number of workers, failures and retry-failed, Ctrl-C.
+// same results for any number of workers, failures and retry-failed, refusal of bad flag values
+// before anything is written, Ctrl-C.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliPath, repoRoot, runCli, tempDir } from './helpers.ts';
 import { openSqliteStorage } from '../runs/sqlite.ts';
@@ -66,12 +67,13 @@ test('train records its evaluations; the same command again resumes a finished s
 test('a failing training is recorded as failed with its error; runs retry-failed re-queues it', async () => {
   const dir = tempDir();
   const db = join(dir, 'fail.sqlite');
-  // The engine refuses H above 4096: the job fails in the worker, every attempt.
-  const r = runCli(['train', '--cell', 'gru', ...TINY, '--hidden', '5000', '--db', db, '--name', 'big', '--max-attempts', '2']);
+  // Every flag passes the command's checks, but the shipped ptb corpus (771,782 training tokens)
+  // cannot fill one batch of a 1,000,000-step stream: the job fails in the worker, every attempt.
+  const r = runCli(['train', '--cell', 'gru', '--task', 'ptb', '--batch', '1', '--unroll', '1000000', '--steps', '30', '--db', db, '--name', 'big', '--max-attempts', '2'], { env: { PTB_DIR: '' } });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /attempt 1 failed, will retry/);
   assert.match(r.stderr, /attempt 2 failed, giving up/);
-  assert.match(r.stdout, /failed: gru trial 0: /);
+  assert.match(r.stdout, /failed: gru trial 0: .*the train split \(\d+ tokens\) is too short for batch size 1 and unroll 1000000/);
   const [row] = await results(db, 'big');
   assert.equal(row.status, 'failed');
   const retry = runCli(['runs', 'retry-failed', '--db', db, '--name', 'big']);
@@ -82,6 +84,30 @@ test('a failing training is recorded as failed with its error; runs retry-failed
   const [e] = await s.listExperiments();
   assert.deepEqual((await s.events(e.id)).map((v) => v.kind).filter((k) => k !== 'start' && k !== 'created'), ['generation', 'attempt-failed', 'attempt-failed', 'finished', 'retry-failed']);
   await s.close();
+});
+
+test('a bad flag value is refused by the command, naming the flag, before any database is written', () => {
+  const dir = tempDir();
+  // Before yargs' own checks too: --cell is missing here, yet the message names --hidden.
+  const big = runCli(['train', '--hidden', '5000', '--task', 'arithmetic'], { cwd: dir });
+  assert.equal(big.status, 2, big.stderr);
+  assert.match(big.stderr, /--hidden must be at most 4096/);
+  // One flag of each command and kind (the wording of every rule: runs/flags.test.ts).
+  const db = join(dir, 'x.sqlite');
+  for (const [args, message] of [
+    [['train', '--cell', 'gru', '--task', 'arithmetic', '--hidden', '5000'], /--hidden must be at most 4096, got 5000/],
+    [['train', '--cell', 'gru', '--task', 'arithmetic', '--max-attempts', '0'], /--max-attempts must be at least 1, got 0/],
+    [['search', '--tasks', 'arithmetic', '--max-attempts', '0'], /--max-attempts must be at least 1, got 0/],
+    [['search', '--tasks', 'arithmetic', '--steps', '0'], /--steps must be at least 1, got 0/],
+    [['ablate', '--cells', 'greff', '--tasks', 'arithmetic', '--trials', '1', '--max-attempts', '0'], /--max-attempts must be at least 1, got 0/],
+    [['ablate', '--cells', 'greff', '--tasks', 'arithmetic', '--trials', '1', '--eval-every', '0'], /--eval-every must be at least 1, got 0/],
+  ] as const) {
+    const r = runCli([...args, '--db', db], { cwd: dir });
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message, args.join(' '));
+    assert.equal(existsSync(db), false, `${args.join(' ')} wrote ${db}`);
+  }
+  assert.deepEqual(readdirSync(dir), [], 'nothing written (no runs/ folder either)');
 });
 
 test('runs refuses a foreign file without touching it, and says where it looked when there is no database', () => {

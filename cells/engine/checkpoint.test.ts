@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { zooCell } from '../zoo/index.ts';
 import type { Cell } from '../graph.ts';
-import type { TokenBatch } from '../../tasks/batch.ts';
+import type { TokenBatch } from './batch.ts';
 import { compileModel, type Model } from './model.ts';
 import { nativeStatus } from './native.ts';
 import type { ModelOptionsInput } from './options.ts';

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCell } from '../validate.ts';
-import type { TokenBatch } from '../../tasks/batch.ts';
+import type { TokenBatch } from './batch.ts';
 import { compileModel } from './model.ts';
 import { train } from './train.ts';
 import { randomMultiHotBatch, randomTokenBatch } from './testing.ts';

@@ -3,9 +3,8 @@
 // (tokens) or per-unit sigmoid with binary cross-entropy (multi-hot).
 //
 // Parameters live in one flat typed array; every named parameter (`layer0/r.W0`, `embed`,
-// `out.W`, `out.b`) is a view of it. Inside a layer the weights of each weight group (all W_k that
-// read the same source, schedule.ts) are adjacent, so the group is one (slots*H) x H matrix for
-// one GEMM. Gradients mirror the layout.
+// `out.W`, `out.b`) is a view of it, laid out by layout.ts (each weight group one contiguous
+// matrix for one GEMM). Gradients mirror the layout.
 //
 // A Program holds the generated layer code for one batch size B (compiled once) and every buffer
 // for up to `capacity` steps; a longer batch grows the buffers, shorter ones use a prefix (the
@@ -16,13 +15,14 @@
 // biases start at the node's `biasInit` (default 0); the output bias starts at 0.
 import seedrandom from 'seedrandom';
 import { paramSpecs, type Cell } from '../graph.ts';
-import type { Batch } from '../../tasks/batch.ts';
+import type { Batch } from './batch.ts';
 import { UserError } from '../../errors.ts';
 import type { Gemm, Real } from './gemm.ts';
 import { defaultGemm } from './kernel.ts';
 import { generateLayer, type Kernels, type LayerBuffers, type LayerProgram } from './codegen.ts';
 import { compileC, nativeStatus } from './native.ts';
 import { buildSchedule, type Schedule } from './schedule.ts';
+import { paramLayout, slotSize } from './layout.ts';
 import { exactSigmoid } from './ops.ts';
 import { nativeHeads, sigmoidHead, softmaxHead, type HeadFn } from './head.ts';
 import { fastExp, fastSigmoid, fastTanh } from './fastmath.ts';
@@ -150,23 +150,15 @@ export class Model {
     const { H, V } = this;
     const views = new Map<string, ParamView>();
     let offset = 0;
-    const add = (name: string, shape: [number] | [number, number]) => {
-      const size = shape.reduce((a, b) => a * b, 1);
-      views.set(name, { offset, size, shape });
+    for (const slot of paramLayout(cell, { hidden: H, vocab: V, layers: this.L }, this.schedule)) {
+      const size = slotSize(slot);
+      views.set(slot.name, { offset, size, shape: slot.shape });
       offset += size;
-    };
-    const specs = paramSpecs(cell, H);
-    for (let l = 0; l < this.L; l++) {
-      for (const g of this.schedule.groups) for (const s of g.slots) add(`layer${l}/${s.node}.W${s.input}`, [H, H]);
-      for (const s of specs) if (s.kind !== 'weight') add(`layer${l}/${s.name}`, s.shape);
     }
-    add('embed', [V, H]);
-    add('out.W', [V, H]);
-    add('out.b', [V]);
     this.views = views;
     this.params = f64 ? new Float64Array(offset) : new Float32Array(offset);
     this.grads = f64 ? new Float64Array(offset) : new Float32Array(offset);
-    this.initialise(specs);
+    this.initialise(paramSpecs(cell, H));
     this.optimizer = makeOptimizer(options.optimizer);
     const native = options.kernels !== 'js' && (options.kernels === 'c' || nativeStatus.loaded) ? nativeHeads(options.dtype, compileC) : null;
     if (!native && options.kernels === 'c') throw new Error(`kernels 'c' asked for, but C kernels cannot be built: ${nativeStatus.reason ?? 'the compiler failed'}`);

@@ -1,21 +1,25 @@
-// The options of a model and of a training run, as zod schemas: parsed once at the API boundary
-// (compileModel, train), typed after that. Defaults follow Jozefowicz et al. (2015) and Zaremba
-// et al. (2014): plain SGD, learning rate 1, gradient norm clipped at 5, no dropout.
+// The options of a model, as a zod schema: parsed once at the API boundary (compileModel), typed
+// after that. The fields a training setting shares with them (hidden, layers, initScale,
+// inputNoise, clip, the learning rate and momentum) are the setting's own schemas with its
+// defaults (settings.ts): one bound and one default for each, whoever sets it.
 import { z } from 'zod';
+import { OPTIMIZER_DEFAULTS, SETTING_DEFAULTS, SettingSchema, type ModelSetting } from './settings.ts';
+
+const S = SettingSchema.shape;
 
 export const OptimizerSchema = z.discriminatedUnion('kind', [
   /** Plain SGD (Jozefowicz et al.). */
-  z.strictObject({ kind: z.literal('sgd'), lr: z.number().positive().finite().default(1) }),
+  z.strictObject({ kind: z.literal('sgd'), lr: S.learningRate.default(OPTIMIZER_DEFAULTS.sgd.learningRate) }),
   /** SGD with momentum, optionally Nesterov (Greff et al.); PyTorch's formulation. */
   z.strictObject({
     kind: z.literal('momentum'),
-    lr: z.number().positive().finite().default(0.1),
-    momentum: z.number().min(0).max(1).default(0.9),
+    lr: S.learningRate.default(OPTIMIZER_DEFAULTS.momentum.learningRate),
+    momentum: S.momentum.default(OPTIMIZER_DEFAULTS.momentum.momentum),
     nesterov: z.boolean().default(false),
   }),
   z.strictObject({
     kind: z.literal('adam'),
-    lr: z.number().positive().finite().default(1e-3),
+    lr: S.learningRate.default(OPTIMIZER_DEFAULTS.adam.learningRate),
     beta1: z.number().min(0).lt(1).default(0.9),
     beta2: z.number().min(0).lt(1).default(0.999),
     eps: z.number().positive().default(1e-8),
@@ -24,12 +28,10 @@ export const OptimizerSchema = z.discriminatedUnion('kind', [
 export type OptimizerOptions = z.infer<typeof OptimizerSchema>;
 
 export const ModelOptionsSchema = z.strictObject({
-  /** Width H of every vector of the cell, of the embedding and of the layer outputs. */
-  hidden: z.number().int().min(1).max(4096),
+  hidden: S.hidden,
   /** Vocabulary size V (token batches) or number of units per row (multi-hot batches). */
   vocab: z.number().int().min(1).max(1_000_000),
-  /** Stacked layers of the cell. */
-  layers: z.number().int().min(1).max(4).default(1),
+  layers: S.layers.default(SETTING_DEFAULTS.layers),
   /** `tokens`: embedding + softmax cross-entropy; `multihot`: dense projection + per-unit sigmoid. */
   input: z.enum(['tokens', 'multihot']).default('tokens'),
   /**
@@ -40,20 +42,14 @@ export const ModelOptionsSchema = z.strictObject({
   kernels: z.enum(['auto', 'c', 'js']).default('auto'),
   /** float32 for training; float64 (exact Math functions) for gradient checks. */
   dtype: z.enum(['float32', 'float64']).default('float32'),
-  /** Init scale s: weights uniform in [-s, s] / sqrt(H). */
-  initScale: z.number().positive().finite().default(1),
+  initScale: S.initScale.default(SETTING_DEFAULTS.initScale),
   /** Dropout probability on non-recurrent connections (Zaremba et al. 2014). */
   dropout: z.number().min(0).lt(1).default(0),
-  /**
-   * Standard deviation of Gaussian noise added to the inputs in training (Greff et al.'s input
-   * noise): to the multi-hot rows, or to the embedded tokens. 0 (default) adds none.
-   */
-  inputNoise: z.number().min(0).finite().default(0),
+  inputNoise: S.inputNoise.default(SETTING_DEFAULTS.inputNoise),
   /** Seeds initialisation, dropout and input noise. */
   seed: z.union([z.number(), z.string()]).default(1),
-  optimizer: OptimizerSchema.default({ kind: 'sgd', lr: 1 }),
-  /** Global gradient-norm clipping threshold; 0 turns clipping off. */
-  clip: z.number().min(0).finite().default(5),
+  optimizer: OptimizerSchema.default({ kind: 'sgd', lr: OPTIMIZER_DEFAULTS.sgd.learningRate }),
+  clip: S.clip.default(SETTING_DEFAULTS.clip),
   /**
    * How the training objective is normalised: `sequence` = summed over scored positions and
    * averaged over the B streams (Zaremba's PTB code, the scale the papers' learning rates assume);
@@ -63,3 +59,26 @@ export const ModelOptionsSchema = z.strictObject({
 });
 export type ModelOptionsInput = z.input<typeof ModelOptionsSchema>;
 export type ModelOptions = z.output<typeof ModelOptionsSchema>;
+
+/**
+ * The model options of a training setting for a task (its vocabulary, its input kind) and a seed.
+ * `nesterov` is the engine's momentum SGD with the Nesterov update; the setting's learning rates
+ * are in the `sequence` normalisation, which both papers' rates assume.
+ */
+export function modelOptionsOf(
+  s: Pick<ModelSetting, 'hidden' | 'layers' | 'initScale' | 'optimizer' | 'learningRate' | 'momentum' | 'clip' | 'inputNoise'>,
+  ctx: { vocab: number; seed: number | string; input?: 'tokens' | 'multihot' },
+): ModelOptionsInput {
+  return {
+    hidden: s.hidden,
+    vocab: ctx.vocab,
+    layers: s.layers,
+    input: ctx.input ?? 'tokens',
+    initScale: s.initScale,
+    inputNoise: s.inputNoise,
+    seed: ctx.seed,
+    optimizer: s.optimizer === 'sgd' ? { kind: 'sgd', lr: s.learningRate } : { kind: 'momentum', lr: s.learningRate, momentum: s.momentum, nesterov: true },
+    clip: s.clip,
+    lossNorm: 'sequence',
+  };
+}

@@ -1,7 +1,7 @@
 // Helpers shared by the engine's tests: seeded random batches and a finite-difference gradient
 // check. Not used by the engine itself.
 import seedrandom from 'seedrandom';
-import type { MultiHotBatch, TokenBatch } from '../../tasks/batch.ts';
+import type { MultiHotBatch, TokenBatch } from './batch.ts';
 import { evaluateSequence, type Params, type Vectors } from '../evaluate.ts';
 import { paramSpecs, type Cell } from '../graph.ts';
 import type { Model } from './model.ts';

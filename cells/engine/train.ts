@@ -9,29 +9,39 @@
 // from the checkpoint's `position` on and the same options.
 import { z } from 'zod';
 import { UserError } from '../../errors.ts';
-import type { Batch } from '../../tasks/batch.ts';
+import type { Batch } from './batch.ts';
 import type { Metrics, Model } from './model.ts';
 import { restoreCheckpoint, takeCheckpoint, type Checkpoint, type LoopState } from './checkpoint.ts';
+import { HALVING_FACTOR, SETTING_DEFAULTS, SettingSchema, type ScheduleSetting } from './settings.ts';
 
+const S = SettingSchema.shape;
+
+/** The setting's step, evaluation and schedule fields (settings.ts), with the engine's defaults. */
 export const TrainOptionsSchema = z.strictObject({
-  /** Step budget. */
-  maxSteps: z.number().int().min(1),
-  /** Evaluate on the validation split every this many steps (and once at the end). */
-  evalEvery: z.number().int().min(1).default(100),
+  maxSteps: S.maxSteps,
+  evalEvery: S.evalEvery.default(SETTING_DEFAULTS.evalEvery),
   /** Learning-rate schedule; absent: the learning rate stays fixed. */
   schedule: z
     .strictObject({
-      /** Evaluations without improvement of the validation loss before the rate is multiplied by `factor`. */
-      patience: z.number().int().min(1).default(1),
-      /** Training stops at the evaluation that would exceed this many halvings. */
-      maxHalvings: z.number().int().min(0).default(4),
-      factor: z.number().gt(0).lt(1).default(0.5),
+      patience: S.patience.default(SETTING_DEFAULTS.patience),
+      maxHalvings: S.maxHalvings.default(SETTING_DEFAULTS.maxHalvings),
+      factor: z.number().gt(0).lt(1).default(HALVING_FACTOR),
     })
     .optional(),
   /** Put the parameters of the best validation evaluation back into the model at the end. */
   restoreBest: z.boolean().default(true),
 });
 export type TrainOptionsInput = z.input<typeof TrainOptionsSchema>;
+
+/** The training options of a setting: its step budget and the halving schedule of Jozefowicz et al. */
+export function trainOptionsOf(s: Pick<ScheduleSetting, 'maxSteps' | 'evalEvery' | 'patience' | 'maxHalvings'>): TrainOptionsInput {
+  return {
+    maxSteps: s.maxSteps,
+    evalEvery: s.evalEvery,
+    schedule: { patience: s.patience, maxHalvings: s.maxHalvings, factor: HALVING_FACTOR },
+    restoreBest: true,
+  };
+}
 
 export interface CurvePoint {
   step: number;

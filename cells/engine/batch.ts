@@ -1,5 +1,5 @@
-// The unit of data that a task hands to the training engine. Defined here, beside the data,
-// because tasks produce it; the engine (cells/engine) imports the type only.
+// The unit of data the training engine consumes. The engine owns its input: tasks (tasks/)
+// produce batches of these types and import them from here; nothing in cells/ imports tasks/.
 //
 // Layout is time-major: position (t, b) is index t * B + b (and * V + v for dense rows), so that
 // the engine can project the inputs of all T steps with one matrix product.
