@@ -6,7 +6,7 @@
 // exact and the same on every machine.
 //
 //   npm run bench:padding
-//   npm run bench:padding -- --scales small --tasks xml --batching plain
+//   npm run bench:padding -- --scales small --tasks xml,memorize --batching plain
 //   JSB_DIR=/path/to/jsb npm run bench:padding     music too (default: ../shared/data/jsb if present)
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,18 +24,17 @@ export interface Positions {
 }
 
 /**
- * Positions of one batch. A stream's real steps run to its last scored step: every task of
- * independent sequences scores the last target of a sequence, so this is the sequence's length
- * minus one, and whatever a stream computes after it is padding.
+ * Positions of one batch. Padding is all zeros (input, target and mask), so a stream's real steps
+ * run to its last position that is not; a piano roll's real steps are all scored.
  */
 export function positions(b: Batch): Positions {
   let real = 0, scored = 0;
   for (let s = 0; s < b.B; s++) {
     let last = -1;
     for (let t = 0; t < b.T; t++) {
-      if (b.mask[t * b.B + s] === 0) continue;
-      scored++;
-      last = t;
+      const p = t * b.B + s;
+      scored += b.mask[p];
+      if (b.mask[p] || (b.kind === 'tokens' && (b.inputs[p] || b.targets[p]))) last = t;
     }
     real += last + 1;
   }
@@ -73,8 +72,8 @@ const pct = (p: Positions, k: 'real' | 'scored') => `${((100 * p[k]) / p.compute
 function main(): void {
   const { values } = parseArgs({
     options: {
-      scales: { type: 'string', multiple: true, default: ['tiny', 'small'] },
-      tasks: { type: 'string', multiple: true, default: ['arithmetic', 'xml', 'memorize', 'music'] },
+      scales: { type: 'string', default: 'tiny,small' },
+      tasks: { type: 'string', default: 'arithmetic,xml,memorize,music' },
       batching: { type: 'string' },
       seed: { type: 'string', default: '1' },
     },
@@ -84,9 +83,9 @@ function main(): void {
   console.log('computed = T*B summed over batches; real / scored = share of computed positions that are real tokens / scored');
   console.log('train: the first maxSteps batches; valid, test: whole splits; evaluation: one training run (train + validation prefixes + test)\n');
   console.log(`${'scale'.padEnd(6)} ${'task'.padEnd(11)} ${'split'.padEnd(11)} ${'computed'.padStart(11)} ${'real'.padStart(7)} ${'scored'.padStart(7)}`);
-  for (const scale of values.scales as Scale[]) {
+  for (const scale of values.scales.split(',') as Scale[]) {
     if (!(scale in FIDELITY)) throw new Error(`unknown scale ${scale}`);
-    for (const name of values.tasks) {
+    for (const name of values.tasks.split(',')) {
       if (name === 'music' && !existsSync(jsb)) {
         console.log(`${scale.padEnd(6)} ${'music'.padEnd(11)} skipped: no JSB data (set JSB_DIR)`);
         continue;
