@@ -1,10 +1,25 @@
 // Tasks made of independent sequences (arithmetic, xml, memorize, music): each sequence goes into
 // one stream of a batch, from step 0, padded with mask 0; `carry` is false (the state starts from
-// zero and BPTT runs over the whole sequence). A batch has T = max(unroll, longest sequence in the
-// batch - 1) steps: sequences are never truncated, since cutting one would drop its scored answer.
+// zero and BPTT runs over the whole sequence). Sequences are never truncated, since cutting one
+// would drop its scored answer. Sequence j of a split is sequence(seed, split, j), whatever the
+// batching.
 //
-// Sequence j of a split is sequence(seed, split, j): batch i holds sequences i*B .. i*B + B-1, so a
-// batch depends only on (seed, split, index, B) and never on the order in which batches are built.
+// Batching (the task option `batching`):
+// - 'bucket' (default): length bucketing, so that a batch holds sequences of similar lengths and
+//   is as long as its longest one (T = longest - 1; `unroll` plays no part). The sequences are
+//   cut into chunks of M*B consecutive ones (M = 16 batches for the endless train split, 4 for
+//   valid and test); a chunk is sorted by length (ties by index) and cut into M slices of B; batch
+//   i is slice order[i mod M] of chunk floor(i / M), where `order` is a permutation drawn from
+//   (seed, split, chunk), so that training does not meet the lengths in sorted order. The last
+//   chunk of a finite split may be short; its last slice is filled with empty streams. A chunk
+//   holds exactly the sequences it holds in plain batching, so every sequence of a finite split
+//   is in exactly one batch, and a prefix of a multiple of 4 batches of valid/test (the trainer
+//   validates on `validBatches` of them) holds the same sequences as in plain batching.
+//   Computed positions (T*B) fall 3x for xml at the small preset (see bench/padding.ts).
+// - 'plain': batch i holds sequences i*B .. i*B + B-1, in order, and T = max(unroll, longest - 1).
+//
+// Either way a batch is a pure function of (task options, seed, split, index, B) and never of the
+// order in which batches are built: the chunk cache below is only a cache.
 import { z } from 'zod';
 import type { MultiHotBatch, TokenBatch } from './batch.ts';
 import { permutation, rngFor } from './random.ts';
