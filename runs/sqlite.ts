@@ -30,6 +30,7 @@ import {
   withAncestors,
   WriterSchema,
   type Architecture,
+  type CheckpointUsage,
   type CurvePoint,
   type Evaluation,
   type EvaluationFilter,
@@ -117,6 +118,16 @@ export const MIGRATIONS: readonly string[] = [
     pid INTEGER NOT NULL,
     host TEXT NOT NULL,
     since TEXT NOT NULL
+  );
+  `,
+  // 2: successive halving. An evaluation may continue another's checkpoint and keep its own;
+  // checkpoints live in their own table so that reading evaluations never reads their bytes.
+  `
+  ALTER TABLE evaluations ADD COLUMN continues TEXT;
+  ALTER TABLE evaluations ADD COLUMN keep_checkpoint INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE checkpoints (
+    evaluation_id INTEGER PRIMARY KEY REFERENCES evaluations(id),
+    bytes BLOB NOT NULL
   );
   `,
 ];
@@ -304,6 +315,8 @@ interface EvaluationRow {
   wall_ms: number | null;
   error: string | null;
   attempts: number;
+  continues: string | null;
+  keep_checkpoint: number;
 }
 
 function toEvaluation(r: EvaluationRow): Evaluation {
@@ -324,6 +337,8 @@ function toEvaluation(r: EvaluationRow): Evaluation {
     wallMs: r.wall_ms,
     error: r.error,
     attempts: r.attempts,
+    continues: r.continues,
+    keepCheckpoint: r.keep_checkpoint === 1,
   });
 }
 
@@ -365,7 +380,7 @@ function toArchitecture(r: ArchitectureRow): Architecture {
 const ARCHITECTURE_COLUMNS = 'hash, cell, notation, origin';
 
 const EVALUATION_COLUMNS =
-  'id, experiment_id, key, generation, ordinal, architecture, task, task_options, hyperparameters, seed, status, metrics, steps, wall_ms, error, attempts';
+  'id, experiment_id, key, generation, ordinal, architecture, task, task_options, hyperparameters, seed, status, metrics, steps, wall_ms, error, attempts, continues, keep_checkpoint';
 
 export class SqliteStorage implements Storage {
   constructor(
@@ -453,7 +468,7 @@ export class SqliteStorage implements Storage {
   async recordGeneration(experimentId: number, g: NewGeneration): Promise<Evaluation[]> {
     return this.write(() => {
       const keyExists = this.db.prepare('SELECT 1 FROM evaluations WHERE experiment_id = ? AND key = ?');
-      const { architectures, state } = checkGeneration(experimentId, g, {
+      const { architectures, state, evaluations, release } = checkGeneration(experimentId, g, {
         location: this.location,
         experimentExists: this.experimentById(experimentId) !== undefined,
         expected: this.generations(experimentId),
@@ -463,12 +478,14 @@ export class SqliteStorage implements Storage {
       const addArch = this.db.prepare('INSERT OR IGNORE INTO architectures (hash, cell, notation, origin, created_at) VALUES (?, ?, ?, ?, ?)');
       for (const a of architectures) addArch.run(a.hash, json(a.cell), a.notation, json(a.origin), now());
       const addEval = this.db.prepare(
-        `INSERT INTO evaluations (experiment_id, key, generation, ordinal, architecture, task, task_options, hyperparameters, seed, status)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued')`,
+        `INSERT INTO evaluations (experiment_id, key, generation, ordinal, architecture, task, task_options, hyperparameters, seed, status, continues, keep_checkpoint)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`,
       );
-      for (const e of g.evaluations) {
-        addEval.run(experimentId, e.key, g.generation, e.ordinal, e.architecture, e.task, json(e.taskOptions), json(e.hyperparameters), e.seed);
+      for (const e of evaluations) {
+        addEval.run(experimentId, e.key, g.generation, e.ordinal, e.architecture, e.task, json(e.taskOptions), json(e.hyperparameters), e.seed, e.continues, e.keepCheckpoint ? 1 : 0);
       }
+      const drop = this.db.prepare('DELETE FROM checkpoints WHERE evaluation_id = (SELECT id FROM evaluations WHERE experiment_id = ? AND key = ?)');
+      for (const key of release) drop.run(experimentId, key);
       this.db
         .prepare('INSERT OR REPLACE INTO strategy_state (experiment_id, generations, state, finished) VALUES (?, ?, ?, ?)')
         .run(experimentId, g.generation + 1, json(state), g.finished ? 1 : 0);
@@ -533,7 +550,30 @@ export class SqliteStorage implements Storage {
       this.db.prepare('DELETE FROM curves WHERE evaluation_id = ?').run(evaluationId);
       const add = this.db.prepare('INSERT INTO curves (evaluation_id, step, point) VALUES (?, ?, ?)');
       for (const p of curve) add.run(evaluationId, p.step, json(p));
+      if (r.checkpoint !== undefined) {
+        this.db
+          .prepare('INSERT OR REPLACE INTO checkpoints (evaluation_id, bytes) SELECT id, ? FROM evaluations WHERE id = ? AND keep_checkpoint = 1')
+          .run(r.checkpoint, evaluationId);
+      }
     });
+  }
+
+  async checkpoint(experimentId: number, key: string): Promise<Uint8Array | undefined> {
+    const row = this.db
+      .prepare('SELECT c.bytes AS bytes FROM checkpoints c JOIN evaluations e ON e.id = c.evaluation_id WHERE e.experiment_id = ? AND e.key = ?')
+      .get(experimentId, key) as { bytes: Buffer } | undefined;
+    // A copy as a plain Uint8Array, as every backend returns it.
+    return row && new Uint8Array(row.bytes);
+  }
+
+  private checkpointUsage(experimentId: number): CheckpointUsage {
+    return this.db
+      .prepare('SELECT COUNT(*) AS count, COALESCE(SUM(length(c.bytes)), 0) AS bytes FROM checkpoints c JOIN evaluations e ON e.id = c.evaluation_id WHERE e.experiment_id = ?')
+      .get(experimentId) as CheckpointUsage;
+  }
+
+  async checkpointBytes(experimentId: number): Promise<number> {
+    return this.checkpointUsage(experimentId).bytes;
   }
 
   async recordFailure(evaluationId: number, error: string, maxAttempts: number): Promise<'queued' | 'failed'> {
@@ -609,6 +649,7 @@ export class SqliteStorage implements Storage {
         events: this.eventRows(experimentId),
         strategy: this.strategyRow(experimentId),
         writer: this.writer(),
+        checkpoints: this.checkpointUsage(experimentId),
       };
     });
   }
