@@ -67,7 +67,7 @@ function schemaOf(path: string): unknown[] {
   }
 }
 
-test('a database of schema 1 (before checkpoints) is migrated forward by a writer: its rows kept, continuations null, nothing kept; then it has the schema of a new one', async () => {
+test('a database of schema 1 (before checkpoints) is read as it is by a reader and migrated forward by a writer: its rows kept, continuations null, nothing kept; then it has the schema of a new one', async () => {
   assert.equal(SCHEMA_VERSION, 2);
   const dir = tempDir();
   const path = join(dir, 'v1.sqlite');
@@ -90,7 +90,16 @@ test('a database of schema 1 (before checkpoints) is migrated forward by a write
   old.prepare('INSERT INTO strategy_state (experiment_id, generations, state, finished) VALUES (1, 1, ?, 0)').run('{"rng":[1]}');
   old.close();
 
-  assert.throws(() => openSqliteStorage(path, { readonly: true }), /older schema \(1\); run a cellsearch command that writes to it/);
+  // A reader (a report) reads it as it is, without checkpoints, and changes nothing.
+  const r = openSqliteStorage(path, { readonly: true });
+  try {
+    assert.deepEqual((await r.evaluations(1)).map((e) => [e.key, e.status, e.continues, e.keepCheckpoint]), [['k0', 'done', null, false], ['k1', 'queued', null, false]]);
+    assert.equal(await r.checkpoint(1, 'k0'), undefined);
+    assert.deepEqual((await r.snapshot(1))!.checkpoints, { count: 0, bytes: 0 });
+    assert.equal(r.db.pragma('user_version', { simple: true }), 1);
+  } finally {
+    await r.close();
+  }
   const s = openSqliteStorage(path);
   try {
     assert.equal(s.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);

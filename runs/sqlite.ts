@@ -133,6 +133,12 @@ export const MIGRATIONS: readonly string[] = [
 ];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
+/**
+ * The oldest schema a reader reads without migrating it (a reader cannot write): schema 1 reads
+ * as a database without continuations or checkpoints, so reports of older studies still work.
+ */
+const OLDEST_READABLE = 1;
+
 /** The default database of a study: runs/<name>.sqlite under the working directory. */
 export function defaultDbPath(name: string, cwd = process.cwd()): string {
   return join(cwd, 'runs', `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.sqlite`);
@@ -227,12 +233,12 @@ export function openSqliteStorage(path: string, opts: OpenOptions = {}): SqliteS
     if (found.state !== 'database') throw new UserError(`no cellsearch database at ${path}`);
     const db = new Database(path, { readonly: true, fileMustExist: true, timeout: busy });
     const version = db.pragma('user_version', { simple: true }) as number;
-    if (version !== SCHEMA_VERSION) {
+    if (version > SCHEMA_VERSION || version < OLDEST_READABLE) {
       db.close();
       if (version > SCHEMA_VERSION) throw newer(path, version);
       throw new UserError(`${path} has an older schema (${version}); run a cellsearch command that writes to it (e.g. 'cellsearch runs retry-failed') to upgrade it`);
     }
-    return new SqliteStorage(db, path, true);
+    return new SqliteStorage(db, path, true, version);
   }
   if (found.state === 'missing') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path, { timeout: busy });
@@ -381,6 +387,8 @@ const ARCHITECTURE_COLUMNS = 'hash, cell, notation, origin';
 
 const EVALUATION_COLUMNS =
   'id, experiment_id, key, generation, ordinal, architecture, task, task_options, hyperparameters, seed, status, metrics, steps, wall_ms, error, attempts, continues, keep_checkpoint';
+/** The same row from a schema-1 database (read-only): nothing continued, nothing kept. */
+const EVALUATION_COLUMNS_1 = EVALUATION_COLUMNS.replace('continues, keep_checkpoint', 'NULL AS continues, 0 AS keep_checkpoint');
 
 export class SqliteStorage implements Storage {
   constructor(
@@ -388,7 +396,17 @@ export class SqliteStorage implements Storage {
     readonly db: Database.Database,
     readonly location: string,
     readonly readonly: boolean,
+    /** The schema of the file: older than SCHEMA_VERSION only for a reader. */
+    readonly schema = SCHEMA_VERSION,
   ) {}
+
+  private get hasCheckpoints(): boolean {
+    return this.schema >= 2;
+  }
+
+  private get evaluationColumns(): string {
+    return this.hasCheckpoints ? EVALUATION_COLUMNS : EVALUATION_COLUMNS_1;
+  }
 
   /** Runs `fn` in a BEGIN IMMEDIATE transaction (writers only). */
   private write<T>(fn: () => T): T {
@@ -517,7 +535,7 @@ export class SqliteStorage implements Storage {
       where.push('generation = ?');
       args.push(filter.generation);
     }
-    const rows = this.db.prepare(`SELECT ${EVALUATION_COLUMNS} FROM evaluations WHERE ${where.join(' AND ')} ORDER BY generation, ordinal`).all(...args) as EvaluationRow[];
+    const rows = this.db.prepare(`SELECT ${this.evaluationColumns} FROM evaluations WHERE ${where.join(' AND ')} ORDER BY generation, ordinal`).all(...args) as EvaluationRow[];
     return rows.map(toEvaluation);
   }
 
@@ -526,7 +544,7 @@ export class SqliteStorage implements Storage {
   }
 
   async getEvaluation(id: number): Promise<Evaluation | undefined> {
-    const r = this.db.prepare(`SELECT ${EVALUATION_COLUMNS} FROM evaluations WHERE id = ?`).get(id) as EvaluationRow | undefined;
+    const r = this.db.prepare(`SELECT ${this.evaluationColumns} FROM evaluations WHERE id = ?`).get(id) as EvaluationRow | undefined;
     return r && toEvaluation(r);
   }
 
@@ -559,6 +577,7 @@ export class SqliteStorage implements Storage {
   }
 
   async checkpoint(experimentId: number, key: string): Promise<Uint8Array | undefined> {
+    if (!this.hasCheckpoints) return undefined;
     const row = this.db
       .prepare('SELECT c.bytes AS bytes FROM checkpoints c JOIN evaluations e ON e.id = c.evaluation_id WHERE e.experiment_id = ? AND e.key = ?')
       .get(experimentId, key) as { bytes: Buffer } | undefined;
@@ -567,6 +586,7 @@ export class SqliteStorage implements Storage {
   }
 
   private checkpointUsage(experimentId: number): CheckpointUsage {
+    if (!this.hasCheckpoints) return { count: 0, bytes: 0 };
     return this.db
       .prepare('SELECT COUNT(*) AS count, COALESCE(SUM(length(c.bytes)), 0) AS bytes FROM checkpoints c JOIN evaluations e ON e.id = c.evaluation_id WHERE e.experiment_id = ?')
       .get(experimentId) as CheckpointUsage;
