@@ -461,6 +461,26 @@ test('the driver refuses a continuation of an unknown evaluation or of one whose
   }
 });
 
+test('a queued continuation whose checkpoint was released (retry-failed after a later generation) stops the study with an error naming both', async () => {
+  const storage = memoryStorage();
+  const pool = new JobPool({ handler: FIXTURE_WORKER, workers: 1 });
+  try {
+    const spec: StudySpec = { name: 'late', kind: 'fixture-list', seed: 1, config: {} };
+    const e = await storage.createExperiment(spec);
+    const evaluation = { architecture: FIXTURE_ARCHITECTURE.hash, task: 'fixture', taskOptions: {}, seed: 5, ordinal: 0 };
+    const [a] = await storage.recordGeneration(e.id, { generation: 0, architectures: [FIXTURE_ARCHITECTURE], evaluations: [{ ...evaluation, key: 'a', hyperparameters: { steps: 2 }, keepCheckpoint: true }], state: null, finished: false });
+    await storage.markRunning(a.id);
+    await storage.recordResult(a.id, { status: 'done', metrics: {}, steps: 2, wallMs: 1, curve: [], checkpoint: Uint8Array.from([1]) });
+    await storage.recordGeneration(e.id, { generation: 1, architectures: [], evaluations: [{ ...evaluation, key: 'b', hyperparameters: { steps: 4 }, continues: 'a' }], state: null, finished: false });
+    await storage.recordGeneration(e.id, { generation: 2, architectures: [], evaluations: [], state: null, finished: true, release: ['a'] });
+    await assert.rejects(runStudy({ storage, spec, strategy: fixedListStrategy([]), pool, maxAttempts: 1 }), /evaluation b continues a, whose checkpoint is no longer stored in memory/);
+    assert.equal((await storage.evaluations(e.id)).find((v) => v.key === 'b')?.status, 'queued', 'left queued, not running');
+  } finally {
+    await pool.destroy();
+    await storage.close();
+  }
+});
+
 test('the training worker through the driver on a SQLite file: a GRU continued from its stored checkpoint equals an uninterrupted job of its seed', async () => {
   const hp = {
     space: 'jozefowicz', hidden: 8, layers: 1, initScale: 1, optimizer: 'nesterov', learningRate: 0.3, momentum: 0.9, clip: 5, inputNoise: 0.3,
