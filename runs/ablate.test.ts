@@ -71,6 +71,8 @@ test('ablationRows: labels, trial numbers, the space parameters and the chosen m
     wallMs: 1,
     error: null,
     attempts: 0,
+    continues: null,
+    keepCheckpoint: false,
   }));
   const rows = ablationRows(s.config, evals, cells);
   assert.deepEqual(rows.map((r) => [r.variant, r.trial]).slice(0, 3), [['greff-vanilla', 0], ['greff-noaf', 0], ['greff-vanilla', 1]]);

@@ -22,6 +22,7 @@ import {
   withAncestors,
   WriterSchema,
   type Architecture,
+  type CheckpointUsage,
   type CurvePoint,
   type Evaluation,
   type EvaluationFilter,
@@ -56,6 +57,8 @@ export class MemoryDatabase {
   readonly curves = new Map<number, CurvePoint[]>();
   readonly events: Event[] = [];
   readonly strategyStates = new Map<number, StrategyState>();
+  /** End checkpoints by evaluation id (a copy of the bytes given). */
+  readonly checkpoints = new Map<number, Uint8Array>();
   writer: Writer | undefined;
   nextEvaluationId = 1;
 }
@@ -156,7 +159,7 @@ export class MemoryStorage implements Storage {
   async recordGeneration(experimentId: number, g: NewGeneration): Promise<Evaluation[]> {
     return this.write((db) => {
       const existing = [...db.evaluations.values()].filter((v) => v.experimentId === experimentId);
-      const { architectures, state } = checkGeneration(experimentId, g, {
+      const { architectures, state, evaluations, release } = checkGeneration(experimentId, g, {
         location: this.location,
         experimentExists: this.experimentRow(experimentId) !== undefined,
         expected: db.strategyStates.get(experimentId)?.generations ?? 0,
@@ -164,7 +167,8 @@ export class MemoryStorage implements Storage {
         architectureExists: (hash) => db.architectures.has(hash),
       });
       for (const a of architectures) if (!db.architectures.has(a.hash)) db.architectures.set(a.hash, store(a));
-      for (const e of g.evaluations) {
+      for (const key of release) db.checkpoints.delete(existing.find((v) => v.key === key)!.id);
+      for (const e of evaluations) {
         const id = db.nextEvaluationId++;
         db.evaluations.set(
           id,
@@ -185,6 +189,8 @@ export class MemoryStorage implements Storage {
             wallMs: null,
             error: null,
             attempts: 0,
+            continues: e.continues,
+            keepCheckpoint: e.keepCheckpoint,
           }),
         );
       }
@@ -241,7 +247,28 @@ export class MemoryStorage implements Storage {
       const row = this.rowIn(db, evaluationId, 'running');
       Object.assign(row, store({ status: r.status, metrics: r.metrics, steps: r.steps, wallMs: r.wallMs, error: null }));
       db.curves.set(evaluationId, store([...curve].sort((a, b) => a.step - b.step)));
+      if (r.checkpoint !== undefined && row.keepCheckpoint) db.checkpoints.set(evaluationId, new Uint8Array(r.checkpoint));
     });
+  }
+
+  async checkpoint(experimentId: number, key: string): Promise<Uint8Array | undefined> {
+    const v = [...this.open().evaluations.values()].find((x) => x.experimentId === experimentId && x.key === key);
+    const bytes = v === undefined ? undefined : this.db.checkpoints.get(v.id);
+    return bytes && new Uint8Array(bytes);
+  }
+
+  private checkpointUsage(experimentId: number): CheckpointUsage {
+    const usage = { count: 0, bytes: 0 };
+    for (const [id, bytes] of this.open().checkpoints) {
+      if (this.db.evaluations.get(id)?.experimentId !== experimentId) continue;
+      usage.count++;
+      usage.bytes += bytes.byteLength;
+    }
+    return usage;
+  }
+
+  async checkpointBytes(experimentId: number): Promise<number> {
+    return this.checkpointUsage(experimentId).bytes;
   }
 
   async recordFailure(evaluationId: number, error: string, maxAttempts: number): Promise<'queued' | 'failed'> {
@@ -315,6 +342,7 @@ export class MemoryStorage implements Storage {
       events: this.eventRows(experimentId),
       strategy: this.strategyRow(experimentId),
       writer: this.writer(),
+      checkpoints: this.checkpointUsage(experimentId),
     };
   }
 

@@ -13,7 +13,7 @@ function sink(isTTY: boolean) {
 
 const ev = (over: Partial<Evaluation> = {}): Evaluation => ({
   id: 1, experimentId: 1, key: '["a","t","0"]', generation: 0, ordinal: 0, architecture: 'a', task: 't', taskOptions: {}, hyperparameters: {},
-  seed: 1, status: 'running', metrics: null, steps: null, wallMs: null, error: null, attempts: 0, ...over,
+  seed: 1, status: 'running', metrics: null, steps: null, wallMs: null, error: null, attempts: 0, continues: null, keepCheckpoint: false, ...over,
 });
 
 function play(view: ReturnType<typeof progressView>) {

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../test/helpers.ts';
-import { APPLICATION_ID, SCHEMA_VERSION, checkDatabaseFile, openSqliteStorage } from './sqlite.ts';
+import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, checkDatabaseFile, openSqliteStorage } from './sqlite.ts';
 import type { NewGeneration } from './storage.ts';
 
 const arch = { hash: 'a1', cell: { states: ['h'] }, notation: 'cell A(x; h)', origin: { kind: 'zoo' as const, name: 'gru' } };
@@ -55,6 +55,77 @@ test('a new database has the application id, the schema version and WAL mode; ro
   } finally {
     await r.close();
   }
+});
+
+/** The tables of a database, as SQLite records their definitions. */
+function schemaOf(path: string): unknown[] {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name").all();
+  } finally {
+    db.close();
+  }
+}
+
+test('a database of schema 1 (before checkpoints) is read as it is by a reader and migrated forward by a writer: its rows kept, continuations null, nothing kept; then it has the schema of a new one', async () => {
+  assert.equal(SCHEMA_VERSION, 2);
+  const dir = tempDir();
+  const path = join(dir, 'v1.sqlite');
+  // What cellsearch wrote at schema 1: migration 0 only (shipped migrations never change).
+  const old = new Database(path);
+  old.pragma(`application_id = ${APPLICATION_ID}`);
+  old.exec(MIGRATIONS[0]);
+  old.pragma('user_version = 1');
+  old.pragma('journal_mode = WAL');
+  const t = '2025-01-01T00:00:00.000Z';
+  old.prepare('INSERT INTO experiments (id, name, kind, config, seed, status, created_at, updated_at) VALUES (1, ?, ?, ?, 3, ?, ?, ?)').run('exp', 'search', '{"a":1}', 'interrupted', t, t);
+  old.prepare('INSERT INTO architectures (hash, cell, notation, origin, created_at) VALUES (?, ?, ?, ?, ?)').run('a1', '{"states":["h"]}', 'cell A(x; h)', '{"kind":"zoo","name":"gru"}', t);
+  const add = old.prepare(
+    `INSERT INTO evaluations (experiment_id, key, generation, ordinal, architecture, task, task_options, hyperparameters, seed, status, metrics, steps, wall_ms)
+     VALUES (1, ?, 0, ?, 'a1', 't', '{}', '{"lr":1}', ?, ?, ?, ?, ?)`,
+  );
+  add.run('k0', 0, 7, 'done', '{"accuracy":0.5}', 10, 3);
+  add.run('k1', 1, 8, 'queued', null, null, null);
+  old.prepare('INSERT INTO curves (evaluation_id, step, point) VALUES (1, 10, ?)').run('{"step":10,"loss":1}');
+  old.prepare('INSERT INTO strategy_state (experiment_id, generations, state, finished) VALUES (1, 1, ?, 0)').run('{"rng":[1]}');
+  old.close();
+
+  // A reader (a report) reads it as it is, without checkpoints, and changes nothing.
+  const r = openSqliteStorage(path, { readonly: true });
+  try {
+    assert.deepEqual((await r.evaluations(1)).map((e) => [e.key, e.status, e.continues, e.keepCheckpoint]), [['k0', 'done', null, false], ['k1', 'queued', null, false]]);
+    assert.equal(await r.checkpoint(1, 'k0'), undefined);
+    assert.deepEqual((await r.snapshot(1))!.checkpoints, { count: 0, bytes: 0 });
+    assert.equal(r.db.pragma('user_version', { simple: true }), 1);
+  } finally {
+    await r.close();
+  }
+  const s = openSqliteStorage(path);
+  try {
+    assert.equal(s.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    const evals = await s.evaluations(1);
+    assert.deepEqual(
+      evals.map((e) => [e.key, e.status, e.seed, e.metrics, e.steps, e.continues, e.keepCheckpoint]),
+      [['k0', 'done', 7, { accuracy: 0.5 }, 10, null, false], ['k1', 'queued', 8, null, null, null, false]],
+    );
+    assert.deepEqual(await s.curve(evals[0].id), [{ step: 10, loss: 1 }]);
+    assert.equal(await s.checkpointBytes(1), 0);
+    // The migrated study goes on: a continuation of k0 with a checkpoint of its own.
+    await s.markRunning(evals[1].id);
+    await s.recordResult(evals[1].id, { status: 'done', metrics: {}, steps: 1, wallMs: 1, curve: [] });
+    const [c] = await s.recordGeneration(1, {
+      ...generation(1, ['k2']),
+      evaluations: [{ ...generation(1, ['k2']).evaluations[0], continues: 'k0', keepCheckpoint: true }],
+    });
+    await s.markRunning(c.id);
+    await s.recordResult(c.id, { status: 'done', metrics: {}, steps: 20, wallMs: 1, curve: [], checkpoint: Uint8Array.from([1, 2]) });
+    assert.deepStrictEqual(await s.checkpoint(1, 'k2'), Uint8Array.from([1, 2]));
+  } finally {
+    await s.close();
+  }
+  const fresh = join(dir, 'new.sqlite');
+  await openSqliteStorage(fresh).close();
+  assert.deepEqual(schemaOf(path), schemaOf(fresh), 'a migrated database has the tables of a new one');
 });
 
 test('a read-only connection reads but cannot write', async () => {

@@ -30,6 +30,7 @@ import {
   withAncestors,
   WriterSchema,
   type Architecture,
+  type CheckpointUsage,
   type CurvePoint,
   type Evaluation,
   type EvaluationFilter,
@@ -119,8 +120,24 @@ export const MIGRATIONS: readonly string[] = [
     since TEXT NOT NULL
   );
   `,
+  // 2: successive halving. An evaluation may continue another's checkpoint and keep its own;
+  // checkpoints live in their own table so that reading evaluations never reads their bytes.
+  `
+  ALTER TABLE evaluations ADD COLUMN continues TEXT;
+  ALTER TABLE evaluations ADD COLUMN keep_checkpoint INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE checkpoints (
+    evaluation_id INTEGER PRIMARY KEY REFERENCES evaluations(id),
+    bytes BLOB NOT NULL
+  );
+  `,
 ];
 export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * The oldest schema a reader reads without migrating it (a reader cannot write): schema 1 reads
+ * as a database without continuations or checkpoints, so reports of older studies still work.
+ */
+const OLDEST_READABLE = 1;
 
 /** The default database of a study: runs/<name>.sqlite under the working directory. */
 export function defaultDbPath(name: string, cwd = process.cwd()): string {
@@ -216,12 +233,12 @@ export function openSqliteStorage(path: string, opts: OpenOptions = {}): SqliteS
     if (found.state !== 'database') throw new UserError(`no cellsearch database at ${path}`);
     const db = new Database(path, { readonly: true, fileMustExist: true, timeout: busy });
     const version = db.pragma('user_version', { simple: true }) as number;
-    if (version !== SCHEMA_VERSION) {
+    if (version > SCHEMA_VERSION || version < OLDEST_READABLE) {
       db.close();
       if (version > SCHEMA_VERSION) throw newer(path, version);
       throw new UserError(`${path} has an older schema (${version}); run a cellsearch command that writes to it (e.g. 'cellsearch runs retry-failed') to upgrade it`);
     }
-    return new SqliteStorage(db, path, true);
+    return new SqliteStorage(db, path, true, version);
   }
   if (found.state === 'missing') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path, { timeout: busy });
@@ -304,6 +321,8 @@ interface EvaluationRow {
   wall_ms: number | null;
   error: string | null;
   attempts: number;
+  continues: string | null;
+  keep_checkpoint: number;
 }
 
 function toEvaluation(r: EvaluationRow): Evaluation {
@@ -324,6 +343,8 @@ function toEvaluation(r: EvaluationRow): Evaluation {
     wallMs: r.wall_ms,
     error: r.error,
     attempts: r.attempts,
+    continues: r.continues,
+    keepCheckpoint: r.keep_checkpoint === 1,
   });
 }
 
@@ -365,7 +386,9 @@ function toArchitecture(r: ArchitectureRow): Architecture {
 const ARCHITECTURE_COLUMNS = 'hash, cell, notation, origin';
 
 const EVALUATION_COLUMNS =
-  'id, experiment_id, key, generation, ordinal, architecture, task, task_options, hyperparameters, seed, status, metrics, steps, wall_ms, error, attempts';
+  'id, experiment_id, key, generation, ordinal, architecture, task, task_options, hyperparameters, seed, status, metrics, steps, wall_ms, error, attempts, continues, keep_checkpoint';
+/** The same row from a schema-1 database (read-only): nothing continued, nothing kept. */
+const EVALUATION_COLUMNS_1 = EVALUATION_COLUMNS.replace('continues, keep_checkpoint', 'NULL AS continues, 0 AS keep_checkpoint');
 
 export class SqliteStorage implements Storage {
   constructor(
@@ -373,7 +396,17 @@ export class SqliteStorage implements Storage {
     readonly db: Database.Database,
     readonly location: string,
     readonly readonly: boolean,
+    /** The schema of the file: older than SCHEMA_VERSION only for a reader. */
+    readonly schema = SCHEMA_VERSION,
   ) {}
+
+  private get hasCheckpoints(): boolean {
+    return this.schema >= 2;
+  }
+
+  private get evaluationColumns(): string {
+    return this.hasCheckpoints ? EVALUATION_COLUMNS : EVALUATION_COLUMNS_1;
+  }
 
   /** Runs `fn` in a BEGIN IMMEDIATE transaction (writers only). */
   private write<T>(fn: () => T): T {
@@ -453,7 +486,7 @@ export class SqliteStorage implements Storage {
   async recordGeneration(experimentId: number, g: NewGeneration): Promise<Evaluation[]> {
     return this.write(() => {
       const keyExists = this.db.prepare('SELECT 1 FROM evaluations WHERE experiment_id = ? AND key = ?');
-      const { architectures, state } = checkGeneration(experimentId, g, {
+      const { architectures, state, evaluations, release } = checkGeneration(experimentId, g, {
         location: this.location,
         experimentExists: this.experimentById(experimentId) !== undefined,
         expected: this.generations(experimentId),
@@ -463,12 +496,14 @@ export class SqliteStorage implements Storage {
       const addArch = this.db.prepare('INSERT OR IGNORE INTO architectures (hash, cell, notation, origin, created_at) VALUES (?, ?, ?, ?, ?)');
       for (const a of architectures) addArch.run(a.hash, json(a.cell), a.notation, json(a.origin), now());
       const addEval = this.db.prepare(
-        `INSERT INTO evaluations (experiment_id, key, generation, ordinal, architecture, task, task_options, hyperparameters, seed, status)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued')`,
+        `INSERT INTO evaluations (experiment_id, key, generation, ordinal, architecture, task, task_options, hyperparameters, seed, status, continues, keep_checkpoint)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`,
       );
-      for (const e of g.evaluations) {
-        addEval.run(experimentId, e.key, g.generation, e.ordinal, e.architecture, e.task, json(e.taskOptions), json(e.hyperparameters), e.seed);
+      for (const e of evaluations) {
+        addEval.run(experimentId, e.key, g.generation, e.ordinal, e.architecture, e.task, json(e.taskOptions), json(e.hyperparameters), e.seed, e.continues, e.keepCheckpoint ? 1 : 0);
       }
+      const drop = this.db.prepare('DELETE FROM checkpoints WHERE evaluation_id = (SELECT id FROM evaluations WHERE experiment_id = ? AND key = ?)');
+      for (const key of release) drop.run(experimentId, key);
       this.db
         .prepare('INSERT OR REPLACE INTO strategy_state (experiment_id, generations, state, finished) VALUES (?, ?, ?, ?)')
         .run(experimentId, g.generation + 1, json(state), g.finished ? 1 : 0);
@@ -500,7 +535,7 @@ export class SqliteStorage implements Storage {
       where.push('generation = ?');
       args.push(filter.generation);
     }
-    const rows = this.db.prepare(`SELECT ${EVALUATION_COLUMNS} FROM evaluations WHERE ${where.join(' AND ')} ORDER BY generation, ordinal`).all(...args) as EvaluationRow[];
+    const rows = this.db.prepare(`SELECT ${this.evaluationColumns} FROM evaluations WHERE ${where.join(' AND ')} ORDER BY generation, ordinal`).all(...args) as EvaluationRow[];
     return rows.map(toEvaluation);
   }
 
@@ -509,7 +544,7 @@ export class SqliteStorage implements Storage {
   }
 
   async getEvaluation(id: number): Promise<Evaluation | undefined> {
-    const r = this.db.prepare(`SELECT ${EVALUATION_COLUMNS} FROM evaluations WHERE id = ?`).get(id) as EvaluationRow | undefined;
+    const r = this.db.prepare(`SELECT ${this.evaluationColumns} FROM evaluations WHERE id = ?`).get(id) as EvaluationRow | undefined;
     return r && toEvaluation(r);
   }
 
@@ -533,7 +568,32 @@ export class SqliteStorage implements Storage {
       this.db.prepare('DELETE FROM curves WHERE evaluation_id = ?').run(evaluationId);
       const add = this.db.prepare('INSERT INTO curves (evaluation_id, step, point) VALUES (?, ?, ?)');
       for (const p of curve) add.run(evaluationId, p.step, json(p));
+      if (r.checkpoint !== undefined) {
+        this.db
+          .prepare('INSERT OR REPLACE INTO checkpoints (evaluation_id, bytes) SELECT id, ? FROM evaluations WHERE id = ? AND keep_checkpoint = 1')
+          .run(r.checkpoint, evaluationId);
+      }
     });
+  }
+
+  async checkpoint(experimentId: number, key: string): Promise<Uint8Array | undefined> {
+    if (!this.hasCheckpoints) return undefined;
+    const row = this.db
+      .prepare('SELECT c.bytes AS bytes FROM checkpoints c JOIN evaluations e ON e.id = c.evaluation_id WHERE e.experiment_id = ? AND e.key = ?')
+      .get(experimentId, key) as { bytes: Buffer } | undefined;
+    // A copy as a plain Uint8Array, as every backend returns it.
+    return row && new Uint8Array(row.bytes);
+  }
+
+  private checkpointUsage(experimentId: number): CheckpointUsage {
+    if (!this.hasCheckpoints) return { count: 0, bytes: 0 };
+    return this.db
+      .prepare('SELECT COUNT(*) AS count, COALESCE(SUM(length(c.bytes)), 0) AS bytes FROM checkpoints c JOIN evaluations e ON e.id = c.evaluation_id WHERE e.experiment_id = ?')
+      .get(experimentId) as CheckpointUsage;
+  }
+
+  async checkpointBytes(experimentId: number): Promise<number> {
+    return this.checkpointUsage(experimentId).bytes;
   }
 
   async recordFailure(evaluationId: number, error: string, maxAttempts: number): Promise<'queued' | 'failed'> {
@@ -609,6 +669,7 @@ export class SqliteStorage implements Storage {
         events: this.eventRows(experimentId),
         strategy: this.strategyRow(experimentId),
         writer: this.writer(),
+        checkpoints: this.checkpointUsage(experimentId),
       };
     });
   }

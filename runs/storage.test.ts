@@ -69,7 +69,7 @@ for (const b of BACKENDS) {
         assert.equal(await s.getExperiment('nope'), undefined);
         const evals = await s.recordGeneration(e.id, generation(0, ['k0', 'k1', 'k2']));
         assert.deepEqual(evals.map((v) => [v.key, v.status, v.seed, v.generation, v.ordinal, v.attempts]), [['k0', 'queued', 7, 0, 0, 0], ['k1', 'queued', 8, 0, 1, 0], ['k2', 'queued', 9, 0, 2, 0]]);
-        assert.deepEqual(evals[0], { id: evals[0].id, experimentId: e.id, key: 'k0', generation: 0, ordinal: 0, architecture: 'a1', task: 't', taskOptions: { size: 3 }, hyperparameters: { lr: 0.5 }, seed: 7, status: 'queued', metrics: null, steps: null, wallMs: null, error: null, attempts: 0 });
+        assert.deepEqual(evals[0], { id: evals[0].id, experimentId: e.id, key: 'k0', generation: 0, ordinal: 0, architecture: 'a1', task: 't', taskOptions: { size: 3 }, hyperparameters: { lr: 0.5 }, seed: 7, status: 'queued', metrics: null, steps: null, wallMs: null, error: null, attempts: 0, continues: null, keepCheckpoint: false });
         await assert.rejects(s.recordGeneration(e.id, generation(0, ['k9'])), /generation 0 recorded out of order \(expected 1\)/);
         assert.deepEqual(await s.strategyState(e.id), { generations: 1, state: { rng: [1, 2, 3] }, finished: false });
         assert.deepEqual(await s.getArchitecture('a1'), A1);
@@ -271,6 +271,76 @@ for (const b of BACKENDS) {
           await s.close();
           assert.equal((await reader.snapshot(e.id))!.writer, undefined, 'no writer once it closed');
           assert.equal(await reader.activeWriter(), undefined);
+        } finally {
+          await reader.close();
+        }
+      }));
+
+    test('checkpoints: kept only for evaluations that ask, stored with the result, read by key, released with a later generation; a bad continuation or release changes nothing', () =>
+      withStorage(b, async (s, open) => {
+        const e = await s.createExperiment({ name: 'c', kind: 'search', config: {}, seed: 1 });
+        const g0 = generation(0, ['k0', 'k1', 'k2', 'k3']);
+        g0.evaluations.forEach((v, i) => (v.keepCheckpoint = i < 3));
+        const [v0, v1, v2, v3] = await s.recordGeneration(e.id, g0);
+        assert.deepEqual([v0, v2, v3].map((v) => [v.continues, v.keepCheckpoint]), [[null, true], [null, true], [null, false]]);
+        const given = Uint8Array.from([1, 2, 3]);
+        const results: [typeof v0, Uint8Array | undefined][] = [[v0, given], [v1, Uint8Array.from([4, 5])], [v2, undefined], [v3, Uint8Array.from([9])]];
+        for (const [v, checkpoint] of results) {
+          await s.markRunning(v.id);
+          await s.recordResult(v.id, { status: 'done', metrics: { a: 1 }, steps: 2, wallMs: 1, curve: [{ step: 2, l: 1 }], ...(checkpoint ? { checkpoint } : {}) });
+        }
+        given[0] = 99;
+        const read = await s.checkpoint(e.id, 'k0');
+        assert.deepStrictEqual(read, Uint8Array.from([1, 2, 3]), 'the bytes as given (a plain Uint8Array from every backend)');
+        read![1] = 99;
+        assert.deepStrictEqual(await s.checkpoint(e.id, 'k0'), Uint8Array.from([1, 2, 3]), 'changing bytes given or read changes nothing stored');
+        assert.equal(await s.checkpoint(e.id, 'k2'), undefined, 'kept, but its result had none');
+        assert.equal(await s.checkpoint(e.id, 'k3'), undefined, 'a checkpoint of an evaluation that does not keep one is not stored');
+        assert.equal(await s.checkpoint(e.id, 'nope'), undefined);
+        assert.equal(await s.checkpointBytes(e.id), 5);
+        assert.deepEqual((await s.snapshot(e.id))!.checkpoints, { count: 2, bytes: 5 });
+
+        const before = { evaluations: await s.evaluations(e.id), state: await s.strategyState(e.id), k0: await s.checkpoint(e.id, 'k0'), k1: await s.checkpoint(e.id, 'k1') };
+        const continuing = (key: string, continues: string) => ({ ...generation(1, [key]).evaluations[0], continues, keepCheckpoint: true });
+        const bad: [NewGeneration, RegExp][] = [
+          [{ ...generation(1, ['n1']), release: ['ghost'] }, /generation 1 releases the checkpoint of ghost, which is not an earlier evaluation of experiment/],
+          [{ ...generation(1, ['n1']), release: ['n1'] }, /releases the checkpoint of n1, which is not an earlier evaluation/],
+          [{ ...generation(1, []), evaluations: [continuing('n1', 'ghost')] }, /evaluation n1 continues ghost, which is not an earlier evaluation of experiment/],
+          [{ ...generation(1, []), evaluations: [continuing('n1', 'n2'), { ...continuing('n2', 'k0'), ordinal: 1 }] }, /evaluation n1 continues n2, which is not an earlier evaluation/],
+          [{ ...generation(1, []), evaluations: [continuing('n1', 'k0')], release: ['k1', 'k0'] }, /generation 1 continues k0 and releases its checkpoint/],
+        ];
+        for (const [g, message] of bad) await assert.rejects(s.recordGeneration(e.id, g), message);
+        assert.deepEqual({ evaluations: await s.evaluations(e.id), state: await s.strategyState(e.id), k0: await s.checkpoint(e.id, 'k0'), k1: await s.checkpoint(e.id, 'k1') }, before);
+
+        const [n1] = await s.recordGeneration(e.id, { ...generation(1, []), evaluations: [continuing('n1', 'k0')], release: ['k1', 'k3', 'k1'] });
+        assert.deepEqual([n1.continues, n1.keepCheckpoint], ['k0', true]);
+        assert.equal(await s.checkpoint(e.id, 'k1'), undefined, 'released');
+        assert.deepStrictEqual(await s.checkpoint(e.id, 'k0'), Uint8Array.from([1, 2, 3]), 'continued, not released');
+        // A retried evaluation's new result replaces its checkpoint.
+        await s.markRunning(n1.id);
+        await s.recordFailure(n1.id, 'boom', 1);
+        assert.equal(await s.checkpoint(e.id, 'n1'), undefined, 'a failure stores nothing');
+        await s.requeueFailed(e.id);
+        await s.markRunning(n1.id);
+        await s.recordResult(n1.id, { status: 'done', metrics: {}, steps: 4, wallMs: 1, curve: [], checkpoint: Uint8Array.from([7, 7, 7, 7]) });
+        assert.equal(await s.checkpointBytes(e.id), 7);
+
+        // Keys are per experiment: another experiment's k0 is its own.
+        const other = await s.createExperiment({ name: 'd', kind: 'search', config: {}, seed: 2 });
+        const g = generation(0, ['k0']);
+        g.evaluations[0].keepCheckpoint = true;
+        const [w] = await s.recordGeneration(other.id, g);
+        assert.equal(await s.checkpoint(other.id, 'k0'), undefined);
+        await s.markRunning(w.id);
+        await s.recordResult(w.id, { status: 'diverged', metrics: {}, steps: 1, wallMs: 1, curve: [], checkpoint: Uint8Array.from([5]) });
+        assert.deepStrictEqual(await s.checkpoint(other.id, 'k0'), Uint8Array.from([5]));
+        assert.deepStrictEqual(await s.checkpoint(e.id, 'k0'), Uint8Array.from([1, 2, 3]));
+        await s.recordGeneration(other.id, { ...generation(1, []), release: ['k0'] });
+        assert.deepEqual([await s.checkpointBytes(other.id), await s.checkpointBytes(e.id)], [0, 7]);
+        const reader = open({ readonly: true });
+        try {
+          assert.deepStrictEqual(await reader.checkpoint(e.id, 'n1'), Uint8Array.from([7, 7, 7, 7]));
+          assert.deepEqual((await reader.snapshot(e.id))!.checkpoints, { count: 2, bytes: 7 });
         } finally {
           await reader.close();
         }

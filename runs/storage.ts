@@ -66,6 +66,10 @@ export const EvaluationSchema = z.strictObject({
   error: z.string().nullable(),
   /** Failed attempts so far (reset by retry-failed). */
   attempts: int.nonnegative(),
+  /** The key of the evaluation whose end checkpoint this one continues (successive halving), or null. */
+  continues: z.string().nullable(),
+  /** Its end checkpoint is stored when it finishes, until a later generation releases it. */
+  keepCheckpoint: z.boolean(),
 });
 export type Evaluation = z.infer<typeof EvaluationSchema>;
 
@@ -110,6 +114,13 @@ export interface StudySnapshot {
   strategy: StrategyState | undefined;
   /** The process writing the database at that moment, if any (as `activeWriter`). */
   writer: Writer | undefined;
+  /** The checkpoints stored for the experiment: how many and their total size (never the bytes). */
+  checkpoints: CheckpointUsage;
+}
+
+export interface CheckpointUsage {
+  count: number;
+  bytes: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -131,6 +142,10 @@ export interface NewEvaluation {
   taskOptions: JsonObject;
   hyperparameters: JsonObject;
   seed: number;
+  /** The key of an earlier evaluation of the experiment whose checkpoint this one continues (default null). */
+  continues?: string | null;
+  /** Store this evaluation's end checkpoint (default false). */
+  keepCheckpoint?: boolean;
 }
 
 /** Everything a strategy decided in one step, written atomically. */
@@ -141,6 +156,8 @@ export interface NewGeneration {
   /** The strategy's state after proposing. */
   state: Json;
   finished: boolean;
+  /** Keys of earlier evaluations whose checkpoints are deleted with this generation (default none). */
+  release?: string[];
 }
 
 export interface EvaluationResult {
@@ -149,6 +166,8 @@ export interface EvaluationResult {
   steps: number;
   wallMs: number;
   curve: CurvePoint[];
+  /** The end state, stored with the result when the evaluation keeps its checkpoint (ignored otherwise). */
+  checkpoint?: Uint8Array;
 }
 
 export interface EvaluationFilter {
@@ -184,8 +203,12 @@ export interface Storage {
   evaluations(experimentId: number, filter?: EvaluationFilter): Promise<Evaluation[]>;
   getEvaluation(id: number): Promise<Evaluation | undefined>;
   markRunning(evaluationId: number): Promise<void>;
-  /** Result, metrics and learning curve in one transaction. */
+  /** Result, metrics, learning curve and (when the evaluation keeps it) checkpoint in one transaction. */
   recordResult(evaluationId: number, result: EvaluationResult): Promise<void>;
+  /** The stored end checkpoint of the experiment's evaluation `key`, if kept and not released. */
+  checkpoint(experimentId: number, key: string): Promise<Uint8Array | undefined>;
+  /** The total size in bytes of the checkpoints stored for the experiment. */
+  checkpointBytes(experimentId: number): Promise<number>;
   /**
    * Counts a failed attempt. Below `maxAttempts` the evaluation is queued again; at the limit it
    * is `failed` with the error. Returns the new status.
@@ -230,12 +253,21 @@ export interface GenerationContext {
   architectureExists(hash: string): boolean;
 }
 
+/** A proposed evaluation as stored: its continuation fields resolved. */
+export type CheckedEvaluation = Required<NewEvaluation>;
+
 /**
  * Refuses a generation that cannot be recorded whole: out of order, an identity already in the
  * experiment (or twice in the generation), an ordinal twice, an evaluation of an architecture
- * neither recorded nor in the generation. Returns the architectures and state as stored.
+ * neither recorded nor in the generation, a continuation or a release of a key that is not an
+ * earlier evaluation, a continuation of a checkpoint the same generation releases. Returns what
+ * is stored.
  */
-export function checkGeneration(experimentId: number, g: NewGeneration, c: GenerationContext): { architectures: Architecture[]; state: Json } {
+export function checkGeneration(
+  experimentId: number,
+  g: NewGeneration,
+  c: GenerationContext,
+): { architectures: Architecture[]; state: Json; evaluations: CheckedEvaluation[]; release: string[] } {
   if (!c.experimentExists) throw unknownExperiment(experimentId, c.location);
   if (g.generation !== c.expected) throw new Error(`generation ${g.generation} recorded out of order (expected ${c.expected})`);
   const architectures = g.architectures.map((a) => ArchitectureSchema.parse(a));
@@ -243,14 +275,24 @@ export function checkGeneration(experimentId: number, g: NewGeneration, c: Gener
   const proposed = new Set(architectures.map((a) => a.hash));
   const keys = new Set<string>();
   const ordinals = new Set<number>();
-  for (const e of g.evaluations) {
+  const release = [...new Set(g.release ?? [])];
+  for (const key of release) {
+    if (!c.keyExists(key)) throw new Error(`generation ${g.generation} releases the checkpoint of ${key}, which is not an earlier evaluation of experiment ${experimentId}`);
+  }
+  const evaluations = g.evaluations.map((e): CheckedEvaluation => ({ ...e, continues: e.continues ?? null, keepCheckpoint: e.keepCheckpoint ?? false }));
+  for (const e of evaluations) {
     if (keys.has(e.key) || c.keyExists(e.key)) throw new Error(`evaluation ${e.key} is already in experiment ${experimentId}`);
     if (ordinals.has(e.ordinal)) throw new Error(`ordinal ${e.ordinal} appears twice in generation ${g.generation}`);
     if (!proposed.has(e.architecture) && !c.architectureExists(e.architecture)) throw new Error(`evaluation ${e.key} names architecture ${e.architecture}, which is not recorded`);
+    if (e.continues !== null) {
+      if (!c.keyExists(e.continues)) throw new Error(`evaluation ${e.key} continues ${e.continues}, which is not an earlier evaluation of experiment ${experimentId}`);
+      // The continuation runs after the generation is written: the checkpoint must outlive it.
+      if (release.includes(e.continues)) throw new Error(`generation ${g.generation} continues ${e.continues} and releases its checkpoint`);
+    }
     keys.add(e.key);
     ordinals.add(e.ordinal);
   }
-  return { architectures, state };
+  return { architectures, state, evaluations, release };
 }
 
 /** The curve as stored: every point parsed, each step once. */

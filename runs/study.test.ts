@@ -1,5 +1,7 @@
 // The study driver: determinism across worker counts, kill-and-resume, SIGINT, failures and
-// retries, concurrent readers, refusal of a changed configuration. Uses the fixture worker. The
+// retries, concurrent readers, refusal of a changed configuration, checkpoints continued from
+// generation to generation (successive halving). Uses the fixture worker (and the training
+// worker once, for a real checkpoint). The
 // tests that need no file run on the in-memory backend; kill, SIGINT and concurrent readers are
 // about SQLite files and processes (and end equal to the in-memory reference).
 import { test, before } from 'node:test';
@@ -9,18 +11,33 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import seedrandom from 'seedrandom';
+import { z } from 'zod';
+import { zooCell } from '../cells/zoo/index.ts';
+import { defineStrategy } from '../search/contract.ts';
 import { cliPath, repoRoot, tempDir } from '../test/helpers.ts';
-import { JobPool } from './pool.ts';
+import type { Job, JobResult, WorkerReply, WorkerTask } from './job.ts';
+import { JobPool, TRAIN_WORKER } from './pool.ts';
 import { memoryStorage } from './memory-storage.ts';
 import { openSqliteStorage } from './sqlite.ts';
-import type { Storage } from './storage.ts';
+import type { Evaluation, Storage } from './storage.ts';
 import { runStudy, type StudySpec } from './study.ts';
-import { fixedListStrategy, type Proposal } from './strategy.ts';
-import { FIXTURE_ARCHITECTURE, FIXTURE_WORKER, fixtureSpec, fixtureStrategy, type FixtureConfig } from './fixtures/fixture-study.ts';
+import { architectureOf, fixedListStrategy, type Proposal, type Strategy } from './strategy.ts';
+import { trainJob } from './trainer.ts';
+import {
+  FIXTURE_ARCHITECTURE,
+  FIXTURE_WORKER,
+  fixtureSpec,
+  fixtureStrategy,
+  halvingStrategy,
+  type FixtureConfig,
+  type HalvingConfig,
+} from './fixtures/fixture-study.ts';
 
 const CHILD = fileURLToPath(new URL('./fixtures/study-child.ts', import.meta.url));
 const SEED = 2015;
 const CONFIG: FixtureConfig = { generations: 3, perGeneration: 4, sleepMs: 100 };
+/** Rungs of 2, 4 and 8 steps: 6 settings, then 3 continued, then 1 (10 evaluations). */
+const HALVING: HalvingConfig = { cohort: 6, rungs: 3, eta: 2, sleepMs: 50 };
 
 /** Everything in the database that must not depend on workers, timing, interruptions or the backend. */
 async function comparable(r: Storage, name: string) {
@@ -29,9 +46,10 @@ async function comparable(r: Storage, name: string) {
   const rows = [];
   for (const v of await r.evaluations(e.id)) {
     const { id: _id, experimentId: _e, wallMs: _w, ...rest } = v;
-    rows.push({ ...rest, curve: await r.curve(v.id) });
+    const checkpoint = await r.checkpoint(e.id, v.key);
+    rows.push({ ...rest, curve: await r.curve(v.id), checkpoint: checkpoint && Buffer.from(checkpoint).toString('base64') });
   }
-  return { status: e.status, config: e.config, strategy: await r.strategyState(e.id), rows };
+  return { status: e.status, config: e.config, strategy: await r.strategyState(e.id), rows, checkpointBytes: await r.checkpointBytes(e.id) };
 }
 
 /** `comparable` of a SQLite file, read-only. */
@@ -44,11 +62,11 @@ async function comparableFile(path: string, name: string) {
   }
 }
 
-/** Runs the fixture study to its end on `storage` (closed afterwards). */
-async function runInProcess(storage: Storage, workers: number, spec: StudySpec = fixtureSpec('fx', SEED, CONFIG)) {
+/** Runs the fixture study (the adaptive one by default) to its end on `storage` (closed afterwards). */
+async function runInProcess(storage: Storage, workers: number, spec: StudySpec = fixtureSpec('fx', SEED, CONFIG), strategy: Strategy = fixtureStrategy(CONFIG)) {
   const pool = new JobPool({ handler: FIXTURE_WORKER, workers });
   try {
-    const outcome = await runStudy({ storage, spec, strategy: fixtureStrategy(CONFIG), pool, maxAttempts: 2 });
+    const outcome = await runStudy({ storage, spec, strategy, pool, maxAttempts: 2 });
     return { outcome, result: await comparable(storage, spec.name) };
   } finally {
     await pool.destroy();
@@ -65,10 +83,14 @@ interface Child {
   waitFor(type: string, n: number): Promise<void>;
 }
 
+/** study-child.ts's arguments after <workers>: the adaptive study of CONFIG, or the halving study of HALVING. */
+const ADAPTIVE_ARGS = [CONFIG.generations, CONFIG.perGeneration, CONFIG.sleepMs].map(String);
+const HALVING_ARGS = [HALVING.rungs, HALVING.cohort, HALVING.sleepMs, 'halving', HALVING.eta].map(String);
+
 /** `hold`: the fixture worker's FIXTURE_HOLD_AFTER / FIXTURE_RELEASE (jobs above an id wait for a file). */
-function startChild(path: string, workers: number, hold: { after: number; release?: string } | undefined = undefined): Child {
+function startChild(path: string, workers: number, hold: { after: number; release?: string } | undefined = undefined, study = ADAPTIVE_ARGS): Child {
   const env = hold ? { ...process.env, FIXTURE_HOLD_AFTER: String(hold.after), ...(hold.release ? { FIXTURE_RELEASE: hold.release } : {}) } : process.env;
-  const p = spawn(process.execPath, ['--import', 'tsx', CHILD, path, 'fx', String(SEED), String(workers), String(CONFIG.generations), String(CONFIG.perGeneration), String(CONFIG.sleepMs)], {
+  const p = spawn(process.execPath, ['--import', 'tsx', CHILD, path, 'fx', String(SEED), String(workers), ...study], {
     cwd: repoRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -111,11 +133,15 @@ function cliAsync(args: string[]): Promise<{ status: number | null; stdout: stri
 }
 
 let reference: Awaited<ReturnType<typeof comparable>>;
+let halvingReference: Awaited<ReturnType<typeof comparable>>;
 
 before(async () => {
   const out = await runInProcess(memoryStorage(), 1);
   assert.equal(out.outcome.status, 'done');
   reference = out.result;
+  const halving = await runInProcess(memoryStorage(), 1, fixtureSpec('fx', SEED, HALVING), halvingStrategy(HALVING));
+  assert.equal(halving.outcome.status, 'done');
+  halvingReference = halving.result;
 });
 
 test('the reference study finished every evaluation of every generation', () => {
@@ -307,6 +333,192 @@ test('an existing experiment with a different configuration is refused with the 
     const same = await runStudy({ storage, spec: fixtureSpec('fx', 5, small), strategy: fixtureStrategy(small), pool, maxAttempts: 1 });
     assert.equal(same.status, 'done');
     assert.equal(same.evaluations.length, 2);
+  } finally {
+    await pool.destroy();
+    await storage.close();
+  }
+});
+
+/** The fixture worker's result for `job`, computed here in one go (no driver, no checkpoint). */
+async function fixtureJob(job: Job): Promise<JobResult> {
+  const worker = (await import(FIXTURE_WORKER)).default as (task: WorkerTask) => Promise<WorkerReply>;
+  return (await worker({ job })).result;
+}
+
+test('successive halving: a continuation keeps its seed and equals one uninterrupted job; a study stopped after a generation keeps exactly the checkpoints still to be continued and resumes to the uninterrupted database', async () => {
+  const rows = halvingReference.rows;
+  assert.equal(halvingReference.status, 'done');
+  assert.deepEqual(rows.map((r) => [r.generation, r.status, r.keepCheckpoint]), [
+    ...Array.from({ length: 6 }, () => [0, 'done', true]),
+    ...Array.from({ length: 3 }, () => [1, 'done', true]),
+    [2, 'done', false],
+  ]);
+  assert.equal(halvingReference.strategy?.generations, 4, 'a last, empty generation releases the last checkpoints');
+  assert.equal(halvingReference.checkpointBytes, 0, 'no checkpoint is left when the study ends');
+  assert.ok(rows.every((r) => r.checkpoint === undefined));
+  const byKey = new Map(rows.map((r) => [r.key, r]));
+  const continuations = rows.filter((r) => r.continues !== null);
+  assert.equal(continuations.length, 4);
+  for (const r of continuations) {
+    const from = byKey.get(r.continues!)!;
+    assert.equal(r.seed, from.seed, 'a continuation has the seed of the evaluation it continues');
+    const whole = await fixtureJob({ evaluationId: 0, cell: FIXTURE_ARCHITECTURE.cell, task: r.task, taskOptions: r.taskOptions, hyperparameters: r.hyperparameters, seed: r.seed });
+    assert.deepEqual([r.status, r.metrics, r.steps], [whole.status, whole.metrics, whole.steps], r.key);
+    assert.deepEqual(r.curve, whole.curve.filter((p) => p.step > from.steps!), `${r.key} stores its own points only`);
+    assert.notDeepEqual(r.metrics, from.metrics, 'the rung before ended elsewhere: the continuation is a real one');
+  }
+  // The winner's chain 2 -> 4 -> 8: its curves put together are the 8-step job's.
+  const chain = [continuations.at(-1)!];
+  while (chain[0].continues !== null) chain.unshift(byKey.get(chain[0].continues)!);
+  assert.deepEqual(chain.map((r) => r.steps), [2, 4, 8]);
+  const last = chain[2];
+  const whole = await fixtureJob({ evaluationId: 0, cell: FIXTURE_ARCHITECTURE.cell, task: last.task, taskOptions: last.taskOptions, hyperparameters: last.hyperparameters, seed: last.seed });
+  assert.deepEqual(chain.flatMap((r) => r.curve), whole.curve);
+
+  // Stopped as soon as generation 1 (rung 1) is written, then resumed.
+  const storage = memoryStorage();
+  const pool = new JobPool({ handler: FIXTURE_WORKER, workers: 2 });
+  try {
+    const spec = fixtureSpec('fx', SEED, HALVING);
+    const stop = new AbortController();
+    const first = await runStudy({
+      storage, spec, strategy: halvingStrategy(HALVING), pool, maxAttempts: 2, stop: stop.signal,
+      onEvent: (e) => e.type === 'generation' && e.generation === 1 && stop.abort(),
+    });
+    assert.equal(first.status, 'interrupted');
+    const id = first.experiment.id;
+    const promoted = new Set(first.evaluations.filter((e) => e.generation === 1).map((e) => e.continues));
+    assert.equal(promoted.size, 3);
+    for (const e of first.evaluations.filter((v) => v.generation === 0)) {
+      assert.equal((await storage.checkpoint(id, e.key)) !== undefined, promoted.has(e.key), `${e.key}: the pruned are released with generation 1, the promoted kept`);
+    }
+    const checkpoints = (await storage.snapshot(id))!.checkpoints;
+    assert.equal(checkpoints.count, 3);
+    assert.equal(checkpoints.bytes, await storage.checkpointBytes(id));
+    const resumed = await runStudy({ storage, spec, strategy: halvingStrategy(HALVING), pool, maxAttempts: 2 });
+    assert.equal(resumed.status, 'done');
+    assert.deepEqual(await comparable(storage, 'fx'), halvingReference);
+  } finally {
+    await pool.destroy();
+    await storage.close();
+  }
+});
+
+test('successive halving: --workers 2 gives the database of --workers 1', async () => {
+  const out = await runInProcess(memoryStorage(), 2, fixtureSpec('fx', SEED, HALVING), halvingStrategy(HALVING));
+  assert.equal(out.outcome.status, 'done');
+  assert.deepEqual(out.result, halvingReference);
+});
+
+test('successive halving: a coordinator killed with SIGKILL at a random point resumes to exactly the uninterrupted database, checkpoints included', async () => {
+  const seed = Date.now();
+  const rng = seedrandom(String(seed));
+  const total = halvingReference.rows.length;
+  // Anywhere before the last result: in rung 0, between rungs, or inside a continued rung.
+  const afterFinished = Math.floor(rng() * total);
+  const extraMs = Math.floor(rng() * HALVING.sleepMs);
+  const path = join(tempDir(), 'killed-halving.sqlite');
+  const first = startChild(path, 2, { after: afterFinished }, HALVING_ARGS);
+  await first.waitFor('start', 1);
+  await first.waitFor('finish', afterFinished);
+  await new Promise((r) => setTimeout(r, extraMs));
+  first.kill('SIGKILL');
+  assert.equal(await first.exit, null, `killed (kill seed ${seed}: after ${afterFinished} results + ${extraMs} ms)`);
+  const mid = await comparableFile(path, 'fx');
+  assert.equal(mid.rows.filter((r) => r.status === 'done').length, afterFinished, `the kill left work undone (kill seed ${seed})`);
+  const second = startChild(path, 1, undefined, HALVING_ARGS);
+  assert.equal(await second.exit, 0, second.stderr);
+  assert.deepEqual(await comparableFile(path, 'fx'), halvingReference, `kill seed ${seed}`);
+});
+
+test('the driver refuses a continuation of an unknown evaluation or of one whose checkpoint is not stored, before writing the generation', async () => {
+  const p = (trial: string, more: Partial<Proposal> = {}): Proposal => ({ architecture: FIXTURE_ARCHITECTURE, task: 'fixture', taskOptions: {}, hyperparameters: { steps: 2 }, trial, ...more });
+  const twoGenerations = (second: (history: readonly Evaluation[]) => Proposal): Strategy =>
+    defineStrategy({
+      name: 'continuing',
+      state: z.number(),
+      init: () => 0,
+      propose: (g, history: readonly Evaluation[]) =>
+        g === 0 ? { state: 1, proposals: [p('a')], finished: false } : { state: 2, proposals: [second(history)], finished: true },
+    });
+  const cases: [Strategy, RegExp, number][] = [
+    [fixedListStrategy([p('a', { continues: 'ghost' })]), /strategy 'list' proposed \["fixture-arch","fixture","a"\] continuing ghost, which is not an earlier evaluation of the experiment/, 0],
+    [twoGenerations((h) => p('b', { continues: h[0].key, hyperparameters: { steps: 4 } })), /strategy 'continuing' proposed .* continuing \["fixture-arch","fixture","a"\], whose checkpoint is not stored/, 1],
+  ];
+  for (const [strategy, message, generations] of cases) {
+    const storage = memoryStorage();
+    const pool = new JobPool({ handler: FIXTURE_WORKER, workers: 1 });
+    try {
+      const spec: StudySpec = { name: 'bad', kind: 'fixture-list', seed: 1, config: {} };
+      await assert.rejects(runStudy({ storage, spec, strategy, pool, maxAttempts: 1 }), message);
+      const e = (await storage.getExperiment('bad'))!;
+      assert.equal(e.status, 'interrupted');
+      assert.equal((await storage.strategyState(e.id))?.generations ?? 0, generations, 'the refused generation was not written');
+    } finally {
+      await pool.destroy();
+      await storage.close();
+    }
+  }
+});
+
+test('a queued continuation whose checkpoint was released (retry-failed after a later generation) stops the study with an error naming both', async () => {
+  const storage = memoryStorage();
+  const pool = new JobPool({ handler: FIXTURE_WORKER, workers: 1 });
+  try {
+    const spec: StudySpec = { name: 'late', kind: 'fixture-list', seed: 1, config: {} };
+    const e = await storage.createExperiment(spec);
+    const evaluation = { architecture: FIXTURE_ARCHITECTURE.hash, task: 'fixture', taskOptions: {}, seed: 5, ordinal: 0 };
+    const [a] = await storage.recordGeneration(e.id, { generation: 0, architectures: [FIXTURE_ARCHITECTURE], evaluations: [{ ...evaluation, key: 'a', hyperparameters: { steps: 2 }, keepCheckpoint: true }], state: null, finished: false });
+    await storage.markRunning(a.id);
+    await storage.recordResult(a.id, { status: 'done', metrics: {}, steps: 2, wallMs: 1, curve: [], checkpoint: Uint8Array.from([1]) });
+    await storage.recordGeneration(e.id, { generation: 1, architectures: [], evaluations: [{ ...evaluation, key: 'b', hyperparameters: { steps: 4 }, continues: 'a' }], state: null, finished: false });
+    await storage.recordGeneration(e.id, { generation: 2, architectures: [], evaluations: [], state: null, finished: true, release: ['a'] });
+    await assert.rejects(runStudy({ storage, spec, strategy: fixedListStrategy([]), pool, maxAttempts: 1 }), /evaluation b continues a, whose checkpoint is no longer stored in memory/);
+    assert.equal((await storage.evaluations(e.id)).find((v) => v.key === 'b')?.status, 'queued', 'left queued, not running');
+  } finally {
+    await pool.destroy();
+    await storage.close();
+  }
+});
+
+test('the training worker through the driver on a SQLite file: a GRU continued from its stored checkpoint equals an uninterrupted job of its seed', async () => {
+  const hp = {
+    space: 'jozefowicz', hidden: 8, layers: 1, initScale: 1, optimizer: 'nesterov', learningRate: 0.3, momentum: 0.9, clip: 5, inputNoise: 0.3,
+    batch: 8, unroll: 12, evalEvery: 6, validBatches: 2, patience: 1, maxHalvings: 1,
+  };
+  const gru: Proposal = { architecture: architectureOf('gru', zooCell('gru')), task: 'memorize', taskOptions: { validSize: 16, testSize: 16 }, hyperparameters: {}, trial: 0 };
+  const strategy = defineStrategy({
+    name: 'two-rungs',
+    state: z.number(),
+    init: () => 0,
+    propose: (g, history: readonly Evaluation[]) =>
+      g === 0
+        ? { state: 1, proposals: [{ ...gru, hyperparameters: { ...hp, maxSteps: 9 }, checkpoint: true }], finished: false }
+        : g === 1
+          ? { state: 2, proposals: [{ ...gru, hyperparameters: { ...hp, maxSteps: 18 }, trial: '0@18', continues: history[0].key }], finished: false }
+          : { state: 3, proposals: [], finished: true, release: [history[0].key] },
+  });
+  const path = join(tempDir(), 'gru.sqlite');
+  const pool = new JobPool({ handler: TRAIN_WORKER, workers: 1 });
+  let stored = 0;
+  const storage = openSqliteStorage(path);
+  try {
+    const out = await runStudy({
+      storage, spec: { name: 'gru', kind: 'test', seed: 3, config: {} }, strategy, pool, maxAttempts: 1,
+      onEvent: (e) => { if (e.type === 'finish' && e.evaluation.generation === 0) void storage.checkpointBytes(e.evaluation.experimentId).then((n) => (stored = n)); },
+    });
+    assert.equal(out.status, 'done');
+    const [rung0, rung1] = out.evaluations;
+    assert.deepEqual([rung0.status, rung1.status, rung1.seed, rung1.continues], ['done', 'done', rung0.seed, rung0.key]);
+    assert.ok(stored > 0, 'the first rung\'s checkpoint was stored');
+    assert.equal(await storage.checkpointBytes(out.experiment.id), 0, 'and released');
+    const whole = trainJob({ evaluationId: 0, cell: gru.architecture.cell, task: gru.task, taskOptions: gru.taskOptions, hyperparameters: { ...hp, maxSteps: 18 }, seed: rung0.seed }, () => {});
+    assert.deepEqual([rung1.metrics, rung1.steps], [whole.metrics, whole.steps]);
+    assert.deepEqual(await storage.curve(rung1.id), whole.curve.filter((p) => p.step > 9));
+    // Step 9 is off the evaluation grid: rung 0 ended with a validation of its own there, which the
+    // uninterrupted job does not make (and which the checkpoint, taken before it, does not hold).
+    assert.deepEqual((await storage.curve(rung0.id)).map((p) => p.step), [6, 9]);
+    assert.deepEqual((await storage.curve(rung0.id))[0], whole.curve[0]);
   } finally {
     await pool.destroy();
     await storage.close();

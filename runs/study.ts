@@ -10,6 +10,11 @@
 // Resume: re-running the same study on the same database continues it. Evaluations left
 // `running` by a process that died go back to the queue; finished ones are kept; the strategy's
 // state comes from the database.
+//
+// Checkpoints (successive halving): an evaluation that continues an earlier one trains on from
+// that one's stored end checkpoint, with its seed, so the chain equals one uninterrupted run; an
+// evaluation that keeps its checkpoint has it stored with its result. Both are proposals of a
+// later generation than the evaluation they read, so the determinism rule holds unchanged.
 import { UserError } from '../errors.ts';
 import { StrategyStateError, type Json } from '../search/contract.ts';
 import { formatDifferences, jsonDifferences } from './config-diff.ts';
@@ -26,7 +31,7 @@ import {
   type NewEvaluation,
   type Storage,
 } from './storage.ts';
-import type { ProposeResult, Strategy } from './strategy.ts';
+import type { Proposal, ProposeResult, Strategy } from './strategy.ts';
 
 export interface StudySpec {
   name: string;
@@ -113,6 +118,49 @@ function proposeNext(strategy: Strategy, state: Json, history: readonly Evaluati
   }
 }
 
+/**
+ * The generation's evaluations as stored. A continuation keeps the seed of the evaluation it
+ * continues; one that names no earlier evaluation, or one whose checkpoint is not stored, is a
+ * bug of the strategy, refused before anything is written.
+ */
+async function newEvaluations(
+  strategy: Strategy,
+  experiment: Experiment,
+  proposals: readonly Proposal[],
+  history: readonly Evaluation[],
+  hasCheckpoint: (key: string) => Promise<boolean>,
+): Promise<NewEvaluation[]> {
+  const earlier = new Map(history.map((e) => [e.key, e]));
+  const keys = new Set(earlier.keys());
+  const out: NewEvaluation[] = [];
+  for (const [ordinal, p] of proposals.entries()) {
+    const key = evaluationKey({ architecture: p.architecture.hash, task: p.task, trial: p.trial });
+    if (keys.has(key)) throw new Error(`strategy '${strategy.name}' proposed ${key} (architecture, task, trial) a second time`);
+    keys.add(key);
+    let seed = deriveSeed(experiment.seed, key);
+    if (p.continues !== undefined) {
+      const from = earlier.get(p.continues);
+      if (!from) throw new Error(`strategy '${strategy.name}' proposed ${key} continuing ${p.continues}, which is not an earlier evaluation of the experiment`);
+      if (!(await hasCheckpoint(p.continues))) {
+        throw new Error(`strategy '${strategy.name}' proposed ${key} continuing ${p.continues}, whose checkpoint is not stored (not kept, not finished, or released)`);
+      }
+      seed = from.seed;
+    }
+    out.push({
+      key,
+      ordinal,
+      architecture: p.architecture.hash,
+      task: p.task,
+      taskOptions: p.taskOptions,
+      hyperparameters: p.hyperparameters,
+      seed,
+      continues: p.continues ?? null,
+      keepCheckpoint: p.checkpoint === true,
+    });
+  }
+  return out;
+}
+
 export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
   if (!Number.isInteger(o.maxAttempts) || o.maxAttempts < 1) throw new UserError(`--max-attempts must be a whole number >= 1, got ${o.maxAttempts}`);
   const { storage, strategy } = o;
@@ -140,6 +188,8 @@ export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
 
   // Runs the queued evaluations, in order, at most one per thread.
   const runQueued = async (queue: Evaluation[]): Promise<void> => {
+    // Where each continued evaluation ended: a continuation stores only its own curve points.
+    const ended = new Map((await storage.evaluations(id)).map((e) => [e.key, e.steps ?? 0]));
     const running = new Set<number>();
     const onStop = () => emit({ type: 'stopping', running: running.size });
     const onAbort = () => emit({ type: 'aborting', running: running.size });
@@ -147,6 +197,11 @@ export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
     o.abort?.addEventListener('abort', onAbort, { once: true });
     const slot = async (): Promise<void> => {
       for (let e = stopped() ? undefined : queue.shift(); e; e = stopped() ? undefined : queue.shift()) {
+        // Read before the evaluation is marked running, so a missing one leaves nothing to requeue.
+        const resumeFrom = e.continues === null ? undefined : await storage.checkpoint(id, e.continues);
+        if (e.continues !== null && resumeFrom === undefined) {
+          throw new Error(`evaluation ${e.key} continues ${e.continues}, whose checkpoint is no longer stored in ${storage.location}`);
+        }
         await storage.markRunning(e.id);
         running.add(e.id);
         const current: Evaluation = { ...e, status: 'running' };
@@ -159,12 +214,22 @@ export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
           taskOptions: e.taskOptions,
           hyperparameters: e.hyperparameters,
           seed: e.seed,
+          ...(resumeFrom ? { resumeFrom } : {}),
+          ...(e.keepCheckpoint ? { checkpoint: true } : {}),
         };
         const out = await o.pool.run(job, { signal: o.abort, onProgress: (point) => emit({ type: 'progress', evaluation: current, point }) });
         running.delete(e.id);
         if (out.ok) {
           const r = out.reply.result;
-          await storage.recordResult(e.id, { status: r.status, metrics: r.metrics, steps: r.steps, wallMs: out.reply.wallMs, curve: r.curve });
+          const from = e.continues === null ? 0 : (ended.get(e.continues) ?? 0);
+          await storage.recordResult(e.id, {
+            status: r.status,
+            metrics: r.metrics,
+            steps: r.steps,
+            wallMs: out.reply.wallMs,
+            curve: r.curve.filter((p) => p.step > from),
+            ...(r.checkpoint ? { checkpoint: r.checkpoint } : {}),
+          });
           emit({ type: 'finish', evaluation: (await storage.getEvaluation(e.id)) as Evaluation });
         } else if (out.aborted) {
           await storage.requeue(e.id);
@@ -206,25 +271,9 @@ export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
       const history = (await storage.evaluations(id)).map((e) => ({ ...e, wallMs: null }));
       const next = proposeNext(strategy, state, history, saved ? `experiment '${experiment.name}' in ${storage.location}` : undefined);
       if (next.proposals.length === 0 && !next.finished) throw new Error(`strategy '${strategy.name}' proposed nothing but is not finished`);
-      const evaluations: NewEvaluation[] = next.proposals.map((p, ordinal) => {
-        const key = evaluationKey({ architecture: p.architecture.hash, task: p.task, trial: p.trial });
-        return {
-          key,
-          ordinal,
-          architecture: p.architecture.hash,
-          task: p.task,
-          taskOptions: p.taskOptions,
-          hyperparameters: p.hyperparameters,
-          seed: deriveSeed(experiment.seed, key),
-        };
-      });
-      const keys = new Set(history.map((e) => e.key));
-      for (const e of evaluations) {
-        if (keys.has(e.key)) throw new Error(`strategy '${strategy.name}' proposed ${e.key} (architecture, task, trial) a second time`);
-        keys.add(e.key);
-      }
+      const evaluations = await newEvaluations(strategy, experiment, next.proposals, history, async (key) => (await storage.checkpoint(id, key)) !== undefined);
       const archs = [...new Map(next.proposals.map((p) => [p.architecture.hash, p.architecture])).values()];
-      await storage.recordGeneration(id, { generation, architectures: archs, evaluations, state: next.state, finished: next.finished });
+      await storage.recordGeneration(id, { generation, architectures: archs, evaluations, state: next.state, finished: next.finished, release: next.release ?? [] });
       emit({ type: 'generation', generation, evaluations: evaluations.length, finished: next.finished });
     }
   };

@@ -284,6 +284,8 @@ test('analyzeSearch on hand-built rows: the paper example scores 0.992, diverged
     wallMs: 1,
     error: null,
     attempts: 0,
+    continues: null,
+    keepCheckpoint: false,
   });
   const tasks = ['arithmetic', 'xml', 'ptb'];
   const evaluations = [
