@@ -138,7 +138,7 @@ export function settingProposals(arch: Architecture, task: string, count: number
     const key = `${arch.hash}|${task}`;
     const trial = trials[key] ?? 0;
     trials[key] = trial + 1;
-    const h = jozefowiczHyperparams(sampleJozefowicz(rng), { cell, vocab, budget, fidelity: fid });
+    const h = jozefowiczHyperparams(sampleJozefowicz(rng, fid.grid), { cell, vocab, budget, fidelity: fid });
     const { batch: _b, unroll: _u, ...train } = fid.train;
     out.push({ architecture: arch, task, taskOptions: taskOptions(fid, task), hyperparameters: { ...h, ...train }, trial });
   }
