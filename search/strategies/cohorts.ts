@@ -80,7 +80,7 @@ export interface HalvingCounts {
 /** The rungs' step counts of a study (one rung, the full budget, in `full` fidelity). */
 export function studyRungs(config: SearchConfig): number[] {
   const s = config.fidelity.search;
-  return s.fidelity === 'sha' ? rungSteps(config.fidelity.train.maxSteps, s) : [config.fidelity.train.maxSteps];
+  return s.fidelity === 'sha' ? rungSteps(config.fidelity.train.maxSteps, { eta: s.eta, minSteps: s.minSteps }) : [config.fidelity.train.maxSteps];
 }
 
 /** A stage's verdict on one cohort's candidate, from its settings' full-budget results. */
