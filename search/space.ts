@@ -171,6 +171,10 @@ const REDUCED_GRID = {
 // listed cells with q = 0.2 so that its 40 evaluations go mostly to new candidates. small and
 // paper keep the paper's 0.95 and the issue's q = 0.5. Measured CPU per evaluation at tiny
 // (GRU, one thread): memorize ~1 s, arithmetic ~1 s, xml 3-8 s, ptb ~35 s (the 10,000-word softmax).
+// Successive halving (`search.fidelity: 'sha'`, the jozefowicz strategy) is the default at small
+// and paper, whose budgets give rungs of 111/333/1,000/3,000 and 1,235/3,704/11,111/33,333/100,000
+// steps; tiny stays 'full': its rungs would be 33/100/300 steps, and its 40 evaluations would go
+// largely to the paired GRU references sha adds (--fidelity sha turns it on).
 export const FIDELITY: Readonly<Record<Scale, Fidelity>> = Object.freeze({
   tiny: {
     scale: 'tiny',
