@@ -37,16 +37,37 @@ export interface DimensionPass {
   cells: Record<string, { n: number; passed: number }>;
 }
 
-export interface Calibration {
+/**
+ * When a memorization run passes: its accuracy must exceed `floor` (e.g. twice chance) and reach
+ * `threshold`, or, with `gruFraction`, the smaller of `threshold` and that fraction of the GRU's
+ * accuracy with the same setting: a setting the GRU itself cannot learn in the budget then judges
+ * the cell, not the setting.
+ */
+export interface PassRule {
   threshold: number;
+  gruFraction?: number;
+  floor?: number;
+}
+
+export function memorizationPasses(accuracy: number | null, gruAccuracy: number | null | undefined, rule: PassRule): boolean {
+  if (accuracy === null || !Number.isFinite(accuracy) || accuracy <= (rule.floor ?? 0)) return false;
+  const relative = rule.gruFraction !== undefined && gruAccuracy !== null && gruAccuracy !== undefined && Number.isFinite(gruAccuracy);
+  return accuracy >= (relative ? Math.min(rule.threshold, rule.gruFraction! * gruAccuracy) : rule.threshold);
+}
+
+export interface Calibration {
+  rule: PassRule;
   cells: CellCalibration[];
   byValue: DimensionPass[];
 }
 
-const passes = (t: CalibrationTrial, threshold: number) => t.accuracy !== null && Number.isFinite(t.accuracy) && t.accuracy >= threshold;
-
-/** Pass rates per cell (in order of first appearance) and per value of every grid dimension. */
-export function summarizeCalibration(trials: readonly CalibrationTrial[], threshold: number): Calibration {
+/**
+ * Pass rates per cell (in order of first appearance) and per value of every grid dimension. With
+ * `rule.gruFraction`, each run is judged against the run of `reference` with the same trial.
+ */
+export function summarizeCalibration(trials: readonly CalibrationTrial[], rule: PassRule, reference = 'gru'): Calibration {
+  const gruByTrial = new Map(trials.filter((t) => t.cell === reference).map((t) => [t.trial, t.accuracy]));
+  const passes = (t: CalibrationTrial) => memorizationPasses(t.accuracy, gruByTrial.get(t.trial), rule);
   const byCell = new Map<string, CalibrationTrial[]>();
   for (const t of trials) {
     const list = byCell.get(t.cell) ?? [];
@@ -54,7 +75,7 @@ export function summarizeCalibration(trials: readonly CalibrationTrial[], thresh
     byCell.set(t.cell, list);
   }
   const cells = [...byCell].map(([cell, ts]): CellCalibration => {
-    const passed = ts.filter((t) => passes(t, threshold)).length;
+    const passed = ts.filter(passes).length;
     const acc = ts.map((t) => (t.accuracy !== null && Number.isFinite(t.accuracy) ? t.accuracy : 0));
     const secs = ts.map((t) => t.seconds).filter((s): s is number => s !== null && Number.isFinite(s));
     return {
@@ -75,7 +96,7 @@ export function summarizeCalibration(trials: readonly CalibrationTrial[], thresh
       values.set(value, row);
       const c = (row[t.cell] ??= { n: 0, passed: 0 });
       c.n++;
-      if (passes(t, threshold)) c.passed++;
+      if (passes(t)) c.passed++;
     }
   }
   const byValue: DimensionPass[] = [];
@@ -83,5 +104,5 @@ export function summarizeCalibration(trials: readonly CalibrationTrial[], thresh
     const sorted = [...values].sort(([a], [b]) => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b))));
     for (const [value, c] of sorted) byValue.push({ dimension, value, cells: c });
   }
-  return { threshold, cells, byValue };
+  return { rule, cells, byValue };
 }

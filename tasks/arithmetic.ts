@@ -16,7 +16,7 @@
 // - scored: the result characters and the end marker (the targets after `=`).
 import { z } from 'zod';
 import { rngFor, randInt, type Rng } from './random.ts';
-import { packTokens, sequenceBatching, tokenExample, type TokenSequence } from './sequences.ts';
+import { BatchingOptionSchema, sequenceBatching, TOKEN_PACKING, tokenExample, type TokenSequence } from './sequences.ts';
 import type { Split, Task } from './task.ts';
 
 export const ArithmeticOptionsSchema = z.strictObject({
@@ -28,6 +28,7 @@ export const ArithmeticOptionsSchema = z.strictObject({
   maxDistractors: z.number().int().min(0).max(50).default(5),
   validSize: z.number().int().positive().default(1000),
   testSize: z.number().int().positive().default(1000),
+  ...BatchingOptionSchema.shape,
 });
 export type ArithmeticOptions = z.infer<typeof ArithmeticOptionsSchema>;
 
@@ -105,7 +106,9 @@ export function encodeArithmetic(text: string): TokenSequence {
 
 export function arithmeticTask(options: z.input<typeof ArithmeticOptionsSchema> = {}): Task {
   const o = ArithmeticOptionsSchema.parse(options);
-  const key = JSON.stringify(o);
+  // The batching does not change what is drawn, so it is not part of the generators' key.
+  const { batching, ...drawn } = o;
+  const key = JSON.stringify(drawn);
   const count = (split: Split) => (split === 'train' ? null : split === 'valid' ? o.validSize : o.testSize);
   const get = (seed: number, split: Split, j: number) =>
     encodeArithmetic(generateArithmetic(rngFor('arithmetic', key, seed, split, j), o).text);
@@ -121,7 +124,7 @@ export function arithmeticTask(options: z.input<typeof ArithmeticOptionsSchema> 
     metric: 'accuracy',
     maxSteps,
     sizes: () => ({ unit: 'sequences', train: null, valid: o.validSize, test: o.testSize }),
-    ...sequenceBatching({ count, get }, packTokens),
+    ...sequenceBatching({ count, get }, TOKEN_PACKING, batching),
     sample: (n, seed) => Array.from({ length: n }, (_, j) => tokenExample(get(seed, 'train', j), ARITHMETIC_VOCAB, '')),
   };
 }

@@ -3,7 +3,7 @@
 // symbols are scored (the prompt is random and cannot be predicted).
 import { z } from 'zod';
 import { rngFor, randInt } from './random.ts';
-import { packTokens, sequenceBatching, tokenExample, type TokenSequence } from './sequences.ts';
+import { BatchingOptionSchema, sequenceBatching, TOKEN_PACKING, tokenExample, type TokenSequence } from './sequences.ts';
 import type { Split, Task } from './task.ts';
 
 export const MemorizeOptionsSchema = z.strictObject({
@@ -11,6 +11,7 @@ export const MemorizeOptionsSchema = z.strictObject({
   symbols: z.number().int().min(2).max(26).default(26),
   validSize: z.number().int().positive().default(1000),
   testSize: z.number().int().positive().default(1000),
+  ...BatchingOptionSchema.shape,
 });
 export type MemorizeOptions = z.infer<typeof MemorizeOptionsSchema>;
 
@@ -29,7 +30,9 @@ export function memorizeSequence(prompt: readonly number[]): TokenSequence {
 
 export function memorizeTask(options: z.input<typeof MemorizeOptionsSchema> = {}): Task {
   const o = MemorizeOptionsSchema.parse(options);
-  const key = JSON.stringify(o);
+  // The batching does not change what is drawn, so it is not part of the generators' key.
+  const { batching, ...drawn } = o;
+  const key = JSON.stringify(drawn);
   const count = (split: Split) => (split === 'train' ? null : split === 'valid' ? o.validSize : o.testSize);
   const get = (seed: number, split: Split, j: number) => {
     const rng = rngFor('memorize', key, seed, split, j);
@@ -43,7 +46,7 @@ export function memorizeTask(options: z.input<typeof MemorizeOptionsSchema> = {}
     metric: 'accuracy',
     maxSteps: 2 * o.length,
     sizes: () => ({ unit: 'sequences', train: null, valid: o.validSize, test: o.testSize }),
-    ...sequenceBatching({ count, get }, packTokens),
+    ...sequenceBatching({ count, get }, TOKEN_PACKING, batching),
     sample: (n, seed) => Array.from({ length: n }, (_, j) => tokenExample(get(seed, 'train', j), MEMORIZE_VOCAB, '')),
   };
 }

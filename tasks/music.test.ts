@@ -58,8 +58,8 @@ test('a tiny JSB file: sizes, multi-hot batches, next step as target, padding un
   assert.deepEqual(same, b);
 });
 
-test('train: endless, every piece once per epoch in a seeded order', () => {
-  const task = musicTask({ dataDir: writeJson(tiny) });
+test('train (plain batching): endless, every piece once per epoch in a seeded order', () => {
+  const task = musicTask({ dataDir: writeJson(tiny), batching: 'plain' });
   const o = { seed: 3, batchSize: 1, unroll: 1 };
   const firstStep = (i: number, seed = 3) => {
     const b = task.batch('train', i, { ...o, seed });
@@ -74,6 +74,26 @@ test('train: endless, every piece once per epoch in a seeded order', () => {
   assert.equal(task.numBatches('train', o), Infinity);
   const seeds = new Set([1, 2, 3, 4, 5].map((s) => epoch(0, s).join()));
   assert.ok(seeds.size > 1, 'the seed changes the order');
+});
+
+test('train (bucket batching): a chunk of 16 batches of 2 holds the 32 pieces of its 8 epochs, each batch as long as its pieces', () => {
+  const dir = writeJson(tiny);
+  const o = { seed: 3, batchSize: 2, unroll: 5 };
+  // A batch's pieces: the first step's lowest note and the piece's length (T + 1 when it is the longest).
+  const pieces = (batching: 'bucket' | 'plain') => {
+    const task = musicTask({ dataDir: dir, batching });
+    return Array.from({ length: 16 }, (_, i) => task.batch('train', i, o)).flatMap((b) => [0, 1].map((s) => {
+      let steps = 0;
+      for (let t = 0; t < b.T; t++) if (b.mask[t * 2 + s]) steps = t + 2;
+      return `${Array.from(b.inputs.subarray(s * KEYS, (s + 1) * KEYS)).indexOf(1) + LOWEST_KEY}:${steps}`;
+    })).sort();
+  };
+  assert.deepEqual(pieces('bucket'), pieces('plain'));
+  const task = musicTask({ dataDir: dir });
+  for (let i = 0; i < 16; i++) {
+    const b = task.batch('train', i, o);
+    assert.equal(b.T, Math.max(...[0, 1].map((s) => Array.from({ length: b.T }, (_, t) => b.mask[t * 2 + s] ? t + 1 : 0).reduce((x, y) => Math.max(x, y)))), 'no step beyond the longest piece');
+  }
 });
 
 test('missing or malformed data: a UserError naming the file (and the entry)', () => {

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { permutation, rngFor } from './random.ts';
-import { packRolls, sequenceBatching, type RollSequence } from './sequences.ts';
+import { BatchingOptionSchema, rollPacking, sequenceBatching, type Batching, type RollSequence } from './sequences.ts';
 import { SPLITS, type Split, type Task } from './task.ts';
 
 export const LOWEST_KEY = 21;
@@ -24,6 +24,7 @@ export const MusicOptionsSchema = z.strictObject({
   /** The JSON file, or a folder holding jsb-chorales-<resolution>.json; default: JSB_DIR. */
   dataDir: z.string().min(1).optional(),
   resolution: z.enum(['quarter', '8th', '16th']).default('quarter'),
+  ...BatchingOptionSchema.shape,
 });
 export type MusicOptions = z.infer<typeof MusicOptionsSchema>;
 
@@ -76,7 +77,7 @@ export function loadJsb(path: string): JsbFile {
 }
 
 /** The task over loaded pieces (`source` names the file in descriptions). */
-export function jsbTask(data: JsbFile, source: string): Task {
+export function jsbTask(data: JsbFile, source: string, batching: Batching = 'bucket'): Task {
   const rolls = Object.fromEntries(SPLITS.map((s) => [s, data[s].map(pianoRoll)])) as Record<Split, RollSequence[]>;
   const count = (split: Split) => (split === 'train' ? null : rolls[split].length);
   const get = (seed: number, split: Split, j: number) => {
@@ -94,7 +95,7 @@ export function jsbTask(data: JsbFile, source: string): Task {
     metric: 'nll',
     maxSteps,
     sizes: () => ({ unit: 'pieces', train: data.train.length, valid: data.valid.length, test: data.test.length }),
-    ...sequenceBatching({ count, get }, (seqs, unroll) => packRolls(seqs, unroll, KEYS)),
+    ...sequenceBatching({ count, get }, rollPacking(KEYS), batching),
     sample: (n, seed) => Array.from({ length: n }, (_, j) => {
       const piece = data.train[permutation(data.train.length, rngFor('music', 'sample', seed))[j % data.train.length]];
       return {
@@ -114,5 +115,5 @@ export function musicTask(options: z.input<typeof MusicOptionsSchema> = {}, env:
     throw new UserError('music: the JSB Chorales data is not shipped: pass --data-dir <jsb-chorales-quarter.json or its folder> (or set JSB_DIR)');
   }
   const path = jsbPath(dir, o.resolution);
-  return jsbTask(loadJsb(path), path);
+  return jsbTask(loadJsb(path), path, o.batching);
 }

@@ -16,8 +16,9 @@ export const BatchOptionsSchema = z.strictObject({
   /** Streams per batch (B). */
   batchSize: z.number().int().positive(),
   /**
-   * Steps per batch (T). For tasks of independent sequences this is a minimum: a batch grows to
-   * hold its longest sequence, because a truncated sequence would lose its scored answer.
+   * Steps per batch (T). Tasks of independent sequences never truncate one (it would lose its
+   * scored answer): a batch is as long as its longest sequence, and `unroll` is only a minimum
+   * with `batching: 'plain'` (tasks/sequences.ts).
    */
   unroll: z.number().int().positive(),
   /** Worker `index` of `count` takes batches index, index + count, ... (default: all). */

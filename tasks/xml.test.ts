@@ -61,8 +61,8 @@ test("scored: the names and '>' of closing tags, or every character", () => {
   assert.equal(Array.from(closing.tokens, (t) => XML_VOCAB[t]).join(''), doc);
 });
 
-test('batches: sequences fit (T grows beyond unroll), metric follows the scoring', () => {
-  const task = xmlTask();
+test('batches (plain batching): sequences fit (T grows beyond unroll), metric follows the scoring', () => {
+  const task = xmlTask({ batching: 'plain' });
   assert.equal(task.metric, 'accuracy');
   assert.equal(xmlTask({ score: 'all' }).metric, 'perplexity');
   const b = task.batch('train', 0, { seed: 1, batchSize: 8, unroll: 10 });

@@ -12,7 +12,7 @@
 //   tags; `score: 'all'` scores every next character (plain character-level language modelling).
 import { z } from 'zod';
 import { rngFor, randInt, type Rng } from './random.ts';
-import { packTokens, sequenceBatching, tokenExample, type TokenSequence } from './sequences.ts';
+import { BatchingOptionSchema, sequenceBatching, TOKEN_PACKING, tokenExample, type TokenSequence } from './sequences.ts';
 import type { Split, Task } from './task.ts';
 
 export const XmlOptionsSchema = z.strictObject({
@@ -23,6 +23,7 @@ export const XmlOptionsSchema = z.strictObject({
   score: z.enum(['closing', 'all']).default('closing'),
   validSize: z.number().int().positive().default(1000),
   testSize: z.number().int().positive().default(1000),
+  ...BatchingOptionSchema.shape,
 }).refine((o) => o.minNameLength <= o.maxNameLength, 'minNameLength must not exceed maxNameLength');
 export type XmlOptions = z.infer<typeof XmlOptionsSchema>;
 
@@ -66,7 +67,9 @@ export function encodeXml(text: string, score: XmlOptions['score']): TokenSequen
 
 export function xmlTask(options: z.input<typeof XmlOptionsSchema> = {}): Task {
   const o = XmlOptionsSchema.parse(options);
-  const key = JSON.stringify(o);
+  // The batching does not change what is drawn, so it is not part of the generators' key.
+  const { batching, ...drawn } = o;
+  const key = JSON.stringify(drawn);
   const count = (split: Split) => (split === 'train' ? null : split === 'valid' ? o.validSize : o.testSize);
   const get = (seed: number, split: Split, j: number) =>
     encodeXml(generateXml(rngFor('xml', key, seed, split, j), o), o.score);
@@ -80,7 +83,7 @@ export function xmlTask(options: z.input<typeof XmlOptionsSchema> = {}): Task {
     metric: o.score === 'all' ? 'perplexity' : 'accuracy',
     maxSteps,
     sizes: () => ({ unit: 'sequences', train: null, valid: o.validSize, test: o.testSize }),
-    ...sequenceBatching({ count, get }, packTokens),
+    ...sequenceBatching({ count, get }, TOKEN_PACKING, batching),
     sample: (n, seed) => Array.from({ length: n }, (_, j) => tokenExample(get(seed, 'train', j), XML_VOCAB, '')),
   };
 }
