@@ -9,7 +9,8 @@
 //   with that grid point to that rung, once; every setting drawn at the same point reuses it. A
 //   reference continues the previous rung's reference while that one's checkpoint is kept and it
 //   trained to its end (done), else it trains from the start (another seed; the same setting and
-//   steps). A diverged or failed reference counts 0 (the ratio's floor then favours the setting).
+//   steps). A diverged or failed reference counts 0 in a ratio (its floor then favours the
+//   setting); memorization then falls back to the absolute threshold.
 // - At the next proposal every evaluation of the cohort's rung has finished (runs/README.md's
 //   determinism rule): the settings are ranked, in proposal order, by their validation metric as
 //   a ratio to their reference's; the best 1/η (`promote`) continue from their checkpoints to the
@@ -87,8 +88,8 @@ export function studyRungs(config: SearchConfig): number[] {
 export interface Judged {
   cohort: Cohort;
   arch: Architecture;
-  /** Per setting that reached the full budget: its value and its reference's. */
-  finals: { value: number; reference: number }[];
+  /** Per setting that reached the full budget: its value and its reference's (null: the reference diverged or failed). */
+  finals: { value: number; reference: number | null }[];
 }
 
 /**
@@ -203,8 +204,8 @@ export class CohortStep {
     for (const c of this.st.cohorts) {
       const scored = c.members.map((m) => {
         const value = this.valueOf(this.memberKey(c, m, c.rung));
-        const reference = this.valueOf(this.refKey(c.task, m.point, c.rung)) ?? 0;
-        return { m, value, reference, ratio: value === null ? null : value / Math.max(GRU_FLOOR, reference) };
+        const reference = this.valueOf(this.refKey(c.task, m.point, c.rung));
+        return { m, value, reference, ratio: value === null ? null : value / Math.max(GRU_FLOOR, reference ?? 0) };
       });
       if (c.rung === this.last) {
         judged.push(...this.verdicts(c, scored));
@@ -229,7 +230,7 @@ export class CohortStep {
   }
 
   /** One verdict per candidate of a finished cohort, from the settings that reached the full budget. */
-  private verdicts(c: Cohort, scored: { m: Member; value: number | null; reference: number }[]): Judged[] {
+  private verdicts(c: Cohort, scored: { m: Member; value: number | null; reference: number | null }[]): Judged[] {
     if (c.stage === null) return [];
     return c.archs.map((arch, i) => ({
       cohort: c,

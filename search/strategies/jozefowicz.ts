@@ -19,6 +19,7 @@
 // seed rows of generation 0 train to the full budget in both.
 import { z } from 'zod';
 import { ArchitectureSchema, defineStrategy, parseStrategyState, type Architecture, type HistoryItem, type Json, type Strategy } from '../contract.ts';
+import { memorizationPasses } from '../calibration.ts';
 import { CohortStep, HalvingStateSchema, initialHalvingState, type HalvingCounts } from './cohorts.ts';
 import {
   GRU_FLOOR,
@@ -211,7 +212,8 @@ export function jozefowiczStrategy(opts: JozefowiczOptions): Strategy {
 
   function shaGeneration(st: State, history: readonly HistoryItem[], { rng, seen, ctx, left }: Step, c: CohortStep): void {
     const k = s.settingsPerTask;
-    const chance = 1 / config.fidelity.tasks.memorize.symbols;
+    // Relative to the paired GRU, above twice chance (search/calibration.ts: the rule calibrate measures).
+    const memorizeRule = { threshold: s.memorizeThreshold, gruFraction: s.memorizeFraction, floor: 2 / config.fidelity.tasks.memorize.symbols };
     // A new stage costs at most one reference per setting besides the setting itself.
     const stageCost = 2 * k;
 
@@ -222,8 +224,8 @@ export function jozefowiczStrategy(opts: JozefowiczOptions): Strategy {
       const task = stages[stage];
       const pass =
         task === MEMORIZE
-          ? j.finals.some((f) => f.value >= Math.min(s.memorizeThreshold, s.memorizeFraction * f.reference) && f.value > 2 * chance)
-          : j.finals.some((f) => f.value / Math.max(GRU_FLOOR, f.reference) >= s.gruFraction);
+          ? j.finals.some((f) => memorizationPasses(f.value, f.reference, memorizeRule))
+          : j.finals.some((f) => f.value / Math.max(GRU_FLOOR, f.reference ?? 0) >= s.gruFraction);
       if (!pass) continue;
       if (task === MEMORIZE) st.funnel.passedMemorize++;
       else st.funnel.passedTask[task]++;

@@ -194,9 +194,9 @@ test('sha: one GRU reference per task, grid point and rung, shared by every sett
   assert.notEqual(memRefs[0].proposal.hyperparameters.hidden, candidates(run).find((h) => h.task === 'memorize')!.proposal.hyperparameters.hidden);
 });
 
-test('sha: memorization is relative to the paired GRU (min(threshold, fraction x GRU)), above twice chance', () => {
+test('sha: memorization is relative to the paired GRU (min(threshold, fraction x GRU)), above twice chance; absolute when that GRU diverged', () => {
   // memorize at tiny: 10 symbols, chance 0.1.
-  const passes = (gru: number, mine: number, search: Partial<Fidelity['search']> = {}) => {
+  const passes = (gru: number | null, mine: number, search: Partial<Fidelity['search']> = {}) => {
     const cfg = config({ settingsPerTask: 1, memorizeThreshold: 0.95, ...search }, { evaluations: 14 });
     const run = drive(cfg, (p) => (p.task !== 'memorize' ? 0.3 : isRef(p) ? gru : mine));
     return jozefowiczFunnel(run.states.at(-1)!).passedMemorize > 0;
@@ -207,6 +207,8 @@ test('sha: memorization is relative to the paired GRU (min(threshold, fraction x
   assert.equal(passes(1, 0.96, { memorizeFraction: 1 }), true);
   assert.equal(passes(0.1, 0.15), false, 'not above twice chance, however poor the GRU');
   assert.equal(passes(0.1, 0.25), true);
+  assert.equal(passes(null, 0.9), false, 'a diverged GRU leaves the absolute threshold');
+  assert.equal(passes(null, 0.96), true);
 });
 
 test('sha: a task stage passes on the best full-budget ratio >= gruFraction; candidates that pass every stage enter the list', () => {
