@@ -24,6 +24,9 @@ interface SearchArgs {
   population?: number;
   sample?: number;
   steps?: number;
+  fidelity?: string;
+  eta?: number;
+  'min-steps'?: number;
   'max-attempts': number;
   'max-heap-mb': number;
 }
@@ -61,6 +64,9 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       .option('population', { type: 'number', group: KNOBS, describe: 'aging: population P' })
       .option('sample', { type: 'number', group: KNOBS, describe: 'aging: tournament sample S' })
       .option('steps', { type: 'number', group: KNOBS, describe: `most training steps per evaluation (${perScale((f) => f.train.maxSteps)})` })
+      .option('fidelity', { type: 'string', group: KNOBS, describe: `jozefowicz: train every evaluation to the full budget, or in rungs of successive halving against the GRU with the same setting (full|sha; ${SCALES.map((s) => `${s} ${FIDELITY[s].search.fidelity}`).join(', ')})` })
+      .option('eta', { type: 'number', group: KNOBS, describe: 'sha: the best 1/eta of a rung go on, with eta times the steps (default 3)' })
+      .option('min-steps', { type: 'number', group: KNOBS, describe: `sha: steps of the first rung at least (${perScale((f) => f.search.minSteps)})` })
       .option('max-attempts', { type: 'number', default: RUN_FLAG_DEFAULTS.maxAttempts, describe: 'attempts per evaluation before it is recorded as failed' })
       .option('max-heap-mb', { type: 'number', default: RUN_FLAG_DEFAULTS.maxHeapMb, describe: 'JS heap limit of each worker thread, MB' })
       .middleware((args) => void parseSearchFlags(args), true)
@@ -96,6 +102,9 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
         population: args.population,
         sample: args.sample,
         steps: args.steps,
+        fidelity: args.fidelity,
+        eta: args.eta,
+        minSteps: args['min-steps'],
       },
     });
 

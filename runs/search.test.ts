@@ -38,6 +38,10 @@ test('searchStudy: the stored config holds the whole preset, with the knobs appl
   assert.deepEqual(k.config.fidelity.search, { ...tiny.search, settingsPerTask: 2, population: 6, sample: 2, reevaluateProbability: 0.7, listSize: 5, repeatSettings: 4 });
   assert.deepEqual(k.config.fidelity.train, { ...tiny.train, maxSteps: 50, evalEvery: 50 });
   assert.equal(searchStudy({ ...base, timeLimited: true }).config.evaluations, UNBOUNDED_BUDGET);
+  // Successive halving: the preset's (tiny: full), or the flags'.
+  assert.deepEqual(searchStudy({ ...base, scale: 'small' }).config.fidelity.search, fidelity('small').search);
+  const sha = searchStudy({ ...base, knobs: { fidelity: 'sha', eta: 4, minSteps: 20 } }).config.fidelity.search;
+  assert.deepEqual(sha, { ...tiny.search, fidelity: 'sha', eta: 4, minSteps: 20 });
 });
 
 test('searchStudy: bad requests are UserErrors naming the flag', () => {
@@ -52,6 +56,9 @@ test('searchStudy: bad requests are UserErrors naming the flag', () => {
     [{ knobs: { q: 1.5 } }, /--q/],
     [{ knobs: { sample: 20, population: 5 } }, /--sample/],
     [{ knobs: { settingsPerTask: 1.5 } }, /--k/],
+    [{ knobs: { fidelity: 'half' } }, /--fidelity must be one of full, sha, got 'half'/],
+    [{ knobs: { eta: 1 } }, /--eta must be at least 2, got 1/],
+    [{ knobs: { minSteps: 2.5 } }, /--min-steps must be a whole number/],
   ];
   for (const [over, re] of cases) assert.throws(() => searchStudy({ ...base, ...over } as never), (e) => isUserError(e) && re.test((e as Error).message), JSON.stringify(over));
 });

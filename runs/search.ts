@@ -15,7 +15,7 @@
 // boundaries (`watchBoundaries`), where every earlier evaluation has finished.
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
-import { fidelity, SCALES, type Scale } from '../search/space.ts';
+import { fidelity, FidelitySchema, SCALES, type Scale } from '../search/space.ts';
 import { createStrategy, leaderboard, STRATEGY_NAMES, SearchConfigSchema, type SearchConfig, type StrategyName } from '../search/strategies/index.ts';
 import { getTask, isTaskName } from '../tasks/registry.ts';
 import { analyzeSearch, leaderboardTable } from './report/search.ts';
@@ -25,7 +25,7 @@ import type { StudySpec } from './study.ts';
 import type { Evaluation } from './storage.ts';
 import type { Strategy } from './strategy.ts';
 import { presetTaskOptions } from './train.ts';
-import { parseSettingFlags } from './flags.ts';
+import { parseFlags, parseSettingFlags } from './flags.ts';
 
 export const SEARCH_KIND = 'search';
 
@@ -63,6 +63,10 @@ export interface SearchKnobs {
   sample?: number;
   /** Training steps per evaluation (evaluation interval capped to it). */
   steps?: number;
+  /** jozefowicz: every evaluation to the full budget, or successive halving; its eta and first rung. */
+  fidelity?: string;
+  eta?: number;
+  minSteps?: number;
 }
 
 export interface SearchRequest {
@@ -111,6 +115,8 @@ export function searchStudy(req: SearchRequest): SearchStudy {
   parseSettingFlags({ maxSteps: k.steps });
   if (k.q !== undefined && !(k.q >= 0 && k.q <= 1)) throw new UserError(`--q must be a probability in [0, 1], got ${k.q}`);
 
+  const halving = parseFlags(FidelitySchema.shape.search.pick({ fidelity: true, eta: true, minSteps: true }).partial(), { fidelity: k.fidelity, eta: k.eta, minSteps: k.minSteps }, { minSteps: 'min-steps' });
+
   const fid = fidelity(req.scale);
   const s = fid.search;
   const search = {
@@ -121,6 +127,7 @@ export function searchStudy(req: SearchRequest): SearchStudy {
     reevaluateProbability: k.q ?? s.reevaluateProbability,
     population: k.population ?? s.population,
     sample: k.sample ?? s.sample,
+    ...halving,
   };
   if (search.sample > search.population) throw new UserError(`--sample (${search.sample}) must not exceed --population (${search.population})`);
   const train = k.steps === undefined ? fid.train : { ...fid.train, maxSteps: k.steps, evalEvery: Math.min(fid.train.evalEvery, k.steps) };

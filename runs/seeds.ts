@@ -3,23 +3,13 @@
 // evaluation, in which order results arrive, or whether the study was resumed in between.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { evaluationKey, type EvaluationIdentity } from '../search/contract.ts';
 
 /** Largest seed handed out: seeds fit in 32 bits so every consumer (seedrandom, tasks) takes them. */
 export const MAX_SEED = 0xffff_ffff;
 
-/** The identity of an evaluation inside its experiment: what it trains, on what, which trial. */
-export interface EvaluationIdentity {
-  /** Canonical hash of the architecture. */
-  architecture: string;
-  task: string;
-  /** Which trial of this (architecture, task): a hyperparameter index, a repeat number, ... */
-  trial: string | number;
-}
-
-/** A stable text key for an identity; unique per experiment. */
-export function evaluationKey(id: EvaluationIdentity): string {
-  return JSON.stringify([id.architecture, id.task, String(id.trial)]);
-}
+// The key is the strategy contract's (a strategy names the evaluation a proposal continues by it).
+export { evaluationKey, type EvaluationIdentity } from '../search/contract.ts';
 
 /** A key as `evaluationKey` writes it: the trial is stored as text. */
 const KeySchema = z.tuple([z.string(), z.string(), z.string()]);

@@ -55,6 +55,23 @@ export type Architecture = z.infer<typeof ArchitectureSchema>;
 // The exchange
 // ---------------------------------------------------------------------------------------------
 
+/** The identity of an evaluation inside its experiment: what it trains, on what, which trial. */
+export interface EvaluationIdentity {
+  /** Canonical hash of the architecture. */
+  architecture: string;
+  task: string;
+  /** Which trial of this (architecture, task): a hyperparameter index, a repeat number, ... */
+  trial: string | number;
+}
+
+/**
+ * A stable text key for an identity; unique per experiment. Here rather than in runs/ because a
+ * strategy names the evaluation a proposal `continues` by it.
+ */
+export function evaluationKey(id: EvaluationIdentity): string {
+  return JSON.stringify([id.architecture, id.task, String(id.trial)]);
+}
+
 export interface Proposal {
   architecture: Architecture;
   task: string;
@@ -95,6 +112,8 @@ export interface ProposeResult<S extends Json = Json> {
  * wall time reaches a strategy: the driver blanks it, so nothing timing-dependent leaks in).
  */
 export interface HistoryItem {
+  /** The evaluation's `evaluationKey`: what a later proposal `continues`. */
+  key: string;
   architecture: string;
   task: string;
   status: string;

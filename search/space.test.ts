@@ -17,6 +17,7 @@ import {
   hiddenForBudget,
   jozefowiczHyperparams,
   logUniform,
+  pointId,
   sampleGreff,
   sampleJozefowicz,
 } from './space.ts';
@@ -52,6 +53,44 @@ test('the Jozefowicz grid: every draw is a grid point, every value is drawn, dra
   for (const key of ['initScale', 'learningRate', 'maxGradNorm', 'layers'] as const) {
     const seen = new Set(points.map((p) => p[key]));
     assert.deepEqual([...seen].sort((a, b) => a - b), [...JOZEFOWICZ_GRID[key]].sort((a, b) => a - b), key);
+  }
+});
+
+test('each preset draws from its own grid: the paper\'s at paper; tiny and small without learning rate 5, init scale 0.3 and 4 layers', () => {
+  assert.deepEqual(FIDELITY.paper.grid, { ...JOZEFOWICZ_GRID });
+  for (const scale of ['tiny', 'small'] as const) {
+    const grid = FIDELITY[scale].grid;
+    assert.deepEqual(grid, { initScale: [0.7, 1, 1.4, 2, 2.8], learningRate: [0.1, 0.2, 0.3, 0.5, 1, 2], maxGradNorm: [1, 2.5, 5, 10, 20], layers: [1, 2, 3] }, scale);
+    const rng = seedrandom(scale);
+    const points = Array.from({ length: 600 }, () => sampleJozefowicz(rng, grid));
+    for (const key of ['initScale', 'learningRate', 'maxGradNorm', 'layers'] as const) {
+      assert.deepEqual([...new Set(points.map((p) => p[key]))].sort((a, b) => a - b), grid[key], `${scale} ${key}`);
+    }
+  }
+  // The same generator state draws the same coordinates in the same order, whatever the grid.
+  const one = { initScale: [1], learningRate: [0.5], maxGradNorm: [5], layers: [2] };
+  const a = seedrandom('order');
+  const b = seedrandom('order');
+  sampleJozefowicz(a, one);
+  sampleJozefowicz(b);
+  assert.equal(a(), b(), 'one draw per coordinate');
+  // A grid value outside the engine's bounds is refused.
+  assert.throws(() => FidelitySchema.parse({ ...fidelity('tiny'), grid: { ...one, layers: [5] } }), /layers/);
+  assert.throws(() => FidelitySchema.parse({ ...fidelity('tiny'), grid: { ...one, learningRate: [] } }), /learningRate/);
+});
+
+test('pointId names a grid point, one name per point', () => {
+  const ids = new Set<string>();
+  const g = JOZEFOWICZ_GRID;
+  for (const initScale of g.initScale) for (const learningRate of g.learningRate) for (const maxGradNorm of g.maxGradNorm) for (const layers of g.layers) ids.add(pointId({ initScale, learningRate, maxGradNorm, layers }));
+  assert.equal(ids.size, g.initScale.length * g.learningRate.length * g.maxGradNorm.length * g.layers.length);
+  assert.equal(pointId({ initScale: 1.4, learningRate: 0.5, maxGradNorm: 2.5, layers: 2 }), 'lr0.5,init1.4,clip2.5,L2');
+});
+
+test('the search\'s fidelity: tiny trains every evaluation fully, small and paper halve in rungs of eta 3', () => {
+  assert.deepEqual(SCALES.map((s) => [FIDELITY[s].search.fidelity, FIDELITY[s].search.eta, FIDELITY[s].search.minSteps]), [['full', 3, 30], ['sha', 3, 100], ['sha', 3, 1000]]);
+  for (const bad of [{ fidelity: 'half' }, { eta: 1 }, { minSteps: 0 }, { memorizeFraction: 2 }]) {
+    assert.throws(() => FidelitySchema.parse({ ...fidelity('small'), search: { ...fidelity('small').search, ...bad } }), new RegExp(Object.keys(bad)[0]));
   }
 });
 

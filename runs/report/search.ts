@@ -93,6 +93,8 @@ const FunnelStateSchema = z.object({
     passedMemorize: z.number().optional(),
     passedTask: z.record(z.string(), z.number()).optional(),
     enteredList: z.number().optional(),
+    /** Successive halving (sha fidelity): settings stopped before the full budget. */
+    pruned: z.number().optional(),
   }),
   list: z.array(z.unknown()).optional(),
 });
@@ -182,6 +184,7 @@ export function analyzeSearch(data: StudyData, opts: SearchReportOptions = {}): 
         ['evaluated on all tasks', evaluatedOnAll],
         ['entered the list', f.enteredList ?? null],
         ...(saved.data.list ? [['in the list now', saved.data.list.length] as [string, number]] : []),
+        ...(f.pruned !== undefined ? [['settings pruned early (successive halving)', f.pruned] as [string, number]] : []),
       ],
       source: 'strategy',
     };

@@ -11,7 +11,7 @@ import { printNotation } from '../../cells/notation.ts';
 import { ZOO } from '../../cells/zoo/index.ts';
 import { MutationRecordSchema, mutate, type MutationRecord } from '../mutate.ts';
 import { ratiosToGru } from '../score.ts';
-import { FidelitySchema, jozefowiczHyperparams, sampleJozefowicz, type Fidelity } from '../space.ts';
+import { FidelitySchema, jozefowiczHyperparams, sampleJozefowicz, type Fidelity, type JozefowiczPoint } from '../space.ts';
 import { toJsonObject, type Architecture, type HistoryItem, type JsonObject, type Proposal, type ProposeResult } from '../contract.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -121,28 +121,42 @@ export interface ProposalContext {
   trials: Trials;
 }
 
+/** A drawn setting of (architecture, task): its grid point and its trial number. */
+export interface DrawnSetting {
+  point: JozefowiczPoint;
+  trial: number;
+}
+
+/** The next trial of (architecture, task) and a point of the preset's grid for it. */
+export function drawSetting(arch: Architecture, task: string, ctx: ProposalContext): DrawnSetting {
+  const key = `${arch.hash}|${task}`;
+  const trial = ctx.trials[key] ?? 0;
+  ctx.trials[key] = trial + 1;
+  return { trial, point: sampleJozefowicz(ctx.rng, ctx.config.fidelity.grid) };
+}
+
 /**
- * `count` new settings of the Jozefowicz grid for `arch` on `task`: H from the preset's budget,
- * plus the preset's training protocol (the training job's hyperparameters).
+ * The evaluation of `arch` on `task` at a grid point: H from the preset's budget, plus the
+ * preset's training protocol (the training job's hyperparameters), trained to `maxSteps` (by
+ * default the preset's budget; successive halving's rungs train to less).
  */
-export function settingProposals(arch: Architecture, task: string, count: number, ctx: ProposalContext): Proposal[] {
-  const { config, rng, trials } = ctx;
+export function settingProposal(arch: Architecture, task: string, point: JozefowiczPoint, trial: string | number, config: SearchConfig, maxSteps = config.fidelity.train.maxSteps): Proposal {
   const fid = config.fidelity;
   const vocab = config.vocab[task];
   if (vocab === undefined) throw new Error(`no vocabulary size for task '${task}' in the search config`);
   const budget = (fid.paramBudget as Record<string, number | undefined>)[task];
   if (budget === undefined) throw new Error(`the ${fid.scale} preset has no parameter budget for task '${task}'`);
-  const cell = cellOf(arch.cell);
-  const out: Proposal[] = [];
-  for (let i = 0; i < count; i++) {
-    const key = `${arch.hash}|${task}`;
-    const trial = trials[key] ?? 0;
-    trials[key] = trial + 1;
-    const h = jozefowiczHyperparams(sampleJozefowicz(rng), { cell, vocab, budget, fidelity: fid });
-    const { batch: _b, unroll: _u, ...train } = fid.train;
-    out.push({ architecture: arch, task, taskOptions: taskOptions(fid, task), hyperparameters: { ...h, ...train }, trial });
-  }
-  return out;
+  const h = jozefowiczHyperparams(point, { cell: cellOf(arch.cell), vocab, budget, fidelity: fid });
+  const { batch: _b, unroll: _u, ...train } = fid.train;
+  return { architecture: arch, task, taskOptions: taskOptions(fid, task), hyperparameters: { ...h, ...train, maxSteps }, trial };
+}
+
+/** `count` new settings of the preset's Jozefowicz grid for `arch` on `task`, at the full budget. */
+export function settingProposals(arch: Architecture, task: string, count: number, ctx: ProposalContext): Proposal[] {
+  return Array.from({ length: count }, () => {
+    const { point, trial } = drawSetting(arch, task, ctx);
+    return settingProposal(arch, task, point, trial, ctx.config);
+  });
 }
 
 /** Settings on every scored task for an architecture. */
@@ -237,7 +251,7 @@ export function bestByTask(history: readonly HistoryItem[], metric: string): Map
 }
 
 /** A GRU accuracy of 0 (it learned nothing yet) would divide by zero: the floor keeps ratios finite. */
-const GRU_FLOOR = 1e-6;
+export const GRU_FLOOR = 1e-6;
 
 export interface LeaderboardRow {
   architecture: string;

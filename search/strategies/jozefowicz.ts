@@ -9,20 +9,34 @@
 // best must reach `gruFraction` x the GRU's best so far). A mutant that passes every stage enters
 // the list, which keeps the `listSize` best by score. The study proposes at most `evaluations`
 // evaluations; a stage that does not fit in what is left is not started (the candidate is cut).
+//
+// That is `full` fidelity. With `sha` (the preset's `search.fidelity`, `--fidelity sha`) the
+// settings of a stage train in rungs of successive halving against the GRU trained with the same
+// setting (cohorts.ts): a cohort is every setting of one stage proposed in one generation, and a
+// stage is judged on the settings that reached the full budget, as ratios to their paired GRU:
+// memorization passes when one reaches min(`memorizeThreshold`, `memorizeFraction` x its GRU's
+// accuracy) and more than twice chance; a task when one reaches `gruFraction` x its GRU's. The
+// seed rows of generation 0 train to the full budget in both.
 import { z } from 'zod';
-import { ArchitectureSchema, defineStrategy, parseStrategyState, type HistoryItem, type Json, type Strategy } from '../contract.ts';
+import { ArchitectureSchema, defineStrategy, parseStrategyState, type Architecture, type HistoryItem, type Json, type Strategy } from '../contract.ts';
+import { memorizationPasses } from '../calibration.ts';
+import { CohortStep, HalvingStateSchema, initialHalvingState, type HalvingCounts } from './cohorts.ts';
 import {
+  GRU_FLOOR,
   SearchConfigSchema,
   SearchStateSchema,
   allTaskProposals,
   bestByTask,
+  drawSetting,
   freshMutant,
   gruHash,
   initialSearchState,
   scores,
   searchStep,
   settingProposals,
+  type ProposalContext,
   type SearchConfig,
+  type Step,
 } from './common.ts';
 
 const MEMORIZE = 'memorize';
@@ -40,6 +54,12 @@ export const FunnelSchema = z.strictObject({
   duplicates: count,
   /** Candidates stopped because their next stage did not fit in the budget. */
   cutByBudget: count,
+  /** sha: settings stopped by successive halving before the full budget. */
+  pruned: count.optional(),
+  /** sha: evaluations of candidates and re-evaluations proposed at each rung (references excluded). */
+  rungs: z.array(count).optional(),
+  /** sha: evaluations of the GRU proposed as paired references. */
+  references: count.optional(),
 });
 export type Funnel = z.infer<typeof FunnelSchema>;
 
@@ -57,6 +77,8 @@ export const JozefowiczStateSchema = z.strictObject({
   pending: z.array(CandidateSchema),
   ...SearchStateSchema.pick({ seen: true, trials: true, proposed: true }).shape,
   funnel: FunnelSchema,
+  /** sha: the cohorts in training, the references proposed, the checkpoints kept (absent in full fidelity). */
+  halving: HalvingStateSchema.optional(),
 });
 type State = z.infer<typeof JozefowiczStateSchema>;
 
@@ -71,6 +93,7 @@ export function jozefowiczStrategy(opts: JozefowiczOptions): Strategy {
   const s = config.fidelity.search;
   const stages = [...(config.memorize ? [MEMORIZE] : []), ...config.tasks];
   const reference = gruHash();
+  const sha = s.fidelity === 'sha';
 
   return defineStrategy({
     name: NAME,
@@ -79,71 +102,163 @@ export function jozefowiczStrategy(opts: JozefowiczOptions): Strategy {
       ...initialSearchState(seed, NAME),
       list: [],
       pending: [],
-      funnel: { proposed: 0, passedMemorize: 0, passedTask: Object.fromEntries(config.tasks.map((t) => [t, 0])), enteredList: 0, repeats: 0, duplicates: 0, cutByBudget: 0 },
+      funnel: {
+        proposed: 0,
+        passedMemorize: 0,
+        passedTask: Object.fromEntries(config.tasks.map((t) => [t, 0])),
+        enteredList: 0,
+        repeats: 0,
+        duplicates: 0,
+        cutByBudget: 0,
+        ...(sha ? { pruned: 0, rungs: [], references: 0 } : {}),
+      },
+      ...(sha ? { halving: initialHalvingState() } : {}),
     }),
 
-    propose: (st: State, history: readonly HistoryItem[]) =>
-      searchStep(config, st, (row) => st.list.push(row), ({ rng, seen, ctx, proposals, left }) => {
-        const best = bestByTask(history, config.metric);
-        const gru = best.get(reference);
-        const bestOf = (hash: string, task: string) => best.get(hash)?.get(task) ?? 0;
-
-        // Advance the pipeline: each candidate's last stage is finished.
-        const still: Candidate[] = [];
-        for (const c of st.pending) {
-          const task = stages[c.stage];
-          const value = bestOf(c.arch.hash, task);
-          const pass = task === MEMORIZE ? value >= s.memorizeThreshold : value >= s.gruFraction * (gru?.get(task) ?? 0);
-          if (!pass) continue;
-          if (task === MEMORIZE) st.funnel.passedMemorize++;
-          else st.funnel.passedTask[task]++;
-          if (c.stage + 1 < stages.length) {
-            if (left() < s.settingsPerTask) {
-              st.funnel.cutByBudget++;
-              continue;
-            }
-            const next = { arch: c.arch, stage: c.stage + 1 };
-            proposals.push(...settingProposals(c.arch, stages[next.stage], s.settingsPerTask, ctx));
-            still.push(next);
-          } else {
-            st.list.push(c.arch);
-            st.funnel.enteredList++;
-          }
-        }
-        st.pending = still;
-
-        // Keep the best `listSize` by score (architectures without a full score rank last).
-        if (st.list.length > s.listSize) {
-          const sc = scores(history, config.tasks, config.metric);
-          const ranked = st.list.map((a, i) => ({ a, i, score: sc.get(a.hash) ?? -Infinity })).sort((x, y) => y.score - x.score || x.i - y.i);
-          const keep = new Set(ranked.slice(0, s.listSize).map((r) => r.a.hash));
-          st.list = st.list.filter((a) => keep.has(a.hash));
-        }
-
-        // New actions.
-        for (let k = 0; k < config.generationSize; k++) {
-          if (st.list.length === 0) break;
-          const pick = st.list[Math.min(st.list.length - 1, Math.floor(rng() * st.list.length))];
-          if (rng() < s.reevaluateProbability) {
-            const cost = s.repeatSettings * config.tasks.length;
-            if (left() < cost) continue;
-            proposals.push(...allTaskProposals(pick, s.repeatSettings, ctx));
-            st.funnel.repeats++;
-          } else {
-            if (left() < s.settingsPerTask) continue;
-            const child = freshMutant(pick, rng, seen);
-            if (!child) {
-              st.funnel.duplicates++;
-              continue;
-            }
-            seen.add(child.hash);
-            st.funnel.proposed++;
-            proposals.push(...settingProposals(child, stages[0], s.settingsPerTask, ctx));
-            st.pending.push({ arch: child, stage: 0 });
-          }
-        }
-      }),
+    propose: (st: State, history: readonly HistoryItem[]) => (sha ? proposeSha(st, history) : proposeFull(st, history)),
   });
+
+  /** Keeps the best `listSize` listed architectures by score (those without a full score rank last). */
+  function trimList(st: State, history: readonly HistoryItem[]): void {
+    if (st.list.length <= s.listSize) return;
+    const sc = scores(history, config.tasks, config.metric);
+    const ranked = st.list.map((a, i) => ({ a, i, score: sc.get(a.hash) ?? -Infinity })).sort((x, y) => y.score - x.score || x.i - y.i);
+    const keep = new Set(ranked.slice(0, s.listSize).map((r) => r.a.hash));
+    st.list = st.list.filter((a) => keep.has(a.hash));
+  }
+
+  /** Every evaluation to the full budget; a stage is judged on the best value against the GRU's best. */
+  function proposeFull(st: State, history: readonly HistoryItem[]) {
+    return searchStep(config, st, (row) => st.list.push(row), ({ rng, seen, ctx, proposals, left }) => {
+      const best = bestByTask(history, config.metric);
+      const gru = best.get(reference);
+      const bestOf = (hash: string, task: string) => best.get(hash)?.get(task) ?? 0;
+
+      // Advance the pipeline: each candidate's last stage is finished.
+      const still: Candidate[] = [];
+      for (const c of st.pending) {
+        const task = stages[c.stage];
+        const value = bestOf(c.arch.hash, task);
+        const pass = task === MEMORIZE ? value >= s.memorizeThreshold : value >= s.gruFraction * (gru?.get(task) ?? 0);
+        if (!pass) continue;
+        if (task === MEMORIZE) st.funnel.passedMemorize++;
+        else st.funnel.passedTask[task]++;
+        if (c.stage + 1 < stages.length) {
+          if (left() < s.settingsPerTask) {
+            st.funnel.cutByBudget++;
+            continue;
+          }
+          const next = { arch: c.arch, stage: c.stage + 1 };
+          proposals.push(...settingProposals(c.arch, stages[next.stage], s.settingsPerTask, ctx));
+          still.push(next);
+        } else {
+          st.list.push(c.arch);
+          st.funnel.enteredList++;
+        }
+      }
+      st.pending = still;
+
+      trimList(st, history);
+
+      // New actions.
+      for (let k = 0; k < config.generationSize; k++) {
+        if (st.list.length === 0) break;
+        const pick = st.list[Math.min(st.list.length - 1, Math.floor(rng() * st.list.length))];
+        if (rng() < s.reevaluateProbability) {
+          const cost = s.repeatSettings * config.tasks.length;
+          if (left() < cost) continue;
+          proposals.push(...allTaskProposals(pick, s.repeatSettings, ctx));
+          st.funnel.repeats++;
+        } else {
+          if (left() < s.settingsPerTask) continue;
+          const child = freshMutant(pick, rng, seen);
+          if (!child) {
+            st.funnel.duplicates++;
+            continue;
+          }
+          seen.add(child.hash);
+          st.funnel.proposed++;
+          proposals.push(...settingProposals(child, stages[0], s.settingsPerTask, ctx));
+          st.pending.push({ arch: child, stage: 0 });
+        }
+      }
+    });
+  }
+
+  /**
+   * Successive halving (cohorts.ts): settings train in rungs against paired GRU references; a
+   * stage is judged on the full-budget settings only.
+   */
+  function proposeSha(st: State, history: readonly HistoryItem[]) {
+    if (!st.halving) throw new Error(`strategy '${NAME}': a state without successive halving's part cannot continue with --fidelity sha`);
+    const halving = st.halving;
+    const counts: HalvingCounts = { pruned: st.funnel.pruned ?? 0, rungs: st.funnel.rungs ?? [], references: st.funnel.references ?? 0 };
+    let cohorts: CohortStep | undefined;
+    const result = searchStep(config, st, (row) => st.list.push(row), (step) => {
+      const c = (cohorts = new CohortStep(config, halving, counts, step.proposals, history));
+      shaGeneration(st, history, step, c);
+    });
+    const release = cohorts?.finish(result.finished) ?? [];
+    st.funnel.pruned = counts.pruned;
+    st.funnel.rungs = counts.rungs;
+    st.funnel.references = counts.references;
+    return { ...result, release };
+  }
+
+  /** Settings of `arch` on `task`: `k` draws of the preset's grid. */
+  function draws(arch: Architecture, task: string, k: number, ctx: ProposalContext) {
+    return Array.from({ length: k }, () => drawSetting(arch, task, ctx));
+  }
+
+  function shaGeneration(st: State, history: readonly HistoryItem[], { rng, seen, ctx, left }: Step, c: CohortStep): void {
+    const k = s.settingsPerTask;
+    // Relative to the paired GRU, above twice chance (search/calibration.ts: the rule calibrate measures).
+    const memorizeRule = { threshold: s.memorizeThreshold, gruFraction: s.memorizeFraction, floor: 2 / config.fidelity.tasks.memorize.symbols };
+    // A new stage costs at most one reference per setting besides the setting itself.
+    const stageCost = 2 * k;
+
+    const { judged, cut } = c.advance(left);
+    st.funnel.cutByBudget += cut.length;
+    for (const j of judged) {
+      const stage = j.cohort.stage as number;
+      const task = stages[stage];
+      const pass =
+        task === MEMORIZE
+          ? j.finals.some((f) => memorizationPasses(f.value, f.reference, memorizeRule))
+          : j.finals.some((f) => f.value / Math.max(GRU_FLOOR, f.reference ?? 0) >= s.gruFraction);
+      if (!pass) continue;
+      if (task === MEMORIZE) st.funnel.passedMemorize++;
+      else st.funnel.passedTask[task]++;
+      if (stage + 1 < stages.length) {
+        if (left() < stageCost || !c.start(stage + 1, stages[stage + 1], j.arch, draws(j.arch, stages[stage + 1], k, ctx), left())) st.funnel.cutByBudget++;
+      } else {
+        st.list.push(j.arch);
+        st.funnel.enteredList++;
+      }
+    }
+
+    trimList(st, history);
+
+    for (let g = 0; g < config.generationSize; g++) {
+      if (st.list.length === 0) break;
+      const pick = st.list[Math.min(st.list.length - 1, Math.floor(rng() * st.list.length))];
+      if (rng() < s.reevaluateProbability) {
+        if (left() < 2 * s.repeatSettings * config.tasks.length) continue;
+        for (const task of config.tasks) c.start(null, task, pick, draws(pick, task, s.repeatSettings, ctx), left());
+        st.funnel.repeats++;
+      } else {
+        if (left() < stageCost) continue;
+        const child = freshMutant(pick, rng, seen);
+        if (!child) {
+          st.funnel.duplicates++;
+          continue;
+        }
+        seen.add(child.hash);
+        st.funnel.proposed++;
+        c.start(0, stages[0], child, draws(child, stages[0], k, ctx), left());
+      }
+    }
+  }
 }
 
 /** The funnel counts kept in a saved state, for progress and reports. */

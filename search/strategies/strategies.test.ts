@@ -9,7 +9,7 @@ import { ZOO } from '../../cells/zoo/index.ts';
 import { replay } from '../mutate.ts';
 import { HyperparamsSchema, JOZEFOWICZ_GRID, fidelity, hiddenForBudget } from '../space.ts';
 import { agingPopulation, agingStrategy } from './aging.ts';
-import { StrategyStateError, type HistoryItem, type Json, type Proposal, type Strategy } from '../contract.ts';
+import { StrategyStateError, evaluationKey, type HistoryItem, type Json, type Proposal, type Strategy } from '../contract.ts';
 import { bestByTask, gruHash, leaderboard, mutationsOf, type SearchConfig } from './common.ts';
 import { jozefowiczFunnel, jozefowiczList, jozefowiczStrategy } from './jozefowicz.ts';
 import { randomStrategy } from './random.ts';
@@ -65,7 +65,7 @@ function drive(strategy: Strategy, seed: number, maxGenerations = 500): Run {
       assert.equal(cellHash(readNotation(p.architecture.notation!)), p.architecture.hash, 'the notation is the same cell');
       const h = HyperparamsSchema.parse(Object.fromEntries(Object.entries(p.hyperparameters).filter(([k]) => k in HyperparamsSchema.shape)));
       assert.equal(h.hidden, hiddenForBudget(cell, config().fidelity.paramBudget[p.task as 'xml'], config().vocab[p.task], h.layers));
-      history.push({ architecture: p.architecture.hash, task: p.task, status: 'done', metrics: { validAccuracy: fakeAccuracy(p.architecture.hash, p.task, p.hyperparameters) }, generation: g, proposal: p });
+      history.push({ key: evaluationKey({ architecture: p.architecture.hash, task: p.task, trial: p.trial }), architecture: p.architecture.hash, task: p.task, status: 'done', metrics: { validAccuracy: fakeAccuracy(p.architecture.hash, p.task, p.hyperparameters) }, generation: g, proposal: p });
     }
     state = r.state;
     states.push(state);
@@ -188,7 +188,7 @@ test('random: fresh random architectures, each on every task', () => {
 
 test('leaderboard: min ratio to the GRU, best first, only architectures with every task', () => {
   const g = gruHash();
-  const h: HistoryItem[] = [
+  const rows: Omit<HistoryItem, 'key'>[] = [
     { architecture: g, task: 'a', status: 'done', metrics: { acc: 0.5 } },
     { architecture: g, task: 'b', status: 'done', metrics: { acc: 0.4 } },
     { architecture: 'x', task: 'a', status: 'done', metrics: { acc: 0.6 } },
@@ -199,6 +199,7 @@ test('leaderboard: min ratio to the GRU, best first, only architectures with eve
     { architecture: 'z', task: 'a', status: 'failed', metrics: null },
     { architecture: 'z', task: 'b', status: 'done', metrics: { acc: 0.8 } },
   ];
+  const h: HistoryItem[] = rows.map((r, i) => ({ key: String(i), ...r }));
   const board = leaderboard(h, ['a', 'b'], 'acc');
   assert.deepEqual(board.map((r) => r.architecture), ['x', g, 'z']);
   assert.equal(board[0].score, Math.min(0.6 / 0.5, 0.44 / 0.4));
