@@ -12,7 +12,7 @@ export interface CalibrationTrial {
   /** The shared setting's number. */
   trial: number;
   /** The grid coordinates of the setting (learningRate, layers, initScale, clip, ...). */
-  setting: Readonly<Record<string, number | string>>;
+  setting: Readonly<Record<string, number | string | boolean>>;
   /** Best validation accuracy; null when the run diverged or failed (counts as not passing). */
   accuracy: number | null;
   /** Training time of the run, seconds (for the cost column). */
@@ -32,7 +32,7 @@ export interface CellCalibration {
 
 export interface DimensionPass {
   dimension: string;
-  value: number | string;
+  value: number | string | boolean;
   /** Per cell: runs at this value and how many passed. */
   cells: Record<string, { n: number; passed: number }>;
 }
@@ -87,7 +87,7 @@ export function summarizeCalibration(trials: readonly CalibrationTrial[], rule: 
       meanSeconds: secs.length ? secs.reduce((a, b) => a + b, 0) / secs.length : Number.NaN,
     };
   });
-  const dims = new Map<string, Map<number | string, Record<string, { n: number; passed: number }>>>();
+  const dims = new Map<string, Map<number | string | boolean, Record<string, { n: number; passed: number }>>>();
   for (const t of trials) {
     for (const [dimension, value] of Object.entries(t.setting)) {
       const values = dims.get(dimension) ?? new Map();
