@@ -14,6 +14,7 @@ import { JobPool } from './pool.ts';
 import { memoryStorage } from './memory-storage.ts';
 import { openSqliteStorage } from './sqlite.ts';
 import type { Storage } from './storage.ts';
+import { trialOfKey } from './seeds.ts';
 import { runStudy, type StudySpec } from './study.ts';
 import { fixedListStrategy, type Proposal } from './strategy.ts';
 import { FIXTURE_ARCHITECTURE, FIXTURE_WORKER, fixtureSpec, fixtureStrategy, type FixtureConfig } from './fixtures/fixture-study.ts';
@@ -261,7 +262,7 @@ test('failing jobs are recorded as failed with the error and retried; none is lo
   try {
     const out = await runStudy({ storage, spec, strategy: fixedListStrategy(list), pool, maxAttempts: 2, onEvent: (e) => e.type === 'failure' && failures.push(`${e.evaluation.key}:${e.then}`) });
     assert.equal(out.status, 'done');
-    const byTrial = new Map(out.evaluations.map((e) => [JSON.parse(e.key)[2] as string, e]));
+    const byTrial = new Map(out.evaluations.map((e) => [trialOfKey(e.key), e]));
     assert.equal(byTrial.get('ok')?.status, 'done');
     assert.equal(byTrial.get('diverge')?.status, 'diverged');
     const once = byTrial.get('exit-once');
