@@ -1,3 +1,4 @@
-// The package entry of cellsearch, for programs that use it as a library. Each part of the project
-// re-exports its public API here, one line per part.
+// The package entry of cellsearch, for programs that use it as a library: the training engine
+// (cells/engine), as the README's "Engine API" shows it. The rest (tasks, search, studies,
+// reports) is reached through the `cellsearch` command, not through this entry.
 export * from './cells/engine/index.ts';

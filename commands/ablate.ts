@@ -5,34 +5,28 @@
 // same command resumes the study (or, once it is done, only analyses it again).
 import type { CommandModule } from 'yargs';
 import { UserError } from '../errors.ts';
-import { SCALES, SPACES, type Scale, type SpaceName } from '../search/space.ts';
-import { parseRunFlags, parseSettingFlags, RUN_FLAG_DEFAULTS } from '../runs/flags.ts';
+import { SPACES, type SpaceName } from '../search/space.ts';
+import { parseSettingFlags } from '../runs/flags.ts';
+import { budgetOptions, DATA_DIR_OPTIONS, parseSessionFlags, settingFlagValues, studyOptions, type StudyArgs } from './options.ts';
 
-interface AblateArgs {
+interface AblateArgs extends StudyArgs {
   cells: string;
   baseline?: string;
   tasks: string;
   trials: number;
   space?: SpaceName;
   metric: 'loss' | 'accuracy' | 'perplexity';
-  scale: Scale;
-  seed: number;
-  name?: string;
-  db?: string;
-  workers?: number;
   report?: string;
-  'max-attempts': number;
-  'max-heap-mb': number;
   'data-dir'?: string;
   steps?: number;
   'eval-every'?: number;
   'valid-batches'?: number;
 }
 
-/** Parses the numeric flags of the run and the training budget; runs before yargs' own checks. */
+/** Parses the numeric flags of the session and the training budget; runs before yargs' own checks. */
 function parseAblateFlags(args: AblateArgs) {
-  const budget = parseSettingFlags({ maxSteps: args.steps, evalEvery: args['eval-every'], validBatches: args['valid-batches'] });
-  return { budget, run: parseRunFlags({ maxAttempts: args['max-attempts'], maxHeapMb: args['max-heap-mb'] }) };
+  const session = parseSessionFlags(args);
+  return { budget: parseSettingFlags(settingFlagValues(args)), session };
 }
 
 const split = (s: string) =>
@@ -52,18 +46,10 @@ export const ablateCommand: CommandModule<object, AblateArgs> = {
       .option('trials', { type: 'number', demandOption: true, describe: 'random-search trials per (cell, task); trial t has the same hyperparameters for every cell' })
       .option('space', { choices: SPACES, describe: "hyperparameter space: 'greff' (hidden, learning rate, momentum; the default) or 'jozefowicz' (the grid; default for --cells jozefowicz)" })
       .option('metric', { choices: ['loss', 'accuracy', 'perplexity'] as const, default: 'loss' as const, describe: 'the compared metric (validation selects the top 10%, test is reported)' })
-      .option('scale', { choices: SCALES, default: 'tiny' as Scale, describe: 'fidelity preset: training budget, task sizes, hidden range' })
-      .option('seed', { type: 'number', default: 1, describe: 'experiment seed: the plan and every evaluation seed derive from it' })
-      .option('name', { type: 'string', describe: 'experiment name (default: ablate-<cells>-<tasks>)' })
-      .option('db', { type: 'string', describe: 'database file (default: runs/<name>.sqlite)' })
-      .option('workers', { type: 'number', describe: 'worker threads (default and maximum: the number of cores)' })
+      .options(studyOptions({ scale: 'training budget, task sizes, hidden range', seed: 'the plan and the evaluation seeds', name: 'ablate-<cells>-<tasks>' }))
       .option('report', { type: 'string', describe: 'write the odyssey report (report.md, report.html, figures/*.svg) to this folder' })
-      .option('max-attempts', { type: 'number', default: RUN_FLAG_DEFAULTS.maxAttempts, describe: 'attempts per evaluation before it is recorded as failed' })
-      .option('max-heap-mb', { type: 'number', default: RUN_FLAG_DEFAULTS.maxHeapMb, describe: 'JS heap limit of each worker thread, MB' })
-      .option('data-dir', { type: 'string', describe: 'ptb / music data folder (default: PTB_DIR / JSB_DIR)' })
-      .option('steps', { type: 'number', describe: 'most training steps per trial (default: the preset)' })
-      .option('eval-every', { type: 'number', describe: 'steps between validations (default: the preset)' })
-      .option('valid-batches', { type: 'number', describe: 'validation batches per validation (default: the preset)' })
+      .options(DATA_DIR_OPTIONS)
+      .options(budgetOptions())
       .middleware((args) => void parseAblateFlags(args), true)
       .example('$0 ablate --cells greff --tasks arithmetic --trials 20', "Greff's nine LSTMs, 20 trials each, tiny preset")
       .example('$0 ablate --cells gru,lstm,my-cell.txt --baseline gru --tasks xml --trials 10 --report out/', 'your own cell against the zoo, with the report'),
@@ -72,11 +58,10 @@ export const ablateCommand: CommandModule<object, AblateArgs> = {
     const { loadCell } = await import('../cells/load.ts');
     const { ablateStudy, loadAblation, variantLabel } = await import('../runs/ablate.ts');
     const { executeStudy } = await import('../runs/execute.ts');
-    const { TRAIN_WORKER } = await import('../runs/pool.ts');
-    const { openStorage } = await import('../runs/open-storage.ts');
+    const { evaluationLabel } = await import('../runs/progress.ts');
     const { ablationSummaryText } = await import('../search/ablation/index.ts');
 
-    const { budget, run } = parseAblateFlags(args);
+    const { budget, session } = parseAblateFlags(args);
     const preset = args.cells === 'greff' ? 'greff' : args.cells === 'jozefowicz' ? 'jozefowicz' : null;
     const refs = preset === 'greff' ? [...GREFF_CELLS] : preset === 'jozefowicz' ? [...JOZEFOWICZ_CELLS] : split(args.cells);
     if (refs.length === 0) throw new UserError('--cells names no cell');
@@ -96,31 +81,23 @@ export const ablateCommand: CommandModule<object, AblateArgs> = {
       dataDir: args['data-dir'],
       budget,
     });
-    const labels = new Map(study.config.cells.map((c) => [c.hash, variantLabel(c.ref)]));
     const started = performance.now();
-    const out = await executeStudy({
+    await executeStudy({
+      ...session,
       spec: study.spec,
       strategy: study.strategy,
-      handler: TRAIN_WORKER,
-      db: args.db,
-      workers: args.workers,
       jobs: study.proposals.length,
-      maxAttempts: run.maxAttempts,
-      maxHeapMb: run.maxHeapMb,
-      label: (e) => `${labels.get(e.architecture) ?? e.architecture.slice(0, 8)} ${e.task} #${JSON.parse(e.key)[2]}`,
+      label: evaluationLabel(new Map(study.config.cells.map((c) => [c.hash, variantLabel(c.ref)])), { task: true, trial: true }),
+      summary: async ({ storage, outcome, db, print }) => {
+        const loaded = await loadAblation(storage, study.spec.name);
+        print(ablationSummaryText(loaded.analysis));
+        print(`${outcome.status === 'done' ? 'done' : 'interrupted'} in ${((performance.now() - started) / 1000).toFixed(0)} s; recorded in ${db}\n`);
+        if (args.report !== undefined) {
+          const { writeAblationReport } = await import('../runs/report/ablation/index.ts');
+          const files = await writeAblationReport(loaded, args.report, { db });
+          print(`report: ${files.join(', ')}\n`);
+        }
+      },
     });
-    const storage = await openStorage(out.db, { readonly: true });
-    try {
-      const loaded = await loadAblation(storage, study.spec.name);
-      process.stdout.write(ablationSummaryText(loaded.analysis));
-      process.stdout.write(`${out.outcome.status === 'done' ? 'done' : 'interrupted'} in ${((performance.now() - started) / 1000).toFixed(0)} s; recorded in ${out.db}\n`);
-      if (args.report !== undefined) {
-        const { writeAblationReport } = await import('../runs/report/ablation/index.ts');
-        const files = await writeAblationReport(loaded, args.report, { db: out.db });
-        process.stdout.write(`report: ${files.join(', ')}\n`);
-      }
-    } finally {
-      await storage.close();
-    }
   },
 };

@@ -3,19 +3,15 @@
 // same command resumes it, Ctrl-C stops it cleanly, any worker count gives the same results.
 // With no options: a tiny jozefowicz search on arithmetic and xml (a few minutes on 2 cores).
 import type { CommandModule } from 'yargs';
-import { FIDELITY, SCALES, type Fidelity, type Scale } from '../search/space.ts';
-import { parseRunFlags, parseSettingFlags, RUN_FLAG_DEFAULTS } from '../runs/flags.ts';
+import { FIDELITY, SCALES, type Fidelity } from '../search/space.ts';
+import { parseSettingFlags } from '../runs/flags.ts';
+import { parseSessionFlags, settingFlagValues, studyOptions, type StudyArgs } from './options.ts';
 
-interface SearchArgs {
+interface SearchArgs extends StudyArgs {
   strategy: string;
   tasks: string;
-  scale: Scale;
   budget?: number;
   time?: string;
-  workers?: number;
-  seed: number;
-  name?: string;
-  db?: string;
   'generation-size'?: number;
   k?: number;
   'repeat-settings'?: number;
@@ -27,9 +23,14 @@ interface SearchArgs {
   fidelity?: string;
   eta?: number;
   'min-steps'?: number;
-  'max-attempts': number;
-  'max-heap-mb': number;
 }
+
+/**
+ * The default scored tasks. A tiny ptb evaluation costs ~36 s CPU (the 10,000-word softmax)
+ * against ~1 s for arithmetic and 3-8 s for xml, so with ptb the default tiny study would not
+ * finish in 10 minutes on 2 cores; add it with --tasks arithmetic,xml,ptb.
+ */
+const DEFAULT_SEARCH_TASKS = ['arithmetic', 'xml'] as const;
 
 const KNOBS = 'Strategy settings (default: the --scale preset):';
 
@@ -38,8 +39,8 @@ const perScale = (value: (f: Fidelity) => number): string => SCALES.map((s) => `
 
 /** Parses the numeric flags the study's config does not check; runs before yargs' own checks. */
 function parseSearchFlags(args: SearchArgs) {
-  parseSettingFlags({ maxSteps: args.steps });
-  return parseRunFlags({ maxAttempts: args['max-attempts'], maxHeapMb: args['max-heap-mb'] });
+  parseSettingFlags(settingFlagValues(args));
+  return parseSessionFlags(args);
 }
 
 export const searchCommand: CommandModule<object, SearchArgs> = {
@@ -48,14 +49,10 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
   builder: (y) =>
     y
       .option('strategy', { choices: ['jozefowicz', 'aging', 'random'], default: 'jozefowicz', describe: 'the paper\'s list-and-filter search, aging evolution (Real et al. 2019) or random graphs (control)' })
-      .option('tasks', { type: 'string', default: 'arithmetic,xml', describe: 'scored tasks, comma-separated, in filter order (arithmetic, xml, ptb; ptb costs ~36 s CPU per tiny evaluation)' })
-      .option('scale', { choices: SCALES, default: 'tiny' as Scale, describe: 'fidelity preset: training, task sizes, parameter budgets, search sizes' })
+      .option('tasks', { type: 'string', default: DEFAULT_SEARCH_TASKS.join(','), describe: 'scored tasks, comma-separated, in filter order (arithmetic, xml, ptb; ptb costs ~36 s CPU per tiny evaluation)' })
       .option('budget', { type: 'number', describe: `most evaluations (training runs) in the study (default: the preset's: ${perScale((f) => f.search.evaluations)})` })
       .option('time', { type: 'string', describe: 'after this long (2h, 90m, 45s) start no more evaluations, let the running ones finish and stop; the same command continues. Not part of the study\'s config; without --budget, no evaluation cap' })
-      .option('workers', { type: 'number', describe: 'worker threads (default and maximum: the number of cores); results do not depend on it' })
-      .option('seed', { type: 'number', default: 1, describe: 'experiment seed: the strategy\'s draws and every evaluation seed derive from it' })
-      .option('name', { type: 'string', describe: 'experiment name (default: search-<strategy>-<scale>)' })
-      .option('db', { type: 'string', describe: 'database file (default: runs/<name>.sqlite)' })
+      .options(studyOptions({ scale: 'training, task sizes, parameter budgets, search sizes', seed: "the strategy's draws and the evaluation seeds", name: 'search-<strategy>-<scale>' }))
       .option('generation-size', { type: 'number', group: KNOBS, describe: 'new candidates (or re-evaluations) per generation (default 4)' })
       .option('k', { type: 'number', group: KNOBS, describe: `hyperparameter settings per task for a new architecture (K; ${perScale((f) => f.search.settingsPerTask)})` })
       .option('repeat-settings', { type: 'number', group: KNOBS, describe: 'jozefowicz: settings per task when a listed architecture is picked again' })
@@ -67,8 +64,6 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       .option('fidelity', { type: 'string', group: KNOBS, describe: `jozefowicz: train every evaluation to the full budget, or in rungs of successive halving against the GRU with the same setting (full|sha; ${SCALES.map((s) => `${s} ${FIDELITY[s].search.fidelity}`).join(', ')})` })
       .option('eta', { type: 'number', group: KNOBS, describe: 'sha: the best 1/eta of a rung go on, with eta times the steps (default 3)' })
       .option('min-steps', { type: 'number', group: KNOBS, describe: `sha: steps of the first rung at least (${perScale((f) => f.search.minSteps)})` })
-      .option('max-attempts', { type: 'number', default: RUN_FLAG_DEFAULTS.maxAttempts, describe: 'attempts per evaluation before it is recorded as failed' })
-      .option('max-heap-mb', { type: 'number', default: RUN_FLAG_DEFAULTS.maxHeapMb, describe: 'JS heap limit of each worker thread, MB' })
       .middleware((args) => void parseSearchFlags(args), true)
       .example('$0 search', 'a tiny jozefowicz search on arithmetic and xml, under 10 minutes on 2 cores')
       .example('$0 search --scale small --time 2h', 'a laptop evening; run the same command again to continue')
@@ -77,14 +72,13 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
     // Imported here so that other commands do not pay for the engine and the zoo at startup.
     const { searchStudy, parseDuration, watchBoundaries, searchStatus, searchSummary } = await import('../runs/search.ts');
     const { executeStudy } = await import('../runs/execute.ts');
-    const { TRAIN_WORKER } = await import('../runs/pool.ts');
-    const { openStorage } = await import('../runs/open-storage.ts');
+    const { evaluationLabel } = await import('../runs/progress.ts');
     const { readStudy } = await import('../runs/report/queries.ts');
-    const { EXIT_INTERRUPTED } = await import('../runs/signals.ts');
     const { sessionClock } = await import('../runs/clock.ts');
 
-    const run = parseSearchFlags(args);
-    const limitMs = args.time === undefined ? undefined : parseDuration(args.time);
+    const session = parseSearchFlags(args);
+    const timeLimit = args.time === undefined ? undefined : { ms: parseDuration(args.time), flag: args.time };
+    const limitMs = timeLimit?.ms;
     const study = searchStudy({
       strategy: args.strategy,
       tasks: args.tasks.split(',').map((t) => t.trim()).filter((t) => t !== ''),
@@ -112,40 +106,21 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
     const tty = out.isTTY === true;
     const clock = sessionClock();
     const started = clock.now();
-    const timeUp = new AbortController();
     let base: { finished: number; elapsedMs: number } | undefined;
     const strategy = watchBoundaries(study.strategy, (b) => {
       const elapsedMs = clock.now() - started;
       base ??= { finished: b.finished, elapsedMs };
       if (b.generation > 0) out.write(searchStatus({ config: study.config, boundary: b, elapsedMs, base, limitMs, tty }) + '\n');
     });
-    // The time limit stops the session as Ctrl-C does (see runs/search.ts for why results do not move).
-    const cancelTimer =
-      limitMs === undefined
-        ? undefined
-        : clock.timeout(() => {
-            out.write(`\ntime limit (${args.time}) reached: finishing the running evaluations, starting no more; run the same command again to continue\n`);
-            timeUp.abort();
-          }, limitMs);
-    const result = await executeStudy({
+    await executeStudy({
+      ...session,
       spec: study.spec,
       strategy,
-      handler: TRAIN_WORKER,
-      db: args.db,
-      workers: args.workers,
-      maxAttempts: run.maxAttempts,
-      maxHeapMb: run.maxHeapMb,
-      stop: timeUp.signal,
+      // The time limit stops the session as Ctrl-C does (see runs/search.ts for why results do not move).
+      timeLimit,
       clock,
-      label: (e) => `${e.architecture.slice(0, 8)} ${e.task} #${JSON.parse(e.key)[2]}`,
-    }).finally(() => cancelTimer?.());
-    // Stopped by the time limit alone: a normal end of a session, not an interruption.
-    if (timeUp.signal.aborted && result.outcome.status === 'interrupted' && process.exitCode === EXIT_INTERRUPTED) process.exitCode = 0;
-    const storage = await openStorage(result.db, { readonly: true });
-    try {
-      process.stdout.write(searchSummary(await readStudy(storage, study.spec.name)));
-    } finally {
-      await storage.close();
-    }
+      label: evaluationLabel(new Map(), { task: true, trial: true }),
+      summary: async ({ storage, print }) => print(searchSummary(await readStudy(storage, study.spec.name))),
+    });
   },
 };

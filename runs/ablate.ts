@@ -3,13 +3,10 @@
 // every cell), run as one generation of a fixed list through runs/study.ts, so it is resumable
 // and gives the same database for any number of workers. After the study, its evaluations become
 // `AblationRow`s and `analyzeAblation` (search/ablation) computes the tables and fANOVA.
-import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
-import { canonicalJson, cellHash } from '../cells/canonical.ts';
 import { ScheduleSettingSchema } from '../cells/engine/settings.ts';
 import type { Cell, CellJson } from '../cells/graph.ts';
-import { printNotation } from '../cells/notation.ts';
 import { parseCell } from '../cells/validate.ts';
 import { isZooKey } from '../cells/zoo/index.ts';
 import { ablationPlan, analyzeAblation, cellFeatures, spaceDimensions, spaceParams, type AblationAnalysis, type AblationRow } from '../search/ablation/index.ts';
@@ -17,10 +14,11 @@ import { fidelity, SCALES, SPACES, type Scale, type SpaceName } from '../search/
 import { getTask, isTaskName } from '../tasks/registry.ts';
 import type { StudySpec } from './study.ts';
 import { JsonObjectSchema, type Architecture, type Evaluation, type Experiment, type JsonObject, type Storage } from './storage.ts';
-import { fixedListStrategy, type Proposal, type Strategy } from './strategy.ts';
+import { architectureOf, fixedListStrategy, type Proposal, type Strategy } from './strategy.ts';
 import { TrainHyperparamsSchema } from './trainer.ts';
 import { presetTaskOptions } from './train.ts';
 import { parseFlags, SETTING_FLAGS, SettingOverridesSchema } from './flags.ts';
+import { trialOfKey } from './seeds.ts';
 
 export const ABLATE_KIND = 'ablate';
 
@@ -79,15 +77,6 @@ export function variantLabel(ref: string): string {
 
 export function defaultAblateName(cellsLabel: string, tasks: readonly string[]): string {
   return `ablate-${cellsLabel}-${tasks.join('+')}`.replace(/[^A-Za-z0-9._+-]/g, '_').slice(0, 120);
-}
-
-function architectureOf(ref: string, cell: Cell): Architecture {
-  return {
-    hash: cellHash(cell),
-    cell: JSON.parse(canonicalJson(cell)) as JsonObject,
-    notation: printNotation(cell),
-    origin: isZooKey(ref) ? { kind: 'zoo', name: ref } : { kind: 'file', path: isAbsolute(ref) ? ref : resolve(ref) },
-  };
 }
 
 /** Resolves a request into the study: its stored config, the strategy and the evaluations. */
@@ -153,7 +142,7 @@ export function ablateStudy(req: AblateRequest): AblateStudy {
     train: trainBudget,
   });
   return {
-    spec: { name: req.name ?? defaultAblateName(req.cellsLabel, req.tasks), kind: ABLATE_KIND, seed: req.seed, config: config as unknown as JsonObject },
+    spec: { name: req.name ?? defaultAblateName(req.cellsLabel, req.tasks), kind: ABLATE_KIND, seed: req.seed, config: config },
     config,
     strategy: fixedListStrategy(proposals),
     proposals,
@@ -182,7 +171,7 @@ export function ablationRows(config: AblateConfig, evaluations: readonly Evaluat
     return {
       variant,
       task: e.task,
-      trial: Number(JSON.parse(e.key)[2]),
+      trial: Number(trialOfKey(e.key)),
       status: e.status,
       params: spaceParams(config.space, hp),
       features: f,

@@ -1,21 +1,32 @@
-// Running a study from a command: open (or create) the database, start the pool, wire Ctrl-C,
-// show progress, run to completion or interruption, and clean up. Commands (train, and later
-// search and ablate) call executeStudy with their spec and strategy.
+// The study runner: what every command that runs a study (train, search, ablate) calls with the
+// study it built. It opens (or creates) the database, starts the pool, wires Ctrl-C and a session
+// time limit, shows progress, runs to completion or interruption, sets the exit code, prints the
+// command's summary from the database opened read-only, and cleans up. A command declares its
+// options and builds its spec and strategy; the rest is here, once.
 import { openStorage } from './open-storage.ts';
 import { defaultDbPath } from './sqlite.ts';
-import { JobPool, resolveWorkers, DEFAULT_MAX_HEAP_MB } from './pool.ts';
+import { JobPool, resolveWorkers, DEFAULT_MAX_HEAP_MB, TRAIN_WORKER } from './pool.ts';
 import { progressView } from './progress.ts';
 import { EXIT_INTERRUPTED, handleInterrupts } from './signals.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { openExperiment, runStudy, type StudyOutcome, type StudySpec } from './study.ts';
-import type { Evaluation } from './storage.ts';
+import type { Evaluation, Storage } from './storage.ts';
 import type { Strategy } from './strategy.ts';
+
+/** The study's database, read-only, after the session: what a command's summary reads. */
+export interface StudyEnd {
+  db: string;
+  outcome: StudyOutcome;
+  storage: Storage;
+  /** Writes to standard output. */
+  print(text: string): void;
+}
 
 export interface ExecuteOptions {
   spec: StudySpec;
   strategy: Strategy;
-  /** The worker module (runs/pool.ts TRAIN_WORKER for training). */
-  handler: string;
+  /** The worker module; default TRAIN_WORKER (jobs of runs/trainer.ts). */
+  handler?: string;
   /** Database file; default runs/<name>.sqlite under the working directory. */
   db?: string;
   /** --workers; default and maximum: the cores. */
@@ -25,12 +36,18 @@ export interface ExecuteOptions {
   maxAttempts: number;
   maxHeapMb?: number;
   label?: (e: Evaluation) => string;
-  /** Another graceful stop besides Ctrl-C (a command's time limit): no new jobs; running ones finish. */
-  stop?: AbortSignal;
-  /** The clock that `stop` is timed by (runs/clock.ts); told of every recorded attempt. Default: the system's. */
+  /**
+   * A session time limit (`search --time`): when `ms` have passed on `clock`, the session stops as
+   * after Ctrl-C (no new jobs, running ones finish), and the command exits 0: the study is not
+   * interrupted, the session is over. `flag` is the limit as the user wrote it, for the message.
+   */
+  timeLimit?: { ms: number; flag: string };
+  /** The clock the time limit is timed by (runs/clock.ts); told of every recorded attempt. Default: the system's. */
   clock?: Clock;
   /** Where progress goes (default stderr). */
   progressOut?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** What the command prints at the end, interrupted or not; default nothing. */
+  summary?: (end: StudyEnd) => void | Promise<void>;
 }
 
 export interface ExecuteResult {
@@ -39,21 +56,46 @@ export interface ExecuteResult {
 }
 
 /**
- * Runs the study; sets process.exitCode to 130 when it was interrupted (the caller still prints
- * what it has). Throws UserError for a foreign/corrupt/newer database or a changed configuration.
+ * Runs the study and prints its summary; sets process.exitCode to 130 when it was interrupted
+ * (the summary is still printed). Throws UserError for a foreign/corrupt/newer database or a
+ * changed configuration, before any thread starts.
  */
 export async function executeStudy(o: ExecuteOptions): Promise<ExecuteResult> {
-  const db = o.db ?? defaultDbPath(o.spec.name);
+  const clock = o.clock ?? systemClock;
   const say = (line: string) => (o.progressOut ?? process.stderr).write(line + '\n');
+  const timeUp = new AbortController();
+  const cancelLimit =
+    o.timeLimit === undefined
+      ? undefined
+      : clock.timeout(() => {
+          say(`\ntime limit (${o.timeLimit?.flag}) reached: finishing the running evaluations, starting no more; run the same command again to continue`);
+          timeUp.abort();
+        }, o.timeLimit.ms);
+  let result: ExecuteResult;
+  try {
+    result = await runSession(o, clock, timeUp.signal, say);
+  } finally {
+    cancelLimit?.();
+  }
+  const storage = await openStorage(result.db, { readonly: true });
+  try {
+    await o.summary?.({ ...result, storage, print: (text) => process.stdout.write(text) });
+  } finally {
+    await storage.close();
+  }
+  return result;
+}
+
+async function runSession(o: ExecuteOptions, clock: Clock, timeUp: AbortSignal, say: (line: string) => void): Promise<ExecuteResult> {
+  const db = o.db ?? defaultDbPath(o.spec.name);
   const { workers: allowed, note } = resolveWorkers(o.workers);
   if (note) say(`note: ${note}`);
   const workers = Math.max(1, Math.min(allowed, o.jobs ?? allowed));
-  const clock = o.clock ?? systemClock;
   const storage = await openStorage(db);
   try {
     // Refuses a changed configuration before any thread starts.
     await openExperiment(storage, o.spec);
-    const pool = new JobPool({ handler: o.handler, workers, maxHeapMb: o.maxHeapMb ?? DEFAULT_MAX_HEAP_MB });
+    const pool = new JobPool({ handler: o.handler ?? TRAIN_WORKER, workers, maxHeapMb: o.maxHeapMb ?? DEFAULT_MAX_HEAP_MB });
     const view = progressView({ out: o.progressOut, label: o.label });
     const interrupts = handleInterrupts((line) => {
       view.done();
@@ -67,7 +109,7 @@ export async function executeStudy(o: ExecuteOptions): Promise<ExecuteResult> {
         strategy: o.strategy,
         pool,
         maxAttempts: o.maxAttempts,
-        stop: o.stop ? AbortSignal.any([interrupts.stop, o.stop]) : interrupts.stop,
+        stop: AbortSignal.any([interrupts.stop, timeUp]),
         abort: interrupts.abort,
         onEvent: (e) => {
           view.onEvent(e);
@@ -80,7 +122,8 @@ export async function executeStudy(o: ExecuteOptions): Promise<ExecuteResult> {
         const c = outcome.counts;
         const n = c.done + c.diverged + c.failed;
         say(`interrupted: ${n} evaluation${n === 1 ? '' : 's'} finished, ${c.queued} still queued; run the same command again to resume`);
-        process.exitCode = EXIT_INTERRUPTED;
+        // Stopped by the time limit: a normal end of a session, not an interruption.
+        process.exitCode = timeUp.aborted ? 0 : EXIT_INTERRUPTED;
       }
       return { db, outcome };
     } finally {

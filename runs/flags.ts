@@ -11,7 +11,7 @@ import { UserError } from '../errors.ts';
 import { SettingSchema, type Setting } from '../cells/engine/settings.ts';
 
 /** The flag of each field of a training setting. */
-export const SETTING_FLAGS: Readonly<Record<keyof Setting, string>> = Object.freeze({
+export const SETTING_FLAGS = Object.freeze({
   hidden: 'hidden',
   layers: 'layers',
   initScale: 'init-scale',
@@ -27,7 +27,8 @@ export const SETTING_FLAGS: Readonly<Record<keyof Setting, string>> = Object.fre
   validBatches: 'valid-batches',
   patience: 'patience',
   maxHalvings: 'max-halvings',
-});
+} as const satisfies Record<keyof Setting, string>);
+export type SettingFlag = (typeof SETTING_FLAGS)[keyof Setting];
 
 /** A setting's fields as the command line may change them; the rest come from a preset. */
 export const SettingOverridesSchema = SettingSchema.partial();

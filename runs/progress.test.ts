@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { bar, progressView } from './progress.ts';
+import { bar, evaluationLabel, progressView } from './progress.ts';
 import type { Evaluation } from './storage.ts';
 
 function sink(isTTY: boolean) {
@@ -54,4 +54,13 @@ test('when not a terminal it prints plain lines only: starts, validations, resul
     'cell#2: attempt 1 failed, giving up: boom',
   ]);
 
+});
+
+test('evaluationLabel: the cell by name (else the short hash), with the task and the trial when asked', () => {
+  const e = ev({ architecture: '0123456789abcdef', task: 'xml', key: '["0123456789abcdef","xml","3"]' });
+  const names = new Map([['0123456789abcdef', 'gru']]);
+  assert.equal(evaluationLabel(names, { task: true, trial: true })(e), 'gru xml #3');
+  assert.equal(evaluationLabel(new Map(), { task: true, trial: true })(e), '01234567 xml #3');
+  assert.equal(evaluationLabel(names, { task: false, trial: true })(e), 'gru #3');
+  assert.equal(evaluationLabel(names, { task: false, trial: false })(e), 'gru');
 });

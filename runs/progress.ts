@@ -1,6 +1,7 @@
 // Progress of a study for a person watching: on a terminal, one line redrawn in place (a bar for
 // the evaluation being trained, its loss and validation metric, and the study's counts); when the
 // output is a file or a pipe, plain lines at each start, validation and result.
+import { trialOfKey } from './seeds.ts';
 import type { StudyEvent } from './study.ts';
 import type { Evaluation } from './storage.ts';
 
@@ -11,6 +12,14 @@ export interface ProgressOptions {
   label?: (e: Evaluation) => string;
   /** Force the terminal / plain mode (default: out.isTTY). */
   tty?: boolean;
+}
+
+/**
+ * How progress lines name an evaluation: its cell's name in `names` (else the hash's first 8
+ * digits), then the task and `#trial` where they tell a study's evaluations apart.
+ */
+export function evaluationLabel(names: ReadonlyMap<string, string>, show: { task: boolean; trial: boolean }): (e: Evaluation) => string {
+  return (e) => `${names.get(e.architecture) ?? e.architecture.slice(0, 8)}${show.task ? ` ${e.task}` : ''}${show.trial ? ` #${trialOfKey(e.key)}` : ''}`;
 }
 
 const fmt = (v: number | null | undefined, digits = 3): string => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '-');

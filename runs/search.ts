@@ -22,7 +22,7 @@ import { analyzeSearch, leaderboardTable } from './report/search.ts';
 import { fmtDuration, shortHash, type Table } from './report/model.ts';
 import type { StudyData } from './report/queries.ts';
 import type { StudySpec } from './study.ts';
-import type { Evaluation } from './storage.ts';
+import { FINISHED_STATUSES, type Evaluation } from './storage.ts';
 import type { Strategy } from './strategy.ts';
 import { presetTaskOptions } from './train.ts';
 import { parseFlags, parseSettingFlags } from './flags.ts';
@@ -31,13 +31,6 @@ export const SEARCH_KIND = 'search';
 
 /** Tasks a search may score (they have a parameter budget and are single-label). */
 export const SEARCH_TASKS = ['arithmetic', 'xml', 'ptb'] as const;
-
-/**
- * The default scored tasks: arithmetic and xml. A tiny ptb evaluation costs ~36 s CPU (the
- * 10,000-word softmax) against ~1 s for arithmetic and 3-8 s for xml, so with ptb the default
- * tiny study would not finish in 10 minutes on 2 cores; add it with --tasks arithmetic,xml,ptb.
- */
-export const DEFAULT_SEARCH_TASKS = ['arithmetic', 'xml'] as const;
 
 /** --time alone (no --budget): the study is capped by this many evaluations, in practice none. */
 export const UNBOUNDED_BUDGET = 1_000_000;
@@ -246,7 +239,7 @@ export function searchSummary(data: StudyData): string {
   const a = analyzeSearch(data, { leaderboard: 20 });
   const funnel = a.funnel.stages.map(([label, n]) => `${label} ${n ?? '-'}`).join(', ');
   const c = data.experiment.config;
-  const finished = data.evaluations.filter((e) => e.status === 'done' || e.status === 'diverged' || e.status === 'failed').length;
+  const finished = data.evaluations.filter((e) => FINISHED_STATUSES.includes(e.status)).length;
   const lines = [
     '',
     `Leaderboard of '${data.experiment.name}' (${String(c.strategy)}, ${a.tasks.join(', ')}; ${finished} evaluations finished, ${data.evaluations.length - finished} queued):`,

@@ -5,9 +5,6 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { evaluationKey, type EvaluationIdentity } from '../search/contract.ts';
 
-/** Largest seed handed out: seeds fit in 32 bits so every consumer (seedrandom, tasks) takes them. */
-export const MAX_SEED = 0xffff_ffff;
-
 // The key is the strategy contract's (a strategy names the evaluation a proposal continues by it).
 export { evaluationKey, type EvaluationIdentity } from '../search/contract.ts';
 
@@ -27,7 +24,7 @@ export function trialOfKey(key: string): string {
   return parsed.data[2];
 }
 
-/** Seed in [0, 2^32) derived by SHA-256 from the experiment's seed and a string. */
+/** Seed in [0, 2^32) (so every consumer, seedrandom and the tasks, takes it) derived by SHA-256 from the experiment's seed and a string. */
 export function deriveSeed(experimentSeed: number, identity: string): number {
   if (!Number.isSafeInteger(experimentSeed)) throw new RangeError(`experiment seed must be a safe integer, got ${experimentSeed}`);
   const digest = createHash('sha256').update(`cellsearch-seed\0${experimentSeed}\0${identity}`).digest();

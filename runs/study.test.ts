@@ -20,6 +20,7 @@ import { JobPool, TRAIN_WORKER } from './pool.ts';
 import { memoryStorage } from './memory-storage.ts';
 import { openSqliteStorage } from './sqlite.ts';
 import type { Evaluation, Storage } from './storage.ts';
+import { trialOfKey } from './seeds.ts';
 import { runStudy, type StudySpec } from './study.ts';
 import { architectureOf, fixedListStrategy, type Proposal, type Strategy } from './strategy.ts';
 import { trainJob } from './trainer.ts';
@@ -287,7 +288,7 @@ test('failing jobs are recorded as failed with the error and retried; none is lo
   try {
     const out = await runStudy({ storage, spec, strategy: fixedListStrategy(list), pool, maxAttempts: 2, onEvent: (e) => e.type === 'failure' && failures.push(`${e.evaluation.key}:${e.then}`) });
     assert.equal(out.status, 'done');
-    const byTrial = new Map(out.evaluations.map((e) => [JSON.parse(e.key)[2] as string, e]));
+    const byTrial = new Map(out.evaluations.map((e) => [trialOfKey(e.key), e]));
     assert.equal(byTrial.get('ok')?.status, 'done');
     assert.equal(byTrial.get('diverge')?.status, 'diverged');
     const once = byTrial.get('exit-once');

@@ -4,18 +4,18 @@
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
-import { canonicalJson, cellHash } from '../cells/canonical.ts';
 import { settingDefaults } from '../cells/engine/settings.ts';
 import type { Cell } from '../cells/graph.ts';
-import { printNotation } from '../cells/notation.ts';
 import { isZooKey } from '../cells/zoo/index.ts';
 import { fidelity, hiddenForBudget, SCALES, type Fidelity, type Scale } from '../search/space.ts';
 import { getTask, isTaskName } from '../tasks/registry.ts';
 import type { StudySpec } from './study.ts';
-import { JsonObjectSchema, type Architecture, type Evaluation, type JsonObject } from './storage.ts';
-import { fixedListStrategy, type Proposal, type Strategy } from './strategy.ts';
+import { JsonObjectSchema, type Evaluation, type JsonObject } from './storage.ts';
+import { architectureOf, fixedListStrategy, type Proposal, type Strategy } from './strategy.ts';
 import { TrainHyperparamsSchema, type TrainHyperparams } from './trainer.ts';
 import { parseSettingFlags, type SettingOverrides } from './flags.ts';
+import { trialOfKey } from './seeds.ts';
+import { EVALUATION_COLUMNS, evaluationResultCells } from './report/train.ts';
 
 export const TRAIN_KIND = 'train';
 
@@ -68,15 +68,6 @@ export function defaultTrainName(cellRefs: readonly string[], task: string): str
   return `train-${short.join('+')}-${task}`.replace(/[^A-Za-z0-9._+-]/g, '_');
 }
 
-function architectureOf(ref: string, cell: Cell): Architecture {
-  return {
-    hash: cellHash(cell),
-    cell: JSON.parse(canonicalJson(cell)) as JsonObject,
-    notation: printNotation(cell),
-    origin: isZooKey(ref) ? { kind: 'zoo', name: ref } : { kind: 'file', path: isAbsolute(ref) ? ref : resolve(ref) },
-  };
-}
-
 /** Resolves a request into the study: its stored config, the strategy and the evaluations. */
 export function trainStudy(req: TrainRequest): TrainStudy {
   if (!isTaskName(req.task)) getTask(req.task); // throws the registry's UserError listing the tasks
@@ -125,36 +116,20 @@ export function trainStudy(req: TrainRequest): TrainStudy {
   );
   const name = req.name ?? defaultTrainName(req.cells.map((c) => c.ref), req.task);
   return {
-    spec: { name, kind: TRAIN_KIND, seed: req.seed, config: config as unknown as JsonObject },
+    spec: { name, kind: TRAIN_KIND, seed: req.seed, config: config },
     config,
     strategy: fixedListStrategy(proposals),
     proposals,
   };
 }
 
-const fmt = (v: number | null | undefined, digits = 4): string => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '-');
-
 /** The final table of a train study: one row per evaluation. */
 export function trainSummary(config: TrainConfig, evaluations: readonly Evaluation[], db: string): string {
   const refs = new Map(config.cells.map((c) => [c.hash, c.ref]));
-  const header = ['cell', 'trial', 'status', 'steps', 'valid loss', 'valid acc', 'test loss', 'test acc', 'test ppl', 'seconds'];
-  const rows = evaluations.map((e) => {
-    const m = e.metrics ?? {};
-    return [
-      refs.get(e.architecture) ?? e.architecture,
-      String(JSON.parse(e.key)[2]),
-      e.status,
-      e.steps === null ? '-' : String(e.steps),
-      fmt(m.validLoss),
-      fmt(m.validAccuracy),
-      fmt(m.testLoss),
-      fmt(m.testAccuracy),
-      fmt(m.testPerplexity, 2),
-      e.wallMs === null ? '-' : (e.wallMs / 1000).toFixed(1),
-    ];
-  });
+  const header = EVALUATION_COLUMNS.filter((c) => c !== 'task');
+  const rows = evaluations.map((e) => [refs.get(e.architecture) ?? e.architecture, trialOfKey(e.key), ...evaluationResultCells(e)]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((v, i) => (i < 3 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ').trimEnd();
-  const failures = evaluations.filter((e) => e.status === 'failed').map((e) => `failed: ${refs.get(e.architecture) ?? e.architecture} trial ${JSON.parse(e.key)[2]}: ${(e.error ?? '').split('\n')[0]}`);
+  const failures = evaluations.filter((e) => e.status === 'failed').map((e) => `failed: ${refs.get(e.architecture) ?? e.architecture} trial ${trialOfKey(e.key)}: ${(e.error ?? '').split('\n')[0]}`);
   return [line(header), ...rows.map(line), ...failures, `task ${config.task} (${config.scale}); recorded in ${db}`, ''].join('\n');
 }

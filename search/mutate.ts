@@ -11,6 +11,8 @@ import {
   ACTIVATIONS,
   ELEMENTWISE,
   INPUT,
+  isActivation,
+  isElementwise,
   nodeInputs,
   type Activation,
   type Cell,
@@ -28,7 +30,6 @@ import { randomCell } from '../cells/random.ts';
 // whose weight starts with a added to its diagonal.
 // ---------------------------------------------------------------------------------------------
 
-export const LINEAR_OFFSETS = [0, 1, 0.9, 1.1] as const;
 export const ACTIVATION_CHOICES = [
   ...ACTIVATIONS,
   'linear(0)',
@@ -49,7 +50,7 @@ function linearChoice(offset: number): ActivationChoice | undefined {
  * node without an offset is Linear(0, .): the same map with the same initialisation.
  */
 export function activationOf(node: CellNode): ActivationChoice | undefined {
-  if ((ACTIVATIONS as readonly string[]).includes(node.op)) return node.op as Activation;
+  if (isActivation(node.op)) return node.op;
   if (node.op === 'linear' && node.in.length === 1 && node.bias !== false && node.biasInit === undefined) {
     return linearChoice(node.diagOffset ?? 0);
   }
@@ -262,7 +263,7 @@ export function applicableKinds(cell: CellJson, id: string): MutationKind[] {
   const ins = nodeInputs(node);
   const kinds: MutationKind[] = [];
   if (activationOf(node) !== undefined) kinds.push('activation');
-  if ((ELEMENTWISE as readonly string[]).includes(node.op)) kinds.push('elementwise');
+  if (isElementwise(node.op)) kinds.push('elementwise');
   if (ins.length > 0) kinds.push('insert');
   if (ins.length === 1) kinds.push('remove');
   if (ins.length > 0) kinds.push('ancestor');

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { runCli, tempDir } from './helpers.ts';
 import { openSqliteStorage } from '../runs/sqlite.ts';
 import { loadAblation } from '../runs/ablate.ts';
+import { trialOfKey } from '../runs/seeds.ts';
 import { assertSvg, inlineSvgs } from '../runs/report/testing.ts';
 
 const ARGS = ['ablate', '--cells', 'greff-vanilla,greff-noaf', '--tasks', 'arithmetic', '--trials', '3', '--scale', 'tiny', '--steps', '20', '--eval-every', '10', '--valid-batches', '2', '--name', 'tiny'];
@@ -55,7 +56,7 @@ test('ablate: a tiny real ablation end to end; summary and report match the data
   }
   // Paired design: trial t has the same setting for both cells.
   for (const t of ['0', '1', '2']) {
-    const pair = rows.filter((r) => JSON.parse(r.key)[2] === t);
+    const pair = rows.filter((r) => trialOfKey(r.key) === t);
     assert.deepEqual(pair[0].hp, pair[1].hp);
   }
 

@@ -10,6 +10,7 @@ import { runCli, tempDir } from './helpers.ts';
 import { openSqliteStorage } from '../runs/sqlite.ts';
 import { assertSvg, inlineSvgs } from '../runs/report/testing.ts';
 import { writeSearchFixture } from '../runs/report/fixture.ts';
+import { trialOfKey } from '../runs/seeds.ts';
 import { cellHash } from '../cells/canonical.ts';
 import { readNotation } from '../cells/notation.ts';
 import { zooCell } from '../cells/zoo/index.ts';
@@ -47,9 +48,9 @@ test('cellsearch report on a real train study: every section, valid SVG, the tab
     for (const v of evals) {
       const m = v.metrics!;
       const cell = v.architecture === cellHash(zooCell('gru')) ? 'gru' : 'tanh-rnn';
-      const row = `| ${cell} | memorize | ${JSON.parse(v.key)[2]} | done | ${v.steps} | ${fmt(m.validLoss)} | ${fmt(m.validAccuracy)} | ${fmt(m.testLoss)} | ${fmt(m.testAccuracy)} | ${fmt(m.testPerplexity, 2)} | ${(v.wallMs! / 1000).toFixed(1)} |`;
+      const row = `| ${cell} | memorize | ${trialOfKey(v.key)} | done | ${v.steps} | ${fmt(m.validLoss)} | ${fmt(m.validAccuracy)} | ${fmt(m.testLoss)} | ${fmt(m.testAccuracy)} | ${fmt(m.testPerplexity, 2)} | ${(v.wallMs! / 1000).toFixed(1)} |`;
       assert.ok(md.includes(row), `row ${row}`);
-      assert.ok(html.includes(`<td>${cell}</td><td>memorize</td><td>${JSON.parse(v.key)[2]}</td><td>done</td><td class="r">${v.steps}</td><td class="r">${fmt(m.validLoss)}</td>`), `HTML row of ${v.key}`);
+      assert.ok(html.includes(`<td>${cell}</td><td>memorize</td><td>${trialOfKey(v.key)}</td><td>done</td><td class="r">${v.steps}</td><td class="r">${fmt(m.validLoss)}</td>`), `HTML row of ${v.key}`);
     }
   } finally {
     await s.close();

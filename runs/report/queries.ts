@@ -2,21 +2,12 @@
 // report and one snapshot of it (Storage.snapshot: one read transaction, so a report of a study
 // that is still running shows one state between two of the writer's units of work).
 import { UserError } from '../../errors.ts';
-import type { Architecture, CurvePoint, Evaluation, Event, Experiment, Storage, StrategyState } from '../storage.ts';
+import type { Architecture, Experiment, Storage, StudySnapshot } from '../storage.ts';
 
-/** Everything about one experiment that a report reads. */
-export interface StudyData {
+/** Everything about one experiment that a report reads: one snapshot (Storage.snapshot), and where and whether it is being written. */
+export interface StudyData extends Omit<StudySnapshot, 'writer'> {
   /** Where the data came from (the database file). */
   location: string;
-  experiment: Experiment;
-  /** Ordered by (generation, ordinal). */
-  evaluations: Evaluation[];
-  /** Every architecture evaluated, and every ancestor of a mutant (for lineage), by hash. */
-  architectures: Map<string, Architecture>;
-  /** Learning curves by evaluation id (finished evaluations only). */
-  curves: Map<number, CurvePoint[]>;
-  events: Event[];
-  strategy: StrategyState | undefined;
   /** True when a process holds the write connection now (the study is running). */
   writerActive: boolean;
 }

@@ -306,6 +306,7 @@ test('analyzeSearch on hand-built rows: the paper example scores 0.992, diverged
     curves: new Map(),
     events: [],
     strategy: undefined,
+    checkpoints: { count: 0, bytes: 0 },
     writerActive: false,
   };
   const a = analyzeSearch(data, { leaderboard: 1 });

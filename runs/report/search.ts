@@ -15,7 +15,7 @@
 //   derived from the rows.
 import { z } from 'zod';
 import { ratiosToGru, score } from '../../search/score.ts';
-import type { Architecture, CurvePoint, Evaluation } from '../storage.ts';
+import { FINISHED_STATUSES, type Architecture, type CurvePoint, type Evaluation } from '../storage.ts';
 import { archName, cellBlocks, cellParams, hashOfZoo, lineage, REFERENCE_KEYS, referenceByHash, type ReferenceKey } from './architectures.ts';
 import { fmt, fmtInt, shortHash, type Block, type Section, type Table } from './model.ts';
 import type { StudyData } from './queries.ts';
@@ -83,8 +83,6 @@ function valueOf(e: Evaluation, metric: string): number | undefined {
 
 /** A GRU accuracy of 0 would divide by zero; the strategies floor it the same way. */
 const GRU_FLOOR = 1e-6;
-
-const FINISHED = new Set(['done', 'diverged', 'failed']);
 
 /** What the jozefowicz strategy keeps in its state (search/strategies/jozefowicz.ts). */
 const FunnelStateSchema = z.object({
@@ -154,7 +152,7 @@ export function analyzeSearch(data: StudyData, opts: SearchReportOptions = {}): 
   const archs: ArchStats[] = [...byArch].map(([hash, evals]) => {
     const best = bestOf(evals);
     const settings: Record<string, number> = {};
-    for (const e of evals) if (FINISHED.has(e.status)) settings[e.task] = (settings[e.task] ?? 0) + 1;
+    for (const e of evals) if (FINISHED_STATUSES.includes(e.status)) settings[e.task] = (settings[e.task] ?? 0) + 1;
     const arch = data.architectures.get(hash);
     const first = best[tasks[0]]?.evaluation;
     const hidden = first?.hyperparameters.hidden;
@@ -210,7 +208,7 @@ export function analyzeSearch(data: StudyData, opts: SearchReportOptions = {}): 
   const runningScore = new Map<string, number>();
   let finished = 0;
   for (const e of data.evaluations) {
-    if (!FINISHED.has(e.status)) continue;
+    if (!FINISHED_STATUSES.includes(e.status)) continue;
     finished++;
     let b = running.get(e.architecture);
     if (!b) running.set(e.architecture, (b = {}));
@@ -411,7 +409,7 @@ export function searchSections(data: StudyData, now: Date, version: string, opts
   const c = data.experiment.config;
   const f = a.funnel;
   const budget = typeof c.evaluations === 'number' ? c.evaluations : typeof c.budget === 'number' ? c.budget : undefined;
-  const finished = data.evaluations.filter((e) => FINISHED.has(e.status)).length;
+  const finished = data.evaluations.filter((e) => FINISHED_STATUSES.includes(e.status)).length;
   const summary: Section = {
     id: 'summary',
     title: 'Summary',

@@ -1,16 +1,16 @@
 // The report of a `train` study (and of any study kind without a report of its own): a summary,
 // the cells, every evaluation, the hyperparameters, and the learning curves. Pure functions of
 // the rows; also the summary facts and the hyperparameter table that other reports share.
+import { trialOfKey } from '../seeds.ts';
 import type { Evaluation } from '../storage.ts';
 import { archName, cellBlocks, cellParams } from './architectures.ts';
 import { fmt, fmtDuration, fmtInt, shortHash, wallTimeMs, type Block, type Section, type Table } from './model.ts';
 import type { StudyData } from './queries.ts';
 
-/** The trial number of an evaluation (its key is [architecture, task, trial]). */
+/** The trial of an evaluation; a key not written by evaluationKey is shown whole (a report reads any database). */
 export function trialOf(e: Evaluation): string {
   try {
-    const k = JSON.parse(e.key) as unknown;
-    return Array.isArray(k) && k.length === 3 ? String(k[2]) : e.key;
+    return trialOfKey(e.key);
   } catch {
     return e.key;
   }
@@ -84,26 +84,26 @@ function cellLabels(data: StudyData): Map<string, string> {
 
 export const EVALUATION_COLUMNS = ['cell', 'task', 'trial', 'status', 'steps', 'valid loss', 'valid acc', 'test loss', 'test acc', 'test ppl', 'seconds'] as const;
 
+/** An evaluation's cells from 'status' on (the columns `cellsearch train` prints too). */
+export function evaluationResultCells(e: Evaluation): string[] {
+  const m = e.metrics ?? {};
+  return [
+    e.status,
+    e.steps === null ? '-' : String(e.steps),
+    fmt(m.validLoss),
+    fmt(m.validAccuracy),
+    fmt(m.testLoss),
+    fmt(m.testAccuracy),
+    fmt(m.testPerplexity, 2),
+    e.wallMs === null ? '-' : (e.wallMs / 1000).toFixed(1),
+  ];
+}
+
 export function evaluationsTable(data: StudyData): Table {
   const labels = cellLabels(data);
   return {
     columns: EVALUATION_COLUMNS.map((label, i) => ({ label, align: i < 4 ? 'left' : 'right' })),
-    rows: data.evaluations.map((e) => {
-      const m = e.metrics ?? {};
-      return [
-        labels.get(e.architecture) ?? e.architecture,
-        e.task,
-        trialOf(e),
-        e.status,
-        e.steps === null ? '-' : String(e.steps),
-        fmt(m.validLoss),
-        fmt(m.validAccuracy),
-        fmt(m.testLoss),
-        fmt(m.testAccuracy),
-        fmt(m.testPerplexity, 2),
-        e.wallMs === null ? '-' : (e.wallMs / 1000).toFixed(1),
-      ];
-    }),
+    rows: data.evaluations.map((e) => [labels.get(e.architecture) ?? e.architecture, e.task, trialOf(e), ...evaluationResultCells(e)]),
   };
 }
 
