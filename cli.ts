@@ -16,6 +16,7 @@ import { runsCommand } from './commands/runs.ts';
 import { reportCommand } from './commands/report.ts';
 import { exportCommand } from './commands/export.ts';
 import { ablateCommand } from './commands/ablate.ts';
+import { calibrateCommand } from './commands/calibrate.ts';
 import { searchCommand } from './commands/search.ts';
 
 // Every subcommand, in the order `cellsearch --help` lists them.
@@ -30,6 +31,7 @@ const commands: CommandModule<any, any>[] = [
   reportCommand,
   exportCommand,
   ablateCommand,
+  calibrateCommand,
 ];
 
 export async function main(argv: string[]): Promise<void> {

@@ -43,6 +43,8 @@ export const AblateConfigSchema = z.strictObject({
   cells: z.array(z.strictObject({ ref: z.string(), hash: z.string() })).min(2),
   tasks: z.array(z.strictObject({ name: z.string(), taskOptions: JsonObjectSchema, vocab: posInt, budget: posInt })).min(1),
   train: ScheduleSettingSchema,
+  /** Jozefowicz space drawn from the preset's grid (calibration); absent: the paper's grid. */
+  presetGrid: z.literal(true).optional(),
 });
 export type AblateConfig = z.infer<typeof AblateConfigSchema>;
 
@@ -61,6 +63,8 @@ export interface AblateRequest {
   budget?: AblateBudget;
   name?: string;
   dataDir?: string;
+  /** Jozefowicz space: the preset's grid instead of the paper's (what a search draws from). */
+  presetGrid?: boolean;
 }
 
 export interface AblateStudy {
@@ -119,7 +123,7 @@ export function ablateStudy(req: AblateRequest): AblateStudy {
 
   let plan;
   try {
-    plan = ablationPlan({ cells: archs.map((a) => ({ ref: a.label, cell: a.cell })), tasks, trials: req.trials, space: req.space, seed: req.seed, fidelity: fid });
+    plan = ablationPlan({ cells: archs.map((a) => ({ ref: a.label, cell: a.cell })), tasks, trials: req.trials, space: req.space, seed: req.seed, fidelity: fid, presetGrid: req.presetGrid });
   } catch (err) {
     // A Jozefowicz budget too small for a cell: the user's to fix (another --scale).
     if (err instanceof RangeError) throw new UserError(err.message);
@@ -140,6 +144,7 @@ export function ablateStudy(req: AblateRequest): AblateStudy {
     cells: archs.map((a) => ({ ref: a.ref, hash: a.arch.hash })),
     tasks,
     train: trainBudget,
+    ...(req.presetGrid ? { presetGrid: true } : {}),
   });
   return {
     spec: { name: req.name ?? defaultAblateName(req.cellsLabel, req.tasks), kind: ABLATE_KIND, seed: req.seed, config: config },

@@ -63,6 +63,8 @@ export interface PlanOptions {
   space: SpaceName;
   seed: number;
   fidelity: Fidelity;
+  /** Jozefowicz space: draw from the preset's grid (`fidelity.grid`) instead of the paper's. */
+  presetGrid?: boolean;
 }
 
 /** The generator of trial `trial` of `task`: independent of cells and of every other trial. */
@@ -71,9 +73,9 @@ export function trialRng(seed: number, task: string, trial: number): () => numbe
 }
 
 /** The hyperparameter point of one trial of a task. */
-export function trialPoint(space: SpaceName, seed: number, task: string, trial: number, fid: Fidelity): SpacePoint {
+export function trialPoint(space: SpaceName, seed: number, task: string, trial: number, fid: Fidelity, presetGrid = false): SpacePoint {
   const rng = trialRng(seed, task, trial);
-  return space === 'greff' ? { space, ...sampleGreff(rng, fid) } : { space, ...sampleJozefowicz(rng) };
+  return space === 'greff' ? { space, ...sampleGreff(rng, fid) } : { space, ...sampleJozefowicz(rng, presetGrid ? fid.grid : undefined) };
 }
 
 export function ablationPlan(o: PlanOptions): PlannedTrial[] {
@@ -81,7 +83,7 @@ export function ablationPlan(o: PlanOptions): PlannedTrial[] {
   const out: PlannedTrial[] = [];
   for (const task of o.tasks) {
     for (let trial = 0; trial < o.trials; trial++) {
-      const point = trialPoint(o.space, o.seed, task.name, trial, o.fidelity);
+      const point = trialPoint(o.space, o.seed, task.name, trial, o.fidelity, o.presetGrid);
       for (const c of o.cells) {
         let hyperparameters: Hyperparams;
         if (point.space === 'greff') {
