@@ -21,6 +21,7 @@ import { executeStudy } from '../runs/execute.ts';
 import { RUN_FLAG_DEFAULTS } from '../runs/flags.ts';
 import { openSqliteStorage } from '../runs/sqlite.ts';
 import { evaluationLabel } from '../runs/progress.ts';
+import { EXIT_INTERRUPTED } from '../runs/signals.ts';
 import { readStudy } from '../runs/report/queries.ts';
 import { searchStudy, watchBoundaries } from '../runs/search.ts';
 import { SCALES } from '../search/space.ts';
@@ -156,7 +157,14 @@ async function main() {
   const dir = o.out ?? mkdtempSync(join(tmpdir(), 'cellsearch-bench-search-'));
   mkdirSync(dir, { recursive: true });
   const runs: { figures: SearchFigures; wallMs: number }[] = [];
-  for (const fidelity of FIDELITIES) runs.push(await runSearch(o, fidelity, dir));
+  for (const fidelity of FIDELITIES) {
+    runs.push(await runSearch(o, fidelity, dir));
+    // Ctrl-C stopped the search short of its budget: the figures would compare unequal budgets.
+    if (process.exitCode === EXIT_INTERRUPTED) {
+      console.error(`interrupted during the ${fidelity} search: no comparison (databases in ${dir})`);
+      return;
+    }
+  }
   const [full, sha] = runs.map((r) => r.figures);
   console.log(`\nsearch benchmark: jozefowicz at ${o.scale}, seed ${o.seed}, tasks ${o.tasks.join(',')}, ${o.workers} workers, ${o.cpuMinutes} CPU-minutes each (this process's CPU time; the running evaluations finish past it)`);
   console.log(`databases: ${join(dir, 'full.sqlite')}, ${join(dir, 'sha.sqlite')}\n`);
@@ -164,7 +172,7 @@ async function main() {
   console.log('');
   console.log(funnelTable([full, sha]));
   // The GRU's best rises as more of its settings are trained, so a candidate's score may fall.
-  console.log('\nbest candidate score (min over tasks of its best / the GRU\'s best so far; reference cells excluded) against CPU time,\nafter the last generation that had finished by then:');
+  console.log('\nbest candidate score (min over tasks of its best / the GRU\'s best so far; reference cells excluded;\nas the leaderboard: best over every evaluation, at any rung) against CPU time, after the last generation finished by then:');
   console.log(bestTable([full, sha]));
   console.log('');
   for (const line of verdicts(full, sha)) console.log(line);

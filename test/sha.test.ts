@@ -78,7 +78,8 @@ test('search --fidelity sha: killed with SIGKILL while checkpoints are held and 
   assert.equal(signal, 'SIGKILL', stderr);
   const mid = await database(db);
   assert.equal(mid.status, 'running', 'a killed coordinator leaves the experiment marked running');
-  assert.equal(mid.evaluations.filter((e) => e.status === 'done' || e.status === 'diverged').length, 13);
+  // At least 13: the kill may land after the 14th result if this process is slow to react.
+  assert.ok(mid.evaluations.filter((e) => e.status === 'done' || e.status === 'diverged').length >= 13);
   assert.ok(mid.checkpointBytes > 0, 'killed while checkpoints were held');
   assert.ok(mid.evaluations.some((e) => e.continues !== null && e.status !== 'done' && e.status !== 'diverged'), 'killed with a continuation still to train');
 
