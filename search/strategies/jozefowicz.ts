@@ -35,6 +35,7 @@ import {
   searchStep,
   settingProposals,
   type ProposalContext,
+  type Rng,
   type SearchConfig,
   type Step,
 } from './common.ts';
@@ -83,6 +84,18 @@ export const JozefowiczStateSchema = z.strictObject({
 type State = z.infer<typeof JozefowiczStateSchema>;
 
 const NAME = 'jozefowicz';
+
+/** A mutant of `parent` not seen before, counted in the funnel (undefined: every draw was seen). */
+function newCandidate(parent: Architecture, rng: Rng, seen: Set<string>, funnel: { proposed: number; duplicates: number }): Architecture | undefined {
+  const child = freshMutant(parent, rng, seen);
+  if (!child) {
+    funnel.duplicates++;
+    return undefined;
+  }
+  seen.add(child.hash);
+  funnel.proposed++;
+  return child;
+}
 
 export interface JozefowiczOptions {
   config: SearchConfig;
@@ -171,13 +184,8 @@ export function jozefowiczStrategy(opts: JozefowiczOptions): Strategy {
           st.funnel.repeats++;
         } else {
           if (left() < s.settingsPerTask) continue;
-          const child = freshMutant(pick, rng, seen);
-          if (!child) {
-            st.funnel.duplicates++;
-            continue;
-          }
-          seen.add(child.hash);
-          st.funnel.proposed++;
+          const child = newCandidate(pick, rng, seen, st.funnel);
+          if (!child) continue;
           proposals.push(...settingProposals(child, stages[0], s.settingsPerTask, ctx));
           st.pending.push({ arch: child, stage: 0 });
         }
@@ -248,13 +256,8 @@ export function jozefowiczStrategy(opts: JozefowiczOptions): Strategy {
         st.funnel.repeats++;
       } else {
         if (left() < stageCost) continue;
-        const child = freshMutant(pick, rng, seen);
-        if (!child) {
-          st.funnel.duplicates++;
-          continue;
-        }
-        seen.add(child.hash);
-        st.funnel.proposed++;
+        const child = newCandidate(pick, rng, seen, st.funnel);
+        if (!child) continue;
         c.start(0, stages[0], child, draws(child, stages[0], k, ctx), left());
       }
     }
