@@ -18,6 +18,7 @@ import { UserError } from '../errors.ts';
 import { fidelity, FidelitySchema, SCALES, type Scale } from '../search/space.ts';
 import { createStrategy, leaderboard, STRATEGY_NAMES, SearchConfigSchema, type SearchConfig, type StrategyName } from '../search/strategies/index.ts';
 import { getTask, isTaskName } from '../tasks/registry.ts';
+import { isConfirmationKey } from '../search/confirm.ts';
 import { analyzeSearch, CONFIRMATION_TEXT, confirmationTable, leaderboardTable, type SearchAnalysis } from './report/search.ts';
 import { fmtDuration, shortHash, type Table } from './report/model.ts';
 import type { StudyData } from './report/queries.ts';
@@ -227,7 +228,9 @@ export interface StatusInput {
 export function searchStatus(s: StatusInput): string {
   const { config, boundary } = s;
   const board = leaderboard(boundary.history, config.tasks, config.metric);
-  const done = boundary.finished;
+  // Confirmation runs come after the budget: counted apart from it.
+  const confirming = boundary.history.filter((e) => isConfirmationKey(e.key)).length;
+  const done = boundary.finished - confirming;
   const measured = done - s.base.finished;
   const left = Math.max(0, config.evaluations - done);
   const eta = measured > 0 && config.evaluations < UNBOUNDED_BUDGET ? ((s.elapsedMs - s.base.elapsedMs) / measured) * left : NaN;
@@ -235,7 +238,7 @@ export function searchStatus(s: StatusInput): string {
   const times = `elapsed ${fmtDuration(s.elapsedMs)}` + (Number.isFinite(eta) ? `, estimated ${fmtDuration(eta)} left` : '') + (Number.isFinite(limitLeft) ? `, time limit in ${fmtDuration(limitLeft)}` : '');
   const budget = config.evaluations >= UNBOUNDED_BUDGET ? '' : ` of ${config.evaluations}`;
   const best = board[0];
-  const head = `generation ${boundary.generation}: ${done}${budget} evaluations finished, ${boundary.queued} queued; best score ${best ? `${best.score.toFixed(3)} (${shortHash(best.architecture)})` : '-'}; ${times}`;
+  const head = `generation ${boundary.generation}: ${done}${budget} evaluations finished${confirming ? ` (and ${confirming} confirmation runs)` : ''}, ${boundary.queued} queued; best score ${best ? `${best.score.toFixed(3)} (${shortHash(best.architecture)})` : '-'}; ${times}`;
   if (!s.tty) return head;
   const rows = board.slice(0, 5).map((r, i) => `  ${i + 1}. ${shortHash(r.architecture)} score ${r.score.toFixed(3)}  ` + config.tasks.map((t) => `${t} ${r.best[t].toFixed(3)} (${r.ratios[t].toFixed(2)})`).join('  '));
   return [head, ...(rows.length ? ['  top 5 (accuracy, ratio to the GRU):', ...rows] : [])].join('\n');

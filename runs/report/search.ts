@@ -275,9 +275,11 @@ export function confirmationVerdict(c: Confirmation, gru: string): string {
 
 export function confirmationTable(a: SearchAnalysis, names: ReadonlyMap<string, ArchStats>): Table {
   const gru = hashOfZoo('gru');
+  const rank = new Map(a.archs.flatMap((x, i) => (x.score === null ? [] : [[x.hash, i + 1] as const])));
   const rows = (a.confirmation ?? []).map((c) => {
     const stats = names.get(c.architecture);
     return [
+      String(rank.get(c.architecture) ?? '-'),
       stats ? label(stats) : shortHash(c.architecture),
       String(c.seeds),
       fmt(c.ratio, 3),
@@ -292,6 +294,7 @@ export function confirmationTable(a: SearchAnalysis, names: ReadonlyMap<string, 
   });
   return {
     columns: [
+      { label: 'search rank', align: 'right' },
       { label: 'architecture', align: 'left' },
       { label: 'seeds', align: 'right' },
       { label: 'ratio to GRU', align: 'right' },
