@@ -3,7 +3,7 @@
 // same command resumes it, Ctrl-C stops it cleanly, any worker count gives the same results.
 // With no options: a tiny jozefowicz search on arithmetic and xml (a few minutes on 2 cores).
 import type { CommandModule } from 'yargs';
-import { FIDELITY, SCALES, type Fidelity } from '../search/space.ts';
+import { DEFAULT_CONFIRM_SEEDS, FIDELITY, SCALES, type Fidelity } from '../search/space.ts';
 import { parseSettingFlags } from '../runs/flags.ts';
 import { parseSessionFlags, settingFlagValues, studyOptions, type StudyArgs } from './options.ts';
 
@@ -67,7 +67,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       .option('eta', { type: 'number', group: KNOBS, describe: 'sha: the best 1/eta of a rung go on, with eta times the steps (default 3)' })
       .option('min-steps', { type: 'number', group: KNOBS, describe: `sha: steps of the first rung at least (${perScale((f) => f.search.minSteps)})` })
       .option('confirm', { type: 'number', group: KNOBS, describe: `jozefowicz: when the budget is spent, train the top K architectures, the GRU and the LSTM again at full fidelity with their best setting per task on fresh seeds, and only call better than the GRU what that confirms (these runs do not count against --budget; ${perScale((f) => f.search.confirm ?? 0)})` })
-      .option('confirm-seeds', { type: 'number', group: KNOBS, describe: `jozefowicz: fresh seeds per confirmed architecture and task (at least 2; ${perScale((f) => f.search.confirmSeeds ?? 5)})` })
+      .option('confirm-seeds', { type: 'number', group: KNOBS, describe: `jozefowicz: fresh seeds per confirmed architecture and task (at least 2; ${perScale((f) => f.search.confirmSeeds ?? DEFAULT_CONFIRM_SEEDS)})` })
       .middleware((args) => void parseSearchFlags(args), true)
       .example('$0 search', 'a tiny jozefowicz search on arithmetic and xml, under 10 minutes on 2 cores')
       .example('$0 search --scale small --time 2h', 'a laptop evening; run the same command again to continue')

@@ -147,6 +147,9 @@ export const FidelitySchema = z.strictObject({
 });
 export type Fidelity = z.infer<typeof FidelitySchema>;
 
+/** Fresh seeds of a confirmation when a config (stored before `confirmSeeds` existed) has none. */
+export const DEFAULT_CONFIRM_SEEDS = 5;
+
 /** The grid of Jozefowicz et al. (2015), the `paper` preset's. */
 export const JOZEFOWICZ_GRID = Object.freeze({
   initScale: [0.3, 0.7, 1, 1.4, 2, 2.8],

@@ -25,6 +25,7 @@ import { z } from 'zod';
 import { ArchitectureSchema, defineStrategy, parseStrategyState, type Architecture, type HistoryItem, type Json, type Strategy } from '../contract.ts';
 import { memorizationPasses } from '../calibration.ts';
 import { ConfirmationStateSchema, confirmationProposals } from './confirmation.ts';
+import { DEFAULT_CONFIRM_SEEDS } from '../space.ts';
 import { CohortStep, HalvingStateSchema, initialHalvingState, type HalvingCounts } from './cohorts.ts';
 import {
   GRU_FLOOR,
@@ -90,7 +91,6 @@ export const JozefowiczStateSchema = z.strictObject({
 type State = z.infer<typeof JozefowiczStateSchema>;
 
 const NAME = 'jozefowicz';
-const DEFAULT_CONFIRM_SEEDS = 5;
 
 export interface JozefowiczOptions {
   config: SearchConfig;
