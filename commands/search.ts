@@ -3,7 +3,7 @@
 // same command resumes it, Ctrl-C stops it cleanly, any worker count gives the same results.
 // With no options: a tiny jozefowicz search on arithmetic and xml (a few minutes on 2 cores).
 import type { CommandModule } from 'yargs';
-import { FIDELITY, SCALES, type Fidelity } from '../search/space.ts';
+import { DEFAULT_CONFIRM_SEEDS, FIDELITY, SCALES, type Fidelity } from '../search/space.ts';
 import { parseSettingFlags } from '../runs/flags.ts';
 import { parseSessionFlags, settingFlagValues, studyOptions, type StudyArgs } from './options.ts';
 
@@ -23,6 +23,8 @@ interface SearchArgs extends StudyArgs {
   fidelity?: string;
   eta?: number;
   'min-steps'?: number;
+  confirm?: number;
+  'confirm-seeds'?: number;
 }
 
 /**
@@ -45,7 +47,7 @@ function parseSearchFlags(args: SearchArgs) {
 
 export const searchCommand: CommandModule<object, SearchArgs> = {
   command: 'search',
-  describe: 'Search for cell architectures that beat the GRU (Jozefowicz et al. 2015)',
+  describe: 'Search for cell architectures that may beat the GRU (Jozefowicz et al. 2015), confirmed on fresh seeds',
   builder: (y) =>
     y
       .option('strategy', { choices: ['jozefowicz', 'aging', 'random'], default: 'jozefowicz', describe: 'the paper\'s list-and-filter search, aging evolution (Real et al. 2019) or random graphs (control)' })
@@ -64,6 +66,8 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       .option('fidelity', { type: 'string', group: KNOBS, describe: `jozefowicz: train every evaluation to the full budget, or in rungs of successive halving against the GRU with the same setting (full|sha; ${SCALES.map((s) => `${s} ${FIDELITY[s].search.fidelity}`).join(', ')})` })
       .option('eta', { type: 'number', group: KNOBS, describe: 'sha: the best 1/eta of a rung go on, with eta times the steps (default 3)' })
       .option('min-steps', { type: 'number', group: KNOBS, describe: `sha: steps of the first rung at least (${perScale((f) => f.search.minSteps)})` })
+      .option('confirm', { type: 'number', group: KNOBS, describe: `jozefowicz: when the budget is spent, train the top K architectures, the GRU and the LSTM again at full fidelity with their best setting per task on fresh seeds, and only call better than the GRU what that confirms (these runs do not count against --budget; ${perScale((f) => f.search.confirm ?? 0)})` })
+      .option('confirm-seeds', { type: 'number', group: KNOBS, describe: `jozefowicz: fresh seeds per confirmed architecture and task (at least 2; ${perScale((f) => f.search.confirmSeeds ?? DEFAULT_CONFIRM_SEEDS)})` })
       .middleware((args) => void parseSearchFlags(args), true)
       .example('$0 search', 'a tiny jozefowicz search on arithmetic and xml, under 10 minutes on 2 cores')
       .example('$0 search --scale small --time 2h', 'a laptop evening; run the same command again to continue')
@@ -99,6 +103,8 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
         fidelity: args.fidelity,
         eta: args.eta,
         minSteps: args['min-steps'],
+        confirm: args.confirm,
+        confirmSeeds: args['confirm-seeds'],
       },
     });
 

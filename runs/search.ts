@@ -18,7 +18,8 @@ import { UserError } from '../errors.ts';
 import { fidelity, FidelitySchema, SCALES, type Scale } from '../search/space.ts';
 import { createStrategy, leaderboard, STRATEGY_NAMES, SearchConfigSchema, type SearchConfig, type StrategyName } from '../search/strategies/index.ts';
 import { getTask, isTaskName } from '../tasks/registry.ts';
-import { analyzeSearch, leaderboardTable } from './report/search.ts';
+import { isConfirmationKey } from '../search/confirm.ts';
+import { analyzeSearch, CONFIRMATION_TEXT, confirmationTable, leaderboardTable, type SearchAnalysis } from './report/search.ts';
 import { fmtDuration, shortHash, type Table } from './report/model.ts';
 import type { StudyData } from './report/queries.ts';
 import type { StudySpec } from './study.ts';
@@ -60,6 +61,9 @@ export interface SearchKnobs {
   fidelity?: string;
   eta?: number;
   minSteps?: number;
+  /** jozefowicz: architectures confirmed after the budget (besides the GRU and the LSTM), and on how many seeds. */
+  confirm?: number;
+  confirmSeeds?: number;
 }
 
 export interface SearchRequest {
@@ -110,6 +114,9 @@ export function searchStudy(req: SearchRequest): SearchStudy {
 
   const halving = parseFlags(FidelitySchema.shape.search.pick({ fidelity: true, eta: true, minSteps: true }).partial(), { fidelity: k.fidelity, eta: k.eta, minSteps: k.minSteps }, { minSteps: 'min-steps' });
 
+  const confirmation = parseFlags(FidelitySchema.shape.search.pick({ confirm: true, confirmSeeds: true }), { confirm: k.confirm, confirmSeeds: k.confirmSeeds }, { confirmSeeds: 'confirm-seeds' });
+  if (strategy !== 'jozefowicz' && (confirmation.confirm ?? 0) > 0) throw new UserError(`--confirm: only the jozefowicz strategy confirms its winners, not '${strategy}'`);
+
   const fid = fidelity(req.scale);
   const s = fid.search;
   const search = {
@@ -121,6 +128,7 @@ export function searchStudy(req: SearchRequest): SearchStudy {
     population: k.population ?? s.population,
     sample: k.sample ?? s.sample,
     ...halving,
+    ...confirmation,
   };
   if (search.sample > search.population) throw new UserError(`--sample (${search.sample}) must not exceed --population (${search.population})`);
   const train = k.steps === undefined ? fid.train : { ...fid.train, maxSteps: k.steps, evalEvery: Math.min(fid.train.evalEvery, k.steps) };
@@ -220,7 +228,9 @@ export interface StatusInput {
 export function searchStatus(s: StatusInput): string {
   const { config, boundary } = s;
   const board = leaderboard(boundary.history, config.tasks, config.metric);
-  const done = boundary.finished;
+  // Confirmation runs come after the budget: counted apart from it.
+  const confirming = boundary.history.filter((e) => isConfirmationKey(e.key)).length;
+  const done = boundary.finished - confirming;
   const measured = done - s.base.finished;
   const left = Math.max(0, config.evaluations - done);
   const eta = measured > 0 && config.evaluations < UNBOUNDED_BUDGET ? ((s.elapsedMs - s.base.elapsedMs) / measured) * left : NaN;
@@ -228,7 +238,7 @@ export function searchStatus(s: StatusInput): string {
   const times = `elapsed ${fmtDuration(s.elapsedMs)}` + (Number.isFinite(eta) ? `, estimated ${fmtDuration(eta)} left` : '') + (Number.isFinite(limitLeft) ? `, time limit in ${fmtDuration(limitLeft)}` : '');
   const budget = config.evaluations >= UNBOUNDED_BUDGET ? '' : ` of ${config.evaluations}`;
   const best = board[0];
-  const head = `generation ${boundary.generation}: ${done}${budget} evaluations finished, ${boundary.queued} queued; best score ${best ? `${best.score.toFixed(3)} (${shortHash(best.architecture)})` : '-'}; ${times}`;
+  const head = `generation ${boundary.generation}: ${done}${budget} evaluations finished${confirming ? ` (and ${confirming} confirmation runs)` : ''}, ${boundary.queued} queued; best score ${best ? `${best.score.toFixed(3)} (${shortHash(best.architecture)})` : '-'}; ${times}`;
   if (!s.tty) return head;
   const rows = board.slice(0, 5).map((r, i) => `  ${i + 1}. ${shortHash(r.architecture)} score ${r.score.toFixed(3)}  ` + config.tasks.map((t) => `${t} ${r.best[t].toFixed(3)} (${r.ratios[t].toFixed(2)})`).join('  '));
   return [head, ...(rows.length ? ['  top 5 (accuracy, ratio to the GRU):', ...rows] : [])].join('\n');
@@ -246,9 +256,16 @@ export function searchSummary(data: StudyData): string {
     `accuracy = best ${a.metric} over the settings tried (diverged counts 0), in brackets the ratio to the GRU's; score = the smallest ratio`,
     textTable(leaderboardTable(a)),
     '',
+    ...confirmationLines(a),
     `funnel (${a.funnel.source === 'strategy' ? 'recorded by the strategy' : 'derived from the evaluations'}): ${funnel}`,
     `recorded in ${data.location}; 'cellsearch report --db ${data.location}' writes the full report`,
     '',
   ];
   return lines.join('\n');
+}
+
+/** The confirmation table of the summary, when the study has one (runs/report/search.ts). */
+function confirmationLines(a: SearchAnalysis): string[] {
+  if (!a.confirmation) return [];
+  return ['Confirmation on fresh seeds:', CONFIRMATION_TEXT, textTable(confirmationTable(a, new Map(a.archs.map((x) => [x.hash, x])))), ''];
 }

@@ -11,6 +11,40 @@
 import { mean, variance } from './stats/describe.ts';
 import { studentTQuantile } from './stats/special.ts';
 import { welchTTest } from './stats/welch.ts';
+import type { HistoryItem } from './contract.ts';
+
+/**
+ * The trial of the confirmation run on fresh seed `s`: a new identity, hence a fresh seed. The
+ * prefix keeps these runs out of the search's own results (best per task, leaderboard).
+ */
+const CONFIRM_PREFIX = 'confirm:';
+export const confirmTrial = (s: number): string => `${CONFIRM_PREFIX}${s}`;
+
+/** The seed index of a confirmation run's key (search/contract.ts's evaluationKey), else undefined. */
+export function confirmSeedOfKey(key: string): number | undefined {
+  let trial: unknown;
+  try {
+    trial = (JSON.parse(key) as unknown[])[2];
+  } catch {
+    return undefined;
+  }
+  if (typeof trial !== 'string' || !trial.startsWith(CONFIRM_PREFIX)) return undefined;
+  const s = Number(trial.slice(CONFIRM_PREFIX.length));
+  return Number.isSafeInteger(s) && s >= 0 ? s : undefined;
+}
+
+export const isConfirmationKey = (key: string): boolean => confirmSeedOfKey(key) !== undefined;
+
+/** The finished confirmation runs of a history on `tasks`, as confirmStats reads them. */
+export function confirmRunsOf(history: readonly HistoryItem[], tasks: readonly string[], metric: string): ConfirmRun[] {
+  const runs: ConfirmRun[] = [];
+  for (const e of history) {
+    const seed = confirmSeedOfKey(e.key);
+    if (seed === undefined || !tasks.includes(e.task) || e.status === 'queued' || e.status === 'running') continue;
+    runs.push({ architecture: e.architecture, task: e.task, seed, value: e.status === 'done' ? (e.metrics?.[metric] ?? null) : null });
+  }
+  return runs;
+}
 
 export interface ConfirmRun {
   architecture: string;

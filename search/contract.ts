@@ -118,6 +118,11 @@ export interface HistoryItem {
   task: string;
   status: string;
   metrics: Record<string, number | null> | null;
+  /**
+   * The setting it trained with (runs' Evaluation has it): what a confirmation trains again.
+   * Optional so that hand-made histories of strategies that never read it need not carry it.
+   */
+  hyperparameters?: JsonObject;
 }
 
 /**

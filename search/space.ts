@@ -135,9 +135,20 @@ export const FidelitySchema = z.strictObject({
     fidelity: z.enum(FIDELITY_MODES),
     /** Successive halving: the reduction factor η (`--eta`) and the steps of the first rung at least (`--min-steps`). */
     ...HalvingSchema.shape,
+    /**
+     * jozefowicz: when the budget is spent, the top `confirm` architectures, the GRU and the LSTM
+     * are trained again at full fidelity with their best setting per task on `confirmSeeds` fresh
+     * seeds (search/confirm.ts); 0 confirms nothing. Optional: configs stored before it had none.
+     */
+    confirm: z.number().int().nonnegative().optional(),
+    /** Two at least: an interval needs two seeds. */
+    confirmSeeds: z.number().int().min(2).optional(),
   }),
 });
 export type Fidelity = z.infer<typeof FidelitySchema>;
+
+/** Fresh seeds of a confirmation when a config (stored before `confirmSeeds` existed) has none. */
+export const DEFAULT_CONFIRM_SEEDS = 5;
 
 /** The grid of Jozefowicz et al. (2015), the `paper` preset's. */
 export const JOZEFOWICZ_GRID = Object.freeze({
@@ -201,6 +212,8 @@ export const FIDELITY: Readonly<Record<Scale, Fidelity>> = Object.freeze({
       fidelity: 'full',
       eta: 3,
       minSteps: 30,
+      confirm: 0,
+      confirmSeeds: 5,
     },
   },
   small: {
@@ -228,6 +241,8 @@ export const FIDELITY: Readonly<Record<Scale, Fidelity>> = Object.freeze({
       fidelity: 'sha',
       eta: 3,
       minSteps: 100,
+      confirm: 3,
+      confirmSeeds: 5,
     },
   },
   paper: {
@@ -255,6 +270,8 @@ export const FIDELITY: Readonly<Record<Scale, Fidelity>> = Object.freeze({
       fidelity: 'sha',
       eta: 3,
       minSteps: 1_000,
+      confirm: 3,
+      confirmSeeds: 5,
     },
   },
 } satisfies Record<Scale, Fidelity>);

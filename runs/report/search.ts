@@ -15,6 +15,7 @@
 //   derived from the rows.
 import { z } from 'zod';
 import { ratiosToGru, score } from '../../search/score.ts';
+import { confirmRunsOf, confirmStats, isConfirmationKey, type Confirmation } from '../../search/confirm.ts';
 import { FINISHED_STATUSES, type Architecture, type CurvePoint, type Evaluation } from '../storage.ts';
 import { archName, cellBlocks, cellParams, hashOfZoo, lineage, REFERENCE_KEYS, referenceByHash, type ReferenceKey } from './architectures.ts';
 import { fmt, fmtInt, shortHash, type Block, type Section, type Table } from './model.ts';
@@ -68,6 +69,11 @@ export interface SearchAnalysis {
   /** The best score after each finished evaluation, in the order the strategy proposed them. */
   progress: { evaluations: number; best: number }[];
   top: ArchStats[];
+  /**
+   * The confirmation runs after the search (search/confirm.ts), by architecture in proposal
+   * order; undefined without any, or while the GRU lacks a finished one on some scored task.
+   */
+  confirmation?: Confirmation[];
 }
 
 /**
@@ -131,13 +137,15 @@ function scoreAgainst(best: Bests, gru: Bests, tasks: readonly string[]): { scor
 
 export function analyzeSearch(data: StudyData, opts: SearchReportOptions = {}): SearchAnalysis {
   const config = data.experiment.config;
-  const tasks = scoredTasks(config, data.evaluations);
+  // Confirmation runs are judged apart (below), not as more settings of the search.
+  const evaluations = data.evaluations.filter((e) => !isConfirmationKey(e.key));
+  const tasks = scoredTasks(config, evaluations);
   const metric = scoredMetric(config);
   const refs = referenceByHash();
   const gruHash = hashOfZoo('gru');
   // Architectures in order of first appearance: ties in score keep it, as the strategies' leaderboard does.
   const byArch = new Map<string, Evaluation[]>();
-  for (const e of data.evaluations) {
+  for (const e of evaluations) {
     let list = byArch.get(e.architecture);
     if (!list) byArch.set(e.architecture, (list = []));
     list.push(e);
@@ -190,7 +198,7 @@ export function analyzeSearch(data: StudyData, opts: SearchReportOptions = {}): 
     const nested = z.object({ fidelity: z.object({ search: z.object({ memorizeThreshold: z.number() }) }) }).safeParse(config);
     const threshold = opts.memorizeThreshold ?? (typeof config.memorizeThreshold === 'number' ? config.memorizeThreshold : nested.success ? nested.data.fidelity.search.memorizeThreshold : 0.95);
     const candidates = archs.filter((a) => a.reference === undefined);
-    const memorized = data.evaluations.some((e) => e.task === 'memorize') && !tasks.includes('memorize');
+    const memorized = evaluations.some((e) => e.task === 'memorize') && !tasks.includes('memorize');
     funnel = {
       stages: [
         ['proposed', candidates.length],
@@ -207,7 +215,7 @@ export function analyzeSearch(data: StudyData, opts: SearchReportOptions = {}): 
   const running = new Map<string, Bests>();
   const runningScore = new Map<string, number>();
   let finished = 0;
-  for (const e of data.evaluations) {
+  for (const e of evaluations) {
     if (!FINISHED_STATUSES.includes(e.status)) continue;
     finished++;
     let b = running.get(e.architecture);
@@ -222,7 +230,14 @@ export function analyzeSearch(data: StudyData, opts: SearchReportOptions = {}): 
     if (runningScore.size > 0) progress.push({ evaluations: finished, best: Math.max(...runningScore.values()) });
   }
 
-  return { tasks, metric, archs, leaderboard, funnel, progress, top: scored.slice(0, opts.top ?? 5) };
+  const confirmation = confirmationOf(data.evaluations, tasks, metric, gruHash);
+  return { tasks, metric, archs, leaderboard, funnel, progress, top: scored.slice(0, opts.top ?? 5), ...(confirmation ? { confirmation } : {}) };
+}
+
+function confirmationOf(evaluations: readonly Evaluation[], tasks: readonly string[], metric: string, gru: string): Confirmation[] | undefined {
+  const runs = confirmRunsOf(evaluations, tasks, metric);
+  if (!tasks.every((t) => runs.some((r) => r.architecture === gru && r.task === t))) return undefined;
+  return confirmStats(runs, { gru, tasks });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -250,6 +265,55 @@ export function leaderboardTable(a: SearchAnalysis): Table {
   ]);
   return { columns, rows, reference: a.leaderboard.flatMap((r, i) => (r.stats.reference ? [i] : [])) };
 }
+
+/** The verdict of a confirmed architecture: only a confirmed result is called better than the GRU. */
+export function confirmationVerdict(c: Confirmation, gru: string): string {
+  if (c.architecture === gru) return 'reference';
+  if (c.better) return 'better than the GRU';
+  return c.tasks.every((t) => t.mean > t.gruMean) ? 'higher, not significant' : 'not better';
+}
+
+export function confirmationTable(a: SearchAnalysis, names: ReadonlyMap<string, ArchStats>): Table {
+  const gru = hashOfZoo('gru');
+  const rank = new Map(a.archs.flatMap((x, i) => (x.score === null ? [] : [[x.hash, i + 1] as const])));
+  const rows = (a.confirmation ?? []).map((c) => {
+    const stats = names.get(c.architecture);
+    return [
+      String(rank.get(c.architecture) ?? '-'),
+      stats ? label(stats) : shortHash(c.architecture),
+      String(c.seeds),
+      fmt(c.ratio, 3),
+      c.ci ? `[${fmt(c.ci[0], 3)}, ${fmt(c.ci[1], 3)}]` : '-',
+      ...a.tasks.map((t) => {
+        const x = c.tasks.find((y) => y.task === t)!;
+        return `${fmt(x.mean)}${x.p === null ? '' : ` (p ${fmt(x.p, 3)})`}`;
+      }),
+      c.p === null ? '-' : fmt(c.p, 3),
+      confirmationVerdict(c, gru),
+    ];
+  });
+  return {
+    columns: [
+      { label: 'search rank', align: 'right' },
+      { label: 'architecture', align: 'left' },
+      { label: 'seeds', align: 'right' },
+      { label: 'ratio to GRU', align: 'right' },
+      { label: '95% interval', align: 'right' },
+      ...a.tasks.map((t) => ({ label: `${t} mean acc (Welch p)`, align: 'right' as const })),
+      { label: 'p vs GRU', align: 'right' },
+      { label: 'verdict', align: 'left' },
+    ],
+    rows,
+    reference: (a.confirmation ?? []).flatMap((c, i) => (referenceByHash().has(c.architecture) ? [i] : [])),
+  };
+}
+
+/** How the confirmation table is read, for the report and the command's summary. */
+export const CONFIRMATION_TEXT =
+  'Confirmation: after the search, the top architectures, the GRU and the LSTM trained again at the full budget with their best setting per task on fresh seeds (not counted in the budget, nor in the leaderboard). ' +
+  "Ratio: per seed, the smallest over the scored tasks of accuracy / the GRU's mean accuracy; its mean over the seeds and Student's 95% interval. " +
+  "p: Welch's two-sided test against the GRU per task; p vs GRU is the largest. " +
+  'Only an architecture with a higher mean on every task and p vs GRU < 0.05 is called better than the GRU.';
 
 function curveRows(stats: readonly ArchStats[], tasks: readonly string[], curves: ReadonlyMap<number, CurvePoint[]>) {
   const rows: { architecture: string; task: string; step: number; accuracy: number }[] = [];
@@ -409,7 +473,9 @@ export function searchSections(data: StudyData, now: Date, version: string, opts
   const c = data.experiment.config;
   const f = a.funnel;
   const budget = typeof c.evaluations === 'number' ? c.evaluations : typeof c.budget === 'number' ? c.budget : undefined;
-  const finished = data.evaluations.filter((e) => FINISHED_STATUSES.includes(e.status)).length;
+  const confirming = data.evaluations.filter((e) => isConfirmationKey(e.key));
+  const finished = data.evaluations.filter((e) => FINISHED_STATUSES.includes(e.status)).length - confirming.filter((e) => FINISHED_STATUSES.includes(e.status)).length;
+  const confirmRuns = confirming.length ? `; ${confirming.filter((e) => FINISHED_STATUSES.includes(e.status)).length} of ${confirming.length} confirmation runs finished (beyond the budget)` : '';
   const summary: Section = {
     id: 'summary',
     title: 'Summary',
@@ -420,7 +486,7 @@ export function searchSections(data: StudyData, now: Date, version: string, opts
           ...summaryFacts(data, now, version),
           ['strategy', typeof c.strategy === 'string' ? c.strategy : data.experiment.kind.startsWith('search') ? 'not recorded' : data.experiment.kind],
           ['scored tasks', a.tasks.join(', ')],
-          ['budget used', budget !== undefined ? `${finished} of ${budget} evaluations` : `${finished} evaluations`],
+          ['budget used', (budget !== undefined ? `${finished} of ${budget} evaluations` : `${finished} evaluations`) + confirmRuns],
         ],
       },
       { kind: 'text', text: 'Funnel (' + (f.source === 'strategy' ? 'recorded by the strategy' : 'derived from the evaluations') + '):' },
@@ -447,6 +513,10 @@ export function searchSections(data: StudyData, now: Date, version: string, opts
       { kind: 'table', table: leaderboardTable(a) },
     ],
   };
+  const byHash = new Map(a.archs.map((x) => [x.hash, x]));
+  const confirmation: Section[] = a.confirmation
+    ? [{ id: 'confirmation', title: 'Confirmation', blocks: [{ kind: 'text', text: CONFIRMATION_TEXT }, { kind: 'table', table: confirmationTable(a, byHash) }] }]
+    : [];
   const top: Section = {
     id: 'top-architectures',
     title: a.top.length === 1 ? 'The top architecture' : `Top ${a.top.length} architectures`,
@@ -460,5 +530,5 @@ export function searchSections(data: StudyData, now: Date, version: string, opts
     blocks: [{ kind: 'text', text: 'The setting with the best validation accuracy, for the GRU, the LSTM and the winner (the best-scoring searched architecture).' }],
     subsections: bestHyperparameterSections(a),
   };
-  return { sections: [summary, leaderboard, top, figures, hp], analysis: a };
+  return { sections: [summary, leaderboard, ...confirmation, top, figures, hp], analysis: a };
 }

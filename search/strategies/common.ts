@@ -11,6 +11,7 @@ import { printNotation } from '../../cells/notation.ts';
 import { ZOO } from '../../cells/zoo/index.ts';
 import { MutationRecordSchema, mutate, type MutationRecord } from '../mutate.ts';
 import { ratiosToGru } from '../score.ts';
+import { isConfirmationKey } from '../confirm.ts';
 import { FidelitySchema, jozefowiczHyperparams, sampleJozefowicz, type Fidelity, type JozefowiczPoint } from '../space.ts';
 import { toJsonObject, type Architecture, type HistoryItem, type JsonObject, type Proposal, type ProposeResult } from '../contract.ts';
 
@@ -240,7 +241,8 @@ export function searchStep<S extends SearchState>(config: SearchConfig, st: S, o
 export function bestByTask(history: readonly HistoryItem[], metric: string): Map<string, Map<string, number>> {
   const best = new Map<string, Map<string, number>>();
   for (const e of history) {
-    if (e.status === 'queued' || e.status === 'running') continue;
+    // Confirmation runs (after the search) are judged apart, not as one more setting.
+    if (e.status === 'queued' || e.status === 'running' || isConfirmationKey(e.key)) continue;
     const v = e.status === 'done' ? (e.metrics?.[metric] ?? 0) : 0;
     const value = Number.isFinite(v) ? (v as number) : 0;
     let m = best.get(e.architecture);

@@ -17,9 +17,15 @@
 // memorization passes when one reaches min(`memorizeThreshold`, `memorizeFraction` x its GRU's
 // accuracy) and more than twice chance; a task when one reaches `gruFraction` x its GRU's. The
 // seed rows of generation 0 train to the full budget in both.
+//
+// With `search.confirm` K > 0 (`--confirm`), the generation after the budget is spent confirms the
+// top K listed architectures, the GRU and the LSTM on fresh seeds (confirmation.ts); then the
+// study is finished.
 import { z } from 'zod';
 import { ArchitectureSchema, defineStrategy, parseStrategyState, type Architecture, type HistoryItem, type Json, type Strategy } from '../contract.ts';
 import { memorizationPasses } from '../calibration.ts';
+import { ConfirmationStateSchema, confirmationProposals } from './confirmation.ts';
+import { DEFAULT_CONFIRM_SEEDS } from '../space.ts';
 import { CohortStep, HalvingStateSchema, initialHalvingState, type HalvingCounts } from './cohorts.ts';
 import {
   GRU_FLOOR,
@@ -80,6 +86,8 @@ export const JozefowiczStateSchema = z.strictObject({
   funnel: FunnelSchema,
   /** sha: the cohorts in training, the references proposed, the checkpoints kept (absent in full fidelity). */
   halving: HalvingStateSchema.optional(),
+  /** The confirmation phase, once proposed (confirmation.ts): the search is then over. */
+  confirmation: ConfirmationStateSchema.optional(),
 });
 type State = z.infer<typeof JozefowiczStateSchema>;
 
@@ -107,6 +115,7 @@ export function jozefowiczStrategy(opts: JozefowiczOptions): Strategy {
   const stages = [...(config.memorize ? [MEMORIZE] : []), ...config.tasks];
   const reference = gruHash();
   const sha = s.fidelity === 'sha';
+  const confirmTop = s.confirm ?? 0;
 
   return defineStrategy({
     name: NAME,
@@ -128,7 +137,17 @@ export function jozefowiczStrategy(opts: JozefowiczOptions): Strategy {
       ...(sha ? { halving: initialHalvingState() } : {}),
     }),
 
-    propose: (st: State, history: readonly HistoryItem[]) => (sha ? proposeSha(st, history) : proposeFull(st, history)),
+    propose: (st: State, history: readonly HistoryItem[]) => {
+      if (st.confirmation) return { state: st, proposals: [], finished: true };
+      const result = sha ? proposeSha(st, history) : proposeFull(st, history);
+      if (!result.finished || confirmTop === 0) return result;
+      // The search would finish here: one more generation confirms its best (beyond the budget).
+      trimList(st, history);
+      const c = confirmationProposals(config, st.list, history, confirmTop, s.confirmSeeds ?? DEFAULT_CONFIRM_SEEDS);
+      if (c.proposals.length === 0) return result;
+      st.confirmation = c.state;
+      return { ...result, state: st, proposals: c.proposals, finished: false };
+    },
   });
 
   /** Keeps the best `listSize` listed architectures by score (those without a full score rank last). */
