@@ -23,6 +23,8 @@ interface SearchArgs extends StudyArgs {
   fidelity?: string;
   eta?: number;
   'min-steps'?: number;
+  pool?: number;
+  'prune-ratio'?: number;
   confirm?: number;
   'confirm-seeds'?: number;
 }
@@ -52,7 +54,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
     y
       .option('strategy', { choices: ['jozefowicz', 'aging', 'random'], default: 'jozefowicz', describe: 'the paper\'s list-and-filter search, aging evolution (Real et al. 2019) or random graphs (control)' })
       .option('tasks', { type: 'string', default: DEFAULT_SEARCH_TASKS.join(','), describe: 'scored tasks, comma-separated, in filter order (arithmetic, xml, ptb; ptb costs ~36 s CPU per tiny evaluation)' })
-      .option('budget', { type: 'number', describe: `most evaluations (training runs) in the study (default: the preset's: ${perScale((f) => f.search.evaluations)})` })
+      .option('budget', { type: 'number', describe: `most evaluations (training runs) in the study; with --fidelity sha counted in full-budget equivalents, each run the steps it trains over the preset's steps (default: the preset's: ${perScale((f) => f.search.evaluations)})` })
       .option('time', { type: 'string', describe: 'after this long (2h, 90m, 45s) start no more evaluations, let the running ones finish and stop; the same command continues. Not part of the study\'s config; without --budget, no evaluation cap' })
       .options(studyOptions({ scale: 'training, task sizes, parameter budgets, search sizes', seed: "the strategy's draws and the evaluation seeds", name: 'search-<strategy>-<scale>' }))
       .option('generation-size', { type: 'number', group: KNOBS, describe: 'new candidates (or re-evaluations) per generation (default 4)' })
@@ -66,6 +68,8 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       .option('fidelity', { type: 'string', group: KNOBS, describe: `jozefowicz: train every evaluation to the full budget, or in rungs of successive halving against the GRU with the same setting (full|sha; ${SCALES.map((s) => `${s} ${FIDELITY[s].search.fidelity}`).join(', ')})` })
       .option('eta', { type: 'number', group: KNOBS, describe: 'sha: the best 1/eta of a rung go on, with eta times the steps (default 3)' })
       .option('min-steps', { type: 'number', group: KNOBS, describe: `sha: steps of the first rung at least (${perScale((f) => f.search.minSteps)})` })
+      .option('pool', { type: 'number', group: KNOBS, describe: `sha: grid points per task the settings are drawn from, drawn once per study, so that the GRU references are shared (${perScale((f) => f.search.pool ?? 0)})` })
+      .option('prune-ratio', { type: 'number', group: KNOBS, describe: `sha: a setting goes on to the next rung only if it reaches this fraction of its GRU's value at the same rung (0: the plain halving rule; ${perScale((f) => f.search.pruneRatio ?? 0)})` })
       .option('confirm', { type: 'number', group: KNOBS, describe: `jozefowicz: when the budget is spent, train the top K architectures, the GRU and the LSTM again at full fidelity with their best setting per task on fresh seeds, and only call better than the GRU what that confirms (these runs do not count against --budget; ${perScale((f) => f.search.confirm ?? 0)})` })
       .option('confirm-seeds', { type: 'number', group: KNOBS, describe: `jozefowicz: fresh seeds per confirmed architecture and task (at least 2; ${perScale((f) => f.search.confirmSeeds ?? DEFAULT_CONFIRM_SEEDS)})` })
       .middleware((args) => void parseSearchFlags(args), true)
@@ -74,7 +78,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       .example('$0 search --strategy aging --tasks arithmetic,xml,ptb --budget 200', 'aging evolution with ptb scored too'),
   handler: async (args) => {
     // Imported here so that other commands do not pay for the engine and the zoo at startup.
-    const { searchStudy, parseDuration, watchBoundaries, searchStatus, searchSummary } = await import('../runs/search.ts');
+    const { searchStudy, parseDuration, watchBoundaries, searchStatus, searchSummary, statusBase } = await import('../runs/search.ts');
     const { executeStudy } = await import('../runs/execute.ts');
     const { evaluationLabel } = await import('../runs/progress.ts');
     const { readStudy } = await import('../runs/report/queries.ts');
@@ -103,6 +107,8 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
         fidelity: args.fidelity,
         eta: args.eta,
         minSteps: args['min-steps'],
+        pool: args.pool,
+        pruneRatio: args['prune-ratio'],
         confirm: args.confirm,
         confirmSeeds: args['confirm-seeds'],
       },
@@ -112,10 +118,10 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
     const tty = out.isTTY === true;
     const clock = sessionClock();
     const started = clock.now();
-    let base: { finished: number; elapsedMs: number } | undefined;
+    let base: ReturnType<typeof statusBase> | undefined;
     const strategy = watchBoundaries(study.strategy, (b) => {
       const elapsedMs = clock.now() - started;
-      base ??= { finished: b.finished, elapsedMs };
+      base ??= statusBase(study.config, b, elapsedMs);
       if (b.generation > 0) out.write(searchStatus({ config: study.config, boundary: b, elapsedMs, base, limitMs, tty }) + '\n');
     });
     await executeStudy({

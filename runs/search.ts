@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { fidelity, FidelitySchema, SCALES, type Scale } from '../search/space.ts';
 import { createStrategy, leaderboard, STRATEGY_NAMES, SearchConfigSchema, type SearchConfig, type StrategyName } from '../search/strategies/index.ts';
+import { budgetSpent } from '../search/strategies/cohorts.ts';
 import { getTask, isTaskName } from '../tasks/registry.ts';
 import { isConfirmationKey } from '../search/confirm.ts';
 import { analyzeSearch, CONFIRMATION_TEXT, confirmationTable, leaderboardTable, type SearchAnalysis } from './report/search.ts';
@@ -61,6 +62,9 @@ export interface SearchKnobs {
   fidelity?: string;
   eta?: number;
   minSteps?: number;
+  /** sha: grid points per task, and the ratio to the GRU a setting needs to go on. */
+  pool?: number;
+  pruneRatio?: number;
   /** jozefowicz: architectures confirmed after the budget (besides the GRU and the LSTM), and on how many seeds. */
   confirm?: number;
   confirmSeeds?: number;
@@ -112,7 +116,11 @@ export function searchStudy(req: SearchRequest): SearchStudy {
   parseSettingFlags({ maxSteps: k.steps });
   if (k.q !== undefined && !(k.q >= 0 && k.q <= 1)) throw new UserError(`--q must be a probability in [0, 1], got ${k.q}`);
 
-  const halving = parseFlags(FidelitySchema.shape.search.pick({ fidelity: true, eta: true, minSteps: true }).partial(), { fidelity: k.fidelity, eta: k.eta, minSteps: k.minSteps }, { minSteps: 'min-steps' });
+  const halving = parseFlags(
+    FidelitySchema.shape.search.pick({ fidelity: true, eta: true, minSteps: true, pool: true, pruneRatio: true }).partial(),
+    { fidelity: k.fidelity, eta: k.eta, minSteps: k.minSteps, pool: k.pool, pruneRatio: k.pruneRatio },
+    { minSteps: 'min-steps', pruneRatio: 'prune-ratio' },
+  );
 
   const confirmation = parseFlags(FidelitySchema.shape.search.pick({ confirm: true, confirmSeeds: true }), { confirm: k.confirm, confirmSeeds: k.confirmSeeds }, { confirmSeeds: 'confirm-seeds' });
   if (strategy !== 'jozefowicz' && (confirmation.confirm ?? 0) > 0) throw new UserError(`--confirm: only the jozefowicz strategy confirms its winners, not '${strategy}'`);
@@ -214,14 +222,31 @@ export interface StatusInput {
   /** Since this session started; and evaluations finished when it started. */
   elapsedMs: number;
   /**
-   * The first boundary of this session (evaluations finished, elapsed ms): the rate of the
-   * estimate is measured from there (before it, a resumed session re-ran evaluations of unknown number).
+   * The first boundary of this session (evaluations finished, elapsed ms, the budget spent; see
+   * `statusBase`): the rate of the estimate is measured from there (before it, a resumed session
+   * re-ran evaluations of unknown number).
    */
-  base: { finished: number; elapsedMs: number };
+  base: { finished: number; elapsedMs: number; spent?: number };
   /** Session time limit, if any. */
   limitMs?: number;
   /** Several lines (a terminal) or one. */
   tty: boolean;
+}
+
+/** Successive halving counts its budget in full-budget equivalents (search/strategies/cohorts.ts). */
+function meteredBySteps(config: SearchStudyConfig): boolean {
+  return config.strategy === 'jozefowicz' && config.fidelity.search.fidelity === 'sha';
+}
+
+/** The budget the finished evaluations of `boundary` spent (confirmation runs are beyond it). */
+function spentAt(config: SearchStudyConfig, boundary: Boundary): number {
+  const searched = boundary.history.filter((e) => !isConfirmationKey(e.key));
+  return meteredBySteps(config) ? budgetSpent(config, searched) : searched.length;
+}
+
+/** Where a session's estimate starts: the first boundary it saw. */
+export function statusBase(config: SearchStudyConfig, boundary: Boundary, elapsedMs: number): StatusInput['base'] {
+  return { finished: boundary.finished, elapsedMs, spent: spentAt(config, boundary) };
 }
 
 /** The live status at a generation boundary: finished, best score, top 5 per task, times. */
@@ -231,12 +256,18 @@ export function searchStatus(s: StatusInput): string {
   // Confirmation runs come after the budget: counted apart from it.
   const confirming = boundary.history.filter((e) => isConfirmationKey(e.key)).length;
   const done = boundary.finished - confirming;
-  const measured = done - s.base.finished;
-  const left = Math.max(0, config.evaluations - done);
+  const metered = meteredBySteps(config);
+  const spent = spentAt(config, boundary);
+  const measured = spent - (s.base.spent ?? s.base.finished);
+  const left = Math.max(0, config.evaluations - spent);
   const eta = measured > 0 && config.evaluations < UNBOUNDED_BUDGET ? ((s.elapsedMs - s.base.elapsedMs) / measured) * left : NaN;
   const limitLeft = s.limitMs === undefined ? NaN : Math.max(0, s.limitMs - s.elapsedMs);
   const times = `elapsed ${fmtDuration(s.elapsedMs)}` + (Number.isFinite(eta) ? `, estimated ${fmtDuration(eta)} left` : '') + (Number.isFinite(limitLeft) ? `, time limit in ${fmtDuration(limitLeft)}` : '');
-  const budget = config.evaluations >= UNBOUNDED_BUDGET ? '' : ` of ${config.evaluations}`;
+  const budget = metered
+    ? ` (budget: ${spent.toFixed(1)}${config.evaluations >= UNBOUNDED_BUDGET ? '' : ` of ${config.evaluations}`} full-budget equivalents)`
+    : config.evaluations >= UNBOUNDED_BUDGET
+      ? ''
+      : ` of ${config.evaluations}`;
   const best = board[0];
   const head = `generation ${boundary.generation}: ${done}${budget} evaluations finished${confirming ? ` (and ${confirming} confirmation runs)` : ''}, ${boundary.queued} queued; best score ${best ? `${best.score.toFixed(3)} (${shortHash(best.architecture)})` : '-'}; ${times}`;
   if (!s.tty) return head;

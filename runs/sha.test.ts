@@ -4,7 +4,8 @@
 // paired GRU references, and one worker or two give the same database.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createStrategy, gruHash, jozefowiczFunnel, JozefowiczStateSchema, leaderboard } from '../search/strategies/index.ts';
+import { createStrategy, gruHash, jozefowiczFunnel, JozefowiczStateSchema, leaderboard, SearchConfigSchema } from '../search/strategies/index.ts';
+import { budgetSpent } from '../search/strategies/cohorts.ts';
 import { fidelity, type Fidelity } from '../search/space.ts';
 import { getTask } from '../tasks/registry.ts';
 import { memoryStorage } from './memory-storage.ts';
@@ -57,7 +58,8 @@ test('a real tiny search with successive halving ends; its leaderboard has the G
   const one = await search(1);
   assert.equal(one.status, 'done');
   const { evaluations, strategy } = one.rows;
-  assert.ok(evaluations.length <= config.evaluations);
+  // The budget is counted in full-budget equivalents (each run the steps it trains).
+  assert.ok(budgetSpent(SearchConfigSchema.parse(config), evaluations) <= config.evaluations + 1e-9);
   assert.ok(evaluations.every((e) => e.status === 'done' || e.status === 'diverged'), 'nothing failed');
   const board = leaderboard(evaluations, tasks, config.metric);
   assert.ok(board.some((r) => r.architecture === gruHash()), 'the GRU is on the leaderboard');

@@ -143,6 +143,18 @@ export const FidelitySchema = z.strictObject({
     confirm: z.number().int().nonnegative().optional(),
     /** Two at least: an interval needs two seeds. */
     confirmSeeds: z.number().int().min(2).optional(),
+    /**
+     * sha: the grid points per task a study draws its settings from (drawn once, at the task's
+     * first use), so that the GRU references of a (task, point, rung) are shared by every setting
+     * drawn there (`--pool`). Optional: configs stored before it had none (every draw from the grid).
+     */
+    pool: posInt.optional(),
+    /**
+     * sha: a setting goes on to the next rung only if its value reaches this fraction of its
+     * paired GRU's at the same rung, even when it is among the best 1/eta (`--prune-ratio`; 0
+     * keeps the plain rule). Optional: configs stored before it had none (0).
+     */
+    pruneRatio: z.number().min(0).max(1).optional(),
   }),
 });
 export type Fidelity = z.infer<typeof FidelitySchema>;
@@ -214,6 +226,8 @@ export const FIDELITY: Readonly<Record<Scale, Fidelity>> = Object.freeze({
       minSteps: 30,
       confirm: 0,
       confirmSeeds: 5,
+      pool: 3,
+      pruneRatio: 0.5,
     },
   },
   small: {
@@ -243,6 +257,8 @@ export const FIDELITY: Readonly<Record<Scale, Fidelity>> = Object.freeze({
       minSteps: 100,
       confirm: 3,
       confirmSeeds: 5,
+      pool: 6,
+      pruneRatio: 0.5,
     },
   },
   paper: {
@@ -272,6 +288,8 @@ export const FIDELITY: Readonly<Record<Scale, Fidelity>> = Object.freeze({
       minSteps: 1_000,
       confirm: 3,
       confirmSeeds: 5,
+      pool: 40,
+      pruneRatio: 0.5,
     },
   },
 } satisfies Record<Scale, Fidelity>);

@@ -2,37 +2,45 @@
 // `sha` fidelity: cohorts of settings trained in rungs, each judged against the GRU trained with
 // the same setting to the same rung.
 //
-// - A cohort is every setting of one purpose proposed in one generation: the settings of the
-//   candidates entering one filter stage, or of the listed architectures re-evaluated on one task.
-//   Every setting of a cohort trains the first rung's steps and keeps its checkpoint.
+// - A cohort is the settings of one candidate entering one filter stage, or of one listed
+//   architecture re-evaluated on one task. Every setting of a cohort trains the first rung's
+//   steps and keeps its checkpoint. (A cohort per candidate, not per generation: halving then
+//   finds each candidate's best setting cheaply, and every candidate whose best setting is good
+//   reaches the full budget. A cohort of all of a generation's candidates sent at most one of
+//   them on, whatever the others were worth: measured, in search/README.md.)
+// - Settings are drawn from a pool of `pool` grid points per task, drawn once per study
+//   (pool.ts), so that references are shared: measured, with draws from the whole grid (450
+//   points at small) almost every setting needed a reference of its own.
 // - Paired references: for each (task, grid point, rung) a setting reaches, the GRU is trained
-//   with that grid point to that rung, once; every setting drawn at the same point reuses it. A
-//   reference continues the previous rung's reference while that one's checkpoint is kept and it
-//   trained to its end (done), else it trains from the start (another seed; the same setting and
-//   steps). A diverged or failed reference counts 0 in a ratio (its floor then favours the
-//   setting); memorization then falls back to the absolute threshold.
+//   with that grid point to that rung, once per study; every setting drawn at the same point
+//   reuses it. A reference continues the previous rung's reference while that one's checkpoint is
+//   kept and it trained to its end (done), else it trains from the start (another seed; the same
+//   setting and steps). With a pool, a reference's checkpoint is kept until the next rung's
+//   reference of its point is proposed. A diverged or failed reference counts 0 in a ratio (its
+//   floor then favours the setting); memorization then falls back to the absolute threshold.
 // - At the next proposal every evaluation of the cohort's rung has finished (runs/README.md's
 //   determinism rule): the settings are ranked, in proposal order, by their validation metric as
-//   a ratio to their reference's; the best 1/η (`promote`) continue from their checkpoints to the
-//   next rung, the others are pruned. A cohort at the last rung is done: the filter judges its
-//   candidates on the full-budget values only.
+//   a ratio to their reference's; the best 1/η (`promote`) whose ratio reaches `pruneRatio`
+//   continue from their checkpoints to the next rung, the others are pruned. A cohort at the last
+//   rung is done: the filter judges its candidate on the full-budget values only.
 // - Checkpoints: a kept checkpoint is released (deleted by the driver with the generation) as
-//   soon as no proposal of this generation continues it and no setting still training may need
-//   it; when the study ends every one is released.
+//   soon as no proposal of this generation continues it and nothing still training may need it;
+//   when the study ends every one is released.
+// - Budget: a proposal costs the steps it trains (its rung's steps less the steps of the run it
+//   continues), counted in full-budget equivalents against `evaluations` (`proposalCost`).
 //
 // Trial identities: a setting keeps the trial number `t` of its (architecture, task); it is `t`
 // at the full budget (as in `full` fidelity) and `t@<steps>` at a shorter rung. A reference of
 // the GRU is `ref:<point id>` at the full budget and `ref:<point id>@<steps>` before it; the
 // seed rows' GRU trials are numbers, so the two never meet.
 import { z } from 'zod';
-import { ArchitectureSchema, evaluationKey, type Architecture, type HistoryItem, type Proposal } from '../contract.ts';
+import { ArchitectureSchema, evaluationKey, type Architecture, type HistoryItem, type JsonObject, type Proposal } from '../contract.ts';
 import { promote, rungSteps } from '../halving.ts';
 import { pointId, type JozefowiczPoint } from '../space.ts';
 import { GRU_FLOOR, GRU_KEY, settingProposal, zooRow, type DrawnSetting, type SearchConfig } from './common.ts';
+import { PointSchema, PoolsSchema } from './pool.ts';
 
 const count = z.number().int().nonnegative();
-
-const PointSchema = z.strictObject({ initScale: z.number(), learningRate: z.number(), maxGradNorm: z.number(), layers: z.number().int() });
 
 const MemberSchema = z.strictObject({
   /** Index into the cohort's `archs`. */
@@ -61,11 +69,15 @@ export const HalvingStateSchema = z.strictObject({
   references: z.array(z.string()),
   /** Keys whose end checkpoints are kept (or will be, once their generation runs), oldest first. */
   held: z.array(z.string()),
+  /** With `pool`: each task's grid points (pool.ts). Absent in states saved before pools. */
+  pools: PoolsSchema.optional(),
+  /** Steps proposed so far (seeds and rungs, each less the steps it continues): the budget spent. */
+  spentSteps: count.optional(),
 });
 export type HalvingState = z.infer<typeof HalvingStateSchema>;
 
-export function initialHalvingState(): HalvingState {
-  return { cohorts: [], references: [], held: [] };
+export function initialHalvingState(config: SearchConfig): HalvingState {
+  return { cohorts: [], references: [], held: [], ...(config.fidelity.search.pool !== undefined ? { pools: {} } : {}), spentSteps: 0 };
 }
 
 /** The counts successive halving adds to the funnel. */
@@ -82,6 +94,25 @@ export interface HalvingCounts {
 export function studyRungs(config: SearchConfig): number[] {
   const s = config.fidelity.search;
   return s.fidelity === 'sha' ? rungSteps(config.fidelity.train.maxSteps, { eta: s.eta, minSteps: s.minSteps }) : [config.fidelity.train.maxSteps];
+}
+
+/**
+ * The steps a proposal trains: its `maxSteps`, less the steps of the rung it continues. What it
+ * costs of the budget, which successive halving counts in full-budget equivalents.
+ */
+export function proposalSteps(rungs: readonly number[], p: { hyperparameters?: JsonObject; continues?: string | null }): number {
+  const steps = p.hyperparameters?.maxSteps;
+  if (typeof steps !== 'number') throw new Error('successive halving: an evaluation without maxSteps');
+  if (p.continues === undefined || p.continues === null) return steps;
+  const at = rungs.indexOf(steps);
+  if (at < 1) throw new Error(`successive halving: an evaluation continues a run but trains ${steps} steps, not a rung after the first (${rungs.join(', ')})`);
+  return steps - rungs[at - 1];
+}
+
+/** The budget `evaluations` spent, in full-budget equivalents (the study's last rung). */
+export function budgetSpent(config: SearchConfig, evaluations: readonly { hyperparameters?: JsonObject; continues?: string | null }[]): number {
+  const rungs = studyRungs(config);
+  return evaluations.reduce((sum, e) => sum + proposalSteps(rungs, e), 0) / rungs[rungs.length - 1];
 }
 
 /** A stage's verdict on one cohort's candidate, from its settings' full-budget results. */
@@ -134,6 +165,11 @@ export class CohortStep {
     return this.held.has(key) && this.byKey.get(key)?.status === 'done';
   }
 
+  /** What `proposals` cost of the budget, in full-budget equivalents. */
+  cost(proposals: readonly Proposal[]): number {
+    return proposals.reduce((sum, p) => sum + proposalSteps(this.rungs, p), 0) / this.rungs[this.last];
+  }
+
   private trialAt(trial: string | number, rung: number): string | number {
     return rung === this.last ? trial : `${trial}@${this.rungs[rung]}`;
   }
@@ -161,9 +197,9 @@ export class CohortStep {
     return { ...p, ...(rung > 0 ? { continues: this.memberKey(c, m, rung - 1) } : {}), ...(rung < this.last ? { checkpoint: true } : {}) };
   }
 
-  /** Appends `batch` (members' and references' proposals) to the generation if it fits in `left`. */
+  /** Appends `batch` (members' and references' proposals) to the generation if its cost fits in `left`. */
   private commit(batch: { proposal: Proposal; reference: boolean; rung: number }[], left: number): boolean {
-    if (batch.length > left) return false;
+    if (this.cost(batch.map((b) => b.proposal)) > left) return false;
     for (const b of batch) {
       this.proposals.push(b.proposal);
       if (b.reference) {
@@ -211,7 +247,13 @@ export class CohortStep {
         judged.push(...this.verdicts(c, scored));
         continue;
       }
-      const up = new Set(promote(scored.map((s, i) => ({ key: String(i), value: s.ratio })), this.config.fidelity.search.eta).map(Number));
+      // The best 1/eta go on, but not a setting far behind its GRU at the same rung.
+      const floor = this.config.fidelity.search.pruneRatio ?? 0;
+      const up = new Set(
+        promote(scored.map((s, i) => ({ key: String(i), value: s.ratio })), this.config.fidelity.search.eta)
+          .map(Number)
+          .filter((i) => (scored[i].ratio ?? -Infinity) >= floor),
+      );
       const promoted = c.members.filter((_, i) => up.has(i));
       this.counts.pruned += c.members.length - promoted.length;
       if (promoted.length === 0) {
@@ -240,21 +282,14 @@ export class CohortStep {
   }
 
   /**
-   * Adds `settings` of `arch` to this generation's new cohort of (stage, task), with their first
-   * rung and its references; false (nothing added) when they do not fit in `left`.
+   * Starts a cohort of `settings` of `arch` on `task` (for filter `stage`, or null for a
+   * re-evaluation): their first rung and its references; false (nothing added) when they do not
+   * fit in `left`.
    */
   start(stage: number | null, task: string, arch: Architecture, settings: readonly DrawnSetting[], left: number): boolean {
-    let c = this.fresh.find((f) => f.stage === stage && f.task === task);
-    const created = !c;
-    c ??= { stage, task, rung: 0, archs: [], members: [] };
-    const at = c.archs.findIndex((a) => a.hash === arch.hash);
-    const index = at >= 0 ? at : c.archs.length;
-    const members = settings.map((s) => ({ arch: index, point: s.point, trial: s.trial }));
-    const probe = { ...c, archs: at >= 0 ? c.archs : [...c.archs, arch] };
-    if (!this.commit(this.batchOf(probe, members, 0), left)) return false;
-    c.archs = probe.archs;
-    c.members.push(...members);
-    if (created) this.fresh.push(c);
+    const c: Cohort = { stage, task, rung: 0, archs: [arch], members: settings.map((s) => ({ arch: 0, point: s.point, trial: s.trial })) };
+    if (!this.commit(this.batchOf(c, c.members, 0), left)) return false;
+    this.fresh.push(c);
     return true;
   }
 
@@ -274,6 +309,16 @@ export class CohortStep {
       for (const c of this.st.cohorts) {
         if (c.rung === this.last) continue;
         for (const m of c.members) needed.add(this.refKey(c.task, m.point, c.rung));
+      }
+      // Shared references (a pool): a reference's checkpoint stays until its next rung is proposed.
+      if (this.st.pools) {
+        for (const [task, points] of Object.entries(this.st.pools)) {
+          for (const point of points) {
+            for (let r = 0; r < this.last; r++) {
+              if (this.known.has(this.refKey(task, point, r)) && !this.known.has(this.refKey(task, point, r + 1))) needed.add(this.refKey(task, point, r));
+            }
+          }
+        }
       }
     }
     const before = [...this.held, ...this.newlyHeld().filter((k) => !this.held.has(k))];

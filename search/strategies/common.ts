@@ -197,8 +197,17 @@ export interface Step {
   seen: Set<string>;
   ctx: ProposalContext;
   proposals: Proposal[];
-  /** Evaluations the budget still allows after `proposals`. */
+  /** What the budget still allows after `proposals`, in the meter's unit. */
   left(): number;
+}
+
+/**
+ * How a strategy counts its budget (`config.evaluations`): by default one per proposal. `spent`
+ * is what the proposals before this step cost; `cost` prices one proposal.
+ */
+export interface Meter {
+  spent: number;
+  cost(p: Proposal): number;
 }
 
 /**
@@ -207,14 +216,20 @@ export interface Step {
  * as far as the budget goes; a later generation is `next`'s. The strategy is finished when a
  * generation is empty.
  */
-export function searchStep<S extends SearchState>(config: SearchConfig, st: S, onSeed: (row: Architecture) => void, next: (step: Step) => void): ProposeResult<S> {
+export function searchStep<S extends SearchState>(
+  config: SearchConfig,
+  st: S,
+  onSeed: (row: Architecture) => void,
+  next: (step: Step) => void,
+  meter: Meter = { spent: st.proposed, cost: () => 1 },
+): ProposeResult<S> {
   const rng = restoreRng(st.rng);
   const step: Step = {
     rng,
     seen: new Set(st.seen),
     ctx: { config, rng, trials: st.trials },
     proposals: [],
-    left: () => config.evaluations - st.proposed - step.proposals.length,
+    left: () => config.evaluations - meter.spent - step.proposals.reduce((sum, p) => sum + meter.cost(p), 0),
   };
   if (!st.started) {
     st.started = true;

@@ -10,6 +10,7 @@ import { confirmRunsOf, confirmSeedOfKey, confirmTrial, isConfirmationKey } from
 import { evaluationKey, type HistoryItem, type Json, type Proposal } from '../contract.ts';
 import { fidelity, type Fidelity } from '../space.ts';
 import { bestByTask, gruHash, leaderboard, type SearchConfig } from './common.ts';
+import { proposalSteps, studyRungs } from './cohorts.ts';
 import { JozefowiczStateSchema, jozefowiczFunnel, jozefowiczList, jozefowiczStrategy } from './jozefowicz.ts';
 
 const TASKS = ['arithmetic', 'xml'];
@@ -86,7 +87,11 @@ for (const mode of ['full', 'sha'] as const) {
     const last = run.generations.at(-1)!;
     const search = run.history.filter((r) => r.generation < run.generations.length - 1);
     assert.equal(search.length + last.length, run.history.length);
-    assert.ok(search.length <= cfg.evaluations, 'the search keeps its budget');
+    // sha counts the budget in full-budget equivalents (the steps trained), full one per evaluation.
+    const rungs = studyRungs(cfg);
+    const spent = search.reduce((sum, r) => sum + proposalSteps(rungs, r.proposal) / rungs[rungs.length - 1], 0);
+    assert.ok(spent <= cfg.evaluations + 1e-9, `the search keeps its budget (${spent} of ${cfg.evaluations})`);
+    if (mode === 'full') assert.equal(spent, search.length);
 
     const final = JozefowiczStateSchema.parse(run.states.at(-1));
     const list = jozefowiczList(final);

@@ -22,11 +22,12 @@
 // top K listed architectures, the GRU and the LSTM on fresh seeds (confirmation.ts); then the
 // study is finished.
 import { z } from 'zod';
-import { ArchitectureSchema, defineStrategy, parseStrategyState, type Architecture, type HistoryItem, type Json, type Strategy } from '../contract.ts';
+import { ArchitectureSchema, defineStrategy, parseStrategyState, type Architecture, type HistoryItem, type Json, type Proposal, type Strategy } from '../contract.ts';
 import { memorizationPasses } from '../calibration.ts';
 import { ConfirmationStateSchema, confirmationProposals } from './confirmation.ts';
 import { DEFAULT_CONFIRM_SEEDS } from '../space.ts';
-import { CohortStep, HalvingStateSchema, initialHalvingState, type HalvingCounts } from './cohorts.ts';
+import { CohortStep, HalvingStateSchema, initialHalvingState, proposalSteps, studyRungs, type HalvingCounts } from './cohorts.ts';
+import { drawPooled } from './pool.ts';
 import {
   GRU_FLOOR,
   SearchConfigSchema,
@@ -134,7 +135,7 @@ export function jozefowiczStrategy(opts: JozefowiczOptions): Strategy {
         cutByBudget: 0,
         ...(sha ? { pruned: 0, rungs: [], references: 0 } : {}),
       },
-      ...(sha ? { halving: initialHalvingState() } : {}),
+      ...(sha ? { halving: initialHalvingState(config) } : {}),
     }),
 
     propose: (st: State, history: readonly HistoryItem[]) => {
@@ -221,10 +222,22 @@ export function jozefowiczStrategy(opts: JozefowiczOptions): Strategy {
     const halving = st.halving;
     const counts: HalvingCounts = { pruned: st.funnel.pruned ?? 0, rungs: st.funnel.rungs ?? [], references: st.funnel.references ?? 0 };
     let cohorts: CohortStep | undefined;
-    const result = searchStep(config, st, (row) => st.list.push(row), (step) => {
-      const c = (cohorts = new CohortStep(config, halving, counts, step.proposals, history));
-      shaGeneration(st, history, step, c);
-    });
+    // The budget in full-budget equivalents: a proposal costs the steps it trains (states saved
+    // before `spentSteps` counted one per proposal: they keep doing so).
+    const rungs = studyRungs(config);
+    const full = rungs[rungs.length - 1];
+    const meter = halving.spentSteps === undefined ? undefined : { spent: halving.spentSteps / full, cost: (p: Proposal) => proposalSteps(rungs, p) / full };
+    const result = searchStep(
+      config,
+      st,
+      (row) => st.list.push(row),
+      (step) => {
+        const c = (cohorts = new CohortStep(config, halving, counts, step.proposals, history));
+        shaGeneration(st, history, step, c);
+      },
+      meter,
+    );
+    if (halving.spentSteps !== undefined) halving.spentSteps += result.proposals.reduce((sum, p) => sum + proposalSteps(rungs, p), 0);
     const release = cohorts?.finish(result.finished) ?? [];
     st.funnel.pruned = counts.pruned;
     st.funnel.rungs = counts.rungs;
@@ -232,8 +245,10 @@ export function jozefowiczStrategy(opts: JozefowiczOptions): Strategy {
     return { ...result, release };
   }
 
-  /** Settings of `arch` on `task`: `k` draws of the preset's grid. */
-  function draws(arch: Architecture, task: string, k: number, ctx: ProposalContext) {
+  /** Settings of `arch` on `task`: `k` draws of the task's pool (pool.ts), or of the preset's grid without one. */
+  function draws(st: State, arch: Architecture, task: string, k: number, ctx: ProposalContext) {
+    const pools = st.halving?.pools;
+    if (pools && s.pool !== undefined) return drawPooled(arch, task, k, ctx, pools, s.pool);
     return Array.from({ length: k }, () => drawSetting(arch, task, ctx));
   }
 
@@ -241,8 +256,12 @@ export function jozefowiczStrategy(opts: JozefowiczOptions): Strategy {
     const k = s.settingsPerTask;
     // Relative to the paired GRU, above twice chance (search/calibration.ts: the rule calibrate measures).
     const memorizeRule = { threshold: s.memorizeThreshold, gruFraction: s.memorizeFraction, floor: 2 / config.fidelity.tasks.memorize.symbols };
-    // A new stage costs at most one reference per setting besides the setting itself.
-    const stageCost = 2 * k;
+    // What must be left to start a stage: with the budget in full-budget equivalents, its best
+    // setting's path to the full budget and its reference's; counted per proposal (states saved
+    // before), each setting and its reference.
+    const metered = st.halving?.spentSteps !== undefined;
+    const stageCost = metered ? 2 : 2 * k;
+    const repeatCost = metered ? 2 * config.tasks.length : 2 * s.repeatSettings * config.tasks.length;
 
     const { judged, cut } = c.advance(left);
     st.funnel.cutByBudget += cut.length;
@@ -257,7 +276,7 @@ export function jozefowiczStrategy(opts: JozefowiczOptions): Strategy {
       if (task === MEMORIZE) st.funnel.passedMemorize++;
       else st.funnel.passedTask[task]++;
       if (stage + 1 < stages.length) {
-        if (left() < stageCost || !c.start(stage + 1, stages[stage + 1], j.arch, draws(j.arch, stages[stage + 1], k, ctx), left())) st.funnel.cutByBudget++;
+        if (left() < stageCost || !c.start(stage + 1, stages[stage + 1], j.arch, draws(st, j.arch, stages[stage + 1], k, ctx), left())) st.funnel.cutByBudget++;
       } else {
         st.list.push(j.arch);
         st.funnel.enteredList++;
@@ -270,14 +289,16 @@ export function jozefowiczStrategy(opts: JozefowiczOptions): Strategy {
       if (st.list.length === 0) break;
       const pick = st.list[Math.min(st.list.length - 1, Math.floor(rng() * st.list.length))];
       if (rng() < s.reevaluateProbability) {
-        if (left() < 2 * s.repeatSettings * config.tasks.length) continue;
-        for (const task of config.tasks) c.start(null, task, pick, draws(pick, task, s.repeatSettings, ctx), left());
+        // With a pool, the GRU's references are its re-evaluations on the pool's points.
+        if (st.halving?.pools && pick.hash === reference) continue;
+        if (left() < repeatCost) continue;
+        for (const task of config.tasks) c.start(null, task, pick, draws(st, pick, task, s.repeatSettings, ctx), left());
         st.funnel.repeats++;
       } else {
         if (left() < stageCost) continue;
         const child = newCandidate(pick, rng, seen, st.funnel);
         if (!child) continue;
-        c.start(0, stages[0], child, draws(child, stages[0], k, ctx), left());
+        c.start(0, stages[0], child, draws(st, child, stages[0], k, ctx), left());
       }
     }
   }

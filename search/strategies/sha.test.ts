@@ -9,6 +9,7 @@ import { evaluationKey, type HistoryItem, type Json, type Proposal } from '../co
 import { rungSteps } from '../halving.ts';
 import { fidelity, type Fidelity } from '../space.ts';
 import { gruHash, type SearchConfig } from './common.ts';
+import { proposalSteps, studyRungs } from './cohorts.ts';
 import { JozefowiczStateSchema, jozefowiczFunnel, jozefowiczList, jozefowiczStrategy } from './jozefowicz.ts';
 
 const GRU = gruHash();
@@ -17,7 +18,9 @@ const SEEDS = new Set([GRU, LSTM]);
 
 function config(search: Partial<Fidelity['search']> = {}, over: Partial<SearchConfig> = {}, grid?: Fidelity['grid']): SearchConfig {
   const fid = fidelity('tiny');
-  Object.assign(fid.search, { fidelity: 'sha', eta: 3, minSteps: 30, reevaluateProbability: 0, ...search });
+  // The plain halving rule and draws from the whole grid, unless a test asks for a pool or a prune ratio.
+  Object.assign(fid.search, { fidelity: 'sha', eta: 3, minSteps: 30, reevaluateProbability: 0, pool: undefined, pruneRatio: 0, ...search });
+  if (fid.search.pool === undefined) delete fid.search.pool;
   if (grid) fid.grid = grid;
   return { tasks: ['arithmetic'], vocab: { arithmetic: 40, memorize: 13 }, fidelity: fid, evaluations: 400, generationSize: 1, memorize: true, metric: 'validAccuracy', ...over };
 }
@@ -234,7 +237,10 @@ test('sha: the same seed gives the same study; never over budget; re-evaluations
   assert.deepEqual(b.results, a.results);
   assert.deepEqual(b.states, a.states);
   assert.notDeepEqual(drive(cfg, outcome, 8).results, a.results);
-  assert.ok(a.history.length <= cfg.evaluations, `${a.history.length}`);
+  // The budget counts full-budget equivalents: each proposal the steps it trains.
+  const spent = a.history.reduce((sum, h) => sum + proposalSteps(RUNGS, h.proposal) / 300, 0);
+  assert.ok(spent <= cfg.evaluations + 1e-9 && spent > cfg.evaluations - 10, `${spent}`);
+  assert.ok(a.history.length > cfg.evaluations, 'cheap rungs let more evaluations into the budget');
   const f = jozefowiczFunnel(a.states.at(-1)!);
   assert.ok(f.repeats > 0, JSON.stringify(f));
   // A re-evaluation of a listed architecture trains in rungs as well.
@@ -274,4 +280,45 @@ test('sha: a reference whose previous rung\'s checkpoint was released trains fro
   const later = run.history.filter((h) => isRef(h.proposal) && stepsOf(h.proposal) > RUNGS[0]);
   assert.ok(later.some((h) => h.proposal.continues !== undefined), 'some references continue');
   assert.ok(later.some((h) => h.proposal.continues === undefined), 'some train from the start');
+});
+
+test('sha: a cohort per candidate: every candidate sends its best setting to the full budget, whatever the others of its generation', () => {
+  // Three new candidates a generation; every one memorizes equally well.
+  const cfg = config({ settingsPerTask: 3 }, { evaluations: 120, generationSize: 3 });
+  const run = drive(cfg, (p) => (isRef(p) ? 0.5 : p.task === 'memorize' ? 0.6 + 0.01 * trialNo(p) : 0.3));
+  const archs = [...new Set(candidates(run).filter((h) => h.task === 'memorize').map((h) => h.architecture))];
+  const full = archs.filter((a) => run.history.some((h) => h.architecture === a && h.task === 'memorize' && stepsOf(h.proposal) === 300));
+  const generation1 = new Set(run.history.filter((h) => h.generation === 1 && !isRef(h.proposal)).map((h) => h.architecture));
+  assert.equal(generation1.size, 3);
+  for (const a of generation1) assert.ok(full.includes(a), `candidate ${a} of generation 1 reached the full budget`);
+});
+
+test('sha: --prune-ratio stops a setting far behind its GRU at the same rung, even the best of its cohort', () => {
+  // Candidates reach 0.2 against the GRU's 0.5 at the first rung (ratio 0.4), 0.9 later.
+  const outcome: Outcome = (p, steps) => (isRef(p) ? 0.5 : steps === 33 ? 0.2 : 0.9);
+  const plain = drive(config({ settingsPerTask: 3 }, { evaluations: 60 }), outcome);
+  assert.ok(candidates(plain).some((h) => stepsOf(h.proposal) === 100), 'the plain rule sends the best on');
+  const pruned = drive(config({ settingsPerTask: 3, pruneRatio: 0.5 }, { evaluations: 60 }), outcome);
+  assert.equal(candidates(pruned).filter((h) => stepsOf(h.proposal) > 33).length, 0, '0.4 < 0.5: nothing goes on');
+  assert.equal(jozefowiczFunnel(pruned.states.at(-1)!).passedMemorize, 0);
+  const kept = drive(config({ settingsPerTask: 3, pruneRatio: 0.4 }, { evaluations: 60 }), outcome);
+  assert.ok(candidates(kept).some((h) => stepsOf(h.proposal) === 100), 'a ratio equal to the bar goes on');
+});
+
+test('sha: with a pool, settings come from `pool` points per task, drawn once; references are shared across generations and always continue', () => {
+  const cfg = config({ settingsPerTask: 2, pool: 3, reevaluateProbability: 0.3, repeatSettings: 2 }, { evaluations: 200, generationSize: 2 });
+  const run = drive(cfg, (p) => (isRef(p) ? 0.5 : p.task === 'memorize' ? 0.6 + 0.01 * trialNo(p) : 0.3 + 0.01 * trialNo(p)));
+  const state = run.states.at(-1) as { halving: { pools: Record<string, unknown[]> } };
+  assert.deepEqual(Object.keys(state.halving.pools).sort(), ['arithmetic', 'memorize']);
+  for (const task of ['memorize', 'arithmetic']) {
+    const pointsUsed = new Set(run.history.filter((h) => h.generation > 0 && h.task === task).map((h) => JSON.stringify([h.proposal.hyperparameters.learningRate, h.proposal.hyperparameters.initScale, h.proposal.hyperparameters.clip, h.proposal.hyperparameters.layers])));
+    assert.ok(pointsUsed.size <= 3, `${task}: ${pointsUsed.size} points`);
+    // A candidate's settings within one stage are distinct points while k <= pool.
+    const refs = run.history.filter((h) => h.task === task && isRef(h.proposal));
+    assert.ok(refs.length <= 3 * RUNGS.length, `${task}: ${refs.length} references`);
+    for (const h of refs) if (stepsOf(h.proposal) > RUNGS[0]) assert.ok(h.proposal.continues !== undefined, `${h.key} continues its previous rung`);
+  }
+  // The GRU is not re-evaluated: its references are.
+  assert.equal(run.history.filter((h) => h.architecture === GRU && h.generation > 0 && !isRef(h.proposal)).length, 0);
+  assert.ok(jozefowiczFunnel(run.states.at(-1)!).repeats > 0);
 });
