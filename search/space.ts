@@ -197,7 +197,10 @@ const REDUCED_GRID = {
 // Successive halving (`search.fidelity: 'sha'`, the jozefowicz strategy) is the default at small
 // and paper, whose budgets give rungs of 111/333/1,000/3,000 and 1,235/3,704/11,111/33,333/100,000
 // steps; tiny stays 'full': its rungs would be 33/100/300 steps, and its 40 evaluations would go
-// largely to the paired GRU references sha adds (--fidelity sha turns it on).
+// largely to the paired GRU references sha adds (--fidelity sha turns it on). With sha, settings
+// come from a pool of grid points per task (`pool`: 2 x K at small and paper, 3 at tiny) so that
+// the GRU references are shared, and a setting below half its GRU's value at a rung (`pruneRatio`
+// 0.5) stops there (search/README.md, measured).
 export const FIDELITY: Readonly<Record<Scale, Fidelity>> = Object.freeze({
   tiny: {
     scale: 'tiny',
