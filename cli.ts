@@ -34,7 +34,24 @@ const commands: CommandModule<any, any>[] = [
   calibrateCommand,
 ];
 
+/** The word that invokes a command (`show <cell>` -> `show`). */
+const commandWord = (c: CommandModule<any, any>): string => String(c.command).split(' ')[0];
+
+/**
+ * The command named by `argv` when it does not exist and help is asked for: yargs answers
+ * `--help` before it looks at the command, so `cellsearch worker --help` would print the general
+ * help and exit 0, and a script could not tell that there is no such command.
+ */
+export function unknownCommandWithHelp(argv: readonly string[], known: readonly string[]): string | undefined {
+  if (!argv.some((a) => a === '--help' || a === '-h')) return undefined;
+  // The top level takes no option with a value, so the first word that is not a flag is the command.
+  const first = argv.find((a) => !a.startsWith('-'));
+  return first !== undefined && !known.includes(first) ? first : undefined;
+}
+
 export async function main(argv: string[]): Promise<void> {
+  const unknown = unknownCommandWithHelp(argv, commands.map(commandWord));
+  if (unknown !== undefined) throw new UsageError(`Unknown command: ${unknown}`);
   let parser = yargs(argv)
     .scriptName('cellsearch')
     .usage('$0 <command> [options]\n\nSearch and ablate recurrent-network cell architectures.')
