@@ -7,6 +7,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { CommandModule } from 'yargs';
 import { isUserError } from './errors.ts';
+import { forTerminal } from './commands/terminal.ts';
 import { cellsCommand } from './commands/cells.ts';
 import { showCommand } from './commands/show.ts';
 import { tasksCommand } from './commands/tasks.ts';
@@ -80,11 +81,11 @@ try {
   await main(hideBin(process.argv));
 } catch (err) {
   if (isUserError(err)) {
-    process.stderr.write(`cellsearch: ${err.message}\n`);
+    process.stderr.write(`cellsearch: ${forTerminal(err.message)}\n`);
     if (err instanceof UsageError) process.stderr.write(`Run 'cellsearch --help' for the list of commands and options.\n`);
     process.exitCode = 2;
   } else {
-    process.stderr.write(`cellsearch: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(`cellsearch: internal error: ${forTerminal(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
     process.exitCode = 1;
   }
 }
