@@ -6,7 +6,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { CommandModule } from 'yargs';
-import { isUserError } from './errors.ts';
+import { isUserError, systemError } from './errors.ts';
 import { forTerminal } from './commands/terminal.ts';
 import { cellsCommand } from './commands/cells.ts';
 import { showCommand } from './commands/show.ts';
@@ -79,7 +79,9 @@ class UsageError extends Error {
 
 try {
   await main(hideBin(process.argv));
-} catch (err) {
+} catch (thrown) {
+  // A system error (a permission, a full disk) is the machine's state, not a bug: exit 2 with what to do.
+  const err = systemError(thrown) ?? thrown;
   if (isUserError(err)) {
     process.stderr.write(`cellsearch: ${forTerminal(err.message)}\n`);
     if (err instanceof UsageError) process.stderr.write(`Run 'cellsearch --help' for the list of commands and options.\n`);

@@ -36,7 +36,7 @@ export async function listRuns(args: RunsArgs): Promise<string> {
   const { openStorage } = await import('../runs/open-storage.ts');
   const out: string[] = [];
   for (const db of databases(args)) {
-    const s = await openStorage(db, { readonly: true });
+    const s = await openStorage(db, { readonly: true, snapshot: true });
     try {
       const rows = (await s.listExperiments()).filter((e) => args.name === undefined || e.name === args.name);
       // A study marked running with no live writer was killed: resuming it is safe.

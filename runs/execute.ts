@@ -78,7 +78,7 @@ export async function executeStudy(o: ExecuteOptions): Promise<ExecuteResult> {
   } finally {
     cancelLimit?.();
   }
-  const storage = await openStorage(result.db, { readonly: true });
+  const storage = await openStorage(result.db, { readonly: true, snapshot: true });
   try {
     await o.summary?.({ ...result, storage, print: (text) => process.stdout.write(text) });
   } finally {

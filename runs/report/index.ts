@@ -77,7 +77,7 @@ const outDir = (out: string | undefined, name: string) => resolve(out ?? `report
 
 /** Opens the database read-only and writes the report of one of its studies (`writeStudyReport`). */
 export async function writeReport(o: WriteReportOptions): Promise<WrittenReport> {
-  const storage = await openStorage(o.db, { readonly: true });
+  const storage = await openStorage(o.db, { readonly: true, snapshot: true });
   try {
     return await writeStudyReport(storage, o);
   } finally {
