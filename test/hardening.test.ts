@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliPath, runCli, tempDir } from './helpers.ts';
 import { openSqliteStorage } from '../runs/sqlite.ts';
@@ -171,7 +171,7 @@ test('system errors exit 2 naming the path and what to do, not an internal error
   // report --out naming a file, or a folder it cannot write.
   rmSync(`${db}-shm`);
   writeFileSync(join(dir, 'afile'), 'x');
-  expect2(runCli(['report', '--db', db, '--out', join(dir, 'afile')], { cwd: dir }), /afile\b.*\((EEXIST|ENOTDIR)\)/, 'report --out a file');
+  expect2(runCli(['report', '--db', db, '--out', join(dir, 'afile')], { cwd: dir }), /afile is a file, not a folder/, 'report --out a file');
   assert.equal(readFileSync(join(dir, 'afile'), 'utf8'), 'x');
   expect2(runAsOther(['report', '--db', db, '--out', join(locked, 'r')], dir), /locked\/r.*\(EACCES\)/, 'report --out an unwritable folder');
 });
@@ -184,4 +184,18 @@ test('systemError: codes of the system and of SQLite (extended ones by their pri
   assert.match(systemError(Object.assign(new Error('x'), { code: 'ENOSPC', path: '/mnt/report.html' }))!.message, /^\/mnt\/report\.html: no space left on the device/);
   assert.equal(systemError(new Error('a bug')), undefined);
   assert.equal(systemError({ code: 'ERR_INVALID_ARG_TYPE' }), undefined);
+});
+
+test('report: a report.md that is a symbolic link is replaced, not written through', async () => {
+  const dir = sharedDir();
+  const db = await smallDb(dir);
+  const out = join(dir, 'r');
+  mkdirSync(out);
+  const victim = join(dir, 'victim.txt');
+  writeFileSync(victim, 'precious');
+  symlinkSync(victim, join(out, 'report.md'));
+  const r = runCli(['report', '--db', db, '--out', out], { cwd: dir });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(readFileSync(victim, 'utf8'), 'precious');
+  assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /^# /);
 });

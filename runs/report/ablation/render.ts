@@ -1,11 +1,11 @@
 // Renders the ablation report model (model.ts): each figure's vega-lite specification compiled
 // with vega-lite and drawn to SVG by vega's headless renderer, then the sections as Markdown
 // (figures as files under figures/) and as one self-contained HTML page (figures inline).
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { escapeMd } from '../markdown.ts';
+import { writeReportFiles } from '../write-files.ts';
 import type { AblationReportModel, ReportSection, ReportTable } from './model.ts';
 
 export interface RenderedReport {
@@ -66,16 +66,13 @@ export async function renderAblationReport(model: AblationReportModel): Promise<
   return { markdown, html, figures };
 }
 
-/** Writes report.md, report.html and figures/<id>.svg into `dir` (created); returns the paths. */
+/** Writes report.md, report.html and figures/<id>.svg into `dir` (created; see write-files.ts); returns the paths. */
 export function writeRenderedReport(r: RenderedReport, dir: string): string[] {
-  mkdirSync(join(dir, 'figures'), { recursive: true });
-  const files = [join(dir, 'report.md'), join(dir, 'report.html')];
-  writeFileSync(files[0], r.markdown);
-  writeFileSync(files[1], r.html);
-  for (const [id, svg] of r.figures) {
-    const f = join(dir, 'figures', `${id}.svg`);
-    writeFileSync(f, svg);
-    files.push(f);
-  }
-  return files;
+  return writeReportFiles(dir, {
+    figures: [...r.figures].map(([id, svg]) => [join('figures', `${id}.svg`), svg] as const),
+    documents: [
+      ['report.md', r.markdown],
+      ['report.html', r.html],
+    ],
+  });
 }
