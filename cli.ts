@@ -6,7 +6,8 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { CommandModule } from 'yargs';
-import { isUserError } from './errors.ts';
+import { isUserError, systemError } from './errors.ts';
+import { forTerminal } from './commands/terminal.ts';
 import { cellsCommand } from './commands/cells.ts';
 import { showCommand } from './commands/show.ts';
 import { tasksCommand } from './commands/tasks.ts';
@@ -34,7 +35,24 @@ const commands: CommandModule<any, any>[] = [
   calibrateCommand,
 ];
 
+/** The word that invokes a command (`show <cell>` -> `show`). */
+const commandWord = (c: CommandModule<any, any>): string => String(c.command).split(' ')[0];
+
+/**
+ * The command named by `argv` when it does not exist and help is asked for: yargs answers
+ * `--help` before it looks at the command, so `cellsearch worker --help` would print the general
+ * help and exit 0, and a script could not tell that there is no such command.
+ */
+export function unknownCommandWithHelp(argv: readonly string[], known: readonly string[]): string | undefined {
+  if (!argv.some((a) => a === '--help' || a === '-h')) return undefined;
+  // The top level takes no option with a value, so the first word that is not a flag is the command.
+  const first = argv.find((a) => !a.startsWith('-'));
+  return first !== undefined && !known.includes(first) ? first : undefined;
+}
+
 export async function main(argv: string[]): Promise<void> {
+  const unknown = unknownCommandWithHelp(argv, commands.map(commandWord));
+  if (unknown !== undefined) throw new UsageError(`Unknown command: ${unknown}`);
   let parser = yargs(argv)
     .scriptName('cellsearch')
     .usage('$0 <command> [options]\n\nSearch and ablate recurrent-network cell architectures.')
@@ -61,13 +79,15 @@ class UsageError extends Error {
 
 try {
   await main(hideBin(process.argv));
-} catch (err) {
+} catch (thrown) {
+  // A system error (a permission, a full disk) is the machine's state, not a bug: exit 2 with what to do.
+  const err = systemError(thrown) ?? thrown;
   if (isUserError(err)) {
-    process.stderr.write(`cellsearch: ${err.message}\n`);
+    process.stderr.write(`cellsearch: ${forTerminal(err.message)}\n`);
     if (err instanceof UsageError) process.stderr.write(`Run 'cellsearch --help' for the list of commands and options.\n`);
     process.exitCode = 2;
   } else {
-    process.stderr.write(`cellsearch: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(`cellsearch: internal error: ${forTerminal(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
     process.exitCode = 1;
   }
 }

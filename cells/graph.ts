@@ -10,6 +10,7 @@
 // reference evaluator and the compiled engine must agree on. Semantic checks (cycles, arity,
 // references, dependence on x and state) live in cells/validate.ts.
 import { z } from 'zod';
+import { TextLineSchema, TextSchema } from './text.ts';
 
 export const ACTIVATIONS = ['tanh', 'sigmoid', 'relu', 'identity'] as const;
 export const ELEMENTWISE = ['add', 'sub', 'mul'] as const;
@@ -54,11 +55,11 @@ export const NodeSchema = z.discriminatedUnion('op', [
 
 export const CellSchema = z.strictObject({
   /** Short name, e.g. "GRU". */
-  name: z.string().min(1).optional(),
+  name: TextLineSchema.min(1).optional(),
   /** One line saying what the cell is. */
-  description: z.string().optional(),
+  description: TextSchema.optional(),
   /** Where it comes from: paper and equation. */
-  source: z.string().optional(),
+  source: TextSchema.optional(),
   /** State vectors carried between steps; must include "h" (the output to the next layer). */
   states: z.array(ident).min(1),
   nodes: z.array(NodeSchema),

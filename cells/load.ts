@@ -148,14 +148,23 @@ function lineCol(text: string, offset: number): { line: number; col: number } {
   return { line, col: offset - (before.lastIndexOf('\n') + 1) + 1 };
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /** Reads a cell file: `.json` through parseCell, anything else as notation. */
 export function readCellFile(path: string): Cell {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UserError(`${path}: cannot read the cell file (${code ?? (err as Error).message})`);
+  }
+  let text: string;
+  try {
+    // Strict: a lenient decoder would turn invalid bytes into U+FFFD and the cell would be accepted as something else.
+    text = UTF8.decode(bytes);
+  } catch {
+    throw new UserError(`${path}: not valid UTF-8 text`);
   }
   if (text.startsWith('\uFEFF')) text = text.slice(1); // a byte-order mark some editors write
   if (path.toLowerCase().endsWith('.json')) {

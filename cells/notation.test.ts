@@ -332,3 +332,9 @@ test('3000 random corruptions of zoo texts: each parses (and prints stably) or i
   }
   assert.ok(parsed > 300 && parsed < 2700, `a mix of valid and invalid texts (${parsed} parsed)`);
 });
+
+test('a control character in a name, description or source is refused with the field named', () => {
+  assert.throws(() => readNotation(`cell "a\\u001bb"(x; h)\n  h' = tanh(linear(x, h))\n`), /1:1: name: must not contain control characters/);
+  assert.throws(() => readNotation(`cell a(x; h)\n  description: "bell\\u0007"\n  h' = tanh(linear(x, h))\n`), /1:1: description: must not contain control characters/);
+  assert.throws(() => readNotation(`cell a(x; h)\n  source: nul\u0000\n  h' = tanh(linear(x, h))\n`), /1:1: source: must not contain control characters/);
+});

@@ -549,7 +549,9 @@ export function readNotation(text: string, file = '<notation>'): Cell {
 
 /** Moves a CellError about the JSON form to the place in the text that made that part. */
 function locate(err: CellError, cell: CellJson, source: NotationSource): NotationError {
-  const detail = err.path && err.message.startsWith(`${err.path}: `) ? err.message.slice(err.path.length + 2) : err.message;
+  const bare = err.path && err.message.startsWith(`${err.path}: `) ? err.message.slice(err.path.length + 2) : err.message;
+  // The header's metadata has no place of its own: its field names what is wrong.
+  const detail = (['name', 'description', 'source'] as const).includes(err.path as 'name') ? `${err.path}: ${bare}` : bare;
   let at: Pos | undefined;
   let m: RegExpExecArray | null;
   if ((m = /^outputs\.([A-Za-z_][A-Za-z0-9_]*)/.exec(err.path))) at = source.stateAssign.get(m[1]) ?? source.stateDecl.get(m[1]);

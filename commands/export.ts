@@ -30,7 +30,7 @@ export async function resolveExportCell(ref: string, db: string | undefined): Pr
   const { architecturesByPrefix } = await import('../runs/report/queries.ts');
   const found = new Map<string, { arch: Architecture; db: string }>();
   for (const file of dbs) {
-    const s = await openStorage(file, { readonly: true });
+    const s = await openStorage(file, { readonly: true, snapshot: true });
     try {
       for (const arch of await architecturesByPrefix(s, ref.toLowerCase())) if (!found.has(arch.hash)) found.set(arch.hash, { arch, db: file });
     } finally {

@@ -7,7 +7,7 @@
 // Light on purpose (yargs types, the presets' names and runs/flags.ts): commands import it at startup.
 import type { Options } from 'yargs';
 import { SCALES, type Scale } from '../search/space.ts';
-import { parseRunFlags, RUN_FLAG_DEFAULTS, SETTING_FLAGS, type RunFlags, type SettingFlag } from '../runs/flags.ts';
+import { parseNameFlag, parseRunFlags, RUN_FLAG_DEFAULTS, SETTING_FLAGS, type RunFlags, type SettingFlag } from '../runs/flags.ts';
 import type { Setting } from '../cells/engine/settings.ts';
 
 /** The parsed values of `studyOptions`. */
@@ -66,6 +66,7 @@ export interface SessionFlags extends RunFlags {
 
 /** Parses the flags of `studyOptions` that the study's config does not check (a refused value names its flag). */
 export function parseSessionFlags(args: StudyArgs): SessionFlags {
+  parseNameFlag(args.name);
   return { db: args.db, workers: args.workers, ...parseRunFlags({ maxAttempts: args['max-attempts'], maxHeapMb: args['max-heap-mb'] }) };
 }
 

@@ -5,6 +5,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { UserError } from '../errors.ts';
+import { printable } from '../cells/text.ts';
+import { forTerminal } from './terminal.ts';
 
 interface RunsArgs {
   db?: string;
@@ -34,7 +36,7 @@ export async function listRuns(args: RunsArgs): Promise<string> {
   const { openStorage } = await import('../runs/open-storage.ts');
   const out: string[] = [];
   for (const db of databases(args)) {
-    const s = await openStorage(db, { readonly: true });
+    const s = await openStorage(db, { readonly: true, snapshot: true });
     try {
       const rows = (await s.listExperiments()).filter((e) => args.name === undefined || e.name === args.name);
       // A study marked running with no live writer was killed: resuming it is safe.
@@ -45,7 +47,7 @@ export async function listRuns(args: RunsArgs): Promise<string> {
       const table = rows.map((e) => {
         const c = e.counts;
         const total = c.queued + c.running + c.done + c.diverged + c.failed;
-        return [e.name, e.kind, e.status, `${c.done + c.diverged + c.failed}/${total}`, String(c.done), String(c.diverged), String(c.failed), String(c.queued), String(c.running), e.updatedAt.replace('T', ' ').slice(0, 19)];
+        return [printable(e.name), e.kind, e.status, `${c.done + c.diverged + c.failed}/${total}`, String(c.done), String(c.diverged), String(c.failed), String(c.queued), String(c.running), e.updatedAt.replace('T', ' ').slice(0, 19)];
       });
       const header = ['name', 'kind', 'status', 'finished', 'done', 'diverged', 'failed', 'queued', 'running', 'updated (UTC)'];
       const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
@@ -55,7 +57,7 @@ export async function listRuns(args: RunsArgs): Promise<string> {
       await s.close();
     }
   }
-  return out.join('\n') + '\n';
+  return forTerminal(out.join('\n')) + '\n';
 }
 
 export async function retryFailed(args: RunsArgs): Promise<string> {
@@ -77,7 +79,7 @@ export async function retryFailed(args: RunsArgs): Promise<string> {
   }
   if (args.name !== undefined && matched === 0) throw new UserError(`no experiment named '${args.name}' in ${databases(args).join(', ')}`);
   out.push('run the command that started the experiment again (same options) to train them');
-  return out.join('\n') + '\n';
+  return forTerminal(out.join('\n')) + '\n';
 }
 
 const retryFailedCommand: CommandModule<RunsArgs, RunsArgs> = {

@@ -45,3 +45,16 @@ test('the system clock runs a timeout once, and never after its cancel', async (
   // Node runs timers in order of due time, so the cancelled one would have run before this one.
   assert.deepEqual(fired, ['ran']);
 });
+
+test('the system clock waits out a limit longer than setTimeout takes (1000 h) instead of firing at once', async () => {
+  let fired = false;
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.name);
+  process.on('warning', onWarning);
+  const cancel = systemClock.timeout(() => (fired = true), 1000 * 3_600_000);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  cancel();
+  process.off('warning', onWarning);
+  assert.equal(fired, false);
+  assert.deepEqual(warnings, []);
+});

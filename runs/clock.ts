@@ -16,12 +16,22 @@ export interface Clock {
 export const systemClock: Clock = {
   now: () => Date.now(),
   timeout(fn, ms) {
-    const t = setTimeout(fn, ms);
-    t.unref();
+    // setTimeout takes at most 2^31 - 1 ms (~596 h) and fires at once, with a warning, beyond it:
+    // a longer limit waits in steps of at most that.
+    const due = Date.now() + ms;
+    let t: NodeJS.Timeout;
+    const wait = (left: number) => {
+      t = setTimeout(() => (left > MAX_TIMEOUT_MS ? wait(due - Date.now()) : fn()), Math.min(left, MAX_TIMEOUT_MS));
+      t.unref();
+    };
+    wait(ms);
     return () => clearTimeout(t);
   },
   recorded() {},
 };
+
+/** The longest delay setTimeout accepts. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /** A clock that starts at 0 and advances `stepMs` at each recorded attempt, running the timeouts that fall due then. */
 export function steppedClock(stepMs: number): Clock {

@@ -3,6 +3,7 @@
 // time limit, shows progress, runs to completion or interruption, sets the exit code, prints the
 // command's summary from the database opened read-only, and cleans up. A command declares its
 // options and builds its spec and strategy; the rest is here, once.
+import { printable } from '../cells/text.ts';
 import { openStorage } from './open-storage.ts';
 import { defaultDbPath } from './sqlite.ts';
 import { JobPool, resolveWorkers, DEFAULT_MAX_HEAP_MB, TRAIN_WORKER } from './pool.ts';
@@ -62,7 +63,7 @@ export interface ExecuteResult {
  */
 export async function executeStudy(o: ExecuteOptions): Promise<ExecuteResult> {
   const clock = o.clock ?? systemClock;
-  const say = (line: string) => (o.progressOut ?? process.stderr).write(line + '\n');
+  const say = (line: string) => (o.progressOut ?? process.stderr).write(printable(line) + '\n');
   const timeUp = new AbortController();
   const cancelLimit =
     o.timeLimit === undefined
@@ -77,7 +78,7 @@ export async function executeStudy(o: ExecuteOptions): Promise<ExecuteResult> {
   } finally {
     cancelLimit?.();
   }
-  const storage = await openStorage(result.db, { readonly: true });
+  const storage = await openStorage(result.db, { readonly: true, snapshot: true });
   try {
     await o.summary?.({ ...result, storage, print: (text) => process.stdout.write(text) });
   } finally {

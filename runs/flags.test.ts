@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { z } from 'zod';
 import { isUserError } from '../errors.ts';
 import { SettingSchema } from '../cells/engine/settings.ts';
-import { parseFlags, parseRunFlags, parseSettingFlags, SETTING_FLAGS } from './flags.ts';
+import { parseFlags, parseNameFlag, parseRunFlags, parseSettingFlags, SETTING_FLAGS } from './flags.ts';
 
 const refused = (f: () => unknown, message: string) =>
   assert.throws(f, (e: unknown) => isUserError(e) && (e as Error).message === message);
@@ -31,4 +31,13 @@ test('run flags, and any schema with its own flag names', () => {
   refused(() => parseRunFlags({ maxAttempts: 0, maxHeapMb: 2048 }), '--max-attempts must be at least 1, got 0');
   refused(() => parseRunFlags({ maxAttempts: 1, maxHeapMb: 63 }), '--max-heap-mb must be at least 64, got 63');
   refused(() => parseFlags(z.strictObject({ top: z.number().int().min(1) }), { top: -2 }), '--top must be at least 1, got -2');
+});
+
+test('--name: one non-empty printable line', () => {
+  assert.equal(parseNameFlag(undefined), undefined);
+  assert.equal(parseNameFlag('my study (2)'), 'my study (2)');
+  refused(() => parseNameFlag(''), "--name must not be empty, got ''");
+  for (const bad of ['a\nb', 'title\x1b]0;pwned\x07', 'nul\0', 'tab\there', 'del\x7f', 'c1\x9b', 'ls\u2028']) {
+    assert.throws(() => parseNameFlag(bad), (e: unknown) => isUserError(e) && /^--name must not contain control characters/.test((e as Error).message), JSON.stringify(bad));
+  }
 });

@@ -4,11 +4,12 @@
 // builders (train.ts, ablate.ts, search.ts) parse the same values with the same schemas, so a
 // refusal reads alike whoever makes it.
 //
-// Light on purpose (zod, errors.ts and the engine's settings.ts only): commands import it at
-// startup.
+// Light on purpose (zod, errors.ts, the engine's settings.ts and storage.ts' schemas only):
+// commands import it at startup.
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { SettingSchema, type Setting } from '../cells/engine/settings.ts';
+import { ExperimentNameSchema } from './storage.ts';
 
 /** The flag of each field of a training setting. */
 export const SETTING_FLAGS = Object.freeze({
@@ -51,6 +52,7 @@ export function issueText(issue: z.core.$ZodIssue): string {
     case 'too_big':
       return issue.inclusive ? `must be at most ${issue.maximum}` : `must be less than ${issue.maximum}`;
     case 'too_small':
+      if (issue.origin === 'string') return Number(issue.minimum) === 1 ? 'must not be empty' : `must have at least ${issue.minimum} characters`;
       return issue.inclusive ? `must be at least ${issue.minimum}` : `must be greater than ${issue.minimum}`;
     case 'invalid_type':
       return issue.expected === 'int' ? 'must be a whole number' : `must be a ${issue.expected}`;
@@ -85,4 +87,9 @@ export function parseSettingFlags(values: { [k in keyof Setting]?: unknown }): S
 /** --max-attempts and --max-heap-mb. */
 export function parseRunFlags(values: { maxAttempts: unknown; maxHeapMb: unknown }): RunFlags {
   return parseFlags(RunFlagsSchema, values, RUN_FLAGS);
+}
+
+/** --name: an experiment name (undefined: not given). */
+export function parseNameFlag(value: unknown): string | undefined {
+  return parseFlags(z.strictObject({ name: ExperimentNameSchema.optional() }), { name: value }).name;
 }

@@ -8,6 +8,8 @@ import type { Storage } from './storage.ts';
 export interface OpenStorageOptions {
   /** Open for reading only (reports, `cellsearch runs`, a second terminal). */
   readonly?: boolean;
+  /** With readonly: read once and exit (`runs`, `report`): leaves no file behind (runs/sqlite.ts). */
+  snapshot?: boolean;
 }
 
 /** `scheme://...`: a URL rather than a path (a Windows drive letter is followed by `:\`, not `://`). */
@@ -21,5 +23,5 @@ export async function openStorage(location: string, opts: OpenStorageOptions = {
     throw new UserError('--db: PostgreSQL databases are not supported yet; give the path of a SQLite file (e.g. runs/study.sqlite)');
   }
   if (scheme !== undefined) throw new UserError(`--db: '${scheme}://' databases are not supported; give the path of a SQLite file (e.g. runs/study.sqlite)`);
-  return openSqliteStorage(location, { readonly: opts.readonly });
+  return openSqliteStorage(location, { readonly: opts.readonly, snapshot: opts.snapshot });
 }

@@ -64,3 +64,13 @@ test('evaluationLabel: the cell by name (else the short hash), with the task and
   assert.equal(evaluationLabel(names, { task: false, trial: true })(e), 'gru #3');
   assert.equal(evaluationLabel(names, { task: false, trial: false })(e), 'gru');
 });
+
+test('control characters in a label (a file name) are printed escaped, on a terminal and in plain lines', () => {
+  for (const tty of [true, false]) {
+    const s = sink(tty);
+    play(progressView({ out: s.out, label: () => 'evil\x1b]0;pwned\x07\nname' }));
+    const t = s.text();
+    assert.equal(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(t), false, JSON.stringify(t));
+    assert.match(t, /evil\\x1b\]0;pwned\\x07\\nname/);
+  }
+});

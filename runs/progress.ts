@@ -1,6 +1,7 @@
 // Progress of a study for a person watching: on a terminal, one line redrawn in place (a bar for
 // the evaluation being trained, its loss and validation metric, and the study's counts); when the
 // output is a file or a pipe, plain lines at each start, validation and result.
+import { printable } from '../cells/text.ts';
 import { trialOfKey } from './seeds.ts';
 import type { StudyEvent } from './study.ts';
 import type { Evaluation } from './storage.ts';
@@ -46,8 +47,10 @@ export function progressView(opts: ProgressOptions = {}): ProgressView {
   let live = '';
   const validAcc = new Map<number, number | null>();
 
-  const draw = (line: string) => {
+  // Labels carry file names and experiment names: their control characters are shown, not obeyed.
+  const draw = (raw: string) => {
     if (!tty) return;
+    const line = printable(raw);
     const width = Math.max(20, (out.columns || 100) - 1);
     const text = line.length > width ? line.slice(0, width) : line;
     out.write(`\r${text}${' '.repeat(Math.max(0, live.length - text.length))}`);
@@ -58,7 +61,7 @@ export function progressView(opts: ProgressOptions = {}): ProgressView {
       out.write(`\r${' '.repeat(live.length)}\r`);
       live = '';
     }
-    out.write(line + '\n');
+    out.write(printable(line) + '\n');
   };
   const counts = () => `${finished}/${total} finished${failed ? `, ${failed} failed` : ''}`;
 

@@ -16,7 +16,8 @@ test('parseDuration: hours, minutes, seconds, combinations, plain seconds; nonse
   assert.equal(parseDuration('10min'), 600_000);
   assert.equal(parseDuration('0.5s'), 500);
   assert.equal(parseDuration('600'), 600_000);
-  for (const bad of ['', 'soon', '2x', '1h junk', '0s']) assert.throws(() => parseDuration(bad), (e) => isUserError(e) && /--time/.test((e as Error).message), bad);
+  assert.equal(parseDuration('1000h'), 3_600_000_000);
+  for (const bad of ['', 'soon', '2x', '1h junk', '0s', '0', '0.0', '0h0m', '9'.repeat(400) + 'h']) assert.throws(() => parseDuration(bad), (e) => isUserError(e) && /--time/.test((e as Error).message), bad);
 });
 
 test('searchStudy: the stored config holds the whole preset, with the knobs applied', () => {

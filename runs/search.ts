@@ -166,7 +166,6 @@ export function searchStudy(req: SearchRequest): SearchStudy {
 /** "2h", "90m", "1h30m", "45s", "600" (seconds) -> milliseconds. */
 export function parseDuration(text: string): number {
   const t = text.trim().toLowerCase();
-  if (/^\d+(\.\d+)?$/.test(t)) return Number(t) * 1000;
   const re = /(\d+(?:\.\d+)?)\s*(h|min|m|s)/gy;
   let ms = 0;
   let at = 0;
@@ -175,7 +174,12 @@ export function parseDuration(text: string): number {
     ms += Number(m[1]) * { h: 3_600_000, min: 60_000, m: 60_000, s: 1000 }[m[2] as 'h' | 'min' | 'm' | 's'];
     at = re.lastIndex;
   }
-  if (t === '' || at !== t.length || !(ms > 0)) throw new UserError(`--time must be a duration such as 2h, 90m, 1h30m or 45s, got '${text}'`);
+  if (/^\d+(\.\d+)?$/.test(t)) {
+    ms = Number(t) * 1000;
+    at = t.length;
+  }
+  // 0 (plain or with a unit) would stop before the first result; digits beyond a double are not a time.
+  if (t === '' || at !== t.length || !(ms > 0) || !Number.isFinite(ms)) throw new UserError(`--time must be a duration such as 2h, 90m, 1h30m or 45s, got '${text}'`);
   return ms;
 }
 

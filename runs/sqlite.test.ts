@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../test/helpers.ts';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, checkDatabaseFile, openSqliteStorage } from './sqlite.ts';
@@ -217,4 +217,34 @@ test('a second writer is refused while the first lives; a dead writer is taken o
   assert.equal((await s.listExperiments()).length, 1);
   assert.equal((await s.activeWriter())?.pid, process.pid);
   await s.close();
+});
+
+test('an empty file is refused and left as it is; a new database appears complete, never empty', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'empty.sqlite');
+  writeFileSync(path, '');
+  assertRefusedUnchanged(path, /is an empty file, not a cellsearch database/);
+  const fresh = join(dir, 'sub', 'new.sqlite');
+  const s = openSqliteStorage(fresh);
+  assert.equal(readFileSync(fresh).readInt32BE(68), APPLICATION_ID, 'the header is on disk when the file appears');
+  await s.close();
+  assert.deepEqual(readdirSync(join(dir, 'sub')), ['new.sqlite'], 'no temporary file is left');
+});
+
+test('a snapshot reader reads an idle database from its checked copy (no file created) and a live one under its locks', async () => {
+  const dir = tempDir();
+  const path = await sampleDb(dir);
+  assert.deepEqual(readdirSync(dir), ['study.sqlite']);
+  const idle = openSqliteStorage(path, { readonly: true, snapshot: true });
+  assert.equal((await idle.listExperiments()).length, 1);
+  assert.deepEqual(readdirSync(dir), ['study.sqlite'], 'no -wal or -shm while reading');
+  await idle.close();
+  assert.deepEqual(readdirSync(dir), ['study.sqlite']);
+
+  const writer = openSqliteStorage(path);
+  await writer.createExperiment({ name: 'live', kind: 'k', config: {}, seed: 2 });
+  const live = openSqliteStorage(path, { readonly: true, snapshot: true });
+  assert.deepEqual((await live.listExperiments()).map((e) => e.name).sort(), ['exp', 'live'], 'what the writer committed, from its WAL');
+  await live.close();
+  await writer.close();
 });

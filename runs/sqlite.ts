@@ -10,10 +10,10 @@
 //   BEGIN IMMEDIATE transactions; a second writer on the same host is refused while the first
 //   lives. Readers open read-only with a busy timeout and never block the writer (WAL).
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, existsSync, linkSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { UserError } from '../errors.ts';
+import { systemError, UserError } from '../errors.ts';
 import {
   ArchitectureSchema,
   checkCurve,
@@ -146,18 +146,24 @@ export function defaultDbPath(name: string, cwd = process.cwd()): string {
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
 
-/** What is at a path, checked without writing: missing / empty (both usable as new) or a database. */
-export type FileCheck = { state: 'missing' } | { state: 'empty' } | { state: 'database'; userVersion: number };
+/**
+ * What is at a path, checked without writing: nothing (a writer creates it) or a database. `image`
+ * is the checked copy of a database that no writer had open (no -wal, no -journal) while it was
+ * read: a complete, consistent state of the file.
+ */
+export type FileCheck = { state: 'missing' } | { state: 'database'; userVersion: number; image?: Buffer };
 
 /**
- * Checks that `path` is absent, empty, or a readable cellsearch database this version understands.
+ * Checks that `path` is absent or a readable cellsearch database this version understands.
  * Throws a UserError naming the problem otherwise. Never writes to the file.
  */
 export function checkDatabaseFile(path: string): FileCheck {
   if (!existsSync(path)) return { state: 'missing' };
   const st = statSync(path);
   if (st.isDirectory()) throw new UserError(`${path} is a directory, not a database file`);
-  if (st.size === 0) return { state: 'empty' };
+  if (!st.isFile()) throw new UserError(`${path} is not a regular file (a device, a pipe or a socket), so it cannot hold a database; give the path of a file`);
+  // cellsearch creates a database under another name and renames it complete: an empty file is not one of its databases.
+  if (st.size === 0) throw new UserError(`${path} is an empty file, not a cellsearch database; it was left unchanged (delete it, or give another --db)`);
   const header = Buffer.alloc(100);
   const fd = openSync(path, 'r');
   let n: number;
@@ -173,11 +179,16 @@ export function checkDatabaseFile(path: string): FileCheck {
   if (headerAppId !== APPLICATION_ID) throw notOurs(path, headerAppId);
   // First on an in-memory copy: opening the file itself, even read-only, would create the -wal
   // and -shm files of a WAL database.
+  const idle = () => !existsSync(`${path}-wal`) && !existsSync(`${path}-journal`);
+  const idleBefore = idle();
+  let image: Buffer | undefined;
   let found = inspect(() => {
-    const image = readFileSync(path);
+    image = readFileSync(path);
     if (image[18] === 2 && image[19] === 2) image[18] = image[19] = 1; // WAL -> rollback, in the copy
     return new Database(image, { readonly: true });
   });
+  // A writer that started while the copy was read may have checkpointed into it.
+  if (!(idleBefore && idle())) image = undefined;
   // A -wal file means the database may be in use, and a checkpoint may have been writing pages
   // while the copy was read: ask SQLite itself, under its locks, before calling the file corrupt.
   if ('error' in found && existsSync(`${path}-wal`)) {
@@ -187,7 +198,7 @@ export function checkDatabaseFile(path: string): FileCheck {
   const { appId, userVersion } = found;
   if (appId !== APPLICATION_ID) throw notOurs(path, appId);
   if (userVersion > SCHEMA_VERSION) throw newer(path, userVersion);
-  return { state: 'database', userVersion };
+  return { state: 'database', userVersion, ...('error' in found || image === undefined ? {} : { image }) };
 }
 
 function newer(path: string, version: number): UserError {
@@ -221,17 +232,61 @@ function notOurs(path: string, appId: number): UserError {
 export interface OpenOptions {
   /** Open for reading only (reports, `cellsearch runs`, a second terminal). */
   readonly?: boolean;
+  /**
+   * With `readonly`: one read of the current state, for commands that read once and exit (`runs`,
+   * `report`, a summary). When no writer has the database open, the reader works on the checked
+   * in-memory copy, so it creates no -wal/-shm file (a file owned by the reader would lock the
+   * owner's next writer out) and works in a folder it cannot write; a live writer's -wal and
+   * -shm already exist, and the reader opens the file under its locks as any reader does.
+   */
+  snapshot?: boolean;
   /** How long a reader or the writer waits for a lock before failing (ms). */
   busyTimeoutMs?: number;
 }
 
 /** Opens (and for a writer creates or migrates) the database at `path`. */
 export function openSqliteStorage(path: string, opts: OpenOptions = {}): SqliteStorage {
+  try {
+    return openFile(path, opts);
+  } catch (err) {
+    throw sqliteFileError(err, path) ?? err;
+  }
+}
+
+/**
+ * A system or SQLite error met while opening `path` as a UserError naming what to do (errors.ts),
+ * with the files SQLite needs that this process cannot write (a -shm left by another user keeps
+ * a database failing after a chmod of the file itself).
+ */
+function sqliteFileError(err: unknown, path: string): UserError | undefined {
+  const blocked = unwritable(path);
+  return systemError(err, path, blocked.length ? `; not writable by this user: ${blocked.join(', ')}` : '');
+}
+
+/** The files (and the folder) a writer of `path` needs to write and this user cannot. */
+function unwritable(path: string): string[] {
+  const blocked = [path, `${path}-wal`, `${path}-shm`, `${path}-journal`].filter((f) => existsSync(f) && !writable(f));
+  let folder = dirname(path);
+  while (!existsSync(folder) && dirname(folder) !== folder) folder = dirname(folder); // created by the writer
+  if (!writable(folder)) blocked.push(`${folder} (the folder)`);
+  return blocked;
+}
+
+function writable(path: string): boolean {
+  try {
+    accessSync(path, fsConstants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function openFile(path: string, opts: OpenOptions): SqliteStorage {
   const busy = opts.busyTimeoutMs ?? 10_000;
   const found = checkDatabaseFile(path);
   if (opts.readonly) {
     if (found.state !== 'database') throw new UserError(`no cellsearch database at ${path}`);
-    const db = new Database(path, { readonly: true, fileMustExist: true, timeout: busy });
+    const db = opts.snapshot && found.image ? new Database(found.image, { readonly: true }) : new Database(path, { readonly: true, fileMustExist: true, timeout: busy });
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > SCHEMA_VERSION || version < OLDEST_READABLE) {
       db.close();
@@ -240,16 +295,13 @@ export function openSqliteStorage(path: string, opts: OpenOptions = {}): SqliteS
     }
     return new SqliteStorage(db, path, true, version);
   }
-  if (found.state === 'missing') mkdirSync(dirname(path), { recursive: true });
+  // Checked before SQLite opens it: a writer that SQLite opens read-only would leave a -wal and
+  // -shm of this user behind, which lock the owner out.
+  const blocked = unwritable(path);
+  if (blocked.length) throw new UserError(`${path}: cannot be written by this user (${blocked.join(', ')}): change their owner or mode, or give another --db; nothing was changed`);
+  if (found.state === 'missing') createDatabase(path);
   const db = new Database(path, { timeout: busy });
   try {
-    if (found.state !== 'database') {
-      // Rollback-journal mode for the creation: the id and version land in the main file.
-      db.transaction(() => {
-        db.pragma(`application_id = ${APPLICATION_ID}`);
-        migrate(db, 0);
-      }).immediate();
-    }
     // The main file's header can lag behind an uncheckpointed WAL: ask the connection itself.
     const appId = db.pragma('application_id', { simple: true }) as number;
     const version = db.pragma('user_version', { simple: true }) as number;
@@ -267,6 +319,40 @@ export function openSqliteStorage(path: string, opts: OpenOptions = {}): SqliteS
     throw err;
   }
   return new SqliteStorage(db, path, false);
+}
+
+/**
+ * Creates the database at `path` complete or not at all: built under a temporary name in the
+ * same folder (rollback-journal mode, so the id and version land in the main file), then linked
+ * into place, which fails if another process created `path` meanwhile (that one is then opened).
+ * A crash leaves at most the temporary file, never an empty or half-made database at `path`.
+ */
+function createDatabase(path: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const temp = `${path}.creating-${process.pid}`;
+  try {
+    const db = new Database(temp);
+    try {
+      db.transaction(() => {
+        db.pragma(`application_id = ${APPLICATION_ID}`);
+        migrate(db, 0);
+      }).immediate();
+    } finally {
+      db.close();
+    }
+    try {
+      linkSync(temp, path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return;
+      // A file system without hard links: a rename, which a creator racing in this instant could overwrite.
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err;
+      if (!existsSync(path)) renameSync(temp, path);
+    }
+  } finally {
+    rmSync(temp, { force: true });
+    rmSync(`${temp}-journal`, { force: true });
+  }
 }
 
 function migrate(db: Database.Database, from: number): void {

@@ -8,6 +8,7 @@
 // Methods are async although SQLite answers synchronously: a networked backend will not.
 import { z } from 'zod';
 import { ArchitectureSchema, JsonObjectSchema, JsonSchema, type Architecture, type Json, type JsonObject } from '../search/contract.ts';
+import { TextLineSchema } from '../cells/text.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Values
@@ -27,6 +28,13 @@ export type EvaluationStatus = (typeof EVALUATION_STATUSES)[number];
 export const FINISHED_STATUSES: readonly EvaluationStatus[] = ['done', 'diverged', 'failed'];
 
 const int = z.number().int();
+
+/**
+ * The name of a new experiment: one printable line (it is shown on terminals and as Markdown
+ * headings). Rows are read with any non-empty name, as older versions stored them; where they
+ * are shown they are escaped (cells/text.ts' printable).
+ */
+export const ExperimentNameSchema = TextLineSchema.min(1);
 
 export const ExperimentSchema = z.strictObject({
   id: int,

@@ -56,3 +56,15 @@ test('cellsearch cells --json, and a bad --hidden exits 2', () => {
   assert.equal(nan.status, 2);
   assert.match(nan.stderr, /--hidden must be a positive integer, got something that is not a number/);
 });
+
+test('an unknown command with --help exits 2 and names it instead of printing the general help', () => {
+  for (const args of [['worker', '--help'], ['-h', 'frobnicate'], ['worker', 'x', '--help']]) {
+    const r = runCli(args);
+    assert.equal(r.status, 2, args.join(' '));
+    assert.match(r.stderr, /Unknown command: (worker|frobnicate)/);
+    assert.equal(r.stdout, '');
+  }
+  const known = runCli(['train', '--help']);
+  assert.equal(known.status, 0, known.stderr);
+  assert.match(known.stdout, /--cell/);
+});

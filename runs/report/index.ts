@@ -4,7 +4,7 @@
 // model), architectures.ts (names, notation, lineage), search.ts and train.ts (rows -> sections,
 // pure), render.ts (vega-lite and Graphviz to SVG), html.ts and markdown.ts (the two renderers).
 // The database is opened read-only: a report of a running study never blocks or changes it.
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openStorage } from '../open-storage.ts';
 import type { Storage } from '../storage.ts';
@@ -15,6 +15,7 @@ import { readStudy, type StudyData } from './queries.ts';
 import { renderAssets, withoutEmptyFigures } from './render.ts';
 import { searchSections, type SearchAnalysis, type SearchReportOptions } from './search.ts';
 import { trainSections } from './train.ts';
+import { writeReportFiles } from './write-files.ts';
 
 /** The version of this cellsearch (package.json). */
 export function cellsearchVersion(): string {
@@ -77,7 +78,7 @@ const outDir = (out: string | undefined, name: string) => resolve(out ?? `report
 
 /** Opens the database read-only and writes the report of one of its studies (`writeStudyReport`). */
 export async function writeReport(o: WriteReportOptions): Promise<WrittenReport> {
-  const storage = await openStorage(o.db, { readonly: true });
+  const storage = await openStorage(o.db, { readonly: true, snapshot: true });
   try {
     return await writeStudyReport(storage, o);
   } finally {
@@ -98,18 +99,17 @@ export async function writeStudyReport(storage: Storage, o: StudyReportOptions):
   const { model, analysis } = buildReport(data, o);
   const svgs = await renderAssets(model);
   const dir = outDir(o.out, data.experiment.name);
-  mkdirSync(join(dir, 'figures'), { recursive: true });
-  // A report written again into the same folder must not keep figures of the previous one
-  // (another top 5): remove the SVG files this writer names, nothing else.
-  for (const f of readdirSync(join(dir, 'figures'))) if (OWN_FIGURE.test(f)) rmSync(join(dir, 'figures', f));
-  const assets = assetIds(model).map((id) => {
-    const file = join(dir, assetPath(id));
-    writeFileSync(file, `<?xml version="1.0" encoding="UTF-8"?>\n${svgs.get(id)!}\n`);
-    return file;
+  const figures = assetIds(model).map((id) => [assetPath(id), `<?xml version="1.0" encoding="UTF-8"?>\n${svgs.get(id)!}\n`] as const);
+  writeReportFiles(dir, {
+    figures,
+    documents: [
+      ['report.html', renderHtml(model, svgs)],
+      ['report.md', renderMarkdown(model)],
+    ],
+    // A report written again into the same folder must not keep figures of the previous one
+    // (another top 5): the SVG files this writer names, nothing else.
+    stale: (f) => OWN_FIGURE.test(f),
   });
-  const html = join(dir, 'report.html');
-  const markdown = join(dir, 'report.md');
-  writeFileSync(html, renderHtml(model, svgs));
-  writeFileSync(markdown, renderMarkdown(model));
-  return { dir, html, markdown, assets, model, analysis };
+  const assets = figures.map(([rel]) => join(dir, rel));
+  return { dir, html: join(dir, 'report.html'), markdown: join(dir, 'report.md'), assets, model, analysis };
 }

@@ -1,10 +1,22 @@
 // The report as GitHub-flavoured Markdown, with every figure and cell graph an SVG file beside it
 // (figures/<id>.svg), so it reads well in a repository.
+import { printable } from '../../cells/text.ts';
 import type { Block, ReportModel, Section, Table } from './model.ts';
 
-/** Plain text safe in Markdown: characters that would start emphasis, links or HTML are escaped. */
+/**
+ * Plain text safe in Markdown: characters that would start emphasis, links or HTML are escaped,
+ * and control characters are written as escapes (a newline in a name would end a heading or
+ * start a list or a code block).
+ */
 export function escapeMd(s: string): string {
-  return s.replace(/([\\`*_[\]<>|#])/g, '\\$1');
+  return printable(s).replace(/([\\`*_[\]<>|#])/g, '\\$1');
+}
+
+/** `text` as a fenced code block whose fence no run of backticks in the text can close. */
+export function codeBlock(text: string): string {
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `${fence}\n${text.replace(/\n$/, '')}\n${fence}`;
 }
 
 /** The file (relative to report.md) that holds the SVG of a figure or graph block. */
@@ -14,7 +26,7 @@ export function assetPath(id: string): string {
 
 function table(t: Table): string {
   const ref = new Set(t.reference ?? []);
-  const cell = (s: string) => escapeMd(s).replace(/\n/g, ' ');
+  const cell = escapeMd;
   const head = `| ${t.columns.map((c) => cell(c.label)).join(' | ')} |`;
   const rule = `|${t.columns.map((c) => (c.align === 'right' ? ' ---: ' : ' --- ')).join('|')}|`;
   const rows = t.rows.map((r, i) => `| ${r.map((v, j) => (ref.has(i) && j === 1 ? `**${cell(v)}**` : cell(v))).join(' | ')} |`);
@@ -32,7 +44,7 @@ function block(b: Block): string {
     case 'table':
       return table(b.table);
     case 'code':
-      return '```\n' + b.text.replace(/\n$/, '') + '\n```';
+      return codeBlock(b.text);
     case 'figure':
       return `![${escapeMd(b.title)}](${assetPath(b.id)})\n\n*${escapeMd(b.title)}.* ${escapeMd(b.caption)}`;
     case 'graph':

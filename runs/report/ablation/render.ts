@@ -1,10 +1,11 @@
 // Renders the ablation report model (model.ts): each figure's vega-lite specification compiled
 // with vega-lite and drawn to SVG by vega's headless renderer, then the sections as Markdown
 // (figures as files under figures/) and as one self-contained HTML page (figures inline).
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import { escapeMd } from '../markdown.ts';
+import { writeReportFiles } from '../write-files.ts';
 import type { AblationReportModel, ReportSection, ReportTable } from './model.ts';
 
 export interface RenderedReport {
@@ -26,11 +27,10 @@ export async function vegaLiteToSvg(spec: Record<string, unknown>): Promise<stri
 }
 
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const escapeCell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-
+// Variant names come from file names and cell names: everything the Markdown shows is escaped.
 function markdownTable(t: ReportTable): string {
-  const lines = [`| ${t.header.map(escapeCell).join(' | ')} |`, `|${t.header.map(() => '---').join('|')}|`, ...t.rows.map((r) => `| ${r.map(escapeCell).join(' | ')} |`)];
-  return (t.caption ? `${t.caption}\n\n` : '') + lines.join('\n');
+  const lines = [`| ${t.header.map(escapeMd).join(' | ')} |`, `|${t.header.map(() => '---').join('|')}|`, ...t.rows.map((r) => `| ${r.map(escapeMd).join(' | ')} |`)];
+  return (t.caption ? `${escapeMd(t.caption)}\n\n` : '') + lines.join('\n');
 }
 
 function htmlTable(t: ReportTable): string {
@@ -40,7 +40,12 @@ function htmlTable(t: ReportTable): string {
 }
 
 function sectionMarkdown(s: ReportSection): string {
-  const parts = [`${'#'.repeat(s.level)} ${s.title}`, ...s.paragraphs, ...s.tables.map(markdownTable), ...s.figures.map((f) => `![${f.id}](figures/${f.id}.svg)\n\n*${f.caption}*`)];
+  const parts = [
+    `${'#'.repeat(s.level)} ${escapeMd(s.title)}`,
+    ...s.paragraphs.map(escapeMd),
+    ...s.tables.map(markdownTable),
+    ...s.figures.map((f) => `![${escapeMd(f.id)}](figures/${f.id}.svg)\n\n*${escapeMd(f.caption)}*`),
+  ];
   return parts.join('\n\n');
 }
 
@@ -56,21 +61,18 @@ caption{caption-side:top;text-align:left;color:#555;padding:4px 0}figure{margin:
 export async function renderAblationReport(model: AblationReportModel): Promise<RenderedReport> {
   const figures = new Map<string, string>();
   for (const s of model.sections) for (const f of s.figures) figures.set(f.id, await vegaLiteToSvg(f.spec));
-  const markdown = [`# ${model.title}`, ...model.sections.map(sectionMarkdown)].join('\n\n') + '\n';
+  const markdown = [`# ${escapeMd(model.title)}`, ...model.sections.map(sectionMarkdown)].join('\n\n') + '\n';
   const html = `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(model.title)}</title><style>${STYLE}</style></head><body>\n<h1>${escapeHtml(model.title)}</h1>\n${model.sections.map((s) => sectionHtml(s, figures)).join('\n')}\n</body></html>\n`;
   return { markdown, html, figures };
 }
 
-/** Writes report.md, report.html and figures/<id>.svg into `dir` (created); returns the paths. */
+/** Writes report.md, report.html and figures/<id>.svg into `dir` (created; see write-files.ts); returns the paths. */
 export function writeRenderedReport(r: RenderedReport, dir: string): string[] {
-  mkdirSync(join(dir, 'figures'), { recursive: true });
-  const files = [join(dir, 'report.md'), join(dir, 'report.html')];
-  writeFileSync(files[0], r.markdown);
-  writeFileSync(files[1], r.html);
-  for (const [id, svg] of r.figures) {
-    const f = join(dir, 'figures', `${id}.svg`);
-    writeFileSync(f, svg);
-    files.push(f);
-  }
-  return files;
+  return writeReportFiles(dir, {
+    figures: [...r.figures].map(([id, svg]) => [join('figures', `${id}.svg`), svg] as const),
+    documents: [
+      ['report.md', r.markdown],
+      ['report.html', r.html],
+    ],
+  });
 }
