@@ -4,6 +4,7 @@
 // command's summary from the database opened read-only, and cleans up. A command declares its
 // options and builds its spec and strategy; the rest is here, once.
 import { openStorage } from './open-storage.ts';
+import { dbLocation } from './db-location.ts';
 import { defaultDbPath } from './sqlite.ts';
 import { JobPool, resolveWorkers, DEFAULT_MAX_HEAP_MB, TRAIN_WORKER } from './pool.ts';
 import { progressView } from './progress.ts';
@@ -15,6 +16,7 @@ import type { Strategy } from './strategy.ts';
 
 /** The study's database, read-only, after the session: what a command's summary reads. */
 export interface StudyEnd {
+  /** The database as it may be shown (a URL without its password). */
   db: string;
   outcome: StudyOutcome;
   storage: Storage;
@@ -27,7 +29,7 @@ export interface ExecuteOptions {
   strategy: Strategy;
   /** The worker module; default TRAIN_WORKER (jobs of runs/trainer.ts). */
   handler?: string;
-  /** Database file; default runs/<name>.sqlite under the working directory. */
+  /** Database (a file or a postgres:// URL); default CELLSEARCH_DB, else runs/<name>.sqlite under the working directory. */
   db?: string;
   /** --workers; default and maximum: the cores. */
   workers?: number;
@@ -79,7 +81,7 @@ export async function executeStudy(o: ExecuteOptions): Promise<ExecuteResult> {
   }
   const storage = await openStorage(result.db, { readonly: true });
   try {
-    await o.summary?.({ ...result, storage, print: (text) => process.stdout.write(text) });
+    await o.summary?.({ ...result, db: storage.location, storage, print: (text) => process.stdout.write(text) });
   } finally {
     await storage.close();
   }
@@ -87,7 +89,7 @@ export async function executeStudy(o: ExecuteOptions): Promise<ExecuteResult> {
 }
 
 async function runSession(o: ExecuteOptions, clock: Clock, timeUp: AbortSignal, say: (line: string) => void): Promise<ExecuteResult> {
-  const db = o.db ?? defaultDbPath(o.spec.name);
+  const db = dbLocation(o.db) ?? defaultDbPath(o.spec.name);
   const { workers: allowed, note } = resolveWorkers(o.workers);
   if (note) say(`note: ${note}`);
   const workers = Math.max(1, Math.min(allowed, o.jobs ?? allowed));
@@ -102,7 +104,7 @@ async function runSession(o: ExecuteOptions, clock: Clock, timeUp: AbortSignal, 
       say(line);
     });
     try {
-      say(`experiment '${o.spec.name}' in ${db}, ${workers} worker${workers === 1 ? '' : 's'}`);
+      say(`experiment '${o.spec.name}' in ${storage.location}, ${workers} worker${workers === 1 ? '' : 's'}`);
       const outcome = await runStudy({
         storage,
         spec: o.spec,
