@@ -13,6 +13,9 @@ import { systemClock, type Clock } from './clock.ts';
 import { openExperiment, runStudy, type StudyOutcome, type StudySpec } from './study.ts';
 import type { Evaluation, Storage } from './storage.ts';
 import type { Strategy } from './strategy.ts';
+import { hostname } from 'node:os';
+import { UserError } from '../errors.ts';
+import { DEFAULT_LEASE, leaseOwner, type LeaseTimes } from './queue.ts';
 
 /** The study's database, read-only, after the session: what a command's summary reads. */
 export interface StudyEnd {
@@ -31,8 +34,10 @@ export interface ExecuteOptions {
   handler?: string;
   /** Database (a file or a postgres:// URL); default CELLSEARCH_DB, else runs/<name>.sqlite under the working directory. */
   db?: string;
-  /** --workers; default and maximum: the cores. */
+  /** --workers; default and maximum: the cores; 0 (coordinate only) on a database shared with workers. */
   workers?: number;
+  /** Leases of the driver's own claims on a shared database (default DEFAULT_LEASE). */
+  lease?: LeaseTimes;
   /** When known, no more threads than jobs are started. */
   jobs?: number;
   maxAttempts: number;
@@ -90,11 +95,16 @@ export async function executeStudy(o: ExecuteOptions): Promise<ExecuteResult> {
 
 async function runSession(o: ExecuteOptions, clock: Clock, timeUp: AbortSignal, say: (line: string) => void): Promise<ExecuteResult> {
   const db = dbLocation(o.db) ?? defaultDbPath(o.spec.name);
-  const { workers: allowed, note } = resolveWorkers(o.workers);
+  const coordinateOnly = o.workers === 0;
+  const { workers: allowed, note } = resolveWorkers(coordinateOnly ? undefined : o.workers);
   if (note) say(`note: ${note}`);
-  const workers = Math.max(1, Math.min(allowed, o.jobs ?? allowed));
   const storage = await openStorage(db);
   try {
+    const queue = storage.queue?.();
+    if (coordinateOnly && !queue) {
+      throw new UserError(`--workers 0 (coordinate only) needs a database that workers share: a postgres:// --db, not ${storage.location}`);
+    }
+    const workers = coordinateOnly ? 0 : Math.max(1, Math.min(allowed, o.jobs ?? allowed));
     // Refuses a changed configuration before any thread starts.
     await openExperiment(storage, o.spec);
     const pool = new JobPool({ handler: o.handler ?? TRAIN_WORKER, workers, maxHeapMb: o.maxHeapMb ?? DEFAULT_MAX_HEAP_MB });
@@ -104,7 +114,7 @@ async function runSession(o: ExecuteOptions, clock: Clock, timeUp: AbortSignal, 
       say(line);
     });
     try {
-      say(`experiment '${o.spec.name}' in ${storage.location}, ${workers} worker${workers === 1 ? '' : 's'}`);
+      say(`experiment '${o.spec.name}' in ${storage.location}, ${workers} worker${workers === 1 ? '' : 's'}${queue ? ' here (workers elsewhere: cellsearch worker --db <the same database>)' : ''}`);
       const outcome = await runStudy({
         storage,
         spec: o.spec,
@@ -113,6 +123,7 @@ async function runSession(o: ExecuteOptions, clock: Clock, timeUp: AbortSignal, 
         maxAttempts: o.maxAttempts,
         stop: AbortSignal.any([interrupts.stop, timeUp]),
         abort: interrupts.abort,
+        ...(queue ? { shared: { queue, owner: leaseOwner('driver', hostname(), process.pid), lease: o.lease ?? DEFAULT_LEASE, pollMs: 500, onWarning: say } } : {}),
         onEvent: (e) => {
           view.onEvent(e);
           // Synchronously, before the driver hands out the next job: a limit that passes here stops it.

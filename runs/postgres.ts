@@ -20,23 +20,46 @@ import { hostname } from 'node:os';
 import pg from 'pg';
 import { UserError } from '../errors.ts';
 import { parsePostgresLocation, scrub, type PostgresLocation } from './postgres-location.ts';
+import { PostgresQueue, type QueueRetry } from './postgres-queue.ts';
+import type { WorkQueue } from './queue.ts';
 import {
-  ArchitectureSchema,
-  checkCurve,
+  ARCHITECTURE_COLUMNS,
+  checkpointUsage,
+  EVALUATION_COLUMNS,
+  EXPERIMENT_COLUMNS,
+  eventRows,
+  evaluationRows,
+  experimentById,
+  insertEvent,
+  json,
+  NO_LEASE,
+  NOT_LEASED,
+  now,
+  parseJson,
+  rows,
+  scrubbed,
+  strategyRow,
+  toArchitecture,
+  toEvaluation,
+  toExperiment,
+  transaction,
+  writeFailure,
+  writeResult,
+  type ArchitectureRow,
+  type Db,
+  type EvaluationRow,
+  type ExperimentRow,
+} from './postgres-rows.ts';
+import {
   checkGeneration,
   CurvePointSchema,
   duplicateExperiment,
   EVALUATION_STATUSES,
-  EvaluationSchema,
-  EventSchema,
-  ExperimentSchema,
   ExperimentSummarySchema,
-  StrategyStateSchema,
   unknownExperiment,
   withAncestors,
   WriterSchema,
   type Architecture,
-  type CheckpointUsage,
   type CurvePoint,
   type Evaluation,
   type EvaluationFilter,
@@ -62,7 +85,8 @@ export const META_TABLE = 'cellsearch_meta';
 
 /**
  * Migration i takes a database from schema i to i + 1 (PostgreSQL's own numbering). Never edit
- * one that has shipped; append one. Schema 1 has what SQLite's schema 2 has.
+ * one that has shipped; append one. Schema 1 has what SQLite's schema 2 has; 2 adds the leases of
+ * the work queue (runs/postgres-queue.ts).
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -138,6 +162,16 @@ export const MIGRATIONS: readonly string[] = [
     host TEXT NOT NULL,
     since TEXT NOT NULL
   );
+  `,
+  // 2: workers on other machines. A running evaluation is leased: a token per claim (a result
+  // under another token is discarded), its holder, and when the lease runs out (server time).
+  `
+  ALTER TABLE evaluations ADD COLUMN lease_token TEXT;
+  ALTER TABLE evaluations ADD COLUMN lease_owner TEXT;
+  ALTER TABLE evaluations ADD COLUMN lease_expires_at TIMESTAMPTZ;
+  CREATE INDEX evaluations_to_claim ON evaluations (experiment_id, generation, ordinal) WHERE status = 'queued';
+  CREATE INDEX evaluations_leased ON evaluations (lease_expires_at) WHERE status = 'running';
+  CREATE UNIQUE INDEX evaluations_by_lease ON evaluations (lease_token);
   `,
 ];
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -265,180 +299,32 @@ export async function openPostgresStorage(location: string, o: PostgresOptions =
   }
 }
 
-/** `err` with every password taken out of its message (and stack). */
-function scrubbed(err: unknown, loc: PostgresLocation): unknown {
-  if (err instanceof Error) {
-    err.message = scrub(err.message, loc.secrets);
-    if (err.stack) err.stack = scrub(err.stack, loc.secrets);
-  }
-  return err;
-}
-
-async function transaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
-  const c = await pool.connect();
-  let broken: Error | undefined;
+/**
+ * Opens the work queue of the cellsearch database at a postgres:// location for a worker: its own
+ * pool, no writer lease (workers write only under their claims' leases). The database must exist
+ * with this version's schema: a worker never creates or migrates one.
+ */
+export async function openPostgresQueue(location: string, o: Omit<PostgresOptions, 'readonly'> & QueueRetry = {}): Promise<PostgresQueue> {
+  const loc = parsePostgresLocation(location);
+  const pool = new pg.Pool({ ...connectionConfig(loc, o), max: o.poolSize ?? DEFAULT_POOL_SIZE });
+  pool.on('error', () => {});
   try {
-    await c.query(begin);
-    const out = await fn(c);
-    await c.query('COMMIT');
-    return out;
+    let found: DatabaseCheck;
+    try {
+      found = await checkDatabase(pool, loc);
+    } catch (err) {
+      if (err instanceof UserError) throw err;
+      throw cannotConnect(loc, err);
+    }
+    if (found.state === 'empty') throw new UserError(`no cellsearch database at ${loc.shown}: start a study there first (search, ablate or train with this --db)`);
+    if (found.version < SCHEMA_VERSION) {
+      throw new UserError(`${loc.shown} has an older schema (${found.version}): start or resume a study there with this cellsearch (search, ablate or train) to upgrade it`);
+    }
+    return new PostgresQueue(pool, loc, true, { forMs: o.forMs, onRetry: o.onRetry });
   } catch (err) {
-    await c.query('ROLLBACK').catch((e: Error) => (broken = e));
+    await pool.end().catch(() => {});
     throw err;
-  } finally {
-    // A connection that could not roll back is not given to the next unit of work.
-    c.release(broken);
   }
-}
-
-function now(): string {
-  return new Date().toISOString();
-}
-
-const json = (v: unknown): string => JSON.stringify(v);
-const parseJson = (s: string | null): unknown => (s === null ? null : JSON.parse(s));
-
-/** Runs one statement: what every helper below takes, a pooled connection or the one of a transaction. */
-type Db = Pick<pg.PoolClient, 'query'>;
-
-async function rows<R extends pg.QueryResultRow>(db: Db, sql: string, params: unknown[] = []): Promise<R[]> {
-  return (await db.query<R>(sql, params)).rows;
-}
-
-interface EvaluationRow {
-  id: number;
-  experiment_id: number;
-  key: string;
-  generation: number;
-  ordinal: number;
-  architecture: string;
-  task: string;
-  task_options: string;
-  hyperparameters: string;
-  seed: number;
-  status: string;
-  metrics: string | null;
-  steps: number | null;
-  wall_ms: number | null;
-  error: string | null;
-  attempts: number;
-  continues: string | null;
-  keep_checkpoint: boolean;
-}
-
-function toEvaluation(r: EvaluationRow): Evaluation {
-  return EvaluationSchema.parse({
-    id: r.id,
-    experimentId: r.experiment_id,
-    key: r.key,
-    generation: r.generation,
-    ordinal: r.ordinal,
-    architecture: r.architecture,
-    task: r.task,
-    taskOptions: parseJson(r.task_options),
-    hyperparameters: parseJson(r.hyperparameters),
-    seed: r.seed,
-    status: r.status,
-    metrics: parseJson(r.metrics),
-    steps: r.steps,
-    wallMs: r.wall_ms,
-    error: r.error,
-    attempts: r.attempts,
-    continues: r.continues,
-    keepCheckpoint: r.keep_checkpoint,
-  });
-}
-
-interface ExperimentRow {
-  id: number;
-  name: string;
-  kind: string;
-  config: string;
-  seed: number;
-  status: string;
-  created_at: string;
-  updated_at: string;
-}
-
-function toExperiment(r: ExperimentRow): Experiment {
-  return ExperimentSchema.parse({
-    id: r.id,
-    name: r.name,
-    kind: r.kind,
-    config: parseJson(r.config),
-    seed: r.seed,
-    status: r.status,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  });
-}
-
-interface ArchitectureRow {
-  hash: string;
-  cell: string;
-  notation: string | null;
-  origin: string;
-}
-
-function toArchitecture(r: ArchitectureRow): Architecture {
-  return ArchitectureSchema.parse({ hash: r.hash, cell: parseJson(r.cell), notation: r.notation, origin: parseJson(r.origin) });
-}
-
-const EXPERIMENT_COLUMNS = 'id, name, kind, config, seed, status, created_at, updated_at';
-const ARCHITECTURE_COLUMNS = 'hash, cell, notation, origin';
-const EVALUATION_COLUMNS =
-  'id, experiment_id, key, generation, ordinal, architecture, task, task_options, hyperparameters, seed, status, metrics, steps, wall_ms, error, attempts, continues, keep_checkpoint';
-
-async function experimentById(db: Db, id: number): Promise<Experiment | undefined> {
-  const [r] = await rows<ExperimentRow>(db, `SELECT ${EXPERIMENT_COLUMNS} FROM experiments WHERE id = $1`, [id]);
-  return r && toExperiment(r);
-}
-
-async function evaluationRows(db: Db, experimentId: number, filter: EvaluationFilter = {}): Promise<Evaluation[]> {
-  const where = ['experiment_id = $1'];
-  const params: unknown[] = [experimentId];
-  if (filter.status !== undefined) {
-    params.push(typeof filter.status === 'string' ? [filter.status] : [...filter.status]);
-    where.push(`status = ANY($${params.length}::text[])`);
-  }
-  if (filter.generation !== undefined) {
-    params.push(filter.generation);
-    where.push(`generation = $${params.length}`);
-  }
-  const found = await rows<EvaluationRow>(db, `SELECT ${EVALUATION_COLUMNS} FROM evaluations WHERE ${where.join(' AND ')} ORDER BY generation, ordinal`, params);
-  return found.map(toEvaluation);
-}
-
-async function strategyRow(db: Db, experimentId: number): Promise<StrategyState | undefined> {
-  const [r] = await rows<{ generations: number; state: string; finished: boolean }>(db, 'SELECT generations, state, finished FROM strategy_state WHERE experiment_id = $1', [
-    experimentId,
-  ]);
-  return r && StrategyStateSchema.parse({ generations: r.generations, state: parseJson(r.state), finished: r.finished });
-}
-
-async function checkpointUsage(db: Db, experimentId: number): Promise<CheckpointUsage> {
-  const [r] = await rows<CheckpointUsage>(
-    db,
-    `SELECT COUNT(*)::bigint AS count, COALESCE(SUM(octet_length(c.bytes)), 0)::bigint AS bytes
-     FROM checkpoints c JOIN evaluations e ON e.id = c.evaluation_id WHERE e.experiment_id = $1`,
-    [experimentId],
-  );
-  return { count: r.count, bytes: r.bytes };
-}
-
-async function eventRows(db: Db, experimentId: number | null): Promise<Event[]> {
-  const found = await rows<{ id: number; experiment_id: number | null; at: string; kind: string; data: string }>(
-    db,
-    experimentId === null
-      ? 'SELECT id, experiment_id, at, kind, data FROM events WHERE experiment_id IS NULL ORDER BY id'
-      : 'SELECT id, experiment_id, at, kind, data FROM events WHERE experiment_id = $1 ORDER BY id',
-    experimentId === null ? [] : [experimentId],
-  );
-  return found.map((r) => EventSchema.parse({ id: r.id, experimentId: r.experiment_id, at: r.at, kind: r.kind, data: parseJson(r.data) }));
-}
-
-async function insertEvent(db: Db, experimentId: number | null, kind: string, data: JsonObject): Promise<void> {
-  await db.query('INSERT INTO events (experiment_id, at, kind, data) VALUES ($1, $2, $3, $4)', [experimentId, now(), kind, json(data)]);
 }
 
 /** The architectures of `hashes` and their recorded ancestors, fetched a level at a time. */
@@ -641,30 +527,14 @@ export class PostgresStorage implements Storage {
 
   async markRunning(evaluationId: number): Promise<void> {
     await this.write(async (c) => {
-      const r = await c.query(`UPDATE evaluations SET status = 'running', started_at = $1 WHERE id = $2 AND status = 'queued'`, [now(), evaluationId]);
+      const r = await c.query(`UPDATE evaluations SET status = 'running', started_at = $1, ${NO_LEASE} WHERE id = $2 AND status = 'queued'`, [now(), evaluationId]);
       if (r.rowCount !== 1) throw new Error(`evaluation ${evaluationId} is not queued`);
     });
   }
 
   async recordResult(evaluationId: number, r: EvaluationResult): Promise<void> {
     await this.write(async (c) => {
-      const curve = checkCurve(evaluationId, r.curve);
-      const updated = await c.query(
-        `UPDATE evaluations SET status = $1, metrics = $2, steps = $3, wall_ms = $4, error = NULL, finished_at = $5 WHERE id = $6 AND status = 'running'`,
-        [r.status, json(r.metrics), r.steps, r.wallMs, now(), evaluationId],
-      );
-      if (updated.rowCount !== 1) throw new Error(`evaluation ${evaluationId} is not running`);
-      await c.query('DELETE FROM curves WHERE evaluation_id = $1', [evaluationId]);
-      if (curve.length > 0) {
-        await c.query('INSERT INTO curves (evaluation_id, step, point) SELECT $1, * FROM unnest($2::int[], $3::text[])', [evaluationId, curve.map((p) => p.step), curve.map((p) => json(p))]);
-      }
-      if (r.checkpoint !== undefined) {
-        await c.query(
-          `INSERT INTO checkpoints (evaluation_id, bytes) SELECT id, $1 FROM evaluations WHERE id = $2 AND keep_checkpoint
-           ON CONFLICT (evaluation_id) DO UPDATE SET bytes = excluded.bytes`,
-          [Buffer.from(r.checkpoint), evaluationId],
-        );
-      }
+      if (!(await writeResult(c, evaluationId, r))) throw new Error(`evaluation ${evaluationId} is not running`);
     });
   }
 
@@ -689,27 +559,17 @@ export class PostgresStorage implements Storage {
         evaluationId,
       ]);
       if (!row || row.status !== 'running') throw new Error(`evaluation ${evaluationId} is not running`);
-      const attempts = row.attempts + 1;
-      const status = attempts < maxAttempts ? 'queued' : 'failed';
-      await c.query('UPDATE evaluations SET status = $1, attempts = $2, error = $3, finished_at = $4 WHERE id = $5', [
-        status,
-        attempts,
-        error,
-        status === 'failed' ? now() : null,
-        evaluationId,
-      ]);
-      await insertEvent(c, row.experiment_id, 'attempt-failed', { evaluation: evaluationId, attempt: attempts, error, then: status });
-      return status;
+      return writeFailure(c, { id: evaluationId, experimentId: row.experiment_id, attempts: row.attempts }, error, maxAttempts);
     });
   }
 
   async requeue(evaluationId: number): Promise<void> {
-    await this.write((c) => c.query(`UPDATE evaluations SET status = 'queued', started_at = NULL WHERE id = $1 AND status = 'running'`, [evaluationId]));
+    await this.write((c) => c.query(`UPDATE evaluations SET status = 'queued', started_at = NULL, ${NO_LEASE} WHERE id = $1 AND status = 'running'`, [evaluationId]));
   }
 
   requeueRunning(experimentId: number): Promise<number> {
     return this.write(async (c) => {
-      const n = (await c.query(`UPDATE evaluations SET status = 'queued', started_at = NULL WHERE experiment_id = $1 AND status = 'running'`, [experimentId])).rowCount ?? 0;
+      const n = (await c.query(`UPDATE evaluations SET status = 'queued', started_at = NULL, ${NO_LEASE} WHERE experiment_id = $1 AND status = 'running' AND ${NOT_LEASED}`, [experimentId])).rowCount ?? 0;
       if (n > 0) await insertEvent(c, experimentId, 'requeued-running', { evaluations: n });
       return n;
     });
@@ -765,6 +625,11 @@ export class PostgresStorage implements Storage {
         checkpoints: await checkpointUsage(c, experimentId),
       };
     });
+  }
+
+  /** The work queue on this storage's connections, for the driver's own threads. */
+  queue(): WorkQueue {
+    return new PostgresQueue(this.pool, this.loc, false);
   }
 
   activeWriter(): Promise<Writer | undefined> {

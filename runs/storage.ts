@@ -8,6 +8,7 @@
 // Methods are async although SQLite answers synchronously: a networked backend will not.
 import { z } from 'zod';
 import { ArchitectureSchema, JsonObjectSchema, JsonSchema, type Architecture, type Json, type JsonObject } from '../search/contract.ts';
+import type { WorkQueue } from './queue.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Values
@@ -229,6 +230,12 @@ export interface Storage {
    * there is no experiment with this id.
    */
   snapshot(experimentId: number): Promise<StudySnapshot | undefined>;
+
+  /**
+   * The work queue of a database that workers on other machines share (runs/queue.ts); absent
+   * where only the driver's own threads run the evaluations (a SQLite file, memory).
+   */
+  queue?(): WorkQueue;
 
   /** The process holding the write connection, if one is recorded and alive (or on another host). */
   activeWriter(): Promise<Writer | undefined>;
