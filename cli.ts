@@ -19,6 +19,7 @@ import { exportCommand } from './commands/export.ts';
 import { ablateCommand } from './commands/ablate.ts';
 import { calibrateCommand } from './commands/calibrate.ts';
 import { searchCommand } from './commands/search.ts';
+import { workerCommand } from './commands/worker.ts';
 
 // Every subcommand, in the order `cellsearch --help` lists them.
 const commands: CommandModule<any, any>[] = [
@@ -28,6 +29,7 @@ const commands: CommandModule<any, any>[] = [
   sampleCommand,
   trainCommand,
   searchCommand,
+  workerCommand,
   runsCommand,
   reportCommand,
   exportCommand,

@@ -4,6 +4,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { UserError } from '../errors.ts';
+import { dbLocation } from '../runs/db-location.ts';
 import type { Cell } from '../cells/graph.ts';
 import type { Architecture } from '../runs/storage.ts';
 import { defaultDatabases } from './runs.ts';
@@ -24,20 +25,21 @@ export async function resolveExportCell(ref: string, db: string | undefined): Pr
   const { isZooKey } = await import('../cells/zoo/index.ts');
   if (isZooKey(ref) || existsSync(ref)) return { cell: loadCell(ref), provenance: isZooKey(ref) ? `cellsearch zoo cell '${ref}'` : `cell file ${ref}` };
   if (!/^[0-9a-f]{4,}$/i.test(ref)) throw new UserError(`'${ref}' is not a zoo key, a cell file or an architecture hash (4 or more hex digits)`);
-  const dbs = db !== undefined ? [db] : defaultDatabases();
+  const given = dbLocation(db);
+  const dbs = given !== undefined ? [given] : defaultDatabases();
   if (dbs.length === 0) throw new UserError(`'${ref}' looks like an architecture hash, but there is no database to look in: name one with --db`);
-  const { openStorage } = await import('../runs/open-storage.ts');
+  const { openStorage, shownLocation } = await import('../runs/open-storage.ts');
   const { architecturesByPrefix } = await import('../runs/report/queries.ts');
   const found = new Map<string, { arch: Architecture; db: string }>();
   for (const file of dbs) {
     const s = await openStorage(file, { readonly: true, snapshot: true });
     try {
-      for (const arch of await architecturesByPrefix(s, ref.toLowerCase())) if (!found.has(arch.hash)) found.set(arch.hash, { arch, db: file });
+      for (const arch of await architecturesByPrefix(s, ref.toLowerCase())) if (!found.has(arch.hash)) found.set(arch.hash, { arch, db: s.location });
     } finally {
       await s.close();
     }
   }
-  if (found.size === 0) throw new UserError(`no architecture with hash ${ref}${ref.length < 16 ? '...' : ''} in ${dbs.join(', ')}`);
+  if (found.size === 0) throw new UserError(`no architecture with hash ${ref}${ref.length < 16 ? '...' : ''} in ${dbs.map(shownLocation).join(', ')}`);
   if (found.size > 1) throw new UserError(`hash prefix ${ref} is ambiguous: ${[...found.keys()].join(', ')}; give more digits`);
   const [{ arch, db: where }] = found.values();
   const { parseCell } = await import('../cells/validate.ts');
@@ -67,7 +69,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
     y
       .positional('cell', { type: 'string', demandOption: true, describe: 'an architecture hash or prefix (see `cellsearch report`), a zoo key or a cell file' })
       .option('format', { choices: EXPORT_FORMATS, default: 'notation' as ExportFormat, describe: 'pytorch: a self-contained nn.Module source' })
-      .option('db', { type: 'string', describe: 'database to look the hash up in (default: every runs/*.sqlite)' })
+      .option('db', { type: 'string', describe: 'database to look the hash up in: a file or a postgres:// URL (default: $CELLSEARCH_DB, else every runs/*.sqlite)' })
       .option('out', { type: 'string', describe: 'write to this file instead of standard output' })
       .example('$0 export 8041e272 --db runs/search.sqlite --format pytorch --out cell.py', 'a found cell as a PyTorch module')
       .example('$0 export gru --format json', 'a zoo cell as JSON'),

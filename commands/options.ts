@@ -37,8 +37,8 @@ export function studyOptions(help: StudyHelp) {
     scale: { choices: SCALES, default: 'tiny' as Scale, describe: `fidelity preset: ${help.scale}` },
     seed: { type: 'number', default: 1, describe: `experiment seed: ${help.seed} derive from it` },
     name: { type: 'string', describe: `experiment name (default: ${help.name})` },
-    db: { type: 'string', describe: 'database file (default: runs/<name>.sqlite)' },
-    workers: { type: 'number', describe: 'worker threads (default and maximum: the number of cores); results do not depend on it' },
+    db: { type: 'string', describe: 'database: a file or postgres://user@host[:port]/database (default: $CELLSEARCH_DB, else runs/<name>.sqlite)' },
+    workers: { type: 'number', describe: 'worker threads (default and maximum: the number of cores; 0 on a postgres:// --db: coordinate only, cellsearch worker trains); results do not depend on it' },
     'max-attempts': { type: 'number', default: RUN_FLAG_DEFAULTS.maxAttempts, describe: 'attempts per evaluation before it is recorded as failed' },
     'max-heap-mb': { type: 'number', default: RUN_FLAG_DEFAULTS.maxHeapMb, describe: 'JS heap limit of each worker thread, MB' },
   } as const satisfies Record<string, Options>;

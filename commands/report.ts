@@ -2,6 +2,7 @@
 // one study. Opens the database read-only, so it works while the study runs and never disturbs it.
 import type { CommandModule } from 'yargs';
 import { UserError } from '../errors.ts';
+import { dbLocation } from '../runs/db-location.ts';
 import { defaultDatabases } from './runs.ts';
 
 interface ReportArgs {
@@ -14,7 +15,8 @@ interface ReportArgs {
 
 /** The database a report reads: --db, else the only runs/*.sqlite, else the one holding --name. */
 export function reportDatabase(args: { db?: string; name?: string }, candidates: string[] = defaultDatabases()): string {
-  if (args.db !== undefined) return args.db;
+  const db = dbLocation(args.db);
+  if (db !== undefined) return db;
   if (candidates.length === 0) throw new UserError('no databases in runs/; name one with --db');
   if (candidates.length === 1) return candidates[0];
   if (args.name !== undefined) {
@@ -30,7 +32,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
   describe: 'Write report.html and report.md (figures as SVG) for a study (read-only; safe while it runs)',
   builder: (y) =>
     y
-      .option('db', { type: 'string', describe: 'database file (default: the only runs/*.sqlite, or runs/<name>.sqlite)' })
+      .option('db', { type: 'string', describe: 'database: a file or postgres://user@host[:port]/database (default: $CELLSEARCH_DB, else the only runs/*.sqlite, or runs/<name>.sqlite)' })
       .option('name', { type: 'string', describe: 'experiment (default: the only one in the database)' })
       .option('out', { type: 'string', describe: 'output folder (default: report-<name>)' })
       .option('top', { type: 'number', default: 5, describe: 'search: architectures described in detail' })

@@ -7,6 +7,7 @@ import type { CommandModule } from 'yargs';
 import { UserError } from '../errors.ts';
 import { printable } from '../cells/text.ts';
 import { forTerminal } from './terminal.ts';
+import { dbLocation } from '../runs/db-location.ts';
 
 interface RunsArgs {
   db?: string;
@@ -26,7 +27,8 @@ export function defaultDatabases(cwd = process.cwd()): string[] {
 }
 
 function databases(args: RunsArgs): string[] {
-  if (args.db !== undefined) return [args.db];
+  const db = dbLocation(args.db);
+  if (db !== undefined) return [db];
   const found = defaultDatabases();
   if (found.length === 0) throw new UserError(`no databases in ${join(process.cwd(), 'runs')}; name one with --db`);
   return found;
@@ -42,7 +44,7 @@ export async function listRuns(args: RunsArgs): Promise<string> {
       // A study marked running with no live writer was killed: resuming it is safe.
       const writer = await s.activeWriter();
       for (const e of rows) if (e.status === 'running' && !writer) e.status = 'interrupted';
-      out.push(`${db}:`);
+      out.push(`${s.location}:`);
       if (rows.length === 0) out.push(args.name === undefined ? '  (no experiments)' : `  (no experiment named '${args.name}')`);
       const table = rows.map((e) => {
         const c = e.counts;
@@ -71,13 +73,14 @@ export async function retryFailed(args: RunsArgs): Promise<string> {
         if (args.name !== undefined && e.name !== args.name) continue;
         matched++;
         const n = await s.requeueFailed(e.id);
-        out.push(`${db}: '${e.name}': ${n} failed evaluation${n === 1 ? '' : 's'} re-queued`);
+        out.push(`${s.location}: '${e.name}': ${n} failed evaluation${n === 1 ? '' : 's'} re-queued`);
       }
     } finally {
       await s.close();
     }
   }
-  if (args.name !== undefined && matched === 0) throw new UserError(`no experiment named '${args.name}' in ${databases(args).join(', ')}`);
+  const { shownLocation } = await import('../runs/open-storage.ts');
+  if (args.name !== undefined && matched === 0) throw new UserError(`no experiment named '${args.name}' in ${databases(args).map(shownLocation).join(', ')}`);
   out.push('run the command that started the experiment again (same options) to train them');
   return forTerminal(out.join('\n')) + '\n';
 }
@@ -96,7 +99,7 @@ export const runsCommand: CommandModule<object, RunsArgs> = {
   describe: 'List experiments with their progress (read-only; safe while a study runs)',
   builder: (y) =>
     y
-      .option('db', { type: 'string', describe: 'database file (default: every runs/*.sqlite)' })
+      .option('db', { type: 'string', describe: 'database: a file or postgres://user@host[:port]/database (default: $CELLSEARCH_DB, else every runs/*.sqlite)' })
       .option('name', { type: 'string', describe: 'only this experiment' })
       .command(retryFailedCommand)
       .example('$0 runs', 'every experiment in runs/*.sqlite')

@@ -5,6 +5,7 @@
 // options and builds its spec and strategy; the rest is here, once.
 import { printable } from '../cells/text.ts';
 import { openStorage } from './open-storage.ts';
+import { dbLocation } from './db-location.ts';
 import { defaultDbPath } from './sqlite.ts';
 import { JobPool, resolveWorkers, DEFAULT_MAX_HEAP_MB, TRAIN_WORKER } from './pool.ts';
 import { progressView } from './progress.ts';
@@ -13,9 +14,13 @@ import { systemClock, type Clock } from './clock.ts';
 import { openExperiment, runStudy, type StudyOutcome, type StudySpec } from './study.ts';
 import type { Evaluation, Storage } from './storage.ts';
 import type { Strategy } from './strategy.ts';
+import { hostname } from 'node:os';
+import { UserError } from '../errors.ts';
+import { DEFAULT_LEASE, leaseOwner, type LeaseTimes } from './queue.ts';
 
 /** The study's database, read-only, after the session: what a command's summary reads. */
 export interface StudyEnd {
+  /** The database as it may be shown (a URL without its password). */
   db: string;
   outcome: StudyOutcome;
   storage: Storage;
@@ -28,10 +33,12 @@ export interface ExecuteOptions {
   strategy: Strategy;
   /** The worker module; default TRAIN_WORKER (jobs of runs/trainer.ts). */
   handler?: string;
-  /** Database file; default runs/<name>.sqlite under the working directory. */
+  /** Database (a file or a postgres:// URL); default CELLSEARCH_DB, else runs/<name>.sqlite under the working directory. */
   db?: string;
-  /** --workers; default and maximum: the cores. */
+  /** --workers; default and maximum: the cores; 0 (coordinate only) on a database shared with workers. */
   workers?: number;
+  /** Leases of the driver's own claims on a shared database (default DEFAULT_LEASE). */
+  lease?: LeaseTimes;
   /** When known, no more threads than jobs are started. */
   jobs?: number;
   maxAttempts: number;
@@ -80,7 +87,7 @@ export async function executeStudy(o: ExecuteOptions): Promise<ExecuteResult> {
   }
   const storage = await openStorage(result.db, { readonly: true, snapshot: true });
   try {
-    await o.summary?.({ ...result, storage, print: (text) => process.stdout.write(text) });
+    await o.summary?.({ ...result, db: storage.location, storage, print: (text) => process.stdout.write(text) });
   } finally {
     await storage.close();
   }
@@ -88,12 +95,17 @@ export async function executeStudy(o: ExecuteOptions): Promise<ExecuteResult> {
 }
 
 async function runSession(o: ExecuteOptions, clock: Clock, timeUp: AbortSignal, say: (line: string) => void): Promise<ExecuteResult> {
-  const db = o.db ?? defaultDbPath(o.spec.name);
-  const { workers: allowed, note } = resolveWorkers(o.workers);
+  const db = dbLocation(o.db) ?? defaultDbPath(o.spec.name);
+  const coordinateOnly = o.workers === 0;
+  const { workers: allowed, note } = resolveWorkers(coordinateOnly ? undefined : o.workers);
   if (note) say(`note: ${note}`);
-  const workers = Math.max(1, Math.min(allowed, o.jobs ?? allowed));
   const storage = await openStorage(db);
   try {
+    const queue = storage.queue?.();
+    if (coordinateOnly && !queue) {
+      throw new UserError(`--workers 0 (coordinate only) needs a database that workers share: a postgres:// --db, not ${storage.location}`);
+    }
+    const workers = coordinateOnly ? 0 : Math.max(1, Math.min(allowed, o.jobs ?? allowed));
     // Refuses a changed configuration before any thread starts.
     await openExperiment(storage, o.spec);
     const pool = new JobPool({ handler: o.handler ?? TRAIN_WORKER, workers, maxHeapMb: o.maxHeapMb ?? DEFAULT_MAX_HEAP_MB });
@@ -103,7 +115,7 @@ async function runSession(o: ExecuteOptions, clock: Clock, timeUp: AbortSignal, 
       say(line);
     });
     try {
-      say(`experiment '${o.spec.name}' in ${db}, ${workers} worker${workers === 1 ? '' : 's'}`);
+      say(`experiment '${o.spec.name}' in ${storage.location}, ${workers} worker${workers === 1 ? '' : 's'}${queue ? ' here (workers elsewhere: cellsearch worker --db <the same database>)' : ''}`);
       const outcome = await runStudy({
         storage,
         spec: o.spec,
@@ -112,6 +124,7 @@ async function runSession(o: ExecuteOptions, clock: Clock, timeUp: AbortSignal, 
         maxAttempts: o.maxAttempts,
         stop: AbortSignal.any([interrupts.stop, timeUp]),
         abort: interrupts.abort,
+        ...(queue ? { shared: { queue, owner: leaseOwner('driver', hostname(), process.pid), lease: o.lease ?? DEFAULT_LEASE, pollMs: 500, onWarning: say } } : {}),
         onEvent: (e) => {
           view.onEvent(e);
           // Synchronously, before the driver hands out the next job: a limit that passes here stops it.

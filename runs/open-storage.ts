@@ -1,7 +1,9 @@
 // The one place that turns a location (what --db names) into a Storage: commands and reports
-// open their database here and never name a backend. Today every location is a SQLite file;
-// a PostgreSQL backend will be chosen here by its postgres:// URL.
+// open their database here and never name a backend. A postgres:// (or postgresql://) URL is a
+// database on a PostgreSQL server (runs/postgres.ts); anything else without a scheme is the path
+// of a SQLite file.
 import { UserError } from '../errors.ts';
+import { isPostgresLocation, parsePostgresLocation } from './postgres-location.ts';
 import { openSqliteStorage } from './sqlite.ts';
 import type { Storage } from './storage.ts';
 
@@ -15,13 +17,22 @@ export interface OpenStorageOptions {
 /** `scheme://...`: a URL rather than a path (a Windows drive letter is followed by `:\`, not `://`). */
 const URL_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
 
+/** A location as messages may show it: a URL without its password (as `Storage.location`). */
+export function shownLocation(location: string): string {
+  return isPostgresLocation(location) ? parsePostgresLocation(location).shown : location;
+}
+
 /** Opens the database at `location` (a writer creates or migrates a SQLite file). */
 export async function openStorage(location: string, opts: OpenStorageOptions = {}): Promise<Storage> {
+  if (isPostgresLocation(location)) {
+    // Loaded on demand: a SQLite user never loads the PostgreSQL client.
+    const { openPostgresStorage } = await import('./postgres.ts');
+    return openPostgresStorage(location, { readonly: opts.readonly });
+  }
   const scheme = URL_SCHEME.exec(location)?.[1].toLowerCase();
   // The location is not repeated: a URL may carry a password.
-  if (scheme === 'postgres' || scheme === 'postgresql') {
-    throw new UserError('--db: PostgreSQL databases are not supported yet; give the path of a SQLite file (e.g. runs/study.sqlite)');
+  if (scheme !== undefined) {
+    throw new UserError(`--db: '${scheme}://' databases are not supported; give a postgres:// URL or the path of a SQLite file (e.g. runs/study.sqlite)`);
   }
-  if (scheme !== undefined) throw new UserError(`--db: '${scheme}://' databases are not supported; give the path of a SQLite file (e.g. runs/study.sqlite)`);
   return openSqliteStorage(location, { readonly: opts.readonly, snapshot: opts.snapshot });
 }

@@ -1,33 +1,52 @@
 // The Storage contract: the behaviours every backend shows, run against each of them (SQLite in a
-// temporary file, and in memory). What only concerns SQLite files (refusing foreign files, WAL,
-// the writer lease between processes) is in sqlite.test.ts.
+// temporary file, in memory, and PostgreSQL on a real server when CELLSEARCH_TEST_PG names one).
+// What only concerns one backend (refusing foreign databases, WAL, the writer lease between
+// processes) is in sqlite.test.ts and postgres.test.ts.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { tempDir } from '../test/helpers.ts';
 import { MemoryDatabase, memoryStorage } from './memory-storage.ts';
 import { openSqliteStorage } from './sqlite.ts';
+import { openPostgresStorage } from './postgres.ts';
+import { freshDatabase, SKIP_WITHOUT_PG } from '../test/postgres.ts';
 import type { Architecture, NewGeneration, Storage } from './storage.ts';
+
+/** Opens a view of one database, read-write or read-only. */
+type Open = (opts?: { readonly?: boolean }) => Promise<Storage>;
 
 interface Backend {
   name: string;
-  /** A new, empty database: a function opening a view of it, read-write or read-only. */
-  create(): (opts?: { readonly?: boolean }) => Storage;
+  /** Why the backend's tests are skipped here, or false. */
+  skip: false | string;
+  /** A new, empty database: how to open it, and how to remove it when the test is over. */
+  create(): Promise<{ open: Open; drop?: () => Promise<void> }>;
 }
 
 const BACKENDS: Backend[] = [
   {
     name: 'sqlite',
-    create: () => {
+    skip: false,
+    create: async () => {
       const path = join(tempDir(), 'contract.sqlite');
-      return (opts = {}) => openSqliteStorage(path, opts);
+      return { open: async (opts = {}) => openSqliteStorage(path, opts) };
     },
   },
   {
     name: 'memory',
-    create: () => {
+    skip: false,
+    create: async () => {
       const db = new MemoryDatabase();
-      return (opts = {}) => memoryStorage(db, opts);
+      return { open: async (opts = {}) => memoryStorage(db, opts) };
+    },
+  },
+  {
+    // A real server (scripts/with-postgres.sh): a new database for each test.
+    name: 'postgres',
+    skip: SKIP_WITHOUT_PG,
+    create: async () => {
+      const { url, drop } = await freshDatabase();
+      return { open: (opts = {}) => openPostgresStorage(url, opts), drop };
     },
   },
 ];
@@ -46,18 +65,19 @@ function generation(n: number, keys: string[], architectures: Architecture[] = [
 }
 
 /** Runs `fn` with a writer on a fresh database of the backend; closes what it opened. */
-async function withStorage(b: Backend, fn: (s: Storage, open: ReturnType<Backend['create']>) => Promise<void>): Promise<void> {
-  const open = b.create();
-  const s = open();
+async function withStorage(b: Backend, fn: (s: Storage, open: Open) => Promise<void>): Promise<void> {
+  const { open, drop } = await b.create();
+  const s = await open();
   try {
     await fn(s, open);
   } finally {
     await s.close();
+    await drop?.();
   }
 }
 
 for (const b of BACKENDS) {
-  describe(`Storage contract: ${b.name}`, () => {
+  describe(`Storage contract: ${b.name}`, { skip: b.skip }, () => {
     test('rows round-trip through a study: generations, results, failures, retries, counts, events', () =>
       withStorage(b, async (s) => {
         const e = await s.createExperiment({ name: 'exp', kind: 'train', config: { task: 'arithmetic', hp: { lr: 1 } }, seed: 42 });
@@ -264,7 +284,7 @@ for (const b of BACKENDS) {
         assert.equal(snap.writer?.pid, process.pid, 'the open writer');
         assert.equal(await s.snapshot(999), undefined);
 
-        const reader = open({ readonly: true });
+        const reader = await open({ readonly: true });
         try {
           const seen = (await reader.snapshot(e.id))!;
           assert.deepEqual({ ...seen, writer: undefined }, { ...snap, writer: undefined });
@@ -337,7 +357,7 @@ for (const b of BACKENDS) {
         assert.deepStrictEqual(await s.checkpoint(e.id, 'k0'), Uint8Array.from([1, 2, 3]));
         await s.recordGeneration(other.id, { ...generation(1, []), release: ['k0'] });
         assert.deepEqual([await s.checkpointBytes(other.id), await s.checkpointBytes(e.id)], [0, 7]);
-        const reader = open({ readonly: true });
+        const reader = await open({ readonly: true });
         try {
           assert.deepStrictEqual(await reader.checkpoint(e.id, 'n1'), Uint8Array.from([7, 7, 7, 7]));
           assert.deepEqual((await reader.snapshot(e.id))!.checkpoints, { count: 2, bytes: 7 });
@@ -350,7 +370,7 @@ for (const b of BACKENDS) {
       withStorage(b, async (s, open) => {
         const e = await s.createExperiment({ name: 'r', kind: 'k', config: {}, seed: 1 });
         const [v] = await s.recordGeneration(e.id, generation(0, ['k0']));
-        const r = open({ readonly: true });
+        const r = await open({ readonly: true });
         try {
           assert.equal(r.readonly, true);
           assert.equal(s.readonly, false);
@@ -377,7 +397,7 @@ for (const b of BACKENDS) {
         }
         await s.close();
         await s.close(); // closing twice is harmless
-        const r2 = open({ readonly: true });
+        const r2 = await open({ readonly: true });
         try {
           assert.equal(await r2.activeWriter(), undefined);
         } finally {

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { ArchitectureSchema, JsonObjectSchema, JsonSchema, type Architecture, type Json, type JsonObject } from '../search/contract.ts';
 import { TextLineSchema } from '../cells/text.ts';
+import type { WorkQueue } from './queue.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Values
@@ -237,6 +238,12 @@ export interface Storage {
    * there is no experiment with this id.
    */
   snapshot(experimentId: number): Promise<StudySnapshot | undefined>;
+
+  /**
+   * The work queue of a database that workers on other machines share (runs/queue.ts); absent
+   * where only the driver's own threads run the evaluations (a SQLite file, memory).
+   */
+  queue?(): WorkQueue;
 
   /** The process holding the write connection, if one is recorded and alive (or on another host). */
   activeWriter(): Promise<Writer | undefined>;

@@ -32,6 +32,8 @@ import {
   type Storage,
 } from './storage.ts';
 import type { Proposal, ProposeResult, Strategy } from './strategy.ts';
+import { runLeasedJob } from './leased-job.ts';
+import type { LeaseTimes, WorkQueue } from './queue.ts';
 
 export interface StudySpec {
   name: string;
@@ -63,6 +65,23 @@ export interface StudyOptions {
   /** Hard stop: running jobs are terminated and put back in the queue. */
   abort?: AbortSignal;
   onEvent?: (e: StudyEvent) => void;
+  /**
+   * A database shared with workers on other machines (runs/queue.ts): the driver's threads (none
+   * with `pool.workers` 0) claim evaluations from the queue as the workers do, and the driver
+   * proposes the next generation only when every evaluation of the current one has finished,
+   * wherever it ran; meanwhile it re-queues evaluations whose lease expired every `pollMs`.
+   */
+  shared?: SharedQueue;
+}
+
+export interface SharedQueue {
+  queue: WorkQueue;
+  /** This process as the owner of its leases: host:pid. */
+  owner: string;
+  lease: LeaseTimes;
+  pollMs: number;
+  /** A lease renewal that failed (it is tried again). */
+  onWarning?: (message: string) => void;
 }
 
 export type StatusCounts = Record<EvaluationStatus, number>;
@@ -161,6 +180,23 @@ async function newEvaluations(
   return out;
 }
 
+/** Waits `ms`, or less if one of the signals aborts. */
+function pause(ms: number, signals: readonly (AbortSignal | undefined)[]): Promise<void> {
+  const live = signals.filter((s): s is AbortSignal => s !== undefined);
+  return new Promise((done) => {
+    const end = () => {
+      clearTimeout(timer);
+      for (const s of live) s.removeEventListener('abort', end);
+      done();
+    };
+    const timer = setTimeout(end, ms);
+    for (const s of live) {
+      if (s.aborted) return end();
+      s.addEventListener('abort', end, { once: true });
+    }
+  });
+}
+
 export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
   if (!Number.isInteger(o.maxAttempts) || o.maxAttempts < 1) throw new UserError(`--max-attempts must be a whole number >= 1, got ${o.maxAttempts}`);
   const { storage, strategy } = o;
@@ -255,13 +291,58 @@ export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
     }
   };
 
+  // The shared queue's version of runQueued: this process's threads claim until nothing is
+  // queued; then, while others still run evaluations of the generation, it waits for them.
+  const runShared = async (q: SharedQueue): Promise<void> => {
+    const onStop = () => emit({ type: 'stopping', running: 0 });
+    o.stop?.addEventListener('abort', onStop, { once: true });
+    const slot = async (): Promise<void> => {
+      while (!stopped()) {
+        const claim = await q.queue.claim({ experimentId: id, owner: q.owner, leaseMs: q.lease.leaseMs });
+        if (!claim) return;
+        const current = claim.evaluation;
+        emit({ type: 'start', evaluation: current });
+        const out = await runLeasedJob({
+          queue: q.queue,
+          pool: o.pool,
+          claim,
+          lease: q.lease,
+          maxAttempts: o.maxAttempts,
+          abort: o.abort,
+          onProgress: (point) => emit({ type: 'progress', evaluation: current, point }),
+          onWarning: q.onWarning,
+        });
+        if (out.kind === 'recorded') emit({ type: 'finish', evaluation: (await storage.getEvaluation(current.id)) as Evaluation });
+        if (out.kind === 'failure') emit({ type: 'failure', evaluation: (await storage.getEvaluation(current.id)) as Evaluation, error: out.error, then: out.then });
+      }
+    };
+    try {
+      const settled = await Promise.allSettled(Array.from({ length: o.pool.workers }, slot));
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    } finally {
+      o.stop?.removeEventListener('abort', onStop);
+    }
+    if (stopped()) return;
+    await q.queue.requeueExpired(id);
+    if ((await storage.evaluations(id, { status: ['queued', 'running'] })).length > 0) await pause(q.pollMs, [o.stop, o.abort]);
+  };
+
   const loop = async (): Promise<void> => {
     for (;;) {
       if (stopped()) break;
-      const queued = await storage.evaluations(id, { status: 'queued' });
-      if (queued.length > 0) {
-        await runQueued(queued);
-        continue;
+      if (o.shared) {
+        // The barrier counts evaluations running anywhere, not only here.
+        if ((await storage.evaluations(id, { status: ['queued', 'running'] })).length > 0) {
+          await runShared(o.shared);
+          continue;
+        }
+      } else {
+        const queued = await storage.evaluations(id, { status: 'queued' });
+        if (queued.length > 0) {
+          await runQueued(queued);
+          continue;
+        }
       }
       const saved = await storage.strategyState(id);
       if (saved?.finished) break;

@@ -1,0 +1,190 @@
+// The work queue (runs/queue.ts) on PostgreSQL: claims with `SELECT ... FOR UPDATE SKIP LOCKED`,
+// so that any number of processes claim at once without waiting for each other or getting the
+// same evaluation, and leases timed by the server's clock (`clock_timestamp()`), so the machines'
+// clocks need not agree. A claim's random token is stored with the evaluation; renewing,
+// completing, failing or releasing names it, and does nothing once the lease was lost (expired
+// and re-queued, or claimed again), so a late result is discarded rather than counted twice.
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { scrub, type PostgresLocation } from './postgres-location.ts';
+import {
+  ARCHITECTURE_COLUMNS,
+  EVALUATION_COLUMNS,
+  insertEvent,
+  isConnectionError,
+  NO_LEASE,
+  now,
+  rows,
+  scrubbed,
+  toArchitecture,
+  toEvaluation,
+  transaction,
+  writeFailure,
+  writeResult,
+  type ArchitectureRow,
+  type Db,
+  type EvaluationRow,
+} from './postgres-rows.ts';
+import { QueueUnreachable, type Claim, type ClaimRequest, type WorkQueue } from './queue.ts';
+import type { Architecture, EvaluationResult } from './storage.ts';
+
+/** What a queue does when the server cannot be reached. */
+export interface QueueRetry {
+  /** How long to keep trying one operation (ms; default 60 s). */
+  forMs?: number;
+  /** Told of each retry, with the reason (no password). */
+  onRetry?: (message: string) => void;
+}
+
+/** `ms` from now by the server's clock. */
+const LEASE_END = (param: string) => `clock_timestamp() + ${param} * interval '1 millisecond'`;
+
+export class PostgresQueue implements WorkQueue {
+  readonly location: string;
+
+  private closed = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly loc: PostgresLocation,
+    /** Closing the queue ends the pool (a worker's own); a driver's queue shares its storage's pool. */
+    private readonly ownsPool: boolean,
+    private readonly retry: QueueRetry = {},
+  ) {
+    this.location = loc.shown;
+  }
+
+  /**
+   * Runs `fn` (one statement or one transaction), again after a lost connection (a server restart)
+   * with a growing pause, for up to `retry.forMs`. A transaction cut before its COMMIT changed
+   * nothing; one cut after it is found done by the next try (its token no longer holds the lease).
+   */
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    const until = Date.now() + (this.retry.forMs ?? 60_000);
+    for (let pause = 250; ; pause = Math.min(pause * 2, 5_000)) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (this.closed || !isConnectionError(err)) throw scrubbed(err, this.loc);
+        const reason = scrub((err as Error).message || String((err as NodeJS.ErrnoException).code), this.loc.secrets);
+        if (Date.now() + pause > until) throw new QueueUnreachable(`${this.location} cannot be reached: ${reason}`);
+        this.retry.onRetry?.(`${this.location}: ${reason}; trying again in ${pause / 1000} s`);
+        await new Promise((ok) => setTimeout(ok, pause));
+      }
+    }
+  }
+
+  private tx<T>(fn: (c: Db) => Promise<T>): Promise<T> {
+    return this.guard(() => transaction(this.pool, fn));
+  }
+
+  claim(r: ClaimRequest): Promise<Claim | undefined> {
+    return this.tx(async (c) => {
+      const token = randomUUID();
+      const [picked] = await rows<{ id: number }>(
+        c,
+        `WITH next AS (
+           SELECT e.id FROM evaluations e JOIN experiments x ON x.id = e.experiment_id
+           WHERE e.status = 'queued' AND x.status = 'running' AND ($1::bigint IS NULL OR e.experiment_id = $1::bigint)
+           ORDER BY e.experiment_id, e.generation, e.ordinal
+           LIMIT 1
+           FOR UPDATE OF e SKIP LOCKED
+         )
+         UPDATE evaluations e SET status = 'running', started_at = $2, lease_token = $3, lease_owner = $4, lease_expires_at = ${LEASE_END('$5')}
+         FROM next WHERE e.id = next.id
+         RETURNING e.id`,
+        [r.experimentId ?? null, now(), token, r.owner, r.leaseMs],
+      );
+      if (!picked) return undefined;
+      const [row] = await rows<EvaluationRow>(c, `SELECT ${EVALUATION_COLUMNS} FROM evaluations WHERE id = $1`, [picked.id]);
+      return { evaluation: toEvaluation(row), token };
+    });
+  }
+
+  renew(token: string, leaseMs: number): Promise<boolean> {
+    return this.guard(async () => {
+      const r = await this.pool.query(`UPDATE evaluations SET lease_expires_at = ${LEASE_END('$2')} WHERE lease_token = $1 AND status = 'running'`, [token, leaseMs]);
+      return r.rowCount === 1;
+    });
+  }
+
+  /** The evaluation this token still holds, locked until the transaction ends. */
+  private async held(c: Db, token: string): Promise<{ id: number; experiment_id: number; attempts: number; lease_owner: string } | undefined> {
+    const [row] = await rows<{ id: number; experiment_id: number; attempts: number; lease_owner: string }>(
+      c,
+      `SELECT id, experiment_id, attempts, lease_owner FROM evaluations WHERE lease_token = $1 AND status = 'running' FOR UPDATE`,
+      [token],
+    );
+    return row;
+  }
+
+  complete(token: string, result: EvaluationResult): Promise<boolean> {
+    return this.tx(async (c) => {
+      const row = await this.held(c, token);
+      return row !== undefined && (await writeResult(c, row.id, result));
+    });
+  }
+
+  fail(token: string, error: string, maxAttempts: number): Promise<'queued' | 'failed' | 'lost'> {
+    return this.tx(async (c) => {
+      const row = await this.held(c, token);
+      if (!row) return 'lost';
+      return writeFailure(c, { id: row.id, experimentId: row.experiment_id, attempts: row.attempts }, error, maxAttempts, { owner: row.lease_owner });
+    });
+  }
+
+  async release(token: string): Promise<void> {
+    await this.guard(() => this.pool.query(`UPDATE evaluations SET status = 'queued', started_at = NULL, ${NO_LEASE} WHERE lease_token = $1 AND status = 'running'`, [token]));
+  }
+
+  requeueExpired(experimentId?: number): Promise<number> {
+    return this.tx(async (c) => {
+      const expired = await rows<{ id: number; experiment_id: number; lease_owner: string }>(
+        c,
+        `UPDATE evaluations e SET status = 'queued', started_at = NULL, ${NO_LEASE}
+         FROM (SELECT id, lease_owner FROM evaluations WHERE status = 'running' AND lease_token IS NOT NULL AND lease_expires_at < clock_timestamp()
+               AND ($1::bigint IS NULL OR experiment_id = $1::bigint) FOR UPDATE SKIP LOCKED) old
+         WHERE e.id = old.id
+         RETURNING e.id, e.experiment_id, old.lease_owner`,
+        [experimentId ?? null],
+      );
+      // Not the job's fault: no attempt is counted; the event says whose lease ran out.
+      for (const x of expired) await insertEvent(c, x.experiment_id, 'lease-expired', { evaluation: x.id, owner: x.lease_owner });
+      return expired.length;
+    });
+  }
+
+  architecture(hash: string): Promise<Architecture | undefined> {
+    return this.guard(async () => {
+      const [r] = await rows<ArchitectureRow>(this.pool, `SELECT ${ARCHITECTURE_COLUMNS} FROM architectures WHERE hash = $1`, [hash]);
+      return r && toArchitecture(r);
+    });
+  }
+
+  checkpoint(experimentId: number, key: string): Promise<Uint8Array | undefined> {
+    return this.guard(async () => {
+      const [r] = await rows<{ bytes: Buffer }>(this.pool, 'SELECT c.bytes AS bytes FROM checkpoints c JOIN evaluations e ON e.id = c.evaluation_id WHERE e.experiment_id = $1 AND e.key = $2', [
+        experimentId,
+        key,
+      ]);
+      return r && new Uint8Array(r.bytes);
+    });
+  }
+
+  stepsOf(experimentId: number, key: string): Promise<number> {
+    return this.guard(async () => {
+      const [r] = await rows<{ steps: number | null }>(this.pool, 'SELECT steps FROM evaluations WHERE experiment_id = $1 AND key = $2', [experimentId, key]);
+      return r?.steps ?? 0;
+    });
+  }
+
+  experimentId(name: string): Promise<number | undefined> {
+    return this.guard(async () => (await rows<{ id: number }>(this.pool, 'SELECT id FROM experiments WHERE name = $1', [name]))[0]?.id);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.ownsPool) await this.pool.end();
+  }
+}

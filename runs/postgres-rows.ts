@@ -1,0 +1,263 @@
+// The PostgreSQL backend's rows and statements shared by the study database (runs/postgres.ts) and
+// the work queue (runs/postgres-queue.ts): the rows as the server returns them and their zod
+// parsing (the same schemas as every backend), the reads both need, transactions, and the
+// scrubbing of passwords from errors.
+import pg from 'pg';
+import { scrub, type PostgresLocation } from './postgres-location.ts';
+import {
+  ArchitectureSchema,
+  checkCurve,
+  EvaluationSchema,
+  EventSchema,
+  ExperimentSchema,
+  StrategyStateSchema,
+  type Architecture,
+  type CheckpointUsage,
+  type Evaluation,
+  type EvaluationFilter,
+  type EvaluationResult,
+  type Event,
+  type Experiment,
+  type JsonObject,
+  type StrategyState,
+} from './storage.ts';
+
+/** `err` with every password taken out of its message (and stack). */
+export function scrubbed(err: unknown, loc: PostgresLocation): unknown {
+  if (err instanceof Error) {
+    err.message = scrub(err.message, loc.secrets);
+    if (err.stack) err.stack = scrub(err.stack, loc.secrets);
+  }
+  return err;
+}
+
+export async function transaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+  const c = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await c.query(begin);
+    const out = await fn(c);
+    await c.query('COMMIT');
+    return out;
+  } catch (err) {
+    await c.query('ROLLBACK').catch((e: Error) => (broken = e));
+    throw err;
+  } finally {
+    // A connection that could not roll back is not given to the next unit of work.
+    c.release(broken);
+  }
+}
+
+export function now(): string {
+  return new Date().toISOString();
+}
+
+export const json = (v: unknown): string => JSON.stringify(v);
+export const parseJson = (s: string | null): unknown => (s === null ? null : JSON.parse(s));
+
+/** Runs one statement: what every helper below takes, a pooled connection or the one of a transaction. */
+export type Db = Pick<pg.PoolClient, 'query'>;
+
+export async function rows<R extends pg.QueryResultRow>(db: Db, sql: string, params: unknown[] = []): Promise<R[]> {
+  return (await db.query<R>(sql, params)).rows;
+}
+
+export interface EvaluationRow {
+  id: number;
+  experiment_id: number;
+  key: string;
+  generation: number;
+  ordinal: number;
+  architecture: string;
+  task: string;
+  task_options: string;
+  hyperparameters: string;
+  seed: number;
+  status: string;
+  metrics: string | null;
+  steps: number | null;
+  wall_ms: number | null;
+  error: string | null;
+  attempts: number;
+  continues: string | null;
+  keep_checkpoint: boolean;
+}
+
+export function toEvaluation(r: EvaluationRow): Evaluation {
+  return EvaluationSchema.parse({
+    id: r.id,
+    experimentId: r.experiment_id,
+    key: r.key,
+    generation: r.generation,
+    ordinal: r.ordinal,
+    architecture: r.architecture,
+    task: r.task,
+    taskOptions: parseJson(r.task_options),
+    hyperparameters: parseJson(r.hyperparameters),
+    seed: r.seed,
+    status: r.status,
+    metrics: parseJson(r.metrics),
+    steps: r.steps,
+    wallMs: r.wall_ms,
+    error: r.error,
+    attempts: r.attempts,
+    continues: r.continues,
+    keepCheckpoint: r.keep_checkpoint,
+  });
+}
+
+export interface ExperimentRow {
+  id: number;
+  name: string;
+  kind: string;
+  config: string;
+  seed: number;
+  status: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export function toExperiment(r: ExperimentRow): Experiment {
+  return ExperimentSchema.parse({
+    id: r.id,
+    name: r.name,
+    kind: r.kind,
+    config: parseJson(r.config),
+    seed: r.seed,
+    status: r.status,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  });
+}
+
+export interface ArchitectureRow {
+  hash: string;
+  cell: string;
+  notation: string | null;
+  origin: string;
+}
+
+export function toArchitecture(r: ArchitectureRow): Architecture {
+  return ArchitectureSchema.parse({ hash: r.hash, cell: parseJson(r.cell), notation: r.notation, origin: parseJson(r.origin) });
+}
+
+export const EXPERIMENT_COLUMNS = 'id, name, kind, config, seed, status, created_at, updated_at';
+export const ARCHITECTURE_COLUMNS = 'hash, cell, notation, origin';
+export const EVALUATION_COLUMNS =
+  'id, experiment_id, key, generation, ordinal, architecture, task, task_options, hyperparameters, seed, status, metrics, steps, wall_ms, error, attempts, continues, keep_checkpoint';
+
+export async function experimentById(db: Db, id: number): Promise<Experiment | undefined> {
+  const [r] = await rows<ExperimentRow>(db, `SELECT ${EXPERIMENT_COLUMNS} FROM experiments WHERE id = $1`, [id]);
+  return r && toExperiment(r);
+}
+
+export async function evaluationRows(db: Db, experimentId: number, filter: EvaluationFilter = {}): Promise<Evaluation[]> {
+  const where = ['experiment_id = $1'];
+  const params: unknown[] = [experimentId];
+  if (filter.status !== undefined) {
+    params.push(typeof filter.status === 'string' ? [filter.status] : [...filter.status]);
+    where.push(`status = ANY($${params.length}::text[])`);
+  }
+  if (filter.generation !== undefined) {
+    params.push(filter.generation);
+    where.push(`generation = $${params.length}`);
+  }
+  const found = await rows<EvaluationRow>(db, `SELECT ${EVALUATION_COLUMNS} FROM evaluations WHERE ${where.join(' AND ')} ORDER BY generation, ordinal`, params);
+  return found.map(toEvaluation);
+}
+
+export async function strategyRow(db: Db, experimentId: number): Promise<StrategyState | undefined> {
+  const [r] = await rows<{ generations: number; state: string; finished: boolean }>(db, 'SELECT generations, state, finished FROM strategy_state WHERE experiment_id = $1', [
+    experimentId,
+  ]);
+  return r && StrategyStateSchema.parse({ generations: r.generations, state: parseJson(r.state), finished: r.finished });
+}
+
+export async function checkpointUsage(db: Db, experimentId: number): Promise<CheckpointUsage> {
+  const [r] = await rows<CheckpointUsage>(
+    db,
+    `SELECT COUNT(*)::bigint AS count, COALESCE(SUM(octet_length(c.bytes)), 0)::bigint AS bytes
+     FROM checkpoints c JOIN evaluations e ON e.id = c.evaluation_id WHERE e.experiment_id = $1`,
+    [experimentId],
+  );
+  return { count: r.count, bytes: r.bytes };
+}
+
+export async function eventRows(db: Db, experimentId: number | null): Promise<Event[]> {
+  const found = await rows<{ id: number; experiment_id: number | null; at: string; kind: string; data: string }>(
+    db,
+    experimentId === null
+      ? 'SELECT id, experiment_id, at, kind, data FROM events WHERE experiment_id IS NULL ORDER BY id'
+      : 'SELECT id, experiment_id, at, kind, data FROM events WHERE experiment_id = $1 ORDER BY id',
+    experimentId === null ? [] : [experimentId],
+  );
+  return found.map((r) => EventSchema.parse({ id: r.id, experimentId: r.experiment_id, at: r.at, kind: r.kind, data: parseJson(r.data) }));
+}
+
+export async function insertEvent(db: Db, experimentId: number | null, kind: string, data: JsonObject): Promise<void> {
+  await db.query('INSERT INTO events (experiment_id, at, kind, data) VALUES ($1, $2, $3, $4)', [experimentId, now(), kind, json(data)]);
+}
+
+
+/** Columns of an evaluation that no claim holds. */
+export const NO_LEASE = 'lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL';
+/**
+ * A running evaluation whose process is gone, as a driver that holds the writer lease sees it: no
+ * lease, an expired one, or one of a driver (`driver host:pid`, runs/queue.ts' owners): the lease
+ * proves that no other driver lives.
+ */
+export const NOT_LEASED = `(lease_token IS NULL OR lease_expires_at < clock_timestamp() OR lease_owner LIKE 'driver %')`;
+
+/**
+ * Records a running evaluation's result with its curve and (when it keeps one) checkpoint, and
+ * frees its lease; false, and nothing written, when it is not running.
+ */
+export async function writeResult(db: Db, evaluationId: number, r: EvaluationResult): Promise<boolean> {
+  const curve = checkCurve(evaluationId, r.curve);
+  const updated = await db.query(
+    `UPDATE evaluations SET status = $1, metrics = $2, steps = $3, wall_ms = $4, error = NULL, finished_at = $5, ${NO_LEASE} WHERE id = $6 AND status = 'running'`,
+    [r.status, json(r.metrics), r.steps, r.wallMs, now(), evaluationId],
+  );
+  if (updated.rowCount !== 1) return false;
+  await db.query('DELETE FROM curves WHERE evaluation_id = $1', [evaluationId]);
+  if (curve.length > 0) {
+    await db.query('INSERT INTO curves (evaluation_id, step, point) SELECT $1, * FROM unnest($2::int[], $3::text[])', [evaluationId, curve.map((p) => p.step), curve.map((p) => json(p))]);
+  }
+  if (r.checkpoint !== undefined) {
+    await db.query(
+      `INSERT INTO checkpoints (evaluation_id, bytes) SELECT id, $1 FROM evaluations WHERE id = $2 AND keep_checkpoint
+       ON CONFLICT (evaluation_id) DO UPDATE SET bytes = excluded.bytes`,
+      [Buffer.from(r.checkpoint), evaluationId],
+    );
+  }
+  return true;
+}
+
+/** Counts a failed attempt of a running evaluation (locked by the caller): queued again below `maxAttempts`, else failed. */
+export async function writeFailure(
+  db: Db,
+  e: { id: number; experimentId: number; attempts: number },
+  error: string,
+  maxAttempts: number,
+  event: JsonObject = {},
+): Promise<'queued' | 'failed'> {
+  const attempts = e.attempts + 1;
+  const status = attempts < maxAttempts ? 'queued' : 'failed';
+  await db.query(`UPDATE evaluations SET status = $1, attempts = $2, error = $3, finished_at = $4, ${NO_LEASE} WHERE id = $5`, [
+    status,
+    attempts,
+    error,
+    status === 'failed' ? now() : null,
+    e.id,
+  ]);
+  await insertEvent(db, e.experimentId, 'attempt-failed', { evaluation: e.id, attempt: attempts, error, then: status, ...event });
+  return status;
+}
+
+/** Errors that mean the server could not be reached or the session was cut (a restart, a network drop), not a bad statement. */
+export function isConnectionError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (/^(08|57P)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN'].includes(code))) return true;
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(err.message);
+}

@@ -1,0 +1,210 @@
+// The PostgreSQL experiment database on a real server (scripts/with-postgres.sh; skipped without
+// CELLSEARCH_TEST_PG): what only concerns this backend. A database that is not cellsearch's, or is
+// from a newer cellsearch, is refused untouched; a wrong password, an unreachable server or a
+// missing database is a clear error that shows no password; one writer at a time, and a writer
+// killed with -9 leaves no lease behind. The behaviours every backend shares are storage.test.ts'.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { once } from 'node:events';
+import { isUserError } from '../errors.ts';
+import { repoRoot } from '../test/helpers.ts';
+import { databaseUrl, freshDatabase, SKIP_WITHOUT_PG, TEST_PG } from '../test/postgres.ts';
+import pg from 'pg';
+import { APPLICATION_ID, META_TABLE, openPostgresStorage, SCHEMA_VERSION } from './postgres.ts';
+import { openStorage } from './open-storage.ts';
+import type { NewGeneration } from './storage.ts';
+
+const arch = { hash: 'a1', cell: { states: ['h'] }, notation: 'cell A(x; h)', origin: { kind: 'zoo' as const, name: 'gru' } };
+
+function generation(n: number, keys: string[]): NewGeneration {
+  return {
+    generation: n,
+    architectures: [arch],
+    evaluations: keys.map((key, i) => ({ key, ordinal: i, architecture: 'a1', task: 't', taskOptions: { size: 3 }, hyperparameters: { lr: 0.5 }, seed: 7 + i })),
+    state: { rng: [1, 2, 3] },
+    finished: false,
+  };
+}
+
+/** Runs statements on `url` directly, as another program would. */
+async function raw<T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query<T>(sql, params)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+/** Every table of the database with all its rows, as text: to show that nothing changed. */
+async function contents(url: string): Promise<string> {
+  const tables = (await raw<{ t: string }>(url, `SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename COLLATE "C"`)).map((r) => r.t);
+  const out: string[] = [];
+  for (const t of tables) out.push(`${t}: ${JSON.stringify(await raw(url, `SELECT * FROM "${t}" ORDER BY 1`))}`);
+  return out.join('\n');
+}
+
+/** A cellsearch database with one experiment and a result, closed. */
+async function sampleDb(url: string): Promise<void> {
+  const s = await openPostgresStorage(url);
+  const e = await s.createExperiment({ name: 'exp', kind: 'train', config: { a: 1 }, seed: 3 });
+  const [x] = await s.recordGeneration(e.id, generation(0, ['k0', 'k1']));
+  await s.markRunning(x.id);
+  await s.recordResult(x.id, { status: 'done', metrics: { accuracy: 0.5 }, steps: 10, wallMs: 1, curve: [{ step: 5, loss: 2 }, { step: 10, loss: 1 }] });
+  await s.close();
+}
+
+const password = (url: string) => decodeURIComponent(new URL(url).password);
+
+/** Both a writer and a reader are refused with a UserError matching `message` that shows no password. */
+async function assertRefused(url: string, message: RegExp): Promise<void> {
+  for (const readonly of [false, true]) {
+    await assert.rejects(openStorage(url, { readonly }), (e) => {
+      assert.ok(isUserError(e), `a UserError, got ${(e as Error).stack}`);
+      assert.match((e as Error).message, message);
+      if (password(url)) assert.ok(!(e as Error).message.includes(password(url)), `no password in: ${(e as Error).message}`);
+      return true;
+    });
+  }
+}
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const s = createServer().listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const port = (s.address() as { port: number }).port;
+  s.close();
+  await once(s, 'close');
+  return port;
+}
+
+describe('PostgreSQL backend', { skip: SKIP_WITHOUT_PG }, () => {
+  test('an empty database is given the tables, marked with the application id and schema version; rows survive reopening; the location shows no password', async () => {
+    const { url, drop } = await freshDatabase();
+    try {
+      await sampleDb(url);
+      assert.deepEqual(await raw(url, `SELECT application_id, schema_version FROM ${META_TABLE}`), [{ application_id: APPLICATION_ID, schema_version: SCHEMA_VERSION }]);
+      const s = await openPostgresStorage(url, { readonly: true });
+      try {
+        const u = new URL(url);
+        assert.equal(s.location, `postgres://${u.username}@${u.hostname}:${u.port}${u.pathname}`);
+        assert.ok(!s.location.includes(password(url)));
+        const [e] = await s.listExperiments();
+        assert.deepEqual([e.name, e.counts.done, e.counts.queued], ['exp', 1, 1]);
+        const [x] = await s.evaluations(e.id, { status: 'done' });
+        assert.deepEqual(await s.curve(x.id), [{ step: 5, loss: 2 }, { step: 10, loss: 1 }]);
+        assert.equal(await s.activeWriter(), undefined, 'the writer closed');
+      } finally {
+        await s.close();
+      }
+      assert.deepEqual(await raw(url, 'SELECT * FROM writer'), [], 'a closed writer leaves no lease');
+    } finally {
+      await drop();
+    }
+  });
+
+  test('a database with tables of its own is refused, writer and reader, and left untouched', async () => {
+    const { url, drop } = await freshDatabase();
+    try {
+      await raw(url, 'CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)');
+      await raw(url, `INSERT INTO customers VALUES (1, 'ada')`);
+      const before = await contents(url);
+      await assertRefused(url, /is a PostgreSQL database but not a cellsearch database \(it has tables customers and no cellsearch_meta\); it was left unchanged/);
+      assert.equal(await contents(url), before);
+      // A table named like ours, with another application's id, is not ours either.
+      await raw(url, `CREATE TABLE ${META_TABLE} (id INTEGER PRIMARY KEY, application_id INTEGER, schema_version INTEGER)`);
+      await raw(url, `INSERT INTO ${META_TABLE} VALUES (1, 7, 1)`);
+      const before2 = await contents(url);
+      await assertRefused(url, /not a cellsearch database \(application_id 7, expected 1129530434\); it was left unchanged/);
+      assert.equal(await contents(url), before2);
+    } finally {
+      await drop();
+    }
+  });
+
+  test('a database written by a newer cellsearch is refused, writer and reader, and left untouched', async () => {
+    const { url, drop } = await freshDatabase();
+    try {
+      await sampleDb(url);
+      await raw(url, `UPDATE ${META_TABLE} SET schema_version = $1`, [SCHEMA_VERSION + 1]);
+      const before = await contents(url);
+      await assertRefused(url, new RegExp(`was written by a newer cellsearch \\(database schema ${SCHEMA_VERSION + 1}; this version reads up to ${SCHEMA_VERSION}\\): upgrade cellsearch; the database was left unchanged`));
+      assert.equal(await contents(url), before);
+    } finally {
+      await drop();
+    }
+  });
+
+  test('a wrong password, an unreachable server, a missing database: a clear UserError without the password; nothing is created', async () => {
+    const { url, drop } = await freshDatabase();
+    try {
+      const wrong = new URL(url);
+      wrong.password = 'not-the-password-x1';
+      await assertRefused(wrong.toString(), /^cannot connect to postgres:\/\/postgres@127\.0\.0\.1:\d+\/cs_test_\w+: password authentication failed for user "postgres"; nothing was written$/);
+      const port = await closedPort();
+      const away = new URL(url);
+      away.port = String(port);
+      await assertRefused(away.toString(), new RegExp(`^cannot connect to postgres://postgres@127\\.0\\.0\\.1:${port}/cs_test_\\w+: .*ECONNREFUSED.*; nothing was written$`));
+      await assertRefused(databaseUrl(url, 'no_such_db'), /^cannot connect to postgres:\/\/postgres@127\.0\.0\.1:\d+\/no_such_db: database "no_such_db" does not exist; nothing was written$/);
+      await assert.rejects(openStorage('postgres://u:secret@[bad'), (e) => isUserError(e) && /^--db: not a valid PostgreSQL URL/.test((e as Error).message) && !(e as Error).message.includes('secret'));
+      assert.equal(await contents(url), '', 'the database is still empty');
+      // A reader of an empty database finds nothing and creates nothing.
+      await assert.rejects(openStorage(url, { readonly: true }), (e) => isUserError(e) && /^no cellsearch database at postgres:\/\/postgres@/.test((e as Error).message));
+      assert.equal(await contents(url), '');
+    } finally {
+      await drop();
+    }
+  });
+
+  test('a second writer is refused while the first lives, readers are not; a writer killed with -9 leaves its lease to the next', async () => {
+    const { url, drop } = await freshDatabase();
+    try {
+      await sampleDb(url);
+      // The first writer in another process, as another command (or machine) would hold it.
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '-e', `const { openPostgresStorage } = await import('./runs/postgres.ts'); await openPostgresStorage(process.env.URL); console.log('ready'); setInterval(() => {}, 1000);`],
+        { cwd: repoRoot, env: { ...process.env, URL: url }, stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      try {
+        const [line] = await once(child.stdout, 'data');
+        assert.equal(String(line).trim(), 'ready');
+        await assert.rejects(openPostgresStorage(url), (e) => {
+          assert.ok(isUserError(e));
+          assert.match((e as Error).message, new RegExp(`is being written by another cellsearch process \\(pid ${child.pid} on .+, since .+\\); a database has one writer`));
+          return true;
+        });
+        const r = await openPostgresStorage(url, { readonly: true });
+        try {
+          assert.equal((await r.activeWriter())?.pid, child.pid);
+          assert.equal((await r.listExperiments()).length, 1);
+          child.kill('SIGKILL');
+          await once(child, 'exit');
+          // The server ends the dead session's backend, and frees its lock, once it sees the socket closed.
+          for (let i = 0; i < 100 && (await r.activeWriter()) !== undefined; i++) await new Promise((ok) => setTimeout(ok, 100));
+          assert.equal(await r.activeWriter(), undefined, 'a dead writer is no writer');
+        } finally {
+          await r.close();
+        }
+      } finally {
+        child.kill('SIGKILL');
+      }
+      const s = await openPostgresStorage(url);
+      try {
+        assert.equal((await s.activeWriter())?.pid, process.pid);
+        assert.equal((await s.listExperiments()).length, 1);
+      } finally {
+        await s.close();
+      }
+    } finally {
+      await drop();
+    }
+  });
+
+  test('the test server has a password (so the checks that none is shown mean something)', () => {
+    assert.ok(password(TEST_PG!).length > 0, 'the test server has a password, so the checks above mean something');
+  });
+});
