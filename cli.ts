@@ -16,6 +16,7 @@ import { trainCommand } from './commands/train.ts';
 import { runsCommand } from './commands/runs.ts';
 import { reportCommand } from './commands/report.ts';
 import { exportCommand } from './commands/export.ts';
+import { importCommand } from './commands/import.ts';
 import { ablateCommand } from './commands/ablate.ts';
 import { calibrateCommand } from './commands/calibrate.ts';
 import { searchCommand } from './commands/search.ts';
@@ -33,6 +34,7 @@ const commands: CommandModule<any, any>[] = [
   runsCommand,
   reportCommand,
   exportCommand,
+  importCommand,
   ablateCommand,
   calibrateCommand,
 ];

@@ -69,3 +69,11 @@ test('evaluateSequence chains steps', () => {
     assert.deepEqual(seq[t].h, h);
   }
 });
+
+test('leaky_relu keeps 0.01 of a negative input (PyTorch default slope) and passes the rest', () => {
+  const leaky = parseCell({ states: ['h'], nodes: [{ id: 'a', op: 'linear', in: ['x', 'h'], bias: false }, { id: 'r', op: 'leaky_relu', in: ['a'] }], outputs: { h: 'r' } });
+  // a = x + h with identity weights = [-3, 2, 0]
+  const eye = v(1, 0, 0, 0, 1, 0, 0, 0, 1);
+  const r = evaluateStep(leaky, { 'a.W0': eye, 'a.W1': eye }, 3, v(-1, 1, 0), { h: v(-2, 1, 0) });
+  assert.deepEqual([...r.next.h], [-0.03, 2, 0]);
+});

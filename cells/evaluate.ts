@@ -2,7 +2,7 @@
 // parameter layout of graph.ts (paramSpecs). No speed goal: it is the oracle that the compiled
 // engine must match, so it stays as plain as the equations.
 import seedrandom from 'seedrandom';
-import { INPUT, nodeInputs, paramSpecs, type Cell, type CellNode } from './graph.ts';
+import { INPUT, LEAKY_SLOPE, nodeInputs, paramSpecs, type Cell, type CellNode } from './graph.ts';
 
 export type Params = Record<string, Float64Array>;
 export type Vectors = Record<string, Float64Array>;
@@ -52,6 +52,9 @@ function apply(node: CellNode, ins: Float64Array[], params: Params, H: number): 
       return y;
     case 'relu':
       for (let i = 0; i < H; i++) y[i] = Math.max(0, ins[0][i]);
+      return y;
+    case 'leaky_relu':
+      for (let i = 0; i < H; i++) y[i] = ins[0][i] < 0 ? LEAKY_SLOPE * ins[0][i] : ins[0][i];
       return y;
     case 'identity':
       y.set(ins[0]);

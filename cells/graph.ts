@@ -12,7 +12,13 @@
 import { z } from 'zod';
 import { TextLineSchema, TextSchema } from './text.ts';
 
-export const ACTIVATIONS = ['tanh', 'sigmoid', 'relu', 'identity'] as const;
+export const ACTIVATIONS = ['tanh', 'sigmoid', 'relu', 'leaky_relu', 'identity'] as const;
+
+/**
+ * The slope of `leaky_relu` below zero: PyTorch's default (`torch.nn.LeakyReLU()`), which
+ * NAS-Bench-NLP's cells use (its `activation_leaky_relu`). Fixed, so the op has no option.
+ */
+export const LEAKY_SLOPE = 0.01;
 export const ELEMENTWISE = ['add', 'sub', 'mul'] as const;
 export const OPS = ['linear', 'diag', ...ACTIVATIONS, ...ELEMENTWISE, 'one'] as const;
 

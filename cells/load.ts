@@ -3,10 +3,15 @@
 // cells/notation.ts otherwise. A zoo key wins over a file of the same name in the current
 // directory (write `./gru` for the file). Every error names the file, the line and the column
 // (and, for JSON, the field: `cell.json:7:14: nodes[1].op: unknown op ...`).
-import { existsSync, readFileSync, statSync } from 'node:fs';
+//
+// A NAS-Bench-NLP file (cells/nas-bench-nlp.ts: a list of recipes, one recipe, a log, or a folder
+// of logs) holds many cells: `loadCells` returns them all, `FILE#3,7` picks recipes by id.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { UserError } from '../errors.ts';
 import type { Cell } from './graph.ts';
 import { readNotation } from './notation.ts';
+import { recipesFromJson, recipeToCell, type RecipeEntry } from './nas-bench-nlp.ts';
 import { CellError, parseCell } from './validate.ts';
 import { isZooKey, ZOO_KEYS, zooCell } from './zoo/index.ts';
 
@@ -150,8 +155,7 @@ function lineCol(text: string, offset: number): { line: number; col: number } {
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** Reads a cell file: `.json` through parseCell, anything else as notation. */
-export function readCellFile(path: string): Cell {
+function readText(path: string): string {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -166,25 +170,99 @@ export function readCellFile(path: string): Cell {
   } catch {
     throw new UserError(`${path}: not valid UTF-8 text`);
   }
-  if (text.startsWith('\uFEFF')) text = text.slice(1); // a byte-order mark some editors write
+  return text.startsWith('\uFEFF') ? text.slice(1) : text; // a byte-order mark some editors write
+}
+
+/** Reads a cell file: `.json` through parseCell, anything else as notation. */
+export function readCellFile(path: string): Cell {
+  const cells = readCellsFile(path);
+  if (cells.length !== 1) throw new UserError(`${path}: holds ${cells.length} NAS-Bench-NLP recipes, not one cell (pick one as ${path}#<id>)`);
+  return cells[0].cell;
+}
+
+/** The cell name of a NAS-Bench-NLP recipe. */
+export function recipeCellName(id: number): string {
+  return `nas-bench-nlp-${id}`;
+}
+
+/**
+ * The recipes of a NAS-Bench-NLP source: a JSON file of recipes or logs, or a folder of log files
+ * (`*.json`, read in name order). Undefined for a JSON file that holds a cell of ours.
+ */
+export function readRecipes(path: string): RecipeEntry[] | undefined {
+  if (statSync(path).isDirectory()) {
+    const files = readdirSync(path).filter((f) => f.toLowerCase().endsWith('.json')).sort();
+    if (files.length === 0) throw new UserError(`${path}: is a directory, not a cell file, nor a folder of NAS-Bench-NLP logs (no .json files)`);
+    return files.flatMap((f, i) => {
+      const file = join(path, f);
+      const entries = recipesFromJson(parseJsonText(readText(file), file), file);
+      if (!entries) throw new UserError(`${path}: is a directory, not a cell file, nor a folder of NAS-Bench-NLP logs (${f} is not one)`);
+      // A log without recepie_id is known by its place in the folder.
+      return entries.map((e) => (entries.length === 1 && e.id === 0 ? { ...e, id: i } : e));
+    });
+  }
+  if (!path.toLowerCase().endsWith('.json')) return undefined;
+  return recipesFromJson(parseJsonText(readText(path), path), path);
+}
+
+/** The recipes whose id is in `ids` (all when undefined), in the order of `ids`; an unknown id is a UserError. */
+export function selectRecipes(entries: RecipeEntry[], ids: number[] | undefined, path: string): RecipeEntry[] {
+  if (ids === undefined) return entries;
+  const byId = new Map(entries.map((e) => [e.id, e]));
+  return ids.map((id) => {
+    const e = byId.get(id);
+    if (!e) throw new UserError(`${path}: no recipe with id ${id} (ids ${entries[0]?.id ?? 0} to ${entries.at(-1)?.id ?? 0})`);
+    return e;
+  });
+}
+
+/** `3,7` -> [3, 7]; a UserError naming `what` otherwise. */
+export function parseIds(text: string, what: string): number[] {
+  const parts = text.split(',').map((s) => s.trim());
+  if (parts.some((p) => !/^\d+$/.test(p))) throw new UserError(`${what}: '${text}' is not a comma list of recipe ids (0, 1, ...)`);
+  return parts.map(Number);
+}
+
+/** The cells of a file: one, or each recipe of a NAS-Bench-NLP file (selected by `ids`). */
+function readCellsFile(path: string, ids?: number[]): { ref: string; cell: Cell }[] {
+  const recipes = readRecipes(path);
+  if (recipes) {
+    return selectRecipes(recipes, ids, path).map(({ id, recipe }) => ({
+      ref: `${path}#${id}`,
+      cell: recipeToCell(recipe, { name: recipeCellName(id), where: `${path}: recipe ${id}` }),
+    }));
+  }
+  if (ids) throw new UserError(`${path}#${ids.join(',')}: only a NAS-Bench-NLP file has recipe ids`);
+  const text = readText(path);
   if (path.toLowerCase().endsWith('.json')) {
     const json = parseJsonText(text, path);
     try {
-      return parseCell(json);
+      return [{ ref: path, cell: parseCell(json) }];
     } catch (err) {
       if (err instanceof CellError) throw locateJson(err, text, path);
       throw err;
     }
   }
-  return readNotation(text, path);
+  return [{ ref: path, cell: readNotation(text, path) }];
 }
 
 /** A zoo key or the path of a cell file -> the checked cell. */
 export function loadCell(arg: string): Cell {
-  if (isZooKey(arg)) return zooCell(arg);
+  const cells = loadCells(arg);
+  if (cells.length !== 1) throw new UserError(`${arg}: holds ${cells.length} NAS-Bench-NLP recipes, not one cell (pick one as ${arg}#<id>)`);
+  return cells[0].cell;
+}
+
+/**
+ * A zoo key, a cell file, a NAS-Bench-NLP file or folder of logs (every recipe), or `FILE#3,7`
+ * (those recipes) -> the checked cells, each with the reference a study records (`FILE#id`).
+ */
+export function loadCells(arg: string): { ref: string; cell: Cell }[] {
+  if (isZooKey(arg)) return [{ ref: arg, cell: zooCell(arg) }];
   if (existsSync(arg)) {
-    if (statSync(arg).isDirectory()) throw new UserError(`${arg}: is a directory, not a cell file`);
-    return readCellFile(arg);
+    return readCellsFile(arg);
   }
+  const pick = /^(.+)#([\d,\s]+)$/.exec(arg);
+  if (pick && existsSync(pick[1])) return readCellsFile(pick[1], parseIds(pick[2], arg));
   throw new UserError(`'${arg}' is neither a zoo cell nor a file (the zoo has: ${ZOO_KEYS.join(', ')})`);
 }

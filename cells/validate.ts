@@ -27,6 +27,7 @@ export const ARITY: Record<Op, readonly [number, number]> = {
   tanh: [1, 1],
   sigmoid: [1, 1],
   relu: [1, 1],
+  leaky_relu: [1, 1],
   identity: [1, 1],
   add: [2, 2],
   sub: [2, 2],

@@ -55,7 +55,7 @@ export const ablateCommand: CommandModule<object, AblateArgs> = {
       .example('$0 ablate --cells gru,lstm,my-cell.txt --baseline gru --tasks xml --trials 10 --report out/', 'your own cell against the zoo, with the report'),
   handler: async (args) => {
     const { GREFF_CELLS, JOZEFOWICZ_CELLS } = await import('../cells/zoo/index.ts');
-    const { loadCell } = await import('../cells/load.ts');
+    const { loadCells } = await import('../cells/load.ts');
     const { ablateStudy, loadAblation, variantLabel } = await import('../runs/ablate.ts');
     const { executeStudy } = await import('../runs/execute.ts');
     const { evaluationLabel } = await import('../runs/progress.ts');
@@ -65,8 +65,8 @@ export const ablateCommand: CommandModule<object, AblateArgs> = {
     const preset = args.cells === 'greff' ? 'greff' : args.cells === 'jozefowicz' ? 'jozefowicz' : null;
     const refs = preset === 'greff' ? [...GREFF_CELLS] : preset === 'jozefowicz' ? [...JOZEFOWICZ_CELLS] : split(args.cells);
     if (refs.length === 0) throw new UserError('--cells names no cell');
-    const cells = refs.map((ref) => ({ ref, cell: loadCell(ref) }));
-    const baseline = args.baseline ?? (preset === 'greff' ? 'greff-vanilla' : preset === 'jozefowicz' ? 'gru' : variantLabel(refs[0]));
+    const cells = refs.flatMap((ref) => loadCells(ref));
+    const baseline = args.baseline ?? (preset === 'greff' ? 'greff-vanilla' : preset === 'jozefowicz' ? 'gru' : variantLabel(cells[0].ref));
     const study = ablateStudy({
       cells,
       cellsLabel: preset ?? refs.map(variantLabel).join('+'),

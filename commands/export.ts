@@ -1,6 +1,7 @@
 // `cellsearch export <hash | zoo key | file> --format notation|json|dot|pytorch`: a cell for use
 // outside cellsearch. A hash (or a prefix of at least 4 hex digits) is looked up read-only in
-// --db, or in every runs/*.sqlite; `pytorch` writes a self-contained nn.Module source file.
+// --db, or in every runs/*.sqlite; `pytorch` writes a self-contained nn.Module source file,
+// `nas-bench-nlp` a recipe of their format (cells/nas-bench-nlp.ts).
 import { existsSync, writeFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { UserError } from '../errors.ts';
@@ -9,7 +10,7 @@ import type { Cell } from '../cells/graph.ts';
 import type { Architecture } from '../runs/storage.ts';
 import { defaultDatabases } from './runs.ts';
 
-export const EXPORT_FORMATS = ['notation', 'json', 'dot', 'pytorch'] as const;
+export const EXPORT_FORMATS = ['notation', 'json', 'dot', 'pytorch', 'nas-bench-nlp'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 interface ExportArgs {
@@ -59,6 +60,12 @@ export async function exportCell(cell: Cell, format: ExportFormat, provenance: s
       return (await import('../cells/dot.ts')).toDot(cell);
     case 'pytorch':
       return (await import('../cells/export/pytorch.ts')).toPytorch(cell, { provenance: `Exported from ${provenance}.` });
+    case 'nas-bench-nlp': {
+      const { cellToRecipe, dumpsRecipe } = await import('../cells/nas-bench-nlp.ts');
+      const { recipe, notes } = cellToRecipe(cell, provenance);
+      for (const n of notes) process.stderr.write(`note: ${n}\n`);
+      return dumpsRecipe(recipe) + '\n';
+    }
   }
 }
 
@@ -68,11 +75,12 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
   builder: (y) =>
     y
       .positional('cell', { type: 'string', demandOption: true, describe: 'an architecture hash or prefix (see `cellsearch report`), a zoo key or a cell file' })
-      .option('format', { choices: EXPORT_FORMATS, default: 'notation' as ExportFormat, describe: 'pytorch: a self-contained nn.Module source' })
+      .option('format', { choices: EXPORT_FORMATS, default: 'notation' as ExportFormat, describe: "pytorch: a self-contained nn.Module source; nas-bench-nlp: a recipe as their json.dumps writes it" })
       .option('db', { type: 'string', describe: 'database to look the hash up in: a file or a postgres:// URL (default: $CELLSEARCH_DB, else every runs/*.sqlite)' })
       .option('out', { type: 'string', describe: 'write to this file instead of standard output' })
       .example('$0 export 8041e272 --db runs/search.sqlite --format pytorch --out cell.py', 'a found cell as a PyTorch module')
-      .example('$0 export gru --format json', 'a zoo cell as JSON'),
+      .example('$0 export gru --format json', 'a zoo cell as JSON')
+      .example('$0 export gru --format nas-bench-nlp', 'a cell as a NAS-Bench-NLP recipe'),
   handler: async (args) => {
     const { cell, provenance } = await resolveExportCell(args.cell, args.db);
     const text = await exportCell(cell, args.format, provenance);

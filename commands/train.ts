@@ -67,12 +67,12 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .example('$0 train --cell my-cell.txt --task ptb --scale small --lr 0.5', 'a cell file, a larger preset, another learning rate'),
   handler: async (args) => {
     // Imported here so that other commands do not pay for the engine and the zoo at startup.
-    const { loadCell } = await import('../cells/load.ts');
+    const { loadCells } = await import('../cells/load.ts');
     const { trainStudy, trainSummary } = await import('../runs/train.ts');
     const { executeStudy } = await import('../runs/execute.ts');
     const { evaluationLabel } = await import('../runs/progress.ts');
     const { overrides, session } = parseTrainFlags(args);
-    const cells = args.cell.map((ref) => ({ ref, cell: loadCell(ref) }));
+    const cells = args.cell.flatMap((ref) => loadCells(ref));
     const study = trainStudy({
       cells,
       task: args.task,

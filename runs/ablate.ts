@@ -76,7 +76,8 @@ export interface AblateStudy {
 
 /** A cell's label in tables: the zoo key, or the file's base name. */
 export function variantLabel(ref: string): string {
-  return isZooKey(ref) ? ref : ref.replace(/^.*[\\/]/, '').replace(/\.[^.]*$/, '');
+  // A recipe of a NAS-Bench-NLP file (`dir/recipes.json#5`) keeps its id: `recipes#5`.
+  return isZooKey(ref) ? ref : ref.replace(/^.*[\\/]/, '').replace(/\.[^.#]*(#\d+)?$/, '$1');
 }
 
 export function defaultAblateName(cellsLabel: string, tasks: readonly string[]): string {

@@ -64,7 +64,7 @@ export function presetTaskOptions(task: string, fid: Fidelity, dataDir: string |
 }
 
 export function defaultTrainName(cellRefs: readonly string[], task: string): string {
-  const short = cellRefs.map((r) => (isZooKey(r) ? r : r.replace(/^.*[\\/]/, '').replace(/\.[^.]*$/, '')));
+  const short = cellRefs.map((r) => (isZooKey(r) ? r : r.replace(/^.*[\\/]/, '').replace(/\.[^.#]*(#\d+)?$/, '$1')));
   return `train-${short.join('+')}-${task}`.replace(/[^A-Za-z0-9._+-]/g, '_');
 }
 

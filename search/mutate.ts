@@ -10,6 +10,7 @@ import { z } from 'zod';
 import {
   ACTIVATIONS,
   ELEMENTWISE,
+  OPS,
   INPUT,
   isActivation,
   isElementwise,
@@ -26,18 +27,26 @@ import { randomCell } from '../cells/random.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The activations a node may be replaced by, or that may be inserted: the four element-wise
-// functions and the paper's Linear(a, .), a fresh learned linear map (with bias) of one input
-// whose weight starts with a added to its diagonal.
+// functions of Jozefowicz et al. and the paper's Linear(a, .), a fresh learned linear map (with
+// bias) of one input whose weight starts with a added to its diagonal. `leaky_relu` (NAS-Bench-NLP's
+// activation, in cells imported from there) is never drawn, so that adding it to the IR changed
+// no search's draws; a leaky_relu node can still be replaced by a drawn activation.
 // ---------------------------------------------------------------------------------------------
 
 export const ACTIVATION_CHOICES = [
-  ...ACTIVATIONS,
+  'tanh',
+  'sigmoid',
+  'relu',
+  'identity',
   'linear(0)',
   'linear(1)',
   'linear(0.9)',
   'linear(1.1)',
 ] as const;
 export type ActivationChoice = (typeof ACTIVATION_CHOICES)[number];
+/** What an activation node may be before a mutation replaces it: a choice, or any activation op. */
+const ACTIVATION_FROM = [...new Set([...ACTIVATION_CHOICES, ...ACTIVATIONS])] as [ActivationFrom, ...ActivationFrom[]];
+export type ActivationFrom = ActivationChoice | Activation;
 
 function linearChoice(offset: number): ActivationChoice | undefined {
   const label = `linear(${offset})`;
@@ -49,7 +58,7 @@ function linearChoice(offset: number): ActivationChoice | undefined {
  * map of one input with the default bias and a diagonal offset a of the list). A one-input linear
  * node without an offset is Linear(0, .): the same map with the same initialisation.
  */
-export function activationOf(node: CellNode): ActivationChoice | undefined {
+export function activationOf(node: CellNode): ActivationFrom | undefined {
   if (isActivation(node.op)) return node.op;
   if (node.op === 'linear' && node.in.length === 1 && node.bias !== false && node.biasInit === undefined) {
     return linearChoice(node.diagOffset ?? 0);
@@ -79,7 +88,7 @@ const elementwise = z.enum(ELEMENTWISE);
 
 export const MutationRecordSchema = z.discriminatedUnion('kind', [
   /** (1) The activation `node` becomes another activation. */
-  z.strictObject({ kind: z.literal('activation'), node: ref, from: activationChoice, to: activationChoice }),
+  z.strictObject({ kind: z.literal('activation'), node: ref, from: z.enum(ACTIVATION_FROM), to: activationChoice }),
   /** (2) The elementwise op `node` becomes another one. */
   z.strictObject({ kind: z.literal('elementwise'), node: ref, from: elementwise, to: elementwise }),
   /** (3) A new node `created` = activation(parent) sits between `node` and its input `input` (0-based). */
@@ -357,9 +366,9 @@ export function mutationPass(cell: CellJson, rng: () => number): { graph: CellJs
 }
 
 /** How the paper writes an activation choice: tanh, sigmoid, ReLU, identity, Linear(a, .). */
-function activationText(a: ActivationChoice): string {
+function activationText(a: ActivationFrom): string {
   const m = /^linear\((.*)\)$/.exec(a);
-  return m ? `Linear(${m[1]}, ·)` : a === 'relu' ? 'ReLU' : a;
+  return m ? `Linear(${m[1]}, ·)` : a === 'relu' ? 'ReLU' : a === 'leaky_relu' ? 'LeakyReLU' : a;
 }
 
 /** One line for a lineage view, with the record's node ids, e.g. "n4: sigmoid -> ReLU". */
@@ -495,6 +504,9 @@ export interface RandomArchitectureOptions {
   maxAttempts?: number;
 }
 
+/** The ops of a random architecture: every op but `leaky_relu`, in OPS's order (the draws of before it). */
+const DRAWN_OPS = OPS.filter((op) => op !== 'leaky_relu');
+
 /**
  * A random valid cell of zoo-like size (cells/random.ts's `randomCell`, redrawn until its live
  * part has a size in `nodes`), canonicalised, without metadata; with its hash.
@@ -504,7 +516,7 @@ export function randomArchitecture(rng: () => number, opts: RandomArchitectureOp
   const maxAttempts = opts.maxAttempts ?? 100;
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     // Draw a little more than wanted: pruning removes dead nodes.
-    const drawn = randomCell(rng, { nodes: [lo, Math.max(lo, Math.round(hi * 1.25))], states: opts.states });
+    const drawn = randomCell(rng, { nodes: [lo, Math.max(lo, Math.round(hi * 1.25))], states: opts.states, ops: DRAWN_OPS });
     if (drawn.nodes.length < lo || drawn.nodes.length > hi) continue;
     const cell = canonicalize(drawn);
     return { cell, hash: cellHash(cell) };

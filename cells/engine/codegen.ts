@@ -93,7 +93,7 @@ export function generateLayer(sched: Schedule, H: number, B: number, gen: Genera
       if (stageOf.has(ref) && stageOf.get(ref)! < stageOf.get(node.id)! && node.op !== 'linear') readLater.add(ref);
       if (node.op === 'mul' || node.op === 'diag') valueUsed.add(ref);
     }
-    if (node.op === 'tanh' || node.op === 'sigmoid' || node.op === 'relu') valueUsed.add(node.id);
+    if (node.op === 'tanh' || node.op === 'sigmoid' || node.op === 'relu' || node.op === 'leaky_relu') valueUsed.add(node.id);
   }
   /** The gradient of a node arrives from outside its own fused loop (a later stage, a GEMM, a new state). */
   const external = (id: string) => groupIdx.has(id) || outputRefs.has(id) || readLater.has(id);

@@ -34,6 +34,8 @@ const OP_CELLS: Record<string, unknown> = {
   tanh: { states: ['h'], nodes: [{ id: 'a', op: 'linear', in: ['x', 'h'] }, { id: 'n', op: 'tanh', in: ['a'] }], outputs: { h: 'n' } },
   sigmoid: { states: ['h'], nodes: [{ id: 'a', op: 'linear', in: ['x', 'h'], biasInit: 0.5 }, { id: 'n', op: 'sigmoid', in: ['a'] }], outputs: { h: 'n' } },
   relu: { states: ['h'], nodes: [{ id: 'a', op: 'linear', in: ['x', 'h'] }, { id: 'n', op: 'relu', in: ['a'] }], outputs: { h: 'n' } },
+  // Both signs occur at initScale 2 (forward.test.ts checks it with the same model), so both slopes are checked.
+  leaky_relu: { states: ['h'], nodes: [{ id: 'a', op: 'linear', in: ['x', 'h'] }, { id: 'n', op: 'leaky_relu', in: ['a'] }], outputs: { h: 'n' } },
   identity: { states: ['h'], nodes: [{ id: 'a', op: 'linear', in: ['x', 'h'], bias: false }, { id: 'n', op: 'identity', in: ['a'] }, { id: 'm', op: 'tanh', in: ['n'] }], outputs: { h: 'm' } },
   add: { states: ['h'], nodes: [{ id: 'a', op: 'linear', in: ['x'] }, { id: 'n', op: 'tanh', in: ['h'] }, { id: 's', op: 'add', in: ['a', 'n'] }], outputs: { h: 's' } },
   sub: { states: ['h'], nodes: [{ id: 'a', op: 'linear', in: ['h'] }, { id: 'n', op: 'tanh', in: ['x'] }, { id: 's', op: 'sub', in: ['n', 'a'] }, { id: 't', op: 'tanh', in: ['s'] }], outputs: { h: 't' } },

@@ -6,7 +6,7 @@
 //
 // Expressions are JavaScript source. `TANH` and `SIGM` are bound by the model to the exact Math
 // functions (float64 mode, gradient checks) or to the fast approximations of fastmath.ts (float32).
-import type { Op } from '../graph.ts';
+import { LEAKY_SLOPE, type Op } from '../graph.ts';
 
 export interface OpRule {
   /** Forward: the output expression from the input expressions. */
@@ -25,6 +25,12 @@ export const OP_RULES: Record<ElementOp, OpRule> = {
   sigmoid: { forward: ([a]) => `SIGM(${a})`, backward: (g, y) => [`${g} * ${y} * (1 - ${y})`] },
   // Written so that NaN propagates (NaN < 0 is false): divergence must stay visible.
   relu: { forward: ([a]) => `(${a} < 0 ? 0 : ${a})`, backward: (g, y) => [`(${y} > 0 ? ${g} : 0)`] },
+  // y > 0 exactly when a > 0, so the backward reads y as relu does; at 0 the slope is LEAKY_SLOPE,
+  // as in PyTorch. NaN propagates forward (NaN < 0 is false).
+  leaky_relu: {
+    forward: ([a]) => `(${a} < 0 ? ${LEAKY_SLOPE} * ${a} : ${a})`,
+    backward: (g, y) => [`(${y} > 0 ? ${g} : ${LEAKY_SLOPE} * ${g})`],
+  },
   identity: { forward: ([a]) => `${a}`, backward: (g) => [g] },
   add: { forward: (a) => `(${a.join(' + ')})`, backward: (g, _y, a) => a.map(() => g) },
   sub: {

@@ -10,7 +10,7 @@
 //
 // A pure function of the cell: no I/O. Python identifiers are prefixed (`v_`, `s_`, `lin_`,
 // `diag_`) so that no node id can collide with a keyword, a builtin or an nn.Module attribute.
-import { INPUT, nodeInputs, type Cell, type CellNode } from '../graph.ts';
+import { INPUT, LEAKY_SLOPE, nodeInputs, type Cell, type CellNode } from '../graph.ts';
 
 export interface PytorchOptions {
   /** Python class name of the cell (default: from the cell's name, e.g. `GRUCell`). */
@@ -53,6 +53,8 @@ function expression(node: CellNode, ref: (r: string) => string): string {
       return `torch.sigmoid(${a[0]})`;
     case 'relu':
       return `torch.relu(${a[0]})`;
+    case 'leaky_relu':
+      return `torch.nn.functional.leaky_relu(${a[0]}, ${pyNumber(LEAKY_SLOPE)})`;
     case 'identity':
       return a[0];
     case 'add':
