@@ -18,6 +18,7 @@ import { exportCommand } from './commands/export.ts';
 import { ablateCommand } from './commands/ablate.ts';
 import { calibrateCommand } from './commands/calibrate.ts';
 import { searchCommand } from './commands/search.ts';
+import { dashboardCommand } from './commands/dashboard.ts';
 
 // Every subcommand, in the order `cellsearch --help` lists them.
 const commands: CommandModule<any, any>[] = [
@@ -29,6 +30,7 @@ const commands: CommandModule<any, any>[] = [
   searchCommand,
   runsCommand,
   reportCommand,
+  dashboardCommand,
   exportCommand,
   ablateCommand,
   calibrateCommand,
