@@ -21,6 +21,7 @@ import { ablateCommand } from './commands/ablate.ts';
 import { calibrateCommand } from './commands/calibrate.ts';
 import { searchCommand } from './commands/search.ts';
 import { workerCommand } from './commands/worker.ts';
+import { dashboardCommand } from './commands/dashboard.ts';
 
 // Every subcommand, in the order `cellsearch --help` lists them.
 const commands: CommandModule<any, any>[] = [
@@ -33,6 +34,7 @@ const commands: CommandModule<any, any>[] = [
   workerCommand,
   runsCommand,
   reportCommand,
+  dashboardCommand,
   exportCommand,
   importCommand,
   ablateCommand,

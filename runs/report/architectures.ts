@@ -112,6 +112,24 @@ export function lineage(hash: string, archs: ReadonlyMap<string, Architecture>):
   return out.reverse();
 }
 
+/** The lineage as a report shows it: a sentence and one line per step, from the root ancestor. */
+export function lineageBlocks(hash: string, archs: ReadonlyMap<string, Architecture>): Block[] {
+  const chain = lineage(hash, archs);
+  const items = chain.map((step, i) => {
+    const name = archName(step.hash, archs);
+    if (i === 0) {
+      const o = step.arch?.origin;
+      const from = o?.kind === 'zoo' ? `the zoo cell ${o.name}` : o?.kind === 'file' ? `the file ${o.path}` : o?.kind === 'other' ? o.note : 'a parent not in this database';
+      return `${shortHash(step.hash)} ${name}: ${from}`;
+    }
+    return `${shortHash(step.hash)} ${name}: ${step.changes.length ? step.changes.join('; ') : 'no mutation recorded'}`;
+  });
+  return [
+    { kind: 'text', text: chain.length > 1 ? "Lineage, from the root ancestor (node ids are the parent's canonical ids):" : 'Lineage: not a mutant.' },
+    { kind: 'list', items },
+  ];
+}
+
 /** One mutation record in words; node ids are the parent's canonical ids (n0, n1, ...). */
 export function describeMutation(rec: Json): string {
   const p = MutationRecordSchema.safeParse(rec);

@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { ratiosToGru, score } from '../../search/score.ts';
 import { confirmRunsOf, confirmStats, isConfirmationKey, type Confirmation } from '../../search/confirm.ts';
 import { FINISHED_STATUSES, type Architecture, type CurvePoint, type Evaluation } from '../storage.ts';
-import { archName, cellBlocks, cellParams, hashOfZoo, lineage, REFERENCE_KEYS, referenceByHash, type ReferenceKey } from './architectures.ts';
+import { archName, cellBlocks, cellParams, hashOfZoo, lineageBlocks, REFERENCE_KEYS, referenceByHash, type ReferenceKey } from './architectures.ts';
 import { fmt, fmtInt, shortHash, type Block, type Section, type Table } from './model.ts';
 import type { StudyData } from './queries.ts';
 import { hyperparameterBlocks, summaryFacts } from './train.ts';
@@ -419,34 +419,25 @@ export function searchFigures(a: SearchAnalysis, data: StudyData): Block[] {
   return blocks;
 }
 
+/** An architecture's numbers in the search: hash, score, each task's best and its ratio, parameters. */
+export function archFacts(s: ArchStats, a: SearchAnalysis): [string, string][] {
+  return [
+    ['hash', s.hash],
+    ['score', fmt(s.score, 3)],
+    ...a.tasks.map((t): [string, string] => [
+      t,
+      s.best[t] ? `valid ${fmt(s.best[t].accuracy)} (${fmt(s.ratios?.[t], 3)} × GRU), test ${fmt(s.best[t].evaluation.metrics?.testAccuracy)}` : '-',
+    ]),
+    ['parameters', `${fmtInt(s.params)} (cell, at the best ${a.tasks[0]} setting)`],
+  ];
+}
+
 function topSection(s: ArchStats, rank: number, a: SearchAnalysis, data: StudyData): Section {
   const arch = data.architectures.get(s.hash);
   const blocks: Block[] = [];
-  blocks.push({
-    kind: 'facts',
-    items: [
-      ['hash', s.hash],
-      ['score', fmt(s.score, 3)],
-      ...a.tasks.map((t): [string, string] => [
-        t,
-        s.best[t] ? `valid ${fmt(s.best[t].accuracy)} (${fmt(s.ratios?.[t], 3)} × GRU), test ${fmt(s.best[t].evaluation.metrics?.testAccuracy)}` : '-',
-      ]),
-      ['parameters', `${fmtInt(s.params)} (cell, at the best ${a.tasks[0]} setting)`],
-    ],
-  });
+  blocks.push({ kind: 'facts', items: archFacts(s, a) });
   if (arch) blocks.push(...cellBlocks(arch, s.name, `${s.name} (${shortHash(s.hash)})`));
-  const chain = lineage(s.hash, data.architectures);
-  const items = chain.map((step, i) => {
-    const name = archName(step.hash, data.architectures);
-    if (i === 0) {
-      const o = step.arch?.origin;
-      const from = o?.kind === 'zoo' ? `the zoo cell ${o.name}` : o?.kind === 'file' ? `the file ${o.path}` : o?.kind === 'other' ? o.note : 'a parent not in this database';
-      return `${shortHash(step.hash)} ${name}: ${from}`;
-    }
-    return `${shortHash(step.hash)} ${name}: ${step.changes.length ? step.changes.join('; ') : 'no mutation recorded'}`;
-  });
-  blocks.push({ kind: 'text', text: chain.length > 1 ? 'Lineage, from the root ancestor (node ids are the parent\'s canonical ids):' : 'Lineage: not a mutant.' });
-  blocks.push({ kind: 'list', items });
+  blocks.push(...lineageBlocks(s.hash, data.architectures));
   return { id: `top-${rank}`, title: `${rank}. ${s.name} (${shortHash(s.hash)})`, blocks };
 }
 

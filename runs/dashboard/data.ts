@@ -1,0 +1,177 @@
+// The dashboard's one way into the database: everything it shows is read here, through the
+// Storage interface (runs/storage.ts), opened read-only by the caller. A study is read as one
+// snapshot (Storage.snapshot: one read transaction, never a write lock, so a running study is
+// neither blocked nor slowed) and kept with the report model built from it until the study's
+// fingerprint changes. The fingerprint is one cheap query (listExperiments: the experiments and
+// their evaluation counts per status) plus the active writer; the server polls it for live
+// updates. A backend whose reads are slow only makes this module slower, never the writer.
+import { UserError } from '../../errors.ts';
+import type { ExperimentSummary, Storage } from '../storage.ts';
+import { buildReport, cellsearchVersion } from '../report/index.ts';
+import type { Block, ReportModel, Section, Table } from '../report/model.ts';
+import { renderDot, renderVegaLite } from '../report/render.ts';
+import type { SearchAnalysis } from '../report/search.ts';
+import { architectureModel, experimentRow, progressOf, type ExperimentRow, type LiveStudy, type Progress } from './views.ts';
+
+/** A figure or drawing of a page, drawn to SVG on request by the report's own renderer. */
+type Asset = { draw: 'vega-lite'; spec: Record<string, unknown> } | { draw: 'ablation'; spec: Record<string, unknown> } | { draw: 'dot'; dot: string };
+
+/** One study at one fingerprint: its rows, the report model and the drawings made so far. */
+interface StudyState {
+  fingerprint: string;
+  data: LiveStudy;
+  analysis: SearchAnalysis | undefined;
+  model: ReportModel;
+  assets: Map<string, Asset>;
+  svgs: Map<string, Promise<string>>;
+  archs: Map<string, { model: ReportModel; assets: Map<string, Asset> } | undefined>;
+}
+
+/** Fingerprints of every experiment by name, for change detection. */
+export type Fingerprints = Map<string, string>;
+
+export class NotFound extends Error {}
+
+function fingerprintOf(e: ExperimentSummary, writer: string): string {
+  return [e.id, e.status, e.updatedAt, ...Object.values(e.counts), writer].join('|');
+}
+
+/** Every figure and drawing of a model, by block id. */
+function assetsOf(model: ReportModel, ablation: boolean): Map<string, Asset> {
+  const out = new Map<string, Asset>();
+  const visit = (s: Section) => {
+    for (const b of s.blocks) {
+      if (b.kind === 'figure') out.set(b.id, ablation ? { draw: 'ablation', spec: b.spec } : { draw: 'vega-lite', spec: b.spec });
+      else if (b.kind === 'graph') out.set(b.id, { draw: 'dot', dot: b.dot });
+    }
+    (s.subsections ?? []).forEach(visit);
+  };
+  model.sections.forEach(visit);
+  return out;
+}
+
+/** The ablation ("odyssey") report's sections as report-model sections: its tables, text and figures unchanged. */
+async function ablationModel(storage: Storage, name: string): Promise<ReportModel> {
+  const ablation = await import('../report/ablation/index.ts');
+  const { loadAblation } = await import('../ablate.ts');
+  const m = ablation.ablationReportModel(await loadAblation(storage, name), { db: storage.location });
+  const numeric = (c: string) => /^[-–+0-9.e[\]]/.test(c);
+  const sections: Section[] = [];
+  for (const s of m.sections) {
+    const blocks: Block[] = [
+      ...s.paragraphs.map((text): Block => ({ kind: 'text', text })),
+      ...s.tables.flatMap((t): Block[] => {
+        const table: Table = { columns: t.header.map((label, j) => ({ label, align: j > 0 && t.rows.every((r) => numeric(r[j] ?? '')) ? 'right' : 'left' })), rows: t.rows };
+        return [...(t.caption ? [{ kind: 'text' as const, text: t.caption }] : []), { kind: 'table', table }];
+      }),
+      ...s.figures.map((f): Block => ({ kind: 'figure', id: f.id, title: '', caption: f.caption, spec: f.spec })),
+    ];
+    const section: Section = { id: s.id, title: s.title, blocks };
+    const parent = sections[sections.length - 1];
+    if (s.level === 3 && parent) (parent.subsections ??= []).push(section);
+    else sections.push(section);
+  }
+  return { title: m.title, subtitle: `ablation study '${name}' in ${storage.location}`, sections };
+}
+
+export class DashboardData {
+  private readonly studies = new Map<string, Promise<StudyState>>();
+  private readonly version = cellsearchVersion();
+
+  constructor(readonly storage: Storage) {}
+
+  /** One cheap read: every experiment's fingerprint. */
+  async fingerprints(): Promise<Fingerprints> {
+    const [list, writer] = [await this.storage.listExperiments(), await this.storage.activeWriter()];
+    const w = writer ? `${writer.host}:${writer.pid}` : '-';
+    return new Map(list.map((e) => [e.name, fingerprintOf(e, w)]));
+  }
+
+  /** The study `name` as it is now (rebuilt when its fingerprint changed since the last call). */
+  private async state(name: string): Promise<StudyState> {
+    const fingerprint = (await this.fingerprints()).get(name);
+    if (fingerprint === undefined) throw new NotFound(`no experiment named '${name}' in ${this.storage.location}`);
+    const cached = this.studies.get(name);
+    if (cached && (await cached.catch(() => undefined))?.fingerprint === fingerprint) return cached;
+    const built = this.build(name, fingerprint);
+    this.studies.set(name, built);
+    built.catch(() => this.studies.get(name) === built && this.studies.delete(name));
+    return built;
+  }
+
+  private async build(name: string, fingerprint: string): Promise<StudyState> {
+    const experiment = await this.storage.getExperiment(name);
+    const snap = experiment && (await this.storage.snapshot(experiment.id));
+    if (!snap) throw new NotFound(`no experiment named '${name}' in ${this.storage.location}`);
+    const data: LiveStudy = { ...snap, location: this.storage.location, writerActive: snap.writer !== undefined };
+    const now = new Date();
+    if (data.experiment.kind === 'ablate') {
+      let model: ReportModel;
+      try {
+        model = await ablationModel(this.storage, name);
+      } catch (err) {
+        // A study with no finished trial yet (or an unreadable config) has no odyssey report: say why.
+        if (!(err instanceof UserError)) throw err;
+        model = { title: name, subtitle: '', sections: [{ id: 'ablation', title: 'Ablation', blocks: [{ kind: 'text', text: `No ablation report yet: ${err.message}` }] }] };
+      }
+      return { fingerprint, data, analysis: undefined, model, assets: assetsOf(model, true), svgs: new Map(), archs: new Map() };
+    }
+    const { model, analysis } = buildReport(data, { now, version: this.version });
+    return { fingerprint, data, analysis, model, assets: assetsOf(model, false), svgs: new Map(), archs: new Map() };
+  }
+
+  /** Every experiment of the database, oldest first, as the list shows it. */
+  async experiments(): Promise<ExperimentRow[]> {
+    const names = [...(await this.fingerprints()).keys()];
+    const now = new Date();
+    return Promise.all(names.map(async (n) => {
+      const s = await this.state(n);
+      return experimentRow(s.data, s.analysis, now);
+    }));
+  }
+
+  /** A study's page: progress, the report's model, the analysis (a search) and the fingerprint the page shows. */
+  async study(name: string): Promise<{ fingerprint: string; kind: string; progress: Progress; model: ReportModel; analysis: SearchAnalysis | undefined }> {
+    const s = await this.state(name);
+    return { fingerprint: s.fingerprint, kind: s.data.experiment.kind, progress: progressOf(s.data, new Date()), model: s.model, analysis: s.analysis };
+  }
+
+  /** An architecture's page in a study, or NotFound. */
+  async architecture(name: string, hash: string): Promise<{ fingerprint: string; model: ReportModel }> {
+    const s = await this.state(name);
+    const a = this.arch(s, hash);
+    if (!a) throw new NotFound(`no architecture ${hash} in the study '${name}'`);
+    return { fingerprint: s.fingerprint, model: a.model };
+  }
+
+  private arch(s: StudyState, hash: string) {
+    if (!s.archs.has(hash)) {
+      const model = architectureModel(s.data, hash, s.analysis);
+      s.archs.set(hash, model && { model, assets: assetsOf(model, false) });
+    }
+    return s.archs.get(hash);
+  }
+
+  /** The stored architecture itself (for the PyTorch export). */
+  async architectureRecord(name: string, hash: string) {
+    const s = await this.state(name);
+    const a = s.data.architectures.get(hash);
+    if (!a) throw new NotFound(`no architecture ${hash} in the study '${name}'`);
+    return { arch: a, architectures: s.data.architectures };
+  }
+
+  /** A figure or drawing of the study page (or of an architecture's page) as SVG, drawn once per fingerprint. */
+  async svg(name: string, id: string, arch?: string): Promise<string> {
+    const s = await this.state(name);
+    const assets = arch === undefined ? s.assets : this.arch(s, arch)?.assets;
+    const asset = assets?.get(id);
+    if (!asset) throw new NotFound(`no figure '${id}' in the study '${name}'`);
+    const key = `${arch ?? ''}/${id}`;
+    let svg = s.svgs.get(key);
+    if (!svg) {
+      svg = asset.draw === 'dot' ? renderDot(asset.dot) : asset.draw === 'vega-lite' ? renderVegaLite(asset.spec) : import('../report/ablation/index.ts').then((m) => m.vegaLiteToSvg(asset.spec));
+      s.svgs.set(key, svg);
+    }
+    return svg;
+  }
+}
