@@ -58,10 +58,10 @@ test('cellsearch cells --json, and a bad --hidden exits 2', () => {
 });
 
 test('an unknown command with --help exits 2 and names it instead of printing the general help', () => {
-  for (const args of [['worker', '--help'], ['-h', 'frobnicate'], ['worker', 'x', '--help']]) {
+  for (const args of [['wrker', '--help'], ['-h', 'frobnicate'], ['wrker', 'x', '--help']]) {
     const r = runCli(args);
     assert.equal(r.status, 2, args.join(' '));
-    assert.match(r.stderr, /Unknown command: (worker|frobnicate)/);
+    assert.match(r.stderr, /Unknown command: (wrker|frobnicate)/);
     assert.equal(r.stdout, '');
   }
   const known = runCli(['train', '--help']);
