@@ -29,7 +29,8 @@ export async function resolveExportCell(ref: string, db: string | undefined): Pr
   const given = dbLocation(db);
   const dbs = given !== undefined ? [given] : defaultDatabases();
   if (dbs.length === 0) throw new UserError(`'${ref}' looks like an architecture hash, but there is no database to look in: name one with --db`);
-  const { openStorage, shownLocation } = await import('../runs/open-storage.ts');
+  const { openStorage } = await import('../runs/open-storage.ts');
+  const { shownLocation } = await import('../runs/postgres-location.ts');
   const { architecturesByPrefix } = await import('../runs/report/queries.ts');
   const found = new Map<string, { arch: Architecture; db: string }>();
   for (const file of dbs) {

@@ -79,7 +79,7 @@ export async function retryFailed(args: RunsArgs): Promise<string> {
       await s.close();
     }
   }
-  const { shownLocation } = await import('../runs/open-storage.ts');
+  const { shownLocation } = await import('../runs/postgres-location.ts');
   if (args.name !== undefined && matched === 0) throw new UserError(`no experiment named '${args.name}' in ${databases(args).map(shownLocation).join(', ')}`);
   out.push('run the command that started the experiment again (same options) to train them');
   return forTerminal(out.join('\n')) + '\n';

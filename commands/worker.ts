@@ -7,7 +7,7 @@ import type { CommandModule } from 'yargs';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { parseFlags, RUN_FLAG_DEFAULTS } from '../runs/flags.ts';
-import { dbLocation } from '../runs/db-location.ts';
+import { dbLocation, isPostgresLocation } from '../runs/db-location.ts';
 
 interface WorkerArgs {
   db?: string;
@@ -46,7 +46,6 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
   handler: async (args) => {
     const flags = parseFlags(WorkerFlagsSchema, { lease: args.lease, heartbeat: args.heartbeat, maxAttempts: args['max-attempts'], maxHeapMb: args['max-heap-mb'] }, WORKER_FLAGS);
     const db = dbLocation(args.db);
-    const { isPostgresLocation } = await import('../runs/postgres-location.ts');
     if (db === undefined || !isPostgresLocation(db)) {
       throw new UserError('worker: --db (or CELLSEARCH_DB) must name a PostgreSQL database (postgres://user@host[:port]/database): workers share a server with the driver');
     }

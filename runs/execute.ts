@@ -5,7 +5,7 @@
 // options and builds its spec and strategy; the rest is here, once.
 import { printable } from '../cells/text.ts';
 import { openStorage } from './open-storage.ts';
-import { dbLocation } from './db-location.ts';
+import { dbLocation, isPostgresLocation } from './db-location.ts';
 import { defaultDbPath } from './sqlite.ts';
 import { JobPool, resolveWorkers, DEFAULT_MAX_HEAP_MB, TRAIN_WORKER } from './pool.ts';
 import { progressView } from './progress.ts';
@@ -97,14 +97,13 @@ export async function executeStudy(o: ExecuteOptions): Promise<ExecuteResult> {
 async function runSession(o: ExecuteOptions, clock: Clock, timeUp: AbortSignal, say: (line: string) => void): Promise<ExecuteResult> {
   const db = dbLocation(o.db) ?? defaultDbPath(o.spec.name);
   const coordinateOnly = o.workers === 0;
+  // Refused before the database is opened (a SQLite file would be created).
+  if (coordinateOnly && !isPostgresLocation(db)) throw new UserError(`--workers 0 (coordinate only) needs a database that workers share: a postgres:// --db, not ${db}`);
   const { workers: allowed, note } = resolveWorkers(coordinateOnly ? undefined : o.workers);
   if (note) say(`note: ${note}`);
   const storage = await openStorage(db);
   try {
     const queue = storage.queue?.();
-    if (coordinateOnly && !queue) {
-      throw new UserError(`--workers 0 (coordinate only) needs a database that workers share: a postgres:// --db, not ${storage.location}`);
-    }
     const workers = coordinateOnly ? 0 : Math.max(1, Math.min(allowed, o.jobs ?? allowed));
     // Refuses a changed configuration before any thread starts.
     await openExperiment(storage, o.spec);

@@ -3,7 +3,7 @@
 // database on a PostgreSQL server (runs/postgres.ts); anything else without a scheme is the path
 // of a SQLite file.
 import { UserError } from '../errors.ts';
-import { isPostgresLocation, parsePostgresLocation } from './postgres-location.ts';
+import { isPostgresLocation } from './db-location.ts';
 import { openSqliteStorage } from './sqlite.ts';
 import type { Storage } from './storage.ts';
 
@@ -16,11 +16,6 @@ export interface OpenStorageOptions {
 
 /** `scheme://...`: a URL rather than a path (a Windows drive letter is followed by `:\`, not `://`). */
 const URL_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
-
-/** A location as messages may show it: a URL without its password (as `Storage.location`). */
-export function shownLocation(location: string): string {
-  return isPostgresLocation(location) ? parsePostgresLocation(location).shown : location;
-}
 
 /** Opens the database at `location` (a writer creates or migrates a SQLite file). */
 export async function openStorage(location: string, opts: OpenStorageOptions = {}): Promise<Storage> {

@@ -4,11 +4,7 @@
 // PG* variables fill in what the URL leaves out), and scrubs any password from error text.
 import pg from 'pg';
 import { UserError } from '../errors.ts';
-
-/** `postgres://...` or `postgresql://...` (any case): a PostgreSQL location rather than a file path. */
-export function isPostgresLocation(location: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(location);
-}
+import { isPostgresLocation } from './db-location.ts';
 
 export interface PostgresLocation {
   /** The connection string as given: for node-postgres only, never shown. */
@@ -38,6 +34,11 @@ export function parsePostgresLocation(location: string): PostgresLocation {
     (s): s is string => typeof s === 'string' && s.length > 0,
   );
   return { connectionString: location, shown, secrets };
+}
+
+/** A location as messages may show it: a URL without its password (as `Storage.location`), a path as it is. */
+export function shownLocation(location: string): string {
+  return isPostgresLocation(location) ? parsePostgresLocation(location).shown : location;
 }
 
 /** `text` with every secret (as written and percent-encoded) replaced by `***`. */

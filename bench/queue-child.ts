@@ -1,0 +1,33 @@
+// One worker process of `npm run bench:queue`: the queue worker of `cellsearch worker` with a
+// no-op job (the fixture worker, one step), on one thread, for one experiment, until SIGINT.
+// Usage: queue-child.ts <postgres url> <experiment id>
+import { hostname } from 'node:os';
+import { FIXTURE_WORKER } from '../runs/fixtures/fixture-study.ts';
+import { JobPool } from '../runs/pool.ts';
+import { openPostgresQueue } from '../runs/postgres.ts';
+import { leaseOwner } from '../runs/queue.ts';
+import { runQueueWorker } from '../runs/queue-worker.ts';
+import { handleInterrupts } from '../runs/signals.ts';
+
+const [url, experiment] = process.argv.slice(2);
+const queue = await openPostgresQueue(url);
+const pool = new JobPool({ handler: FIXTURE_WORKER, workers: 1 });
+const interrupts = handleInterrupts(() => {});
+try {
+  process.stdout.write('ready\n');
+  await runQueueWorker({
+    queue,
+    pool,
+    experimentId: Number(experiment),
+    owner: leaseOwner('worker', hostname(), process.pid),
+    lease: { leaseMs: 60_000, heartbeatMs: 10_000 },
+    pollMs: 20,
+    maxAttempts: 2,
+    stop: interrupts.stop,
+    abort: interrupts.abort,
+  });
+} finally {
+  interrupts.dispose();
+  await pool.destroy();
+  await queue.close();
+}

@@ -1,0 +1,175 @@
+// Studies on PostgreSQL with `cellsearch worker` processes, through the real CLI on the loopback
+// interface (scripts/with-postgres.sh; skipped without CELLSEARCH_TEST_PG): a driver that only
+// coordinates and three workers give the database and leaderboard of SQLite with --workers 1;
+// a worker killed with -9 in the middle of an evaluation loses its lease and the evaluation runs
+// elsewhere, once; a driver killed with -9 is resumed by the same command; a second driver is
+// refused; `runs` reads the study while it runs.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { cliPath, repoRoot, runCli, tempDir } from './helpers.ts';
+import { freshDatabase, SKIP_WITHOUT_PG } from './postgres.ts';
+import { openStorage } from '../runs/open-storage.ts';
+
+const NAME = 's';
+// As test/search.test.ts: 10 evaluations of 30 steps on arithmetic, several generations.
+const SEARCH = ['search', '--tasks', 'arithmetic', '--steps', '30', '--budget', '10', '--seed', '3', '--name', NAME];
+
+/** A running `cellsearch` process whose output is collected; `until(re)` waits for a line. */
+class Cli {
+  readonly child: ChildProcessWithoutNullStreams;
+  stdout = '';
+  stderr = '';
+  private waiters: { re: RegExp; done: () => void }[] = [];
+
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
+    this.child = spawn(process.execPath, [cliPath, ...args], { cwd: repoRoot, env: { ...process.env, ...env } });
+    const check = () => (this.waiters = this.waiters.filter((w) => (w.re.test(this.stdout + this.stderr) ? (w.done(), false) : true)));
+    this.child.stdout.on('data', (d) => ((this.stdout += d), check()));
+    this.child.stderr.on('data', (d) => ((this.stderr += d), check()));
+  }
+
+  /** Resolves when the output matches `re` (fails the test if the process ends first). */
+  until(re: RegExp): Promise<void> {
+    if (re.test(this.stdout + this.stderr)) return Promise.resolve();
+    return new Promise((done, fail) => {
+      const ended = () => (re.test(this.stdout + this.stderr) ? done() : fail(new Error(`exited (${this.child.exitCode}) before ${re}:\n${this.stdout}\n${this.stderr}`)));
+      if (this.child.exitCode !== null || this.child.signalCode !== null) return ended();
+      this.waiters.push({ re, done });
+      this.child.once('close', ended);
+    });
+  }
+
+  async exit(): Promise<number | null> {
+    if (this.child.exitCode !== null) return this.child.exitCode;
+    const [code] = await once(this.child, 'exit');
+    return code as number | null;
+  }
+
+  /** Ctrl-C, then the exit code. */
+  async interrupt(): Promise<number | null> {
+    if (this.child.exitCode === null) this.child.kill('SIGINT');
+    return this.exit();
+  }
+}
+
+async function rows(db: string, name: string) {
+  const s = await openStorage(db, { readonly: true });
+  try {
+    const e = (await s.getExperiment(name))!;
+    const evaluations = await s.evaluations(e.id);
+    return {
+      status: e.status,
+      comparable: evaluations.map((v) => ({ key: v.key, generation: v.generation, ordinal: v.ordinal, status: v.status, metrics: v.metrics, steps: v.steps, hp: v.hyperparameters, attempts: v.attempts })),
+      state: (await s.strategyState(e.id))?.state,
+      events: (await s.events(e.id)).map((v) => v.kind),
+    };
+  } finally {
+    await s.close();
+  }
+}
+
+/** The printed leaderboard, without the line naming the database. */
+const board = (stdout: string) => stdout.split('\n').filter((l) => !l.startsWith('recorded in')).join('\n');
+
+let reference: { db: string; stdout: string } | undefined;
+function sqliteReference() {
+  if (!reference) {
+    const db = join(tempDir(), 'reference.sqlite');
+    const r = runCli([...SEARCH, '--db', db, '--workers', '1']);
+    assert.equal(r.status, 0, r.stderr);
+    reference = { db, stdout: r.stdout };
+  }
+  return reference;
+}
+
+const worker = (url: string, extra: string[] = []) => new Cli(['worker', '--db', url, '--workers', '1', ...extra]);
+
+describe('workers on PostgreSQL', { skip: SKIP_WITHOUT_PG }, () => {
+  test('a driver with --workers 0 and 3 worker processes: the database and leaderboard of SQLite with --workers 1; a second driver is refused; runs reads it meanwhile', async () => {
+    const ref = sqliteReference();
+    const { url, drop } = await freshDatabase();
+    const workers: Cli[] = [];
+    try {
+      const driver = new Cli([...SEARCH, '--db', url, '--workers', '0']);
+      await driver.until(/experiment 's' in postgres:\/\/\S+, 0 workers here/);
+      // Before any worker starts, the driver (coordinating only) waits: it is surely alive.
+      const second = runCli([...SEARCH, '--db', url, '--workers', '1']);
+      assert.equal(second.status, 2, second.stderr);
+      assert.match(second.stderr, /is being written by another cellsearch process \(pid \d+ on /);
+      const listed = runCli(['runs', '--db', url]);
+      assert.equal(listed.status, 0, listed.stderr);
+      assert.match(listed.stdout, /^\s+s\s+search\s+running\s+0\/\d+/m);
+      for (let i = 0; i < 3; i++) workers.push(worker(url));
+      assert.equal(await driver.exit(), 0, driver.stderr);
+      for (const w of workers) assert.equal(await w.interrupt(), 0, w.stderr);
+
+      const [mine, theirs] = [await rows(url, NAME), await rows(ref.db, NAME)];
+      assert.deepEqual(mine.comparable, theirs.comparable, 'the same evaluations, in the same generations, with the same metrics');
+      assert.deepEqual(mine.state, theirs.state, 'the same strategy state');
+      assert.equal(mine.status, 'done');
+      assert.equal(board(driver.stdout), board(ref.stdout), 'the same leaderboard');
+      const recorded = workers.map((w) => (w.stderr.match(/^recorded evaluation/gm) ?? []).length);
+      assert.equal(recorded.reduce((a, b) => a + b), 10, `the workers trained every evaluation (${recorded.join(' + ')})`);
+      assert.ok(!mine.events.includes('lease-expired') && !mine.events.includes('attempt-failed'));
+    } finally {
+      for (const w of workers) w.child.kill('SIGKILL');
+      await drop();
+    }
+  });
+
+  test('kill -9 of a worker in the middle of an evaluation: its lease expires, the evaluation runs elsewhere, once; the study ends as on SQLite', async () => {
+    const { url, drop } = await freshDatabase();
+    const dir = tempDir();
+    // Long enough that the worker is still training when it is killed.
+    const train = ['train', '--cell', 'gru', '--task', 'memorize', '--steps', '300', '--eval-every', '100', '--valid-batches', '2', '--repeats', '2', '--name', 'k'];
+    const lite = runCli([...train, '--db', join(dir, 'k.sqlite'), '--workers', '1']);
+    assert.equal(lite.status, 0, lite.stderr);
+    let survivor: Cli | undefined;
+    try {
+      const driver = new Cli([...train, '--db', url, '--workers', '0']);
+      await driver.until(/experiment 'k' in postgres:/);
+      const doomed = worker(url, ['--lease', '2', '--heartbeat', '0.5']);
+      await doomed.until(/^claimed evaluation (\d+)/m);
+      const killed = Number(/^claimed evaluation (\d+)/m.exec(doomed.stderr)![1]);
+      doomed.child.kill('SIGKILL');
+      await doomed.exit();
+      survivor = worker(url, ['--lease', '2', '--heartbeat', '0.5']);
+      assert.equal(await driver.exit(), 0, driver.stderr);
+      assert.equal(await survivor.interrupt(), 0, survivor.stderr);
+      assert.match(survivor.stderr, new RegExp(`^recorded evaluation ${killed} `, 'm'), 'the killed worker\'s evaluation ran on the other');
+      const [mine, theirs] = [await rows(url, 'k'), await rows(join(dir, 'k.sqlite'), 'k')];
+      assert.deepEqual(mine.comparable, theirs.comparable, 'nothing lost, nothing doubled, no attempt counted');
+      assert.equal(mine.events.filter((k) => k === 'lease-expired').length, 1);
+    } finally {
+      survivor?.child.kill('SIGKILL');
+      await drop();
+    }
+  });
+
+  test('kill -9 of the driver: the same command takes over and finishes with the workers; the result is the same', async () => {
+    const ref = sqliteReference();
+    const { url, drop } = await freshDatabase();
+    let w: Cli | undefined;
+    try {
+      const first = new Cli([...SEARCH, '--db', url, '--workers', '0']);
+      await first.until(/experiment 's' in postgres:/);
+      w = worker(url);
+      await w.until(/^recorded evaluation/m);
+      first.child.kill('SIGKILL');
+      await first.exit();
+      const again = runCli([...SEARCH, '--db', url, '--workers', '1']);
+      assert.equal(again.status, 0, again.stderr);
+      assert.match(again.stderr, /resuming 's'/);
+      assert.equal(await w.interrupt(), 0, w.stderr);
+      const [mine, theirs] = [await rows(url, NAME), await rows(ref.db, NAME)];
+      assert.deepEqual(mine.comparable, theirs.comparable);
+      assert.equal(board(again.stdout), board(ref.stdout));
+    } finally {
+      w?.child.kill('SIGKILL');
+      await drop();
+    }
+  });
+});
