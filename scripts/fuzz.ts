@@ -169,8 +169,9 @@ const OTHER_COMMANDS: Record<string, { base: string[]; flags: string[] }> = {
   runs: { base: [], flags: ['--name'] },
   report: { base: [], flags: ['--top', '--rows', '--name'] },
 };
-const BAD_VALUES = ['0', '-1', '1.5', 'NaN', 'abc', '', '1e400', '\x1b]0;x\x07', '99999999999'];
-const ANY_VALUES = [...BAD_VALUES, '1', '2', '3', 'text', 'json', 'dot', 'pytorch', 'tiny', 'sgd', 'maxDigits=3', 'x=1', '=', '2h'];
+/** Bad for every flag: not a number, not a choice, not a duration, not a name (a control character). */
+const BAD_VALUES = ['\x1b]0;x\x07', 'a\nb', '\x07'];
+const ANY_VALUES = [...BAD_VALUES, '0', '-1', '1.5', 'NaN', 'abc', '', '1e400', '1', '2', '3', 'text', 'json', 'dot', 'pytorch', 'tiny', 'sgd', 'maxDigits=3', 'x=1', '=', '2h'];
 
 /** `k` runs of the real CLI with random flags, each in a fresh folder. */
 export function fuzzCli(seed: string, k: number, timeoutMs = 120_000): FuzzReport {
