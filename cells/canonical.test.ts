@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import seedrandom from 'seedrandom';
 import { nodeInputs, type Cell, type CellJson } from './graph.ts';
-import { canonicalJson, canonicalNames, canonicalize, cellHash, prune } from './canonical.ts';
+import { buildGraph, canonicalJson, canonicalNames, canonicalize, cellHash, prune, refine, type Graph } from './canonical.ts';
+import { printNotation, readNotation } from './notation.ts';
+import { randomCell } from './random.ts';
 import { evaluateStep, randomParams, type Params } from './evaluate.ts';
 import { parseCell } from './validate.ts';
 import { ZOO, ZOO_KEYS } from './zoo/index.ts';
@@ -179,4 +181,57 @@ test('a highly symmetric cell (a balanced tree of 16 identical gates) hashes inv
   const h = cellHash(build(ids, false));
   assert.equal(cellHash(build([...ids].reverse(), true)), h);
   assert.equal(cellHash(build([3, 9, 0, 12, 5, 1, 15, 7, 2, 8, 14, 4, 11, 6, 13, 10], false)), h);
+});
+
+/** The colour refinement as first written: every node's whole key rebuilt and ranked each round. */
+function referenceRefine(g: Graph, start: number[]): number[] {
+  const key = (i: number, color: number[]) => {
+    const node = g.nodes[i];
+    const inKeys = g.ins[i].map((r) => (typeof r === 'number' ? `n${color[r]}` : `:${r}`));
+    if (['add', 'mul', 'linear'].includes(node.op)) inKeys.sort();
+    const useKeys = g.uses[i].map(([c, k]) => `${color[c]}@${['add', 'mul', 'linear'].includes(g.nodes[c].op) ? '*' : k}`).sort();
+    return `${color[i]}|${inKeys.join(',')}|${useKeys.join(',')}`;
+  };
+  const rank = (keys: string[]) => {
+    const at = new Map([...new Set(keys)].sort().map((k, i) => [k, i]));
+    return keys.map((k) => at.get(k)!);
+  };
+  let color = start;
+  let classes = new Set(color).size;
+  for (;;) {
+    const next = rank(g.nodes.map((_, i) => key(i, color)));
+    const n = new Set(next).size;
+    if (n === classes) return next;
+    color = next;
+    classes = n;
+  }
+}
+
+test('the incremental colour refinement gives exactly the colours of the reference (so hashes do not change)', () => {
+  const rng = seedrandom('refine');
+  const cells = [...ZOO_KEYS.map((k) => ZOO[k]), ...Array.from({ length: 300 }, () => randomCell(rng, { nodes: [4, 4 + Math.floor(rng() * 40)], ops: rng() < 0.5 ? ['linear', 'tanh', 'sigmoid', 'add', 'mul'] : undefined }))];
+  for (const [c, cell] of cells.entries()) {
+    const g = buildGraph(prune(cell));
+    const labels = [...new Set(g.labels)].sort();
+    const start = g.labels.map((l) => labels.indexOf(l));
+    assert.deepEqual(refine(g, start), referenceRefine(g, start), `cell ${c}`);
+    // And from a colouring with one node individualised, as the search makes them.
+    if (g.nodes.length > 1) {
+      const v = Math.floor(rng() * g.nodes.length);
+      const split = start.map((x, i) => 2 * x + (i === v ? 0 : 1));
+      const ranks = [...new Set(split)].sort((a, b) => a - b);
+      const individualised = split.map((x) => ranks.indexOf(x));
+      assert.deepEqual(refine(g, individualised), referenceRefine(g, individualised), `cell ${c}, node ${v} individualised`);
+    }
+  }
+});
+
+test('a 2,500-node chain (deeper than the printer nests and than it recursed) hashes, prints and parses back to the same hash', () => {
+  const nodes: CellJson['nodes'] = [{ id: 'a0', op: 'linear', in: ['x', 'h'] }];
+  for (let i = 1; i < 2500; i++) nodes.push({ id: `a${i}`, op: 'tanh', in: [`a${i - 1}`] });
+  nodes.push({ id: 'o', op: 'mul', in: ['a2499', 'h'] });
+  const cell = parseCell({ states: ['h'], nodes, outputs: { h: 'o' } });
+  const text = printNotation(cell);
+  assert.equal(cellHash(readNotation(text)), cellHash(cell));
+  assert.equal(cellHash(scramble(cell, 'chain')), cellHash(cell), 'renamed and reordered');
 });

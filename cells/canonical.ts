@@ -54,16 +54,21 @@ function rank(keys: string[]): number[] {
   return keys.map((k) => at.get(k)!);
 }
 
-interface Graph {
+export interface Graph {
   nodes: CellNode[];
   /** For each node, its inputs: a node index, or a leaf name (x or a state). */
   ins: (number | string)[][];
   /** For each node, (consumer index, input position) pairs. */
   uses: [number, number][][];
   labels: string[];
+  /** For each node, the other nodes it reads or is read by (each once). */
+  neighbours: number[][];
+  /** The colour values 0..n-1 in the order rank() gives their keys (`${c}|...`): by decimal text. */
+  textOrder: number[];
 }
 
-function buildGraph(cell: Cell): Graph {
+/** Exported for the tests. */
+export function buildGraph(cell: Cell): Graph {
   const index = new Map(cell.nodes.map((n, i) => [n.id, i]));
   const ins = cell.nodes.map((n) => nodeInputs(n).map((r) => index.get(r) ?? r));
   const uses: [number, number][][] = cell.nodes.map(() => []);
@@ -73,28 +78,161 @@ function buildGraph(cell: Cell): Graph {
     const j = index.get(cell.outputs[s]);
     if (j !== undefined) roles[j].push(s);
   }
-  return { nodes: cell.nodes, ins, uses, labels: cell.nodes.map((n, i) => nodeLabel(n, roles[i])) };
+  const neighbours = ins.map((list, i) => [...new Set([...list.filter((r): r is number => typeof r === 'number'), ...uses[i].map(([c]) => c)])]);
+  const text = (c: number) => `${c}|`;
+  const textOrder = Array.from({ length: cell.nodes.length }, (_, c) => c).sort((a, b) => (text(a) < text(b) ? -1 : 1));
+  return { nodes: cell.nodes, ins, uses, labels: cell.nodes.map((n, i) => nodeLabel(n, roles[i])), neighbours, textOrder };
 }
 
-const refKey = (r: number | string, color: number[]) => (typeof r === 'number' ? `n${color[r]}` : `:${r}`);
+/** What tells node i apart within its colour class: its inputs' and consumers' colours, as text. */
+function neighbourhoodKey(g: Graph, i: number, color: (node: number) => number): string {
+  const inKeys = g.ins[i].map((r) => (typeof r === 'number' ? `n${color(r)}` : `:${r}`));
+  if (COMMUTATIVE.has(g.nodes[i].op)) inKeys.sort();
+  const useKeys = g.uses[i].map(([c, k]) => `${color(c)}@${COMMUTATIVE.has(g.nodes[c].op) ? '*' : k}`).sort();
+  return `${inKeys.join(',')}|${useKeys.join(',')}`;
+}
 
-/** Refines a colouring until stable. Colours are ranks, so they compare canonically. */
-function refine(g: Graph, start: number[]): number[] {
-  let color = start;
-  let classes = new Set(color).size;
+/**
+ * Refines a colouring until stable. Colours are ranks, so they compare canonically. Each round
+ * ranks every node by the text `${colour}|${neighbourhoodKey}`: classes in the order of their
+ * colour's decimal text, a class split by its members' keys. The result is exactly that, but a
+ * round computes the keys of only the nodes next to one that moved to another class in the round
+ * before: the rest of a class still share one key (their neighbours were relabelled one to one),
+ * so one of them stands for all. Nodes keep a class identity across rounds and only the colour
+ * of each class is renumbered, so a round costs O(classes) plus its keys: a chain of 10,000
+ * nodes, which needs some 5,000 rounds, takes a second instead of minutes.
+ */
+/** The rank of colour c among 0..classes-1 in decimal-text order: the last round's renumbering, when nothing split. */
+function renumbered(c: number, classes: number, textOrder: number[]): number {
+  return textRank(classes, textOrder)[c];
+}
+
+const textRanks = new WeakMap<number[], Map<number, Int32Array>>();
+function textRank(classes: number, textOrder: number[]): Int32Array {
+  let byCount = textRanks.get(textOrder);
+  if (byCount === undefined) textRanks.set(textOrder, (byCount = new Map()));
+  let ranks = byCount.get(classes);
+  if (ranks === undefined) {
+    ranks = new Int32Array(classes);
+    let r = 0;
+    for (const c of textOrder) if (c < classes) ranks[c] = r++;
+    byCount.set(classes, ranks);
+  }
+  return ranks;
+}
+
+export function refine(g: Graph, start: number[]): number[] {
+  const n = g.nodes.length;
+  // Class ids are stable; colours (0..classes-1) are renumbered every round.
+  const classOf = new Int32Array(n);
+  const members: number[][] = [];
+  const posInClass = new Int32Array(n);
+  let classes = 0;
+  const colourOf: number[] = []; // class id -> colour
+  const classAt = new Int32Array(n); // colour -> class id
+  {
+    const byStart = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      let id = byStart.get(start[i]);
+      if (id === undefined) {
+        id = members.length;
+        byStart.set(start[i], id);
+        members.push([]);
+        colourOf.push(start[i]);
+        classAt[start[i]] = id;
+      }
+      classOf[i] = id;
+      posInClass[i] = members[id].length;
+      members[id].push(i);
+    }
+    classes = members.length;
+  }
+  const colourAt = (i: number) => colourOf[classOf[i]];
+  const splitOf: (number[][] | undefined)[] = []; // class id -> its parts in key order, this round
+  let fresh: number[] = Array.from({ length: n }, (_, i) => i); // nodes whose key may have changed
   for (;;) {
-    const keys = g.nodes.map((node, i) => {
-      const commutative = COMMUTATIVE.has(node.op);
-      const inKeys = g.ins[i].map((r) => refKey(r, color));
-      if (commutative) inKeys.sort();
-      const useKeys = g.uses[i].map(([c, k]) => `${color[c]}@${COMMUTATIVE.has(g.nodes[c].op) ? '*' : k}`).sort();
-      return `${color[i]}|${inKeys.join(',')}|${useKeys.join(',')}`;
-    });
-    const next = rank(keys);
-    const n = new Set(next).size;
-    if (n === classes) return next;
-    color = next;
-    classes = n;
+    // The classes that may split: those with a fresh node and more than one member.
+    const freshByClass = new Map<number, number[]>();
+    for (const i of fresh) {
+      const id = classOf[i];
+      if (members[id].length < 2) continue;
+      const list = freshByClass.get(id);
+      if (list === undefined) freshByClass.set(id, [i]);
+      else list.push(i);
+    }
+    // Split them: the sub-classes in key order; the one holding the unchanged members keeps the id.
+    const splitIds: number[] = [];
+    const moved: number[] = [];
+    for (const [id, list] of freshByClass) {
+      const groups = new Map<string, number[]>();
+      for (const i of list) {
+        const key = neighbourhoodKey(g, i, colourAt);
+        const group = groups.get(key);
+        if (group === undefined) groups.set(key, [i]);
+        else group.push(i);
+      }
+      let stayKey: string | undefined;
+      if (list.length < members[id].length) {
+        const isFresh = new Set(list);
+        const rep = members[id].find((i) => !isFresh.has(i))!;
+        stayKey = neighbourhoodKey(g, rep, colourAt);
+        if (!groups.has(stayKey)) groups.set(stayKey, []);
+      }
+      if (groups.size === 1) continue;
+      const keys = [...groups.keys()].sort();
+      if (stayKey === undefined) {
+        // Every member is fresh: the largest part keeps the id.
+        stayKey = keys[0];
+        for (const k of keys) if (groups.get(k)!.length > groups.get(stayKey)!.length) stayKey = k;
+      }
+      splitOf[id] = keys.map((k) => (k === stayKey ? [-1] : groups.get(k)!));
+      splitIds.push(id);
+      for (const k of keys) if (k !== stayKey) for (const i of groups.get(k)!) moved.push(i);
+    }
+    // Renumber: classes in the text order of their colour, a split class's parts in key order.
+    if (splitIds.length === 0) return Array.from({ length: n }, (_, i) => renumbered(colourAt(i), classes, g.textOrder));
+    const oldClassAt = classAt.slice(0, classes);
+    const order = g.textOrder;
+    let r = 0;
+    for (let o = 0; o < n; o++) {
+      const c = order[o];
+      if (c >= classes) continue;
+      const id = oldClassAt[c];
+      const split = splitOf[id];
+      if (split === undefined) {
+        colourOf[id] = r;
+        classAt[r++] = id;
+        continue;
+      }
+      for (const part of split) {
+        if (part[0] === -1) {
+          colourOf[id] = r;
+          classAt[r++] = id;
+          continue;
+        }
+        const newId = members.length;
+        members.push([]);
+        colourOf.push(r);
+        classAt[r++] = newId;
+        for (const i of part) {
+          // Out of the old class (swap with its last member), into the new one.
+          const list = members[id];
+          const last = list.pop()!;
+          if (last !== i) {
+            list[posInClass[i]] = last;
+            posInClass[last] = posInClass[i];
+          }
+          classOf[i] = newId;
+          posInClass[i] = members[newId].length;
+          members[newId].push(i);
+        }
+      }
+    }
+    for (const id of splitIds) splitOf[id] = undefined;
+    classes = r;
+    const next = new Set<number>();
+    for (const v of moved) for (const u of g.neighbours[v]) next.add(u);
+    fresh = [...next];
   }
 }
 
@@ -103,14 +241,14 @@ function serialise(cell: Cell, g: Graph, color: number[]): { json: CellJson; nam
   const n = g.nodes.length;
   const pending = g.ins.map((list) => new Set(list.filter((r) => typeof r === 'number')).size);
   const consumersOf = g.uses.map((u) => [...new Set(u.map(([c]) => c))]);
-  const placed = new Array<boolean>(n).fill(false);
+  // Kahn's order, always taking the ready node of the smallest colour (colours are distinct here).
+  const ready = new MinHeap((a, b) => color[a] - color[b]);
+  for (let i = 0; i < n; i++) if (pending[i] === 0) ready.push(i);
   const order: number[] = [];
   while (order.length < n) {
-    let best = -1;
-    for (let i = 0; i < n; i++) if (!placed[i] && pending[i] === 0 && (best < 0 || color[i] < color[best])) best = i;
-    placed[best] = true;
+    const best = ready.pop()!;
     order.push(best);
-    for (const c of consumersOf[best]) pending[c]--;
+    for (const c of consumersOf[best]) if (--pending[c] === 0) ready.push(c);
   }
   const names: string[] = new Array(n);
   const pos: number[] = new Array(n);
@@ -150,6 +288,42 @@ function serialise(cell: Cell, g: Graph, color: number[]): { json: CellJson; nam
     outputs[s] = j === undefined ? r : names[j];
   }
   return { json: { states, nodes, outputs }, names, pos };
+}
+
+/** A binary heap of numbers under `less` (negative: a before b). */
+class MinHeap {
+  private items: number[] = [];
+  constructor(private readonly cmp: (a: number, b: number) => number) {}
+  push(v: number): void {
+    const a = this.items;
+    a.push(v);
+    for (let i = a.length - 1; i > 0; ) {
+      const p = (i - 1) >> 1;
+      if (this.cmp(a[i], a[p]) >= 0) break;
+      [a[i], a[p]] = [a[p], a[i]];
+      i = p;
+    }
+  }
+  pop(): number | undefined {
+    const a = this.items;
+    if (a.length === 0) return undefined;
+    const top = a[0];
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && this.cmp(a[l], a[m]) < 0) m = l;
+        if (r < a.length && this.cmp(a[r], a[m]) < 0) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m], a[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
 }
 
 function canonicalStates(states: string[]): string[] {
@@ -226,12 +400,17 @@ function canonical(cell: Cell): Canonical {
  * topological order, commutative operands sorted, states h first. Keeps name/description/source.
  */
 export function canonicalize(cell: Cell): Cell {
-  const { json } = canonical(cell);
+  return canonicalForm(cell).cell;
+}
+
+/** `canonicalize` and `cellHash` at the price of one canonical labelling (a large cell takes seconds). */
+export function canonicalForm(cell: Cell): { cell: Cell; hash: string } {
+  const { json, text } = canonical(cell);
   const meta: Partial<CellJson> = {};
   if (cell.name !== undefined) meta.name = cell.name;
   if (cell.description !== undefined) meta.description = cell.description;
   if (cell.source !== undefined) meta.source = cell.source;
-  return checkCell({ ...meta, ...json });
+  return { cell: checkCell({ ...meta, ...json }), hash: hashOf(text) };
 }
 
 /** Canonical JSON text of the cell's structure (no metadata): equal exactly when hashes are. */
@@ -246,5 +425,7 @@ export function canonicalNames(cell: Cell): Map<string, string> {
 
 /** Stable structural hash: the first 16 hex digits of sha256 of `canonicalJson`. */
 export function cellHash(cell: Cell): string {
-  return createHash('sha256').update(canonicalJson(cell)).digest('hex').slice(0, 16);
+  return hashOf(canonicalJson(cell));
 }
+
+const hashOf = (canonicalText: string): string => createHash('sha256').update(canonicalText).digest('hex').slice(0, 16);

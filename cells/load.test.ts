@@ -9,6 +9,7 @@ import seedrandom from 'seedrandom';
 import { loadCell, parseJsonText, readCellFile, scanJson } from './load.ts';
 import { printNotation } from './notation.ts';
 import { ZOO } from './zoo/index.ts';
+import { isUserError } from '../errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cellsearch-load-'));
 
@@ -77,4 +78,16 @@ test('semantic errors in a JSON file point at the field: file:line:col: path: wh
   assert.throws(() => loadCell(p), (e: Error) => e.message === `${p}:5:38: nodes[1] ('n').in[0]: undefined reference 'q' (not x, a state or a node id)`);
   writeFileSync(p, text.replace('"nodes"', '"nodez"'));
   assert.throws(() => loadCell(p), (e: Error) => e.message.startsWith(`${p}:1:1: `), 'a missing field: the whole cell');
+});
+
+test('JSON nested 100,000 deep is refused at its place, before any recursive reader sees it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cell-deep-'));
+  const file = join(dir, 'deep.json');
+  writeFileSync(file, '['.repeat(100_000) + ']'.repeat(100_000));
+  assert.throws(() => loadCell(file), (e: unknown) => isUserError(e) && /deep\.json:1:65: nested deeper than 64 levels/.test((e as Error).message));
+  const text = `{"name": "[[[[\\"", "states": ${'['.repeat(70)}${']'.repeat(70)}}`;
+  writeFileSync(file, text);
+  // The object is level 1, so the 64th bracket of states is the first too deep; those in the string do not count.
+  const col = text.indexOf('"states": ') + '"states": '.length + 64;
+  assert.throws(() => loadCell(file), (e: unknown) => isUserError(e) && (e as Error).message.startsWith(`${file}:1:${col}: nested deeper than 64`));
 });

@@ -15,8 +15,33 @@ import { recipesFromJson, recipeToCell, type RecipeEntry } from './nas-bench-nlp
 import { CellError, parseCell } from './validate.ts';
 import { isZooKey, ZOO_KEYS, zooCell } from './zoo/index.ts';
 
+/**
+ * How deep a cell file's JSON may nest. A cell is four levels deep (the cell, `nodes`, a node,
+ * its `in`); the limit keeps the recursive scanner below (and zod) far from the stack's end.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** The offset of the first `[` or `{` nested deeper than `max`, if any (one pass, no recursion). */
+export function jsonTooDeep(text: string, max = MAX_JSON_DEPTH): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    } else if (c === '[' || c === '{') {
+      if (++depth > max) return i;
+    } else if (c === ']' || c === '}') depth--;
+  }
+  return undefined;
+}
+
 /** JSON text -> value; a syntax error becomes a UserError at `file:line:col`. */
 export function parseJsonText(text: string, file: string): unknown {
+  const deep = jsonTooDeep(text);
+  if (deep !== undefined) {
+    const { line, col } = lineCol(text, deep);
+    throw new UserError(`${file}:${line}:${col}: nested deeper than ${MAX_JSON_DEPTH} levels; a cell is 4 levels deep (the cell, nodes, a node, its inputs)`);
+  }
   try {
     return JSON.parse(text);
   } catch (err) {

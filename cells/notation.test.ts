@@ -338,3 +338,19 @@ test('a control character in a name, description or source is refused with the f
   assert.throws(() => readNotation(`cell a(x; h)\n  description: "bell\\u0007"\n  h' = tanh(linear(x, h))\n`), /1:1: description: must not contain control characters/);
   assert.throws(() => readNotation(`cell a(x; h)\n  source: nul\u0000\n  h' = tanh(linear(x, h))\n`), /1:1: source: must not contain control characters/);
 });
+
+test('deep input is a located error, not a stack overflow: 100,000 parentheses, calls or terms', () => {
+  const n = 100_000;
+  const cases = [
+    `cell A(x; h)\n  h' = tanh(linear(x, ${'('.repeat(n)}h${')'.repeat(n)}))\n`,
+    `cell A(x; h)\n  h' = ${'tanh('.repeat(n)}linear(x, h)${')'.repeat(n)}\n`,
+    `cell A(x; h)\n  h' = tanh(linear(x, h))${' + h'.repeat(n)}\n`,
+    `cell A(x; h)\n  h' = tanh(linear(x, h))${' * h'.repeat(n)}\n`,
+  ];
+  for (const text of cases) {
+    assert.throws(() => readNotation(text, 'deep.cell'), (e: unknown) => e instanceof NotationError && /^deep\.cell:2:\d+: expression nested deeper than 200 levels/.test((e as Error).message));
+  }
+  // Up to the limit it parses.
+  const ok = readNotation(`cell A(x; h)\n  h' = ${'tanh('.repeat(198)}linear(x, h)${')'.repeat(198)}\n`);
+  assert.equal(ok.nodes.length, 199);
+});

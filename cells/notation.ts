@@ -89,8 +89,29 @@ type LinearOption = keyof typeof LINEAR_OPTIONS;
 type Expr =
   | { kind: 'one'; pos: Pos }
   | { kind: 'ref'; name: string; prime: boolean; pos: Pos }
-  | { kind: 'call'; fn: string; args: Expr[]; opts: { key: string; value: number | boolean; pos: Pos }[]; pos: Pos }
-  | { kind: 'bin'; op: 'add' | 'sub' | 'mul'; left: Expr; right: Expr; pos: Pos };
+  | { kind: 'call'; fn: string; args: Expr[]; opts: { key: string; value: number | boolean; pos: Pos }[]; pos: Pos; depth: number }
+  | { kind: 'bin'; op: 'add' | 'sub' | 'mul'; left: Expr; right: Expr; pos: Pos; depth: number };
+
+/**
+ * How deep one expression may nest: operations inside operations, and parentheses. Parsing and
+ * building nodes recurse that deep, so the limit keeps deep input (100,000 parentheses, a sum of
+ * 100,000 terms) a located error instead of a stack overflow; the printer writes a deeper chain
+ * over several lines, so every cell prints as text that parses back.
+ */
+export const MAX_NESTING = 200;
+
+const depthOf = (e: Expr): number => (e.kind === 'call' || e.kind === 'bin' ? e.depth : 1);
+
+function tooDeep(sc: Scanner, at: Pos): never {
+  return sc.fail(at, `expression nested deeper than ${MAX_NESTING} levels: give parts of it names on lines of their own`);
+}
+
+/** A binary node, refused when it would nest too deep. */
+function bin(sc: Scanner, op: 'add' | 'sub' | 'mul', left: Expr, right: Expr, pos: Pos): Expr {
+  const depth = 1 + Math.max(depthOf(left), depthOf(right));
+  if (depth > MAX_NESTING) tooDeep(sc, pos);
+  return { kind: 'bin', op, left, right, pos, depth };
+}
 
 interface Statement {
   target: string;
@@ -107,6 +128,8 @@ interface Header {
 
 class Scanner {
   pos = 0;
+  /** Open parentheses and calls around the current position. */
+  nesting = 0;
   line = 1;
   col = 1;
   constructor(
@@ -263,7 +286,7 @@ function parseExpr(sc: Scanner, nl: boolean): Expr {
     const pos = sc.here();
     sc.advance();
     const right = parseTerm(sc, nl);
-    left = { kind: 'bin', op: c === '+' ? 'add' : 'sub', left, right, pos };
+    left = bin(sc, c === '+' ? 'add' : 'sub', left, right, pos);
   }
 }
 
@@ -275,7 +298,7 @@ function parseTerm(sc: Scanner, nl: boolean): Expr {
     const pos = sc.here();
     sc.advance();
     const right = parseFactor(sc, nl);
-    left = { kind: 'bin', op: 'mul', left, right, pos };
+    left = bin(sc, 'mul', left, right, pos);
   }
 }
 
@@ -284,10 +307,12 @@ function parseFactor(sc: Scanner, nl: boolean): Expr {
   const pos = sc.here();
   const c = sc.peek();
   if (c === '(') {
+    if (++sc.nesting > MAX_NESTING) tooDeep(sc, pos);
     sc.advance();
     const e = parseExpr(sc, true);
     sc.skip(true);
     sc.expect(')', `to close the '(' at ${pos.line}:${pos.col}`);
+    sc.nesting--;
     return e;
   }
   const num = sc.number();
@@ -310,6 +335,7 @@ function parseCall(sc: Scanner, fn: string, pos: Pos): Expr {
   if (!FUNCTIONS.includes(fn)) {
     sc.fail(pos, `unknown operation '${fn}' (known: ${FUNCTIONS.join(', ')}; write add, sub, mul as +, -, * and the constant as 1)`);
   }
+  if (++sc.nesting > MAX_NESTING) tooDeep(sc, pos);
   sc.advance(); // '('
   const args: Expr[] = [];
   const opts: { key: string; value: number | boolean; pos: Pos }[] = [];
@@ -357,9 +383,12 @@ function parseCall(sc: Scanner, fn: string, pos: Pos): Expr {
   }
   sc.skip(true);
   sc.expect(')', `to close ${fn}(`);
+  sc.nesting--;
   if (fn === 'linear' && args.length === 0) sc.fail(pos, 'linear needs at least one input');
   if (fn !== 'linear' && args.length !== 1) sc.fail(pos, `${fn} takes 1 input, found ${args.length}`);
-  return { kind: 'call', fn, args, opts, pos };
+  const depth = 1 + Math.max(0, ...args.map(depthOf));
+  if (depth > MAX_NESTING) tooDeep(sc, pos);
+  return { kind: 'call', fn, args, opts, pos, depth };
 }
 
 function parseStatements(sc: Scanner, meta: Partial<Record<MetaKey, string>>): Statement[] {
@@ -597,13 +626,19 @@ export function printNotation(cell: CellJson): string {
   // A gate or candidate (an activation of an expression with a linear map in it) gets its own
   // line, as in the papers, unless its id is one the parser made up (the text wrote it inline);
   // everything else used once is written where it is used.
+  // A chain of single uses deeper than the parser takes (MAX_NESTING) is cut: the node that would
+  // nest too deep gets a line of its own.
   const inlined = new Map<string, boolean>();
   const hasLinear = new Map<string, boolean>(); // over the expression as it would be written inline
+  const depth = new Map<string, number>(); // of the expression as it would be written inline
   for (const n of cell.nodes) {
     const ins = nodeInputs(n);
-    const linearInside = n.op === 'linear' || ins.some((r) => inlined.get(r) === true && hasLinear.get(r) === true);
+    const inner = ins.filter((r) => inlined.get(r) === true);
+    const linearInside = n.op === 'linear' || inner.some((r) => hasLinear.get(r) === true);
+    const d = 1 + Math.max(1, ...inner.map((r) => depth.get(r) ?? 1));
     hasLinear.set(n.id, linearInside);
-    inlined.set(n.id, !outputOf.has(n.id) && uses.get(n.id) === 1 && !(isActivation(n.op) && linearInside && !GENERATED.test(n.id)));
+    depth.set(n.id, d);
+    inlined.set(n.id, !outputOf.has(n.id) && uses.get(n.id) === 1 && !(isActivation(n.op) && linearInside && !GENERATED.test(n.id)) && d < MAX_NESTING);
   }
   const inline = (n: CellNode): boolean => inlined.get(n.id) === true;
   const nameOf = (id: string): string => {

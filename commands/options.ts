@@ -40,7 +40,7 @@ export function studyOptions(help: StudyHelp) {
     db: { type: 'string', describe: 'database: a file or postgres://user@host[:port]/database (default: $CELLSEARCH_DB, else runs/<name>.sqlite)' },
     workers: { type: 'number', describe: 'worker threads (default and maximum: the number of cores; 0 on a postgres:// --db: coordinate only, cellsearch worker trains); results do not depend on it' },
     'max-attempts': { type: 'number', default: RUN_FLAG_DEFAULTS.maxAttempts, describe: 'attempts per evaluation before it is recorded as failed' },
-    'max-heap-mb': { type: 'number', default: RUN_FLAG_DEFAULTS.maxHeapMb, describe: 'JS heap limit of each worker thread, MB' },
+    'max-heap-mb': { type: 'number', default: RUN_FLAG_DEFAULTS.maxHeapMb, describe: 'memory limit of each worker thread, MB: its JS heap, and the model buffers a training run needs (estimated before it starts)' },
   } as const satisfies Record<string, Options>;
 }
 

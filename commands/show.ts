@@ -4,7 +4,7 @@ import type { CommandModule } from 'yargs';
 import { UserError } from '../errors.ts';
 import { toDot } from '../cells/dot.ts';
 import { paramCount } from '../cells/graph.ts';
-import { canonicalize, cellHash } from '../cells/canonical.ts';
+import { canonicalForm } from '../cells/canonical.ts';
 import { printNotation } from '../cells/notation.ts';
 import type { Cell } from '../cells/graph.ts';
 
@@ -22,12 +22,13 @@ export function showCell(cell: Cell, args: Omit<ShowArgs, 'cell'>): string {
   if (args.hidden !== undefined && !(Number.isInteger(args.hidden) && args.hidden >= 1)) {
     throw new UserError(`--hidden must be a positive integer, got ${args.hidden}`);
   }
-  if (args.canonical) cell = canonicalize(cell);
+  let hash: string | undefined;
+  if (args.canonical) ({ cell, hash } = canonicalForm(cell));
   switch (args.format) {
     case 'text': {
       let text = printNotation(cell);
       if (args.hidden !== undefined) text += `# ${paramCount(cell, args.hidden)} parameters at hidden=${args.hidden}\n`;
-      if (args.canonical) text += `# cellHash ${cellHash(cell)}\n`;
+      if (hash !== undefined) text += `# cellHash ${hash}\n`;
       return text;
     }
     case 'dot':

@@ -82,6 +82,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       name: args.name,
       dataDir: args['data-dir'],
       overrides,
+      maxHeapMb: session.maxHeapMb,
     });
     await executeStudy({
       ...session,

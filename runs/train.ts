@@ -12,7 +12,7 @@ import { getTask, isTaskName } from '../tasks/registry.ts';
 import type { StudySpec } from './study.ts';
 import { JsonObjectSchema, type Evaluation, type JsonObject } from './storage.ts';
 import { architectureOf, fixedListStrategy, type Proposal, type Strategy } from './strategy.ts';
-import { TrainHyperparamsSchema, type TrainHyperparams } from './trainer.ts';
+import { jobMemory, memoryRefusal, TrainHyperparamsSchema, type TrainHyperparams } from './trainer.ts';
 import { parseSettingFlags, type SettingOverrides } from './flags.ts';
 import { trialOfKey } from './seeds.ts';
 import { EVALUATION_COLUMNS, evaluationResultCells } from './report/train.ts';
@@ -41,6 +41,8 @@ export interface TrainRequest {
   name?: string;
   /** ptb / music data folder (absolute in the config). */
   dataDir?: string;
+  /** --max-heap-mb: a cell whose training would need more is refused before anything is written. */
+  maxHeapMb?: number;
 }
 
 export interface TrainStudy {
@@ -77,7 +79,8 @@ export function trainStudy(req: TrainRequest): TrainStudy {
   const fid = fidelity(req.scale);
   const taskOptions = presetTaskOptions(req.task, fid, req.dataDir);
   // Building the task checks its options (and a data folder) before anything is written.
-  const vocab = getTask(req.task, taskOptions).vocab.length;
+  const task = getTask(req.task, taskOptions);
+  const vocab = task.vocab.length;
   const budget = (fid.paramBudget as Record<string, number>)[req.task];
 
   const seen = new Set<string>();
@@ -95,6 +98,8 @@ export function trainStudy(req: TrainRequest): TrainStudy {
       ...overrides,
     });
     if (hyperparameters.optimizer === 'sgd' && hyperparameters.momentum !== 0) throw new UserError('--momentum needs --optimizer nesterov (plain SGD has none)');
+    const refused = memoryRefusal(jobMemory(cell, hyperparameters, task), hyperparameters, req.maxHeapMb);
+    if (refused !== undefined) throw new UserError(`--cell ${ref} on ${req.task}: ${refused}`);
     return { ref, arch, hyperparameters };
   });
 

@@ -3,11 +3,15 @@
 // derives from the job's seed: the data from `seed`, the weights (and input noise) from `seed:init`.
 // A job may continue from a checkpoint of an earlier job of the same cell, task, setting and seed
 // (and a smaller maxSteps): its result is then that of one uninterrupted job.
+import { totalmem } from 'node:os';
+import { resourceLimits } from 'node:worker_threads';
 import { z } from 'zod';
+import type { CellJson } from '../cells/graph.ts';
+import { estimateTrainingMemory, megabytes, type MemoryEstimate } from '../cells/engine/memory.ts';
 import { compileModel, decodeCheckpoint, encodeCheckpoint, modelOptionsOf, ScheduleSettingSchema, train, trainOptionsOf, type Batch, type Metrics } from '../cells/engine/index.ts';
 import { parseCell } from '../cells/validate.ts';
 import { getTask } from '../tasks/registry.ts';
-import { iterateBatches, type BatchOptions } from '../tasks/task.ts';
+import { iterateBatches, type BatchOptions, type Task } from '../tasks/task.ts';
 import { HyperparamsSchema } from '../search/space.ts';
 import type { Job, JobResult, Progress } from './job.ts';
 import type { CurvePoint } from './storage.ts';
@@ -32,10 +36,44 @@ function* take<T>(it: Iterable<T>, n: number): Generator<T> {
   }
 }
 
+/** The buffers a job of `cell` with `hp` on `task` allocates (cells/engine/memory.ts). */
+export function jobMemory(cell: CellJson, hp: TrainHyperparams, task: Pick<Task, 'vocab' | 'output'>): MemoryEstimate {
+  return estimateTrainingMemory(cell, {
+    hidden: hp.hidden,
+    layers: hp.layers,
+    vocab: task.vocab.length,
+    batch: hp.batch,
+    unroll: hp.unroll,
+    optimizer: hp.optimizer === 'sgd' ? 'sgd' : 'momentum',
+    input: task.output === 'sigmoid' ? 'multihot' : 'tokens',
+  });
+}
+
+/**
+ * Why a training run of this estimate may not start, or undefined: more than `budgetMb` (the
+ * --max-heap-mb of a worker: the engine's typed arrays live outside the V8 heap that it limits,
+ * so they are held to it here) or more than the machine's memory.
+ */
+export function memoryRefusal(e: MemoryEstimate, hp: Pick<TrainHyperparams, 'hidden' | 'layers' | 'batch' | 'unroll'>, budgetMb: number | undefined, machineMb = megabytes(totalmem())): string | undefined {
+  const need = megabytes(e.bytes.total);
+  const limit = budgetMb !== undefined && need > budgetMb ? `more than --max-heap-mb ${budgetMb} allows` : need > machineMb ? `more than this machine's ${machineMb} MB` : undefined;
+  if (limit === undefined) return undefined;
+  const b = e.bytes;
+  return (
+    `training needs about ${need} MB (hidden ${hp.hidden}, ${hp.layers} layer${hp.layers === 1 ? '' : 's'}, batch ${hp.batch} x unroll ${hp.unroll}: ` +
+    `${e.parameters} parameters with gradients and best weights ${megabytes(b.weights)} MB, optimiser ${megabytes(b.optimizer)} MB, ` +
+    `activations ${megabytes(b.activations)} MB, output layer ${megabytes(b.output)} MB), ${limit}; ` +
+    `reduce --hidden, --layers, --batch or --unroll${budgetMb !== undefined && need <= machineMb ? ' or raise --max-heap-mb' : ''}`
+  );
+}
+
 export function trainJob(job: Job, progress: (p: Progress) => void): JobResult {
   const hp = TrainHyperparamsSchema.parse(job.hyperparameters);
   const cell = parseCell(job.cell, `job ${job.evaluationId}`);
   const task = getTask(job.task, job.taskOptions);
+  // In a worker thread, its --max-heap-mb; a refused job fails at once with the reason.
+  const refused = memoryRefusal(jobMemory(cell, hp, task), hp, resourceLimits.maxOldGenerationSizeMb);
+  if (refused !== undefined) throw new Error(refused);
   const batchOpts: BatchOptions = { seed: job.seed, batchSize: hp.batch, unroll: hp.unroll };
   const model = compileModel(
     cell,

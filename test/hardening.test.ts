@@ -199,3 +199,36 @@ test('report: a report.md that is a symbolic link is replaced, not written throu
   assert.equal(readFileSync(victim, 'utf8'), 'precious');
   assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /^# /);
 });
+
+test('deep input: nested 100,000 deep is exit 2 at its place; a 2,500-node chain shows, canonically too', () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'deep.json'), '['.repeat(100_000) + ']'.repeat(100_000));
+  writeFileSync(join(dir, 'deep.txt'), `cell A(x; h)\n  h' = tanh(linear(x, ${'('.repeat(100_000)}h${')'.repeat(100_000)}))\n`);
+  for (const [file, message] of [['deep.json', /deep\.json:1:65: nested deeper than 64 levels/], ['deep.txt', /deep\.txt:2:\d+: expression nested deeper than 200 levels/]] as const) {
+    const r = runCli(['show', `./${file}`], { cwd: dir });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, message);
+  }
+  const lines = ["cell Chain(x; h)", '  a0 = tanh(linear(x, h))'];
+  for (let i = 1; i < 2500; i++) lines.push(`  a${i} = tanh(a${i - 1})`);
+  lines.push("  h' = a2499 * h");
+  writeFileSync(join(dir, 'chain.txt'), lines.join('\n') + '\n');
+  const show = runCli(['show', './chain.txt'], { cwd: dir });
+  assert.equal(show.status, 0, show.stderr);
+  writeFileSync(join(dir, 'printed.txt'), show.stdout);
+  const canonical = runCli(['show', './chain.txt', '--canonical'], { cwd: dir });
+  const again = runCli(['show', './printed.txt', '--canonical'], { cwd: dir });
+  assert.equal(canonical.status, 0, canonical.stderr);
+  assert.equal(again.stdout, canonical.stdout, 'the printed chain is the same cell');
+});
+
+test('train: a model beyond --max-heap-mb is refused before anything is written, with its memory estimate', () => {
+  const r = refused(['train', '--cell', 'lstm', '--task', 'ptb', '--hidden', '4096', '--layers', '4', '--max-heap-mb', '256']);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /--cell lstm on ptb: training needs about \d+ MB \(hidden 4096, 4 layers, .*\), more than --max-heap-mb 256 allows; reduce --hidden, --layers, --batch or --unroll/);
+  assert.deepEqual(r.left, []);
+  const hidden = refused(['train', '--cell', 'gru', '--task', 'memorize', '--hidden', '100000']);
+  assert.equal(hidden.status, 2, hidden.stderr);
+  assert.match(hidden.stderr, /--hidden must be at most 4096, got 100000/);
+  assert.deepEqual(hidden.left, []);
+});
