@@ -16,7 +16,7 @@ import type { StudySpec } from './study.ts';
 import { JsonObjectSchema, type Architecture, type Evaluation, type Experiment, type JsonObject, type Storage } from './storage.ts';
 import { architectureOf, fixedListStrategy, type Proposal, type Strategy } from './strategy.ts';
 import { TrainHyperparamsSchema } from './trainer.ts';
-import { presetTaskOptions } from './train.ts';
+import { presetTaskOptions, taskBudget } from './train.ts';
 import { parseFlags, SETTING_FLAGS, SettingOverridesSchema } from './flags.ts';
 import { trialOfKey } from './seeds.ts';
 
@@ -63,6 +63,8 @@ export interface AblateRequest {
   budget?: AblateBudget;
   name?: string;
   dataDir?: string;
+  /** Task options from `--set key=value`, for every task of the study. */
+  taskSettings?: Record<string, unknown>;
   /** Jozefowicz space: the preset's grid instead of the paper's (what a search draws from). */
   presetGrid?: boolean;
 }
@@ -106,10 +108,10 @@ export function ablateStudy(req: AblateRequest): AblateStudy {
   }
   const fid = fidelity(req.scale);
   const tasks = req.tasks.map((name) => {
-    const taskOptions = presetTaskOptions(name, fid, req.dataDir);
+    const taskOptions = presetTaskOptions(name, fid, req.dataDir, process.env, req.taskSettings);
     // Building the task checks its options (and a data folder) before anything is written.
     const vocab = getTask(name, taskOptions).vocab.length;
-    return { name, taskOptions, vocab, budget: (fid.paramBudget as Record<string, number>)[name] };
+    return { name, taskOptions, vocab, budget: taskBudget(fid, name, taskOptions) };
   });
   const seen = new Map<string, string>();
   const archs = req.cells.map(({ ref, cell }, i) => {
