@@ -10,13 +10,13 @@ import type { Cell, CellJson } from '../cells/graph.ts';
 import { parseCell } from '../cells/validate.ts';
 import { isZooKey } from '../cells/zoo/index.ts';
 import { ablationPlan, analyzeAblation, cellFeatures, spaceDimensions, spaceParams, type AblationAnalysis, type AblationRow } from '../search/ablation/index.ts';
-import { fidelity, SCALES, SPACES, type Scale, type SpaceName } from '../search/space.ts';
+import { fidelity, SCALES, SPACES, taskBudget, type Scale, type SpaceName } from '../search/space.ts';
 import { getTask, isTaskName } from '../tasks/registry.ts';
 import type { StudySpec } from './study.ts';
 import { JsonObjectSchema, type Architecture, type Evaluation, type Experiment, type JsonObject, type Storage } from './storage.ts';
 import { architectureOf, fixedListStrategy, type Proposal, type Strategy } from './strategy.ts';
 import { TrainHyperparamsSchema } from './trainer.ts';
-import { presetTaskOptions, taskBudget } from './train.ts';
+import { presetTaskOptions } from './train.ts';
 import { parseFlags, SETTING_FLAGS, SettingOverridesSchema } from './flags.ts';
 import { trialOfKey } from './seeds.ts';
 

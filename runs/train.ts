@@ -7,7 +7,7 @@ import { UserError } from '../errors.ts';
 import { settingDefaults } from '../cells/engine/settings.ts';
 import type { Cell } from '../cells/graph.ts';
 import { isZooKey } from '../cells/zoo/index.ts';
-import { fidelity, hiddenForBudget, SCALES, type Fidelity, type Scale } from '../search/space.ts';
+import { fidelity, hiddenForBudget, SCALES, taskBudget, type Fidelity, type Scale } from '../search/space.ts';
 import { getTask, isTaskName } from '../tasks/registry.ts';
 import type { StudySpec } from './study.ts';
 import { JsonObjectSchema, type Evaluation, type JsonObject } from './storage.ts';
@@ -69,16 +69,6 @@ export function presetTaskOptions(task: string, fid: Fidelity, dataDir: string |
     preset.dataDir = isAbsolute(dir) ? dir : resolve(dir);
   }
   return preset;
-}
-
-/**
- * The parameter budget that sizes a cell for a task at a preset. The text task has none of its
- * own (adding one would change every stored preset): word-level text borrows ptb's budget,
- * character-level text xml's (a vocabulary of tens of symbols, like xml's 30).
- */
-export function taskBudget(fid: Fidelity, task: string, taskOptions: JsonObject): number {
-  if (task === 'text') return taskOptions.level === 'word' ? fid.paramBudget.ptb : fid.paramBudget.xml;
-  return (fid.paramBudget as Record<string, number>)[task];
 }
 
 export function defaultTrainName(cellRefs: readonly string[], task: string): string {
