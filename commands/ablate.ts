@@ -18,6 +18,7 @@ interface AblateArgs extends StudyArgs {
   metric: 'loss' | 'accuracy' | 'perplexity';
   report?: string;
   'data-dir'?: string;
+  set?: string[];
   steps?: number;
   'eval-every'?: number;
   'valid-batches'?: number;
@@ -56,6 +57,7 @@ export const ablateCommand: CommandModule<object, AblateArgs> = {
   handler: async (args) => {
     const { GREFF_CELLS, JOZEFOWICZ_CELLS } = await import('../cells/zoo/index.ts');
     const { loadCells } = await import('../cells/load.ts');
+    const { parseSettings } = await import('./sample.ts');
     const { ablateStudy, loadAblation, variantLabel } = await import('../runs/ablate.ts');
     const { executeStudy } = await import('../runs/execute.ts');
     const { evaluationLabel } = await import('../runs/progress.ts');
@@ -79,6 +81,7 @@ export const ablateCommand: CommandModule<object, AblateArgs> = {
       seed: args.seed,
       name: args.name,
       dataDir: args['data-dir'],
+      taskSettings: parseSettings(args.set ?? []),
       budget,
     });
     const started = performance.now();

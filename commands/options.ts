@@ -44,9 +44,10 @@ export function studyOptions(help: StudyHelp) {
   } as const satisfies Record<string, Options>;
 }
 
-/** --data-dir (the tasks that read files). */
+/** --data-dir (the tasks that read files) and --set (task options). */
 export const DATA_DIR_OPTIONS = {
-  'data-dir': { type: 'string', describe: 'ptb / music data folder (default: PTB_DIR / JSB_DIR; ptb: the shipped corpus)' },
+  'data-dir': { type: 'string', describe: 'ptb / music data folder (default: PTB_DIR / JSB_DIR; ptb: the shipped corpus); text: a folder with train.txt, valid.txt, test.txt or one text file' },
+  set: { type: 'string', array: true, describe: 'a task option, key=value (e.g. level=word for text); repeatable' },
 } as const satisfies Record<string, Options>;
 
 /** --steps, --eval-every, --valid-batches: a training budget (default: the preset's). */

@@ -51,7 +51,7 @@ export async function sampleText(args: SampleArgs, isTty: boolean, env: NodeJS.P
   if (!Number.isInteger(args.seed) || args.seed < 0) throw new UserError(`--seed must be a non-negative integer, got ${args.seed}`);
   const options = parseSettings(args.set ?? []);
   if (args.dataDir !== undefined) {
-    if (TASKS[args.task].dataDir === 'none') throw new UserError(`--data-dir applies to ptb and music, not to ${args.task} (its data is generated)`);
+    if (TASKS[args.task].dataDir === 'none') throw new UserError(`--data-dir applies to ptb, music and text, not to ${args.task} (its data is generated)`);
     options.dataDir = args.dataDir;
   }
   const task = getTask(args.task, options, env);
@@ -68,14 +68,15 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
   describe: 'Print examples of a task with the scored positions marked',
   builder: (y) =>
     y
-      .positional('task', { type: 'string', demandOption: true, describe: 'arithmetic, xml, ptb, memorize or music (see `cellsearch tasks`)' })
+      .positional('task', { type: 'string', demandOption: true, describe: 'arithmetic, xml, ptb, memorize, music or text (see `cellsearch tasks`)' })
       .option('n', { type: 'number', default: 5, describe: 'number of examples' })
       .option('seed', { type: 'number', default: 1, describe: 'data seed: the same seed prints the same examples' })
-      .option('data-dir', { type: 'string', describe: "ptb: folder of Mikolov's files (default PTB_DIR, else the shipped corpus); music: JSB JSON file or folder (default JSB_DIR)" })
+      .option('data-dir', { type: 'string', describe: "ptb: folder of Mikolov's files (default PTB_DIR, else the shipped corpus); music: JSB JSON file or folder (default JSB_DIR); text: a folder with train.txt, valid.txt, test.txt or one text file" })
       .option('set', { type: 'string', array: true, describe: 'a task option, key=value (e.g. maxDigits=3); repeatable' })
       .option('mark', { choices: MARKS, default: 'auto' as const, describe: 'auto: underline on a terminal, [brackets] otherwise' })
       .example('$0 sample arithmetic --n 3 --seed 7', 'three arithmetic problems')
-      .example('$0 sample music --data-dir ../shared/data/jsb', 'a chorale as chords'),
+      .example('$0 sample music --data-dir ../shared/data/jsb', 'a chorale as chords')
+      .example('$0 sample text --data-dir novel.txt --set level=word', 'sentences of your own text'),
   handler: async (args) => {
     process.stdout.write(await sampleText(args, process.stdout.isTTY === true));
   },

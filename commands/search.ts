@@ -13,6 +13,8 @@ interface SearchArgs extends StudyArgs {
   budget?: number;
   time?: string;
   'generation-size'?: number;
+  'data-dir'?: string;
+  set?: string[];
   k?: number;
   'repeat-settings'?: number;
   'list-size'?: number;
@@ -53,10 +55,12 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
   builder: (y) =>
     y
       .option('strategy', { choices: ['jozefowicz', 'aging', 'random'], default: 'jozefowicz', describe: 'the paper\'s list-and-filter search, aging evolution (Real et al. 2019) or random graphs (control)' })
-      .option('tasks', { type: 'string', default: DEFAULT_SEARCH_TASKS.join(','), describe: 'scored tasks, comma-separated, in filter order (arithmetic, xml, ptb; ptb costs ~36 s CPU per tiny evaluation)' })
+      .option('tasks', { type: 'string', default: DEFAULT_SEARCH_TASKS.join(','), describe: 'scored tasks, comma-separated, in filter order (arithmetic, xml, ptb, text; ptb costs ~36 s CPU per tiny evaluation; text needs --data-dir)' })
       .option('budget', { type: 'number', describe: `most evaluations (training runs) in the study; with --fidelity sha counted in full-budget equivalents, each run the steps it trains over the preset's steps (default: the preset's: ${perScale((f) => f.search.evaluations)})` })
       .option('time', { type: 'string', describe: 'after this long (2h, 90m, 45s) start no more evaluations, let the running ones finish and stop; the same command continues. Not part of the study\'s config; without --budget, no evaluation cap' })
       .options(studyOptions({ scale: 'training, task sizes, parameter budgets, search sizes', seed: "the strategy's draws and the evaluation seeds", name: 'search-<strategy>-<scale>' }))
+      .option('data-dir', { type: 'string', describe: 'the text task: a folder with train.txt, valid.txt, test.txt, or one text file' })
+      .option('set', { type: 'string', array: true, describe: 'a text task option, key=value (level=word, maxVocab=N, minCount=N); repeatable' })
       .option('generation-size', { type: 'number', group: KNOBS, describe: 'new candidates (or re-evaluations) per generation (default 4)' })
       .option('k', { type: 'number', group: KNOBS, describe: `hyperparameter settings per task for a new architecture (K; ${perScale((f) => f.search.settingsPerTask)})` })
       .option('repeat-settings', { type: 'number', group: KNOBS, describe: 'jozefowicz: settings per task when a listed architecture is picked again' })
@@ -96,6 +100,8 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       generationSize: args['generation-size'],
       seed: args.seed,
       name: args.name,
+      dataDir: args['data-dir'],
+      taskSettings: (await import('./sample.ts')).parseSettings(args.set ?? []),
       knobs: {
         settingsPerTask: args.k,
         repeatSettings: args['repeat-settings'],

@@ -6,6 +6,7 @@ import type { CommandModule } from 'yargs';
 interface TasksArgs {
   ptbDir?: string;
   musicDir?: string;
+  textDir?: string;
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -16,8 +17,13 @@ export async function listTasks(args: TasksArgs, env: NodeJS.ProcessEnv = proces
   const rows: string[][] = [['task', 'output', 'metric', 'vocab', 'train', 'valid', 'test']];
   const notes: string[] = [];
   for (const name of TASK_NAMES) {
-    const dataDir = name === 'ptb' ? args.ptbDir : name === 'music' ? args.musicDir : undefined;
+    const dataDir = name === 'ptb' ? args.ptbDir : name === 'music' ? args.musicDir : name === 'text' ? args.textDir : undefined;
     const envDir = name === 'ptb' ? env.PTB_DIR : name === 'music' ? env.JSB_DIR : undefined;
+    if (name === 'text' && !dataDir) {
+      rows.push([name, 'softmax', 'perplexity', '', 'your own text: --text-dir (train.txt, valid.txt, test.txt, or one file)', '', '']);
+      notes.push(`${name}: ${TASKS[name].summary}`);
+      continue;
+    }
     if (TASKS[name].dataDir === 'required' && !dataDir && !envDir) {
       rows.push([name, 'sigmoid', 'nll', '88', 'needs --music-dir or JSB_DIR (JSB Chorales JSON, not shipped)', '', '']);
       notes.push(`${name}: ${TASKS[name].summary}`);
@@ -45,6 +51,7 @@ export const tasksCommand: CommandModule<object, TasksArgs> = {
     y
       .option('ptb-dir', { type: 'string', describe: "folder of Mikolov's ptb.{train,valid,test}.txt (default: PTB_DIR, else the shipped corpus)" })
       .option('music-dir', { type: 'string', describe: 'JSB Chorales JSON file or its folder (default: JSB_DIR)' })
+      .option('text-dir', { type: 'string', describe: 'text task: a folder with train.txt, valid.txt, test.txt, or one text file (character level)' })
       .example('$0 tasks --music-dir ~/data/jsb', 'include the sizes of the music task'),
   handler: async (args) => {
     process.stdout.write(await listTasks(args));

@@ -11,6 +11,7 @@ interface TrainArgs extends StudyArgs {
   task: string;
   repeats: number;
   'data-dir'?: string;
+  set?: string[];
   hidden?: number;
   layers?: number;
   'init-scale'?: number;
@@ -68,6 +69,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
   handler: async (args) => {
     // Imported here so that other commands do not pay for the engine and the zoo at startup.
     const { loadCells } = await import('../cells/load.ts');
+    const { parseSettings } = await import('./sample.ts');
     const { trainStudy, trainSummary } = await import('../runs/train.ts');
     const { executeStudy } = await import('../runs/execute.ts');
     const { evaluationLabel } = await import('../runs/progress.ts');
@@ -81,6 +83,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       seed: args.seed,
       name: args.name,
       dataDir: args['data-dir'],
+      taskSettings: parseSettings(args.set ?? []),
       overrides,
       maxHeapMb: session.maxHeapMb,
     });

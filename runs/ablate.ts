@@ -10,7 +10,7 @@ import type { Cell, CellJson } from '../cells/graph.ts';
 import { parseCell } from '../cells/validate.ts';
 import { isZooKey } from '../cells/zoo/index.ts';
 import { ablationPlan, analyzeAblation, cellFeatures, spaceDimensions, spaceParams, type AblationAnalysis, type AblationRow } from '../search/ablation/index.ts';
-import { fidelity, SCALES, SPACES, type Scale, type SpaceName } from '../search/space.ts';
+import { fidelity, SCALES, SPACES, taskBudget, type Scale, type SpaceName } from '../search/space.ts';
 import { getTask, isTaskName } from '../tasks/registry.ts';
 import type { StudySpec } from './study.ts';
 import { JsonObjectSchema, type Architecture, type Evaluation, type Experiment, type JsonObject, type Storage } from './storage.ts';
@@ -63,6 +63,8 @@ export interface AblateRequest {
   budget?: AblateBudget;
   name?: string;
   dataDir?: string;
+  /** Task options from `--set key=value`, for every task of the study. */
+  taskSettings?: Record<string, unknown>;
   /** Jozefowicz space: the preset's grid instead of the paper's (what a search draws from). */
   presetGrid?: boolean;
 }
@@ -106,10 +108,10 @@ export function ablateStudy(req: AblateRequest): AblateStudy {
   }
   const fid = fidelity(req.scale);
   const tasks = req.tasks.map((name) => {
-    const taskOptions = presetTaskOptions(name, fid, req.dataDir);
+    const taskOptions = presetTaskOptions(name, fid, req.dataDir, process.env, req.taskSettings);
     // Building the task checks its options (and a data folder) before anything is written.
     const vocab = getTask(name, taskOptions).vocab.length;
-    return { name, taskOptions, vocab, budget: (fid.paramBudget as Record<string, number>)[name] };
+    return { name, taskOptions, vocab, budget: taskBudget(fid, name, taskOptions) };
   });
   const seen = new Map<string, string>();
   const archs = req.cells.map(({ ref, cell }, i) => {

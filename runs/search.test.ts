@@ -94,3 +94,27 @@ test('searchStatus: finished and queued counts, the best score, the top 5 per ta
   assert.equal(tty[0], 'generation 2: 5 of 20 evaluations finished, 4 queued; best score 1.200 (ffffffff); elapsed 1 min 10 s, time limit in 30.0 s');
   assert.deepEqual(tty.slice(2), ['  1. ffffffff score 1.200  arithmetic 0.600 (1.20)  xml 0.300 (1.50)', '  2. ' + gru.slice(0, 8) + ' score 1.000  arithmetic 0.500 (1.00)  xml 0.200 (1.00)']);
 });
+
+test('searchStudy with the text task: its data and --set in the config, in every proposal, and nowhere else', async () => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const file = join(mkdtempSync(join(tmpdir(), 'cellsearch-search-text-')), 'all.txt');
+  writeFileSync(file, 'the cat sat on the mat\nthe dog ran\n'.repeat(300));
+  const s = searchStudy({ ...base, tasks: ['arithmetic', 'text'], dataDir: file, taskSettings: { level: 'word' } });
+  assert.deepEqual(s.config.taskOptions, { text: { level: 'word', dataDir: file } });
+  assert.equal(s.config.vocab.text, 9, 'seven words, <eos> and <unk>');
+  assert.deepEqual(SearchStudyConfigSchema.parse(JSON.parse(JSON.stringify(s.spec.config))), s.config);
+  // aging trains its first population on every task at once
+  const aging = searchStudy({ ...base, strategy: 'aging', tasks: ['arithmetic', 'text'], dataDir: file, taskSettings: { level: 'word' } });
+  const first = aging.strategy.propose(aging.strategy.init(1), []).proposals;
+  const text = first.filter((p) => p.task === 'text');
+  assert.ok(text.length > 0);
+  for (const p of text) assert.deepEqual(p.taskOptions, { level: 'word', dataDir: file });
+  // sized with ptb's budget (word level), unlike arithmetic's
+  const h = (task: string) => first.find((p) => p.task === task && p.architecture.hash === text[0].architecture.hash)!.hyperparameters.hidden;
+  assert.notEqual(h('text'), h('arithmetic'));
+  assert.equal('taskOptions' in searchStudy(base).config, false, 'a search without text keeps the config it had');
+  assert.throws(() => searchStudy({ ...base, tasks: ['text'] }), /--tasks text needs --data-dir/);
+  assert.throws(() => searchStudy({ ...base, dataDir: file }), /--data-dir and --set apply to the text task in a search/);
+});

@@ -32,7 +32,7 @@ import { parseFlags, parseSettingFlags } from './flags.ts';
 export const SEARCH_KIND = 'search';
 
 /** Tasks a search may score (they have a parameter budget and are single-label). */
-export const SEARCH_TASKS = ['arithmetic', 'xml', 'ptb'] as const;
+export const SEARCH_TASKS = ['arithmetic', 'xml', 'ptb', 'text'] as const;
 
 /** --time alone (no --budget): the study is capped by this many evaluations, in practice none. */
 export const UNBOUNDED_BUDGET = 1_000_000;
@@ -81,6 +81,9 @@ export interface SearchRequest {
   seed: number;
   name?: string;
   knobs?: SearchKnobs;
+  /** The text task's data (file or folder) and options (`--set`); only with --tasks text. */
+  dataDir?: string;
+  taskSettings?: Record<string, unknown>;
 }
 
 export interface SearchStudy {
@@ -142,9 +145,16 @@ export function searchStudy(req: SearchRequest): SearchStudy {
   const train = k.steps === undefined ? fid.train : { ...fid.train, maxSteps: k.steps, evalEvery: Math.min(fid.train.evalEvery, k.steps) };
   const resolved = { ...fid, train, search };
 
+  // Only the text task reads the user's data in a search (ptb uses the shipped corpus there).
+  const settings = req.taskSettings ?? {};
+  if (!req.tasks.includes('text') && (req.dataDir !== undefined || Object.keys(settings).length > 0)) throw new UserError('--data-dir and --set apply to the text task in a search: add it to --tasks');
+  if (req.tasks.includes('text') && req.dataDir === undefined) throw new UserError('--tasks text needs --data-dir (a folder with train.txt, valid.txt, test.txt, or one text file)');
+  const extra = req.tasks.includes('text') ? { text: presetTaskOptions('text', resolved, req.dataDir, {}, settings) } : undefined;
   const memorize = strategy === 'jozefowicz';
   // The vocabularies the strategies size hidden layers with; building each task also checks its options.
-  const vocab = Object.fromEntries([...(memorize ? ['memorize'] : []), ...req.tasks].map((t) => [t, getTask(t, presetTaskOptions(t, resolved, undefined, {})).vocab.length]));
+  const vocab = Object.fromEntries(
+    [...(memorize ? ['memorize'] : []), ...req.tasks].map((t) => [t, getTask(t, t === 'text' ? extra!.text : presetTaskOptions(t, resolved, undefined, {})).vocab.length]),
+  );
   const searchConfig: SearchConfig = SearchConfigSchema.parse({
     tasks: req.tasks,
     vocab,
@@ -153,6 +163,7 @@ export function searchStudy(req: SearchRequest): SearchStudy {
     generationSize: req.generationSize ?? 4,
     memorize,
     metric: 'validAccuracy',
+    ...(extra ? { taskOptions: extra } : {}),
   });
   const config = SearchStudyConfigSchema.parse({ strategy, ...searchConfig });
   const name = req.name ?? `search-${strategy}-${req.scale}`;

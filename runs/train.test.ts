@@ -51,7 +51,7 @@ test('train refuses bad requests with messages naming the flag', () => {
   assert.throws(() => trainStudy(req({ overrides: { momentum: 0.9 } })), /--momentum needs --optimizer nesterov/);
   assert.throws(() => trainStudy(req({ repeats: 0 })), /--repeats/);
   assert.throws(() => trainStudy(req({ seed: -1 })), /--seed/);
-  assert.throws(() => trainStudy(req({ dataDir: '/tmp' })), /--data-dir applies to the ptb and music tasks/);
+  assert.throws(() => trainStudy(req({ dataDir: '/tmp' })), /--data-dir applies to the ptb, music and text tasks/);
   assert.throws(() => trainStudy(req({ cells: [{ ref: 'gru', cell: zooCell('gru') }, { ref: './gru.json', cell: zooCell('gru') }] })), /same architecture/);
   const nesterov = trainStudy(req({ overrides: { optimizer: 'nesterov' } })).config.cells[0].hyperparameters;
   assert.deepEqual([nesterov.learningRate, nesterov.momentum], [0.1, 0.9]);

@@ -7,7 +7,7 @@ import { UserError } from '../errors.ts';
 import { settingDefaults } from '../cells/engine/settings.ts';
 import type { Cell } from '../cells/graph.ts';
 import { isZooKey } from '../cells/zoo/index.ts';
-import { fidelity, hiddenForBudget, SCALES, type Fidelity, type Scale } from '../search/space.ts';
+import { fidelity, hiddenForBudget, SCALES, taskBudget, type Fidelity, type Scale } from '../search/space.ts';
 import { getTask, isTaskName } from '../tasks/registry.ts';
 import type { StudySpec } from './study.ts';
 import { JsonObjectSchema, type Evaluation, type JsonObject } from './storage.ts';
@@ -39,10 +39,12 @@ export interface TrainRequest {
   repeats: number;
   seed: number;
   name?: string;
-  /** ptb / music data folder (absolute in the config). */
+  /** ptb / music / text data folder (absolute in the config). */
   dataDir?: string;
   /** --max-heap-mb: a cell whose training would need more is refused before anything is written. */
   maxHeapMb?: number;
+  /** Task options from `--set key=value` (e.g. the text task's level), over the preset's. */
+  taskSettings?: Record<string, unknown>;
 }
 
 export interface TrainStudy {
@@ -52,13 +54,19 @@ export interface TrainStudy {
   proposals: Proposal[];
 }
 
-/** The task options a preset gives a task, plus the data folder of tasks that read files. */
-export function presetTaskOptions(task: string, fid: Fidelity, dataDir: string | undefined, env: NodeJS.ProcessEnv = process.env): JsonObject {
-  const preset: JsonObject = task in fid.tasks ? { ...(fid.tasks as Record<string, JsonObject>)[task] } : {};
+/**
+ * The task options a preset gives a task, then `settings` (`--set`), plus the data folder of tasks
+ * that read files. The task's own schema checks them all when the task is built.
+ */
+export function presetTaskOptions(task: string, fid: Fidelity, dataDir: string | undefined, env: NodeJS.ProcessEnv = process.env, settings: Record<string, unknown> = {}): JsonObject {
+  const parsed = JsonObjectSchema.safeParse(settings);
+  if (!parsed.success) throw new UserError(`--set: task options must be JSON values`);
+  if ('dataDir' in settings) throw new UserError('--set dataDir=...: give the data with --data-dir');
+  const preset: JsonObject = { ...(task in fid.tasks ? (fid.tasks as Record<string, JsonObject>)[task] : {}), ...parsed.data };
   const envDir = task === 'ptb' ? env.PTB_DIR : task === 'music' ? env.JSB_DIR : undefined;
   const dir = dataDir ?? (envDir ? envDir : undefined);
   if (dir !== undefined) {
-    if (task !== 'ptb' && task !== 'music') throw new UserError(`--data-dir applies to the ptb and music tasks, not ${task}`);
+    if (task !== 'ptb' && task !== 'music' && task !== 'text') throw new UserError(`--data-dir applies to the ptb, music and text tasks, not ${task}`);
     // Absolute, so that the stored config names the data whatever the working directory.
     preset.dataDir = isAbsolute(dir) ? dir : resolve(dir);
   }
@@ -77,11 +85,11 @@ export function trainStudy(req: TrainRequest): TrainStudy {
   if (!Number.isSafeInteger(req.seed) || req.seed < 0) throw new UserError(`--seed must be a whole number >= 0, got ${req.seed}`);
   const overrides = parseSettingFlags(req.overrides);
   const fid = fidelity(req.scale);
-  const taskOptions = presetTaskOptions(req.task, fid, req.dataDir);
+  const taskOptions = presetTaskOptions(req.task, fid, req.dataDir, process.env, req.taskSettings);
   // Building the task checks its options (and a data folder) before anything is written.
   const task = getTask(req.task, taskOptions);
   const vocab = task.vocab.length;
-  const budget = (fid.paramBudget as Record<string, number>)[req.task];
+  const budget = taskBudget(fid, req.task, taskOptions);
 
   const seen = new Set<string>();
   const cells = req.cells.map(({ ref, cell }) => {

@@ -69,6 +69,18 @@ export function hiddenForBudget(cell: CellJson, budget: number, vocab: number, l
 // Fidelity presets.
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The parameter budget that sizes a cell for a task at a preset. The text task (the user's own
+ * files) has none of its own, since adding one would change every stored preset: word-level text
+ * borrows ptb's budget, character-level text xml's (tens of symbols, like xml's 30).
+ */
+export function taskBudget(fid: Pick<Fidelity, 'scale' | 'paramBudget'>, task: string, taskOptions: { level?: unknown }): number {
+  if (task === 'text') return taskOptions.level === 'word' ? fid.paramBudget.ptb : fid.paramBudget.xml;
+  const budget = (fid.paramBudget as Record<string, number | undefined>)[task];
+  if (budget === undefined) throw new Error(`the ${fid.scale} preset has no parameter budget for task '${task}'`);
+  return budget;
+}
+
 export const SCALES = ['tiny', 'small', 'paper'] as const;
 export type Scale = (typeof SCALES)[number];
 

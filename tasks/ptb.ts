@@ -106,7 +106,8 @@ function corpusFromWords(words: Record<Split, string[]>, where: Record<Split, st
   return { source, vocab, splits: { train: encode('train'), valid: encode('valid'), test: encode('test') } };
 }
 
-function readText(path: string): string {
+/** A text file's contents; a UserError naming it when it is missing, binary or not UTF-8. */
+export function readTextFile(path: string): string {
   let buf: Buffer;
   try {
     buf = readFileSync(path);
@@ -126,7 +127,7 @@ export function loadPtbDir(dir: string): Corpus {
     throw new UserError(`${dir}: no such folder (the PTB data folder must hold ${Object.values(PTB_FILES).join(', ')})`);
   }
   const where = Object.fromEntries(SPLITS.map((s) => [s, join(dir, PTB_FILES[s])])) as Record<Split, string>;
-  const words = Object.fromEntries(SPLITS.map((s) => [s, ptbWords(readText(where[s]))])) as Record<Split, string[]>;
+  const words = Object.fromEntries(SPLITS.map((s) => [s, ptbWords(readTextFile(where[s]))])) as Record<Split, string[]>;
   for (const s of SPLITS) {
     const n = words[s].length;
     if (n !== PTB_COUNTS[s]) {

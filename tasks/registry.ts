@@ -6,6 +6,7 @@ import { arithmeticTask, ArithmeticOptionsSchema } from './arithmetic.ts';
 import { memorizeTask, MemorizeOptionsSchema } from './memorize.ts';
 import { musicTask, MusicOptionsSchema } from './music.ts';
 import { ptbTask, PtbOptionsSchema } from './ptb.ts';
+import { textTask, TextOptionsSchema } from './text.ts';
 import type { Task } from './task.ts';
 import { xmlTask, XmlOptionsSchema } from './xml.ts';
 
@@ -49,6 +50,12 @@ export const TASKS = {
     options: MusicOptionsSchema,
     dataDir: 'required',
     create: (o, env) => musicTask(o, env),
+  },
+  text: {
+    summary: 'character- or word-level language modelling on your own text (--data-dir: train.txt, valid.txt, test.txt, or one file split 90/5/5)',
+    options: TextOptionsSchema,
+    dataDir: 'required',
+    create: (o) => textTask(o as z.input<typeof TextOptionsSchema>),
   },
 } as const satisfies Record<string, TaskEntry>;
 

@@ -88,7 +88,7 @@ test('sample: bad arguments', async () => {
   assert.match(r.stderr, /unknown task "chess"; the tasks are arithmetic, xml, ptb, memorize, music/);
   await assert.rejects(sample({ task: 'memorize', n: 0 }), userError('--n must be'));
   await assert.rejects(sample({ task: 'memorize', seed: -1 }), userError('--seed must be'));
-  await assert.rejects(sample({ task: 'memorize', dataDir: '/tmp' }), userError('--data-dir applies to ptb and music'));
+  await assert.rejects(sample({ task: 'memorize', dataDir: '/tmp' }), userError('--data-dir applies to ptb, music and text'));
 });
 
 test('renderExample and parseSettings', () => {

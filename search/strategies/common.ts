@@ -12,8 +12,8 @@ import { ZOO } from '../../cells/zoo/index.ts';
 import { MutationRecordSchema, mutate, type MutationRecord } from '../mutate.ts';
 import { ratiosToGru } from '../score.ts';
 import { isConfirmationKey } from '../confirm.ts';
-import { FidelitySchema, jozefowiczHyperparams, sampleJozefowicz, type Fidelity, type JozefowiczPoint } from '../space.ts';
-import { toJsonObject, type Architecture, type HistoryItem, type JsonObject, type Proposal, type ProposeResult } from '../contract.ts';
+import { FidelitySchema, jozefowiczHyperparams, sampleJozefowicz, taskBudget, type Fidelity, type JozefowiczPoint } from '../space.ts';
+import { JsonObjectSchema, toJsonObject, type Architecture, type HistoryItem, type JsonObject, type Proposal, type ProposeResult } from '../contract.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Configuration.
@@ -35,6 +35,8 @@ export const SearchConfigSchema = z.strictObject({
   memorize: z.boolean(),
   /** The metric compared with the GRU's (higher is better). */
   metric: z.string().min(1),
+  /** Task options beyond the preset's, by task: the text task's data and settings (absent otherwise). */
+  taskOptions: z.record(z.string(), JsonObjectSchema).optional(),
 });
 export type SearchConfig = z.infer<typeof SearchConfigSchema>;
 
@@ -46,10 +48,9 @@ export function gruHash(): string {
   return cellHash(ZOO[GRU_KEY]);
 }
 
-/** Task options from the preset (tasks without preset options take their defaults). */
-export function taskOptions(fid: Fidelity, task: string): JsonObject {
-  const o = (fid.tasks as Record<string, JsonObject | undefined>)[task];
-  return o ? { ...o } : {};
+/** Task options from the preset and the config (tasks without either take their defaults). */
+export function taskOptions(config: Pick<SearchConfig, 'fidelity' | 'taskOptions'>, task: string): JsonObject {
+  return { ...(config.fidelity.tasks as Record<string, JsonObject | undefined>)[task], ...config.taskOptions?.[task] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -145,11 +146,11 @@ export function settingProposal(arch: Architecture, task: string, point: Jozefow
   const fid = config.fidelity;
   const vocab = config.vocab[task];
   if (vocab === undefined) throw new Error(`no vocabulary size for task '${task}' in the search config`);
-  const budget = (fid.paramBudget as Record<string, number | undefined>)[task];
-  if (budget === undefined) throw new Error(`the ${fid.scale} preset has no parameter budget for task '${task}'`);
+  const options = taskOptions(config, task);
+  const budget = taskBudget(fid, task, options);
   const h = jozefowiczHyperparams(point, { cell: cellOf(arch.cell), vocab, budget, fidelity: fid });
   const { batch: _b, unroll: _u, ...train } = fid.train;
-  return { architecture: arch, task, taskOptions: taskOptions(fid, task), hyperparameters: { ...h, ...train, maxSteps }, trial };
+  return { architecture: arch, task, taskOptions: options, hyperparameters: { ...h, ...train, maxSteps }, trial };
 }
 
 /** `count` new settings of the preset's Jozefowicz grid for `arch` on `task`, at the full budget. */

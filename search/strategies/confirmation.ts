@@ -61,7 +61,7 @@ export function confirmationProposals(config: SearchConfig, list: readonly Archi
       const h = best.get(task)!.hyperparameters;
       if (!h) throw new Error(`confirmation: the history's evaluations carry no hyperparameters (evaluation ${best.get(task)!.key})`);
       for (let s = 0; s < seeds; s++) {
-        proposals.push({ architecture: arch, task, taskOptions: taskOptions(config.fidelity, task), hyperparameters: { ...h, maxSteps: config.fidelity.train.maxSteps }, trial: confirmTrial(s) });
+        proposals.push({ architecture: arch, task, taskOptions: taskOptions(config, task), hyperparameters: { ...h, maxSteps: config.fidelity.train.maxSteps }, trial: confirmTrial(s) });
       }
     }
   }
