@@ -76,6 +76,8 @@ async function ablationModel(storage: Storage, name: string): Promise<ReportMode
 
 export class DashboardData {
   private readonly studies = new Map<string, Promise<StudyState>>();
+  /** The state each study had before its latest change: a page drawn from it may still ask for its figures. */
+  private readonly previous = new Map<string, StudyState>();
   private readonly version = cellsearchVersion();
 
   constructor(readonly storage: Storage) {}
@@ -92,7 +94,9 @@ export class DashboardData {
     const fingerprint = (await this.fingerprints()).get(name);
     if (fingerprint === undefined) throw new NotFound(`no experiment named '${name}' in ${this.storage.location}`);
     const cached = this.studies.get(name);
-    if (cached && (await cached.catch(() => undefined))?.fingerprint === fingerprint) return cached;
+    const old = await cached?.catch(() => undefined);
+    if (cached && old?.fingerprint === fingerprint) return cached;
+    if (old) this.previous.set(name, old);
     const built = this.build(name, fingerprint);
     this.studies.set(name, built);
     built.catch(() => this.studies.get(name) === built && this.studies.delete(name));
@@ -160,18 +164,26 @@ export class DashboardData {
     return { arch: a, architectures: s.data.architectures };
   }
 
-  /** A figure or drawing of the study page (or of an architecture's page) as SVG, drawn once per fingerprint. */
-  async svg(name: string, id: string, arch?: string): Promise<string> {
-    const s = await this.state(name);
-    const assets = arch === undefined ? s.assets : this.arch(s, arch)?.assets;
-    const asset = assets?.get(id);
-    if (!asset) throw new NotFound(`no figure '${id}' in the study '${name}'`);
-    const key = `${arch ?? ''}/${id}`;
-    let svg = s.svgs.get(key);
-    if (!svg) {
-      svg = asset.draw === 'dot' ? renderDot(asset.dot) : asset.draw === 'vega-lite' ? renderVegaLite(asset.spec) : import('../report/ablation/index.ts').then((m) => m.vegaLiteToSvg(asset.spec));
-      s.svgs.set(key, svg);
+  /**
+   * A figure or drawing of the study page (or of an architecture's page) as SVG, drawn once per
+   * fingerprint. A page drawn just before a change may ask for a figure the new state no longer
+   * has (a cell that left the top 5): it gets the drawing of the state it was drawn from.
+   */
+  async svg(name: string, id: string, arch?: string, fingerprint?: string): Promise<string> {
+    const current = await this.state(name);
+    const prev = this.previous.get(name);
+    const states = prev ? (prev.fingerprint === fingerprint ? [prev, current] : [current, prev]) : [current];
+    for (const s of states) {
+      const asset = (arch === undefined ? s.assets : this.arch(s, arch)?.assets)?.get(id);
+      if (!asset) continue;
+      const key = `${arch ?? ''}/${id}`;
+      let svg = s.svgs.get(key);
+      if (!svg) {
+        svg = asset.draw === 'dot' ? renderDot(asset.dot) : asset.draw === 'vega-lite' ? renderVegaLite(asset.spec) : import('../report/ablation/index.ts').then((m) => m.vegaLiteToSvg(asset.spec));
+        s.svgs.set(key, svg);
+      }
+      return svg;
     }
-    return svg;
+    throw new NotFound(`no figure '${id}' in the study '${name}'`);
   }
 }

@@ -153,13 +153,13 @@ export async function startDashboard(o: DashboardOptions): Promise<RunningDashbo
       polling = false;
     }
   };
-  const listen = (req: IncomingMessage, res: ServerResponse) => {
+  const listen = (res: ServerResponse) => {
     res.writeHead(200, { ...BASE_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive', 'Content-Security-Policy': PAGE_CSP });
     res.write(`retry: 1000\nevent: hello\ndata: {}\n\n`);
     clients.add(res);
     if (!timer) timer = setInterval(() => void poll(), pollMs);
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-    req.on('close', () => {
+    res.on('close', () => {
       clearInterval(keepAlive);
       clients.delete(res);
       if (clients.size === 0 && timer) {
@@ -200,7 +200,7 @@ export async function startDashboard(o: DashboardOptions): Promise<RunningDashbo
     if (seg.length === 0 || (seg[0] === 's' && (seg.length === 2 || (seg.length === 4 && seg[2] === 'a')))) return send(res, 200, 'text/html; charset=utf-8', SHELL);
     if (seg[0] !== 'api') return json(res, 404, { error: 'not found' });
     const [, what, name, sub, id, extra] = seg;
-    if (what === 'events' && seg.length === 2) return listen(req, res);
+    if (what === 'events' && seg.length === 2) return listen(res);
     if (what === 'experiments' && seg.length === 2) return json(res, 200, { location: data.storage.location, experiments: await data.experiments() });
     if (what !== 'studies' || name === undefined) return json(res, 404, { error: 'not found' });
     if (seg.length === 3) {
@@ -215,7 +215,7 @@ export async function startDashboard(o: DashboardOptions): Promise<RunningDashbo
       return json(res, 200, { fingerprint: s.fingerprint, ...leaderboardPage(s.analysis, q.data) });
     }
     if (sub === 'svg' && seg.length === 5) {
-      const svg = await data.svg(name, id, url.searchParams.get('arch') ?? undefined);
+      const svg = await data.svg(name, id, url.searchParams.get('arch') ?? undefined, url.searchParams.get('v') ?? undefined);
       return send(res, 200, 'image/svg+xml; charset=utf-8', svg, { 'Content-Security-Policy': SVG_CSP, 'Cache-Control': 'private, max-age=3600' });
     }
     if (sub === 'architectures' && seg.length === 5) {
