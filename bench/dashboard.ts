@@ -1,0 +1,108 @@
+// `npm run bench:dashboard`: the dashboard on a large study (issue 14: 10,000 evaluations over
+// 1,000 architectures must open in under 1 s on localhost, the server under 200 MB). Builds the
+// study with runs/dashboard/fixtures.ts (drawn results, real architectures, a learning curve per
+// evaluation) into a SQLite file, starts `cellsearch dashboard` on it as its own process, then:
+// - times the JSON endpoints with fetch, the first request (the snapshot is read and the report
+//   model built) and the next ones (cached until the study changes);
+// - with Chromium (when found), times the study page from navigation to the rendered leaderboard
+//   and to every figure drawn, on a fresh server state and again;
+// - reads the server's resident memory (now and peak, /proc/<pid>/status).
+// Not a test: nothing here runs in `npm test`.
+//
+//   npm run bench:dashboard                                   10,000 evaluations, 1,000 architectures
+//   npm run bench:dashboard -- --evaluations 2000 --architectures 200 --db /tmp/x.sqlite
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createInterface } from 'node:readline';
+import { z } from 'zod';
+import { openSqliteStorage } from '../runs/sqlite.ts';
+import { findChromium } from '../runs/dashboard/chromium.ts';
+import { writeLargeSearch } from '../runs/dashboard/fixtures.ts';
+
+const OptionsSchema = z.object({
+  evaluations: z.coerce.number().int().positive(),
+  architectures: z.coerce.number().int().min(3),
+  points: z.coerce.number().int().positive(),
+  db: z.string().optional(),
+});
+
+const { values } = parseArgs({
+  options: { evaluations: { type: 'string', default: '10000' }, architectures: { type: 'string', default: '1000' }, points: { type: 'string', default: '8' }, db: { type: 'string' } },
+});
+const o = OptionsSchema.parse(values);
+const NAME = 'search-large';
+const db = o.db ?? join(mkdtempSync(join(tmpdir(), 'cellsearch-bench-dashboard-')), 'large.sqlite');
+
+if (!existsSync(db)) {
+  const t = performance.now();
+  const storage = openSqliteStorage(db);
+  try {
+    await writeLargeSearch(storage, { name: NAME, evaluations: o.evaluations, architectures: o.architectures, points: o.points });
+  } finally {
+    await storage.close();
+  }
+  console.log(`built ${db}: ${o.evaluations} evaluations, ${o.architectures} architectures, ${o.points} curve points each (${((performance.now() - t) / 1000).toFixed(1)} s)`);
+} else console.log(`using ${db} as it is`);
+
+/** VmRSS and VmHWM (peak) of a process, in MB. */
+function memoryMb(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
+
+const server = spawn(process.execPath, [new URL('../bin/cellsearch.js', import.meta.url).pathname, 'dashboard', '--db', db, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const first = await createInterface({ input: server.stdout })[Symbol.asyncIterator]().next();
+const base = /(http:\/\/\S+?)\/?$/m.exec(String(first.value))?.[1];
+if (!base) throw new Error(`the dashboard printed no URL: ${String(first.value)}`);
+const rows: [string, string][] = [];
+const ms = (t: number) => `${(performance.now() - t).toFixed(0)} ms`;
+
+try {
+  rows.push(['server memory after start', `${memoryMb(server.pid!).rss.toFixed(0)} MB`]);
+  for (const [label, path] of [
+    ['GET /api/experiments (first: snapshot + report model)', '/api/experiments'],
+    ['GET /api/experiments (cached)', '/api/experiments'],
+    ['GET /api/studies/<name> (cached)', `/api/studies/${NAME}`],
+    ['GET leaderboard page 1 (20 rows)', `/api/studies/${NAME}/leaderboard`],
+    ['GET leaderboard page 30, sorted by xml accuracy', `/api/studies/${NAME}/leaderboard?page=30&sort=task:xml&dir=desc`],
+    ['GET figure: best score against evaluations', `/api/studies/${NAME}/svg/best-score`],
+    ['GET figure: accuracy against parameters (every evaluation)', `/api/studies/${NAME}/svg/accuracy-params`],
+    ['GET figure: learning curves of the top 5', `/api/studies/${NAME}/svg/learning-curves`],
+  ] as const) {
+    const t = performance.now();
+    const r = await fetch(base + path);
+    const body = await r.arrayBuffer();
+    if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+    rows.push([label, `${ms(t)} (${(body.byteLength / 1024).toFixed(0)} KB)`]);
+  }
+  const chromiumPath = findChromium();
+  if (chromiumPath) {
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: chromiumPath, headless: true });
+    try {
+      for (const round of ['first visit', 'second visit']) {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        const t = performance.now();
+        await page.goto(`${base}/s/${NAME}`);
+        await page.waitForSelector('#leaderboard-table tbody tr', { timeout: 120_000 });
+        rows.push([`study page in Chromium, ${round}: leaderboard shown`, ms(t)]);
+        await page.waitForFunction(() => [...document.images].every((i) => i.complete && i.naturalWidth > 0), undefined, { timeout: 300_000 });
+        rows.push([`study page in Chromium, ${round}: every figure drawn`, ms(t)]);
+        await page.close();
+      }
+    } finally {
+      await browser.close();
+    }
+  } else rows.push(['study page in Chromium', 'skipped: no Chromium found']);
+  const m = memoryMb(server.pid!);
+  rows.push(['server memory at the end', `${m.rss.toFixed(0)} MB (peak ${m.peak.toFixed(0)} MB)`]);
+} finally {
+  server.kill('SIGINT');
+}
+const width = Math.max(...rows.map(([k]) => k.length));
+console.log(`\ndashboard on ${o.evaluations} evaluations / ${o.architectures} architectures (${db})`);
+for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
