@@ -8,8 +8,8 @@ import { fuzzCli, fuzzInProcess } from '../scripts/fuzz.ts';
 
 const SEED = 'issue-18';
 
-test('fuzz: notation, JSON and flag values, 400 of each, seeded', () => {
-  const r = fuzzInProcess(SEED, 400);
+test('fuzz: notation, JSON and flag values, 200 of each, seeded', () => {
+  const r = fuzzInProcess(SEED, 200);
   for (const [c, x] of Object.entries(r.counts)) process.stdout.write(`# ${c}: ${x.tried} tried, ${x.accepted} accepted, ${x.refused} refused\n`);
   assert.deepEqual(r.failures, []);
   assert.ok(r.counts['notation mutated'].refused > 50 && r.counts['notation mutated'].accepted > 10, 'the mutations reach both outcomes');
