@@ -67,13 +67,15 @@ test('train records its evaluations; the same command again resumes a finished s
 test('a failing training is recorded as failed with its error; runs retry-failed re-queues it', async () => {
   const dir = tempDir();
   const db = join(dir, 'fail.sqlite');
-  // Every flag passes the command's checks, but the shipped ptb corpus (771,782 training tokens)
-  // cannot fill one batch of a 1,000,000-step stream: the job fails in the worker, every attempt.
-  const r = runCli(['train', '--cell', 'gru', '--task', 'ptb', '--batch', '1', '--unroll', '1000000', '--steps', '30', '--db', db, '--name', 'big', '--max-attempts', '2'], { env: { PTB_DIR: '' } });
+  // Every flag passes the command's checks (the memory estimate included), but a 300-character
+  // corpus cannot fill one batch of a 1,000-step stream: the job fails in the worker, every attempt.
+  const corpus = join(dir, 'corpus.txt');
+  writeFileSync(corpus, 'abcde '.repeat(50));
+  const r = runCli(['train', '--cell', 'gru', '--task', 'text', '--data-dir', corpus, '--batch', '1', '--unroll', '1000', '--steps', '30', '--db', db, '--name', 'big', '--max-attempts', '2']);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /attempt 1 failed, will retry/);
   assert.match(r.stderr, /attempt 2 failed, giving up/);
-  assert.match(r.stdout, /failed: gru trial 0: .*the train split \(\d+ tokens\) is too short for batch size 1 and unroll 1000000/);
+  assert.match(r.stdout, /failed: gru trial 0: .*the train split of .*corpus\.txt \(\d+ characters\) is too short for batch size 1 and unroll 1000/);
   const [row] = await results(db, 'big');
   assert.equal(row.status, 'failed');
   const retry = runCli(['runs', 'retry-failed', '--db', db, '--name', 'big']);
