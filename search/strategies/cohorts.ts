@@ -142,6 +142,8 @@ export class CohortStep {
     private readonly counts: HalvingCounts,
     private readonly proposals: Proposal[],
     history: readonly HistoryItem[],
+    /** The prune ratio a task's cohorts are held to (default the preset's `pruneRatio`). */
+    private readonly pruneFloor: (task: string) => number = () => config.fidelity.search.pruneRatio ?? 0,
   ) {
     this.rungs = studyRungs(config);
     this.last = this.rungs.length - 1;
@@ -248,7 +250,7 @@ export class CohortStep {
         continue;
       }
       // The best 1/eta go on, but not a setting far behind its GRU at the same rung.
-      const floor = this.config.fidelity.search.pruneRatio ?? 0;
+      const floor = this.pruneFloor(c.task);
       const up = new Set(
         promote(scored.map((s, i) => ({ key: String(i), value: s.ratio })), this.config.fidelity.search.eta)
           .map(Number)

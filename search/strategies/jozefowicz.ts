@@ -25,9 +25,9 @@ import { z } from 'zod';
 import { ArchitectureSchema, defineStrategy, parseStrategyState, type Architecture, type HistoryItem, type Json, type Proposal, type Strategy } from '../contract.ts';
 import { memorizationPasses } from '../calibration.ts';
 import { ConfirmationStateSchema, confirmationProposals } from './confirmation.ts';
-import { DEFAULT_CONFIRM_SEEDS } from '../space.ts';
+import { DEFAULT_CONFIRM_SEEDS, pointId } from '../space.ts';
 import { CohortStep, HalvingStateSchema, initialHalvingState, proposalSteps, studyRungs, type HalvingCounts } from './cohorts.ts';
-import { drawPooled } from './pool.ts';
+import { drawPooled, drawUntried, triedPoints } from './pool.ts';
 import {
   GRU_FLOOR,
   SearchConfigSchema,
@@ -232,7 +232,10 @@ export function jozefowiczStrategy(opts: JozefowiczOptions): Strategy {
       st,
       (row) => st.list.push(row),
       (step) => {
-        const c = (cohorts = new CohortStep(config, halving, counts, step.proposals, history));
+        // Memorization is ranked but not held to the prune ratio: at the first rungs most mutants sit
+        // at chance while the GRU has left it, and the ratio pruned candidates that break out later.
+        const floor = (task: string) => (task === MEMORIZE ? 0 : (s.pruneRatio ?? 0));
+        const c = (cohorts = new CohortStep(config, halving, counts, step.proposals, history, floor));
         shaGeneration(st, history, step, c);
       },
       meter,
@@ -252,7 +255,7 @@ export function jozefowiczStrategy(opts: JozefowiczOptions): Strategy {
     return Array.from({ length: k }, () => drawSetting(arch, task, ctx));
   }
 
-  function shaGeneration(st: State, history: readonly HistoryItem[], { rng, seen, ctx, left }: Step, c: CohortStep): void {
+  function shaGeneration(st: State, history: readonly HistoryItem[], { rng, seen, ctx, left, proposals }: Step, c: CohortStep): void {
     const k = s.settingsPerTask;
     // Relative to the paired GRU, above twice chance (search/calibration.ts: the rule calibrate measures).
     const memorizeRule = { threshold: s.memorizeThreshold, gruFraction: s.memorizeFraction, floor: 2 / config.fidelity.tasks.memorize.symbols };
@@ -289,18 +292,42 @@ export function jozefowiczStrategy(opts: JozefowiczOptions): Strategy {
       if (st.list.length === 0) break;
       const pick = st.list[Math.min(st.list.length - 1, Math.floor(rng() * st.list.length))];
       if (rng() < s.reevaluateProbability) {
-        // With a pool, the GRU's references are its re-evaluations on the pool's points.
-        if (st.halving?.pools && pick.hash === reference) continue;
-        if (left() < repeatCost) continue;
-        for (const task of config.tasks) c.start(null, task, pick, draws(st, pick, task, s.repeatSettings, ctx), left());
-        st.funnel.repeats++;
-      } else {
-        if (left() < stageCost) continue;
-        const child = newCandidate(pick, rng, seen, st.funnel);
-        if (!child) continue;
-        c.start(0, stages[0], child, draws(st, child, stages[0], k, ctx), left());
+        const plan = repeatPlan(st, pick, history, proposals);
+        if (plan.length > 0) {
+          if (left() < (metered ? 2 * plan.length : repeatCost)) continue;
+          const pools = st.halving?.pools;
+          for (const { task, tried } of plan) {
+            const settings = pools && s.pool !== undefined ? drawUntried(pick, task, s.repeatSettings, ctx, pools, s.pool, tried) : draws(st, pick, task, s.repeatSettings, ctx);
+            c.start(null, task, pick, settings, left());
+          }
+          st.funnel.repeats++;
+          continue;
+        }
+        // Nothing left to try on it: the action mutates it instead.
       }
+      if (left() < stageCost) continue;
+      const child = newCandidate(pick, rng, seen, st.funnel);
+      if (!child) continue;
+      c.start(0, stages[0], child, draws(st, child, stages[0], k, ctx), left());
     }
+  }
+
+  /**
+   * The tasks a re-evaluation of `arch` trains on, with the pool points it has tried there: with a
+   * pool, only tasks with an untried point (none for the GRU: its references are its
+   * re-evaluations); without one, every task.
+   */
+  function repeatPlan(st: State, arch: Architecture, history: readonly HistoryItem[], proposals: readonly Proposal[]): { task: string; tried: Set<string> }[] {
+    const pools = st.halving?.pools;
+    if (!pools || s.pool === undefined) return config.tasks.map((task) => ({ task, tried: new Set<string>() }));
+    if (arch.hash === reference) return [];
+    return config.tasks
+      .map((task) => ({ task, tried: triedPoints(arch, task, history, proposals) }))
+      .filter(({ task, tried }) => {
+        // A task whose pool is not drawn yet has every point untried.
+        const pool = pools[task];
+        return pool === undefined || pool.some((p) => !tried.has(pointId(p)));
+      });
   }
 }
 

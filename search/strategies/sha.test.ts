@@ -50,7 +50,7 @@ const stepsOf = (p: Proposal) => p.hyperparameters.maxSteps as number;
  * with the same setting and fewer steps; a release names a kept checkpoint once; at the end none
  * is left.
  */
-function drive(cfg: SearchConfig, outcome: Outcome, seed = 7, maxGenerations = 300): Run {
+function drive(cfg: SearchConfig, outcome: Outcome, seed = 7, maxGenerations = 300, withSettings = false): Run {
   const strategy = jozefowiczStrategy({ config: cfg });
   let state = strategy.init(seed);
   const history: Row[] = [];
@@ -87,7 +87,7 @@ function drive(cfg: SearchConfig, outcome: Outcome, seed = 7, maxGenerations = 3
     }
     for (const p of r.proposals) {
       const v = p.architecture.hash === GRU && typeof p.trial === 'number' ? 0.5 : outcome(p, stepsOf(p));
-      const row: Row = { key: keyOf(p), architecture: p.architecture.hash, task: p.task, status: v === null ? 'diverged' : 'done', metrics: v === null ? null : { validAccuracy: v }, generation: g, proposal: p };
+      const row: Row = { key: keyOf(p), architecture: p.architecture.hash, task: p.task, status: v === null ? 'diverged' : 'done', metrics: v === null ? null : { validAccuracy: v }, generation: g, proposal: p, ...(withSettings ? { hyperparameters: p.hyperparameters } : {}) };
       history.push(row);
       byKey.set(row.key, row);
       if (p.checkpoint) kept.add(row.key);
@@ -102,6 +102,9 @@ function drive(cfg: SearchConfig, outcome: Outcome, seed = 7, maxGenerations = 3
   }
   throw new Error('the strategy never finished');
 }
+
+/** `drive`, with every history row carrying its setting (as runs' history does). */
+const driveWithSettings = (cfg: SearchConfig, outcome: Outcome, seed = 7) => drive(cfg, outcome, seed, 300, true);
 
 const isRef = (p: Proposal) => p.architecture.hash === GRU && String(p.trial).startsWith('ref:');
 const candidates = (run: Run) => run.history.filter((h) => !SEEDS.has(h.architecture));
@@ -293,16 +296,37 @@ test('sha: a cohort per candidate: every candidate sends its best setting to the
   for (const a of generation1) assert.ok(full.includes(a), `candidate ${a} of generation 1 reached the full budget`);
 });
 
-test('sha: --prune-ratio stops a setting far behind its GRU at the same rung, even the best of its cohort', () => {
-  // Candidates reach 0.2 against the GRU's 0.5 at the first rung (ratio 0.4), 0.9 later.
+test('sha: --prune-ratio stops a task setting far behind its GRU at the same rung, even the best of its cohort; memorization is exempt', () => {
+  // Candidates reach 0.2 against the GRU's 0.5 at the first rung (ratio 0.4), 0.9 later, on both stages.
   const outcome: Outcome = (p, steps) => (isRef(p) ? 0.5 : steps === 33 ? 0.2 : 0.9);
+  const task = (run: Run) => candidates(run).filter((h) => h.task === 'arithmetic');
   const plain = drive(config({ settingsPerTask: 3 }, { evaluations: 60 }), outcome);
-  assert.ok(candidates(plain).some((h) => stepsOf(h.proposal) === 100), 'the plain rule sends the best on');
+  assert.ok(task(plain).some((h) => stepsOf(h.proposal) === 100), 'the plain rule sends the best on');
   const pruned = drive(config({ settingsPerTask: 3, pruneRatio: 0.5 }, { evaluations: 60 }), outcome);
-  assert.equal(candidates(pruned).filter((h) => stepsOf(h.proposal) > 33).length, 0, '0.4 < 0.5: nothing goes on');
-  assert.equal(jozefowiczFunnel(pruned.states.at(-1)!).passedMemorize, 0);
+  // Memorization still sends its best on (slow starters are not pruned there) and passes ...
+  assert.ok(jozefowiczFunnel(pruned.states.at(-1)!).passedMemorize > 0);
+  assert.ok(task(pruned).length > 0);
+  // ... but on the task, 0.4 < 0.5: nothing goes on.
+  assert.equal(task(pruned).filter((h) => stepsOf(h.proposal) > 33).length, 0, '0.4 < 0.5: nothing goes on');
+  assert.equal(jozefowiczFunnel(pruned.states.at(-1)!).passedTask.arithmetic, 0);
   const kept = drive(config({ settingsPerTask: 3, pruneRatio: 0.4 }, { evaluations: 60 }), outcome);
-  assert.ok(candidates(kept).some((h) => stepsOf(h.proposal) === 100), 'a ratio equal to the bar goes on');
+  assert.ok(task(kept).some((h) => stepsOf(h.proposal) === 100), 'a ratio equal to the bar goes on');
+});
+
+test('sha: with a pool, a re-evaluation trains only points the architecture has not tried, and mutates once none is left', () => {
+  // Every action re-evaluates; the pool has 3 points per task, a re-evaluation asks for 2.
+  const cfg = config({ settingsPerTask: 1, pool: 3, reevaluateProbability: 1, repeatSettings: 2 }, { evaluations: 120, generationSize: 1 });
+  const run = driveWithSettings(cfg, (p) => (isRef(p) ? 0.5 : 0.6));
+  const pointOf = (h: Row) => JSON.stringify([h.proposal.hyperparameters.learningRate, h.proposal.hyperparameters.initScale, h.proposal.hyperparameters.clip, h.proposal.hyperparameters.layers]);
+  const lstmFirstRung = run.history.filter((h) => h.architecture === LSTM && h.generation > 0 && h.proposal.continues === undefined);
+  // The LSTM's seed setting was drawn from the whole grid; re-evaluations start each pool point at most once.
+  const starts = lstmFirstRung.map(pointOf);
+  assert.equal(new Set(starts).size, starts.length, `a point started twice: ${starts.join(' ')}`);
+  assert.ok(starts.length >= 1 && starts.length <= 3, `${starts.length}`);
+  // Once the pool is used up, re-evaluation actions become mutations: candidates are proposed.
+  assert.ok(jozefowiczFunnel(run.states.at(-1)!).proposed > 0);
+  // The GRU is never re-evaluated with a pool.
+  assert.equal(run.history.filter((h) => h.architecture === GRU && h.generation > 0 && !isRef(h.proposal)).length, 0);
 });
 
 test('sha: with a pool, settings come from `pool` points per task, drawn once; references are shared across generations and always continue', () => {
