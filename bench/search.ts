@@ -12,6 +12,7 @@
 //   npm run bench:search                          small, arithmetic,xml, 20 CPU-minutes each
 //   npm run bench:search -- --cpu-minutes 60 --workers 2 --out /tmp/bench
 //   npm run bench:search -- --quick               tiny, 1 CPU-minute each: checks the script end to end
+//   npm run bench:search -- --first sha           sha's search first (its figures are printed as it ends)
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +40,8 @@ const OptionsSchema = z.object({
   cpuMinutes: z.coerce.number().positive(),
   workers: z.coerce.number().int().positive(),
   out: z.string().optional(),
+  /** Which search runs first (on a shared machine, the one wanted sooner). */
+  first: z.enum(FIDELITIES),
 });
 type Options = z.infer<typeof OptionsSchema>;
 
@@ -52,6 +55,7 @@ function parseOptions(): Options {
       'cpu-minutes': { type: 'string' },
       workers: { type: 'string', default: '2' },
       out: { type: 'string' },
+      first: { type: 'string', default: 'full' },
     },
   });
   // --quick: tiny and a tiny budget, to check the script end to end in a minute or two.
@@ -157,15 +161,17 @@ async function main() {
   const dir = o.out ?? mkdtempSync(join(tmpdir(), 'cellsearch-bench-search-'));
   mkdirSync(dir, { recursive: true });
   const runs: { figures: SearchFigures; wallMs: number }[] = [];
-  for (const fidelity of FIDELITIES) {
+  for (const fidelity of o.first === 'sha' ? [...FIDELITIES].reverse() : FIDELITIES) {
     runs.push(await runSearch(o, fidelity, dir));
+    const f = runs[runs.length - 1].figures;
+    console.log(`${fidelity}: ${f.proposed} screened, ${f.passedMemorize} passed memorization, ${f.evaluatedOnAll} evaluated on all tasks, ${f.scoredOnAll} scored on all tasks in ${minutes(f.cpuMs)} CPU-minutes`);
     // Ctrl-C stopped the search short of its budget: the figures would compare unequal budgets.
     if (process.exitCode === EXIT_INTERRUPTED) {
       console.error(`interrupted during the ${fidelity} search: no comparison (databases in ${dir})`);
       return;
     }
   }
-  const [full, sha] = runs.map((r) => r.figures);
+  const [full, sha] = FIDELITIES.map((f) => runs.find((r) => r.figures.fidelity === f)!.figures);
   console.log(`\nsearch benchmark: jozefowicz at ${o.scale}, seed ${o.seed}, tasks ${o.tasks.join(',')}, ${o.workers} workers, ${o.cpuMinutes} CPU-minutes each (this process's CPU time; the running evaluations finish past it)`);
   console.log(`databases: ${join(dir, 'full.sqlite')}, ${join(dir, 'sha.sqlite')}\n`);
   for (const r of runs) console.log(`${r.figures.fidelity}: ${r.figures.evaluations} evaluations finished in ${minutes(r.figures.cpuMs)} CPU-minutes (${minutes(r.wallMs)} minutes of wall time)`);
