@@ -12,11 +12,12 @@
 //
 // That is `full` fidelity. With `sha` (the preset's `search.fidelity`, `--fidelity sha`) the
 // settings of a stage train in rungs of successive halving against the GRU trained with the same
-// setting (cohorts.ts): a cohort is every setting of one stage proposed in one generation, and a
-// stage is judged on the settings that reached the full budget, as ratios to their paired GRU:
+// setting (cohorts.ts): a cohort is the settings of one candidate in one stage, and a stage is
+// judged on the settings that reached the full budget, as ratios to their paired GRU:
 // memorization passes when one reaches min(`memorizeThreshold`, `memorizeFraction` x its GRU's
 // accuracy) and more than twice chance; a task when one reaches `gruFraction` x its GRU's. The
-// seed rows of generation 0 train to the full budget in both.
+// seed rows of generation 0 train to the full budget in both. With a pool, a re-evaluation trains
+// only points the architecture has not tried, and becomes a mutation when none is left.
 //
 // With `search.confirm` K > 0 (`--confirm`), the generation after the budget is spent confirms the
 // top K listed architectures, the GRU and the LSTM on fresh seeds (confirmation.ts); then the
