@@ -1,5 +1,9 @@
+#!/usr/bin/env node
 // The `cellsearch` command. Each subcommand lives in commands/<name>.ts and exports a yargs
 // CommandModule; this file only assembles them and turns user-facing errors into exit codes.
+//
+// Installed, `bin` runs its compiled form, dist/cli.js; from a clone, bin/cellsearch.js runs this file
+// through tsx.
 //
 // Exit codes: 0 success, 1 internal error (a bug: the stack is printed), 2 bad input (a flag, a
 // file, a database: the message names the problem and where), 130 interrupted.
@@ -8,6 +12,7 @@ import { hideBin } from 'yargs/helpers';
 import type { CommandModule } from 'yargs';
 import { isUserError, systemError } from './errors.ts';
 import { forTerminal } from './commands/terminal.ts';
+import { packageVersion } from './package-files.ts';
 import { cellsCommand } from './commands/cells.ts';
 import { showCommand } from './commands/show.ts';
 import { tasksCommand } from './commands/tasks.ts';
@@ -68,7 +73,7 @@ export async function main(argv: string[]): Promise<void> {
     .recommendCommands()
     .help()
     .alias('h', 'help')
-    .version()
+    .version(packageVersion())
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
       if (err) throw err;
