@@ -23,13 +23,20 @@ tarball="$(cd "$repo" && npm pack --silent --pack-destination "$work" | tail -1)
 tar tzf "$work/$tarball" | sed 's|^package/||' | sort > "$work/contents"
 step "$(wc -l < "$work/contents") files in $tarball"
 
-for f in package.json README.md dist/cli.js dist/index.js dist/index.d.ts dist/index.js.map \
+# What the code reads from disk at run time: the command, the library, the worker modules, the
+# shipped corpus, the dashboard's page script and style, the native addon's sources.
+for f in package.json README.md dist/cli.js dist/index.js dist/index.d.ts dist/index.js.map dist/commands/list.js \
   dist/runs/worker.js dist/runs/worker-entry.mjs dist/tasks/data/sotu.train.txt.gz dist/tasks/data/sotu.valid.txt.gz \
-  dist/tasks/data/sotu.test.txt.gz native/binding.gyp native/install.mjs native/src/addon.c; do
+  dist/tasks/data/sotu.test.txt.gz dist/runs/dashboard/assets/app.js dist/runs/dashboard/assets/app.css \
+  native/binding.gyp native/install.mjs native/src/addon.c native/src/gemm.c native/src/gemm.h native/src/gemm_impl.h; do
   grep -qx "$f" "$work/contents" || fail "the tarball lacks $f"
 done
-# Nothing a user does not need: tests, fixtures, benchmarks, scripts, sources (.ts but .d.ts), native build trees.
-if grep -E '\.test\.(d\.ts|js|mjs|ts)(\.map)?$|/fixtures/|^(test|bench|scripts|bin|\.ci)/|^native/build/|(^|/)node_modules/|\.sqlite' "$work/contents"; then
+for f in $(cd "$repo" && git ls-files commands '*.ts' | grep -E '^commands/[a-z-]+\.ts$|^[a-z-]+\.ts$'); do
+  grep -qx "dist/${f%.ts}.js" "$work/contents" || fail "the tarball lacks dist/${f%.ts}.js (a command or a root module)"
+done
+# Nothing a user does not need: tests and their helpers and fixtures, benchmarks, scripts, sources
+# (.ts but .d.ts), the corpus' builder, native build trees, databases.
+if grep -E '\.test\.(d\.ts|js|mjs|ts)(\.map)?$|fixture|/testing\.|writer-child|chromium\.|build-sotu|^(test|bench|scripts|bin|\.ci)/|^native/build/|(^|/)node_modules/|\.sqlite' "$work/contents"; then
   fail "the tarball holds the files above, which a user does not need"
 fi
 if grep -E '\.ts$' "$work/contents" | grep -v '\.d\.ts$'; then fail "the tarball holds TypeScript sources (above)"; fi
@@ -41,6 +48,10 @@ printf '{ "name": "cellsearch-package-check", "private": true, "type": "module" 
 npm install --omit=dev --no-audit --no-fund --prefer-offline "$work/$tarball" > "$work/install.log" 2>&1 || { cat "$work/install.log"; fail "npm install of the tarball failed"; }
 [[ -e node_modules/tsx || -e node_modules/typescript ]] && fail "a development dependency (tsx or typescript) was installed"
 bin="$work/app/node_modules/.bin/cellsearch"
+
+step "cellsearch --help"
+"$bin" --help > help.txt || { cat help.txt; fail "--help failed"; }
+for c in cells show train search report dashboard ablate; do grep -q "cellsearch $c" help.txt || { cat help.txt; fail "--help does not list $c"; }; done
 
 step "cellsearch --version"
 want="$(node -p "require('$repo/package.json').version")"
@@ -59,10 +70,31 @@ grep -q 'done' runs.txt || { cat runs.txt; fail "the training run is not done"; 
 [[ -s report/report.html && -s report/report.md ]] || fail "report wrote no report.html / report.md"
 grep -q "cellsearch $want" report/report.md || fail "the report does not name cellsearch $want"
 
+step "cellsearch dashboard serves its page script and style from the installed package"
+"$bin" dashboard --db study.sqlite --port 0 > dashboard.txt 2>&1 &
+dashboard=$!
+# A loaded machine may take a while to start it.
+for _ in $(seq 1 600); do grep -q ' at http' dashboard.txt && break; kill -0 "$dashboard" 2>/dev/null || break; sleep 0.5; done
+url="$(grep -o 'http://[^ ]*' dashboard.txt | head -1 || true)"
+[[ -n "$url" ]] || { kill "$dashboard" 2>/dev/null || true; cat dashboard.txt; fail "the dashboard did not start"; }
+node --input-type=module -e "
+import { readFileSync } from 'node:fs';
+for (const f of ['app.js', 'app.css']) {
+  const r = await fetch(new URL('/assets/' + f, process.argv[1]));
+  const body = await r.text();
+  if (r.status !== 200 || body !== readFileSync('$repo/runs/dashboard/assets/' + f, 'utf8')) throw new Error('/assets/' + f + ': ' + r.status + ', not the shipped file');
+}" "$url" || { kill "$dashboard" 2>/dev/null || true; fail "the dashboard's assets"; }
+kill -TERM "$dashboard"; wait "$dashboard" || true
+
 step "the library from a plain .mjs file"
 cat > library.mjs <<'JS'
 import assert from 'node:assert/strict';
+import * as lib from 'cellsearch';
 import { compileModel, train, zooCell, parseNotation, printNotation, getTask, cellHash } from 'cellsearch';
+
+for (const name of ['readNotation', 'parseCell', 'canonicalize', 'loadCell', 'TASKS', 'runTraining', 'runSearch', 'runAblation', 'openDatabase', 'readResults', 'analyzeSearch', 'loadAblation', 'version']) {
+  assert.ok(lib[name] !== undefined, `the library does not export ${name}`);
+}
 
 const gru = zooCell('gru');
 const text = printNotation(gru);
