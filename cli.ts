@@ -1,48 +1,28 @@
+#!/usr/bin/env node
 // The `cellsearch` command. Each subcommand lives in commands/<name>.ts and exports a yargs
 // CommandModule; this file only assembles them and turns user-facing errors into exit codes.
+// Only the module of the command that runs is loaded (commands/list.ts holds what the help shows
+// of the others), so the start-up pays for one command, not fourteen.
+//
+// Installed, `bin` runs its compiled form, dist/cli.js; from a clone, bin/cellsearch.js runs this file
+// through tsx.
 //
 // Exit codes: 0 success, 1 internal error (a bug: the stack is printed), 2 bad input (a flag, a
 // file, a database: the message names the problem and where), 130 interrupted.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import type { CommandModule } from 'yargs';
 import { isUserError, systemError } from './errors.ts';
-import { forTerminal } from './commands/terminal.ts';
-import { cellsCommand } from './commands/cells.ts';
-import { showCommand } from './commands/show.ts';
-import { tasksCommand } from './commands/tasks.ts';
-import { sampleCommand } from './commands/sample.ts';
-import { trainCommand } from './commands/train.ts';
-import { runsCommand } from './commands/runs.ts';
-import { reportCommand } from './commands/report.ts';
-import { exportCommand } from './commands/export.ts';
-import { importCommand } from './commands/import.ts';
-import { ablateCommand } from './commands/ablate.ts';
-import { calibrateCommand } from './commands/calibrate.ts';
-import { searchCommand } from './commands/search.ts';
-import { workerCommand } from './commands/worker.ts';
-import { dashboardCommand } from './commands/dashboard.ts';
+import { packageVersion } from './package-files.ts';
+import { COMMANDS, COMMAND_WORDS, commandHead, isCommandWord, type CommandWord } from './commands/list.ts';
 
-// Every subcommand, in the order `cellsearch --help` lists them.
-const commands: CommandModule<any, any>[] = [
-  cellsCommand,
-  showCommand,
-  tasksCommand,
-  sampleCommand,
-  trainCommand,
-  searchCommand,
-  workerCommand,
-  runsCommand,
-  reportCommand,
-  dashboardCommand,
-  exportCommand,
-  importCommand,
-  ablateCommand,
-  calibrateCommand,
-];
+/** The word that names the command: the top level takes no option with a value, so the first word that is not a flag. */
+const firstWord = (argv: readonly string[]): string | undefined => argv.find((a) => !a.startsWith('-'));
 
-/** The word that invokes a command (`show <cell>` -> `show`). */
-const commandWord = (c: CommandModule<any, any>): string => String(c.command).split(' ')[0];
+/** The command `argv` names, if it names one. */
+export function commandWord(argv: readonly string[]): CommandWord | undefined {
+  const first = firstWord(argv);
+  return first !== undefined && isCommandWord(first) ? first : undefined;
+}
 
 /**
  * The command named by `argv` when it does not exist and help is asked for: yargs answers
@@ -51,14 +31,14 @@ const commandWord = (c: CommandModule<any, any>): string => String(c.command).sp
  */
 export function unknownCommandWithHelp(argv: readonly string[], known: readonly string[]): string | undefined {
   if (!argv.some((a) => a === '--help' || a === '-h')) return undefined;
-  // The top level takes no option with a value, so the first word that is not a flag is the command.
-  const first = argv.find((a) => !a.startsWith('-'));
+  const first = firstWord(argv);
   return first !== undefined && !known.includes(first) ? first : undefined;
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const unknown = unknownCommandWithHelp(argv, commands.map(commandWord));
+  const unknown = unknownCommandWithHelp(argv, COMMAND_WORDS);
   if (unknown !== undefined) throw new UsageError(`Unknown command: ${unknown}`);
+  const word = commandWord(argv);
   let parser = yargs(argv)
     .scriptName('cellsearch')
     .usage('$0 <command> [options]\n\nSearch and ablate recurrent-network cell architectures.')
@@ -68,13 +48,17 @@ export async function main(argv: string[]): Promise<void> {
     .recommendCommands()
     .help()
     .alias('h', 'help')
-    .version()
+    .version(packageVersion())
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
       if (err) throw err;
       throw new UsageError(msg);
     });
-  for (const c of commands) parser = parser.command(c);
+  // The other commands are registered by their head alone: the help lists them, and yargs
+  // recommends one for a mistyped word; they never run, because the command is `word`.
+  for (const w of COMMAND_WORDS) {
+    parser = parser.command(w === word ? await COMMANDS[w].load() : { ...commandHead(w), handler: () => {} });
+  }
   await parser.parseAsync();
 }
 
@@ -88,6 +72,8 @@ try {
 } catch (thrown) {
   // A system error (a permission, a full disk) is the machine's state, not a bug: exit 2 with what to do.
   const err = systemError(thrown) ?? thrown;
+  // Loaded only on this path: it brings zod, which `--help` and `--version` need not load.
+  const { forTerminal } = await import('./commands/terminal.ts');
   if (isUserError(err)) {
     process.stderr.write(`cellsearch: ${forTerminal(err.message)}\n`);
     if (err instanceof UsageError) process.stderr.write(`Run 'cellsearch --help' for the list of commands and options.\n`);

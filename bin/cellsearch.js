@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// Launcher: runs cli.ts through tsx so that the package works from a clone without a build step.
+// The launcher of a clone (`npm run cellsearch`, the tests): runs cli.ts through tsx, so the sources
+// run as they are, without a build. The installed package's command is dist/cli.js (package.json
+// "bin"), compiled by `npm run build`; this file is not shipped.
 import { register } from 'tsx/esm/api';
 register();
 await import('../cli.ts');

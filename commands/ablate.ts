@@ -4,6 +4,7 @@
 // fANOVA, printed as a compact summary, and with --report the "odyssey" report. Re-running the
 // same command resumes the study (or, once it is done, only analyses it again).
 import type { CommandModule } from 'yargs';
+import { commandHead } from './list.ts';
 import { UserError } from '../errors.ts';
 import { SPACES, type SpaceName } from '../search/space.ts';
 import { parseSettingFlags } from '../runs/flags.ts';
@@ -37,8 +38,7 @@ const split = (s: string) =>
     .filter((x) => x.length > 0);
 
 export const ablateCommand: CommandModule<object, AblateArgs> = {
-  command: 'ablate',
-  describe: 'Ablation study (Greff et al. 2016): random search per cell and task, tests against a baseline, fANOVA',
+  ...commandHead('ablate'),
   builder: (y) =>
     y
       .option('cells', { type: 'string', demandOption: true, describe: "'greff' (vanilla LSTM and its 8 variants), 'jozefowicz' (the 2015 paper's cells) or a comma list of zoo keys and cell files" })

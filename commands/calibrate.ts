@@ -4,6 +4,7 @@
 // check that a preset's first stage lets the baselines through (runs/calibrate.ts). The study is
 // an ablation (same database, resume, `report`), named calibrate-<scale> by default.
 import type { CommandModule } from 'yargs';
+import { commandHead } from './list.ts';
 import { UserError } from '../errors.ts';
 import { parseSessionFlags, studyOptions, type StudyArgs } from './options.ts';
 
@@ -13,8 +14,7 @@ interface CalibrateArgs extends StudyArgs {
 }
 
 export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
-  command: 'calibrate',
-  describe: "Check a preset's memorization stage: pass rates of the GRU, LSTM and Tanh RNN over N grid settings",
+  ...commandHead('calibrate'),
   builder: (y) =>
     y
       .option('trials', { type: 'number', default: 20, describe: 'grid settings, each trained by every cell' })

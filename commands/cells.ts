@@ -1,5 +1,6 @@
 // `cellsearch cells`: lists the zoo (key, name, states, parameter count at --hidden, description).
 import type { CommandModule } from 'yargs';
+import { commandHead } from './list.ts';
 import { UserError } from '../errors.ts';
 import { paramCount } from '../cells/graph.ts';
 
@@ -46,8 +47,7 @@ export function formatTable(header: string[], rows: string[][], rightAligned: Se
 }
 
 export const cellsCommand: CommandModule<object, CellsArgs> = {
-  command: 'cells',
-  describe: 'List the zoo: every cell of Jozefowicz et al. (2015) and Greff et al. (2016)',
+  ...commandHead('cells'),
   builder: (y) =>
     y
       .option('hidden', { type: 'number', default: 128, describe: 'hidden width H for the parameter counts' })

@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { CommandModule } from 'yargs';
+import { commandHead } from './list.ts';
 import { UserError } from '../errors.ts';
 import { reportDatabase } from './report.ts';
 
@@ -33,8 +34,7 @@ function openBrowser(url: string): void {
 }
 
 export const dashboardCommand: CommandModule<object, DashboardArgs> = {
-  command: 'dashboard',
-  describe: 'Serve a live web dashboard of every study in a database (read-only; safe while studies run)',
+  ...commandHead('dashboard'),
   builder: (y) =>
     y
       .option('db', { type: 'string', describe: 'database file (default: the only runs/*.sqlite)' })

@@ -4,6 +4,7 @@
 // `nas-bench-nlp` a recipe of their format (cells/nas-bench-nlp.ts).
 import { existsSync, writeFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
+import { commandHead } from './list.ts';
 import { UserError } from '../errors.ts';
 import { dbLocation } from '../runs/db-location.ts';
 import type { Cell } from '../cells/graph.ts';
@@ -71,8 +72,7 @@ export async function exportCell(cell: Cell, format: ExportFormat, provenance: s
 }
 
 export const exportCommand: CommandModule<object, ExportArgs> = {
-  command: 'export <cell>',
-  describe: 'Write a cell (hash from a study, zoo key or file) as notation, JSON, DOT or a PyTorch module',
+  ...commandHead('export'),
   builder: (y) =>
     y
       .positional('cell', { type: 'string', demandOption: true, describe: 'an architecture hash or prefix (see `cellsearch report`), a zoo key or a cell file' })

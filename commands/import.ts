@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
+import { commandHead } from './list.ts';
 import { UserError } from '../errors.ts';
 
 export const IMPORT_SOURCES = ['nas-bench-nlp'] as const;
@@ -18,8 +19,7 @@ interface ImportArgs {
 }
 
 export const importCommand: CommandModule<object, ImportArgs> = {
-  command: 'import <source> <file>',
-  describe: 'Read cells from elsewhere: NAS-Bench-NLP recipes (a JSON list, a recipe, a log or a folder of logs)',
+  ...commandHead('import'),
   builder: (y) =>
     y
       .positional('source', { choices: IMPORT_SOURCES, demandOption: true, describe: 'the format' })

@@ -1,6 +1,7 @@
 // `cellsearch report`: writes report.html (self-contained) and report.md (with figures/*.svg) for
 // one study. Opens the database read-only, so it works while the study runs and never disturbs it.
 import type { CommandModule } from 'yargs';
+import { commandHead } from './list.ts';
 import { UserError } from '../errors.ts';
 import { dbLocation } from '../runs/db-location.ts';
 import { defaultDatabases } from './runs.ts';
@@ -28,8 +29,7 @@ export function reportDatabase(args: { db?: string; name?: string }, candidates:
 }
 
 export const reportCommand: CommandModule<object, ReportArgs> = {
-  command: 'report',
-  describe: 'Write report.html and report.md (figures as SVG) for a study (read-only; safe while it runs)',
+  ...commandHead('report'),
   builder: (y) =>
     y
       .option('db', { type: 'string', describe: 'database: a file or postgres://user@host[:port]/database (default: $CELLSEARCH_DB, else the only runs/*.sqlite, or runs/<name>.sqlite)' })

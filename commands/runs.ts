@@ -4,6 +4,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
+import { commandHead } from './list.ts';
 import { UserError } from '../errors.ts';
 import { printable } from '../cells/text.ts';
 import { forTerminal } from './terminal.ts';
@@ -95,8 +96,7 @@ const retryFailedCommand: CommandModule<RunsArgs, RunsArgs> = {
 };
 
 export const runsCommand: CommandModule<object, RunsArgs> = {
-  command: 'runs',
-  describe: 'List experiments with their progress (read-only; safe while a study runs)',
+  ...commandHead('runs'),
   builder: (y) =>
     y
       .option('db', { type: 'string', describe: 'database: a file or postgres://user@host[:port]/database (default: $CELLSEARCH_DB, else every runs/*.sqlite)' })

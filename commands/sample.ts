@@ -2,6 +2,7 @@
 // underlined on a terminal, in [brackets] otherwise (or as --mark says). Examples are training
 // sequences (for ptb: sentences of the training text) drawn with --seed.
 import type { CommandModule } from 'yargs';
+import { commandHead } from './list.ts';
 import { UserError } from '../errors.ts';
 import type { Example } from '../tasks/task.ts';
 
@@ -64,8 +65,7 @@ export async function sampleText(args: SampleArgs, isTty: boolean, env: NodeJS.P
 }
 
 export const sampleCommand: CommandModule<object, SampleArgs> = {
-  command: 'sample <task>',
-  describe: 'Print examples of a task with the scored positions marked',
+  ...commandHead('sample'),
   builder: (y) =>
     y
       .positional('task', { type: 'string', demandOption: true, describe: 'arithmetic, xml, ptb, memorize, music or text (see `cellsearch tasks`)' })

@@ -3,6 +3,7 @@
 // same command resumes it, Ctrl-C stops it cleanly, any worker count gives the same results.
 // With no options: a tiny jozefowicz search on arithmetic and xml (a few minutes on 2 cores).
 import type { CommandModule } from 'yargs';
+import { commandHead } from './list.ts';
 import { DEFAULT_CONFIRM_SEEDS, FIDELITY, SCALES, type Fidelity } from '../search/space.ts';
 import { parseSettingFlags } from '../runs/flags.ts';
 import { parseSessionFlags, settingFlagValues, studyOptions, type StudyArgs } from './options.ts';
@@ -50,8 +51,7 @@ function parseSearchFlags(args: SearchArgs) {
 }
 
 export const searchCommand: CommandModule<object, SearchArgs> = {
-  command: 'search',
-  describe: 'Search for cell architectures that may beat the GRU (Jozefowicz et al. 2015), confirmed on fresh seeds',
+  ...commandHead('search'),
   builder: (y) =>
     y
       .option('strategy', { choices: ['jozefowicz', 'aging', 'random'], default: 'jozefowicz', describe: 'the paper\'s list-and-filter search, aging evolution (Real et al. 2019) or random graphs (control)' })

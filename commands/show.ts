@@ -1,6 +1,7 @@
 // `cellsearch show <cell>`: prints a zoo cell or a cell file as notation, Graphviz DOT or JSON.
 // Loading checks the cell, so `show` is also the way to validate a hand-written cell file.
 import type { CommandModule } from 'yargs';
+import { commandHead } from './list.ts';
 import { UserError } from '../errors.ts';
 import { toDot } from '../cells/dot.ts';
 import { paramCount } from '../cells/graph.ts';
@@ -40,8 +41,7 @@ export function showCell(cell: Cell, args: Omit<ShowArgs, 'cell'>): string {
 }
 
 export const showCommand: CommandModule<object, ShowArgs> = {
-  command: 'show <cell>',
-  describe: 'Print a cell (zoo key or file) as notation, Graphviz DOT or JSON; checks cell files',
+  ...commandHead('show'),
   builder: (y) =>
     y
       .positional('cell', {

@@ -2,6 +2,7 @@
 // ptb reads Mikolov's files from --ptb-dir / PTB_DIR when given (else the shipped corpus); music
 // needs --music-dir / JSB_DIR, and says so instead of sizes when it has none.
 import type { CommandModule } from 'yargs';
+import { commandHead } from './list.ts';
 
 interface TasksArgs {
   ptbDir?: string;
@@ -45,8 +46,7 @@ export async function listTasks(args: TasksArgs, env: NodeJS.ProcessEnv = proces
 }
 
 export const tasksCommand: CommandModule<object, TasksArgs> = {
-  command: 'tasks',
-  describe: 'List the tasks with their output, metric, vocabulary and split sizes',
+  ...commandHead('tasks'),
   builder: (y) =>
     y
       .option('ptb-dir', { type: 'string', describe: "folder of Mikolov's ptb.{train,valid,test}.txt (default: PTB_DIR, else the shipped corpus)" })

@@ -2,6 +2,7 @@
 // records every evaluation in the experiment database, and prints the final metrics. It is a
 // study like any other: re-running the same command resumes it, Ctrl-C stops it cleanly.
 import type { CommandModule } from 'yargs';
+import { commandHead } from './list.ts';
 import { OPTIMIZER_DEFAULTS, SETTING_DEFAULTS, SETTING_OPTIMIZERS, SettingSchema } from '../cells/engine/settings.ts';
 import { parseSettingFlags, type SettingOverrides } from '../runs/flags.ts';
 import { budgetOptions, DATA_DIR_OPTIONS, parseSessionFlags, settingFlagValues, studyOptions, type SessionFlags, type StudyArgs } from './options.ts';
@@ -40,8 +41,7 @@ function parseTrainFlags(args: TrainArgs): { overrides: SettingOverrides; sessio
 }
 
 export const trainCommand: CommandModule<object, TrainArgs> = {
-  command: 'train',
-  describe: 'Train cells on a task and record the results in the experiment database',
+  ...commandHead('train'),
   builder: (y) =>
     y
       .option('cell', { type: 'string', array: true, demandOption: true, describe: 'zoo key or cell file; repeat for several cells' })

@@ -4,6 +4,7 @@
 // proposes the generations; workers only train. Ctrl-C lets running evaluations finish; a second
 // one aborts them and puts them back in the queue.
 import type { CommandModule } from 'yargs';
+import { commandHead } from './list.ts';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { parseFlags, RUN_FLAG_DEFAULTS } from '../runs/flags.ts';
@@ -31,8 +32,7 @@ const WorkerFlagsSchema = z
 const WORKER_FLAGS = { maxAttempts: 'max-attempts', maxHeapMb: 'max-heap-mb' };
 
 export const workerCommand: CommandModule<object, WorkerArgs> = {
-  command: 'worker',
-  describe: "Train queued evaluations of a PostgreSQL database's running studies (on any machine)",
+  ...commandHead('worker'),
   builder: (y) =>
     y
       .option('db', { type: 'string', describe: 'postgres://user@host[:port]/database (default: $CELLSEARCH_DB)' })

@@ -1,22 +1,18 @@
 // The study runner: what every command that runs a study (train, search, ablate) calls with the
-// study it built. It opens (or creates) the database, starts the pool, wires Ctrl-C and a session
-// time limit, shows progress, runs to completion or interruption, sets the exit code, prints the
-// command's summary from the database opened read-only, and cleans up. A command declares its
-// options and builds its spec and strategy; the rest is here, once.
+// study it built. It runs one session (session.ts: the database, the pool, the driver) and adds
+// what a command needs around it: Ctrl-C and a session time limit, progress, the exit code, and
+// the command's summary from the database opened read-only. A command declares its options and
+// builds its spec and strategy; the rest is here, once.
 import { printable } from '../cells/text.ts';
 import { openStorage } from './open-storage.ts';
-import { dbLocation, isPostgresLocation } from './db-location.ts';
+import { dbLocation } from './db-location.ts';
 import { defaultDbPath } from './sqlite.ts';
-import { JobPool, resolveWorkers, DEFAULT_MAX_HEAP_MB, TRAIN_WORKER } from './pool.ts';
 import { progressView } from './progress.ts';
 import { EXIT_INTERRUPTED, handleInterrupts } from './signals.ts';
 import { systemClock, type Clock } from './clock.ts';
-import { openExperiment, runStudy, type StudyOutcome, type StudySpec } from './study.ts';
+import { runStudySession, type SessionOptions } from './session.ts';
+import type { StudyOutcome } from './study.ts';
 import type { Evaluation, Storage } from './storage.ts';
-import type { Strategy } from './strategy.ts';
-import { hostname } from 'node:os';
-import { UserError } from '../errors.ts';
-import { DEFAULT_LEASE, leaseOwner, type LeaseTimes } from './queue.ts';
 
 /** The study's database, read-only, after the session: what a command's summary reads. */
 export interface StudyEnd {
@@ -28,21 +24,10 @@ export interface StudyEnd {
   print(text: string): void;
 }
 
-export interface ExecuteOptions {
-  spec: StudySpec;
-  strategy: Strategy;
-  /** The worker module; default TRAIN_WORKER (jobs of runs/trainer.ts). */
-  handler?: string;
+/** A session's options (session.ts), but the signals and callbacks, which the runner wires itself. */
+export interface ExecuteOptions extends Pick<SessionOptions, 'spec' | 'strategy' | 'handler' | 'workers' | 'jobs' | 'lease' | 'maxAttempts' | 'maxHeapMb'> {
   /** Database (a file or a postgres:// URL); default CELLSEARCH_DB, else runs/<name>.sqlite under the working directory. */
   db?: string;
-  /** --workers; default and maximum: the cores; 0 (coordinate only) on a database shared with workers. */
-  workers?: number;
-  /** Leases of the driver's own claims on a shared database (default DEFAULT_LEASE). */
-  lease?: LeaseTimes;
-  /** When known, no more threads than jobs are started. */
-  jobs?: number;
-  maxAttempts: number;
-  maxHeapMb?: number;
   label?: (e: Evaluation) => string;
   /**
    * A session time limit (`search --time`): when `ms` have passed on `clock`, the session stops as
@@ -96,54 +81,43 @@ export async function executeStudy(o: ExecuteOptions): Promise<ExecuteResult> {
 
 async function runSession(o: ExecuteOptions, clock: Clock, timeUp: AbortSignal, say: (line: string) => void): Promise<ExecuteResult> {
   const db = dbLocation(o.db) ?? defaultDbPath(o.spec.name);
-  const coordinateOnly = o.workers === 0;
-  // Refused before the database is opened (a SQLite file would be created).
-  if (coordinateOnly && !isPostgresLocation(db)) throw new UserError(`--workers 0 (coordinate only) needs a database that workers share: a postgres:// --db, not ${db}`);
-  const { workers: allowed, note } = resolveWorkers(coordinateOnly ? undefined : o.workers);
-  if (note) say(`note: ${note}`);
-  const storage = await openStorage(db);
+  const view = progressView({ out: o.progressOut, label: o.label });
+  const interrupts = handleInterrupts((line) => {
+    view.done();
+    say(line);
+  });
   try {
-    const queue = storage.queue?.();
-    const workers = coordinateOnly ? 0 : Math.max(1, Math.min(allowed, o.jobs ?? allowed));
-    // Refuses a changed configuration before any thread starts.
-    await openExperiment(storage, o.spec);
-    const pool = new JobPool({ handler: o.handler ?? TRAIN_WORKER, workers, maxHeapMb: o.maxHeapMb ?? DEFAULT_MAX_HEAP_MB });
-    const view = progressView({ out: o.progressOut, label: o.label });
-    const interrupts = handleInterrupts((line) => {
-      view.done();
-      say(line);
+    const outcome = await runStudySession({
+      db,
+      spec: o.spec,
+      strategy: o.strategy,
+      handler: o.handler,
+      workers: o.workers,
+      jobs: o.jobs,
+      lease: o.lease,
+      maxAttempts: o.maxAttempts,
+      maxHeapMb: o.maxHeapMb,
+      stop: AbortSignal.any([interrupts.stop, timeUp]),
+      abort: interrupts.abort,
+      onNote: say,
+      onOpen: ({ location, workers, shared }) =>
+        say(`experiment '${o.spec.name}' in ${location}, ${workers} worker${workers === 1 ? '' : 's'}${shared ? ' here (workers elsewhere: cellsearch worker --db <the same database>)' : ''}`),
+      onEvent: (e) => {
+        view.onEvent(e);
+        // Synchronously, before the driver hands out the next job: a limit that passes here stops it.
+        if (e.type === 'finish' || e.type === 'failure') clock.recorded();
+      },
     });
-    try {
-      say(`experiment '${o.spec.name}' in ${storage.location}, ${workers} worker${workers === 1 ? '' : 's'}${queue ? ' here (workers elsewhere: cellsearch worker --db <the same database>)' : ''}`);
-      const outcome = await runStudy({
-        storage,
-        spec: o.spec,
-        strategy: o.strategy,
-        pool,
-        maxAttempts: o.maxAttempts,
-        stop: AbortSignal.any([interrupts.stop, timeUp]),
-        abort: interrupts.abort,
-        ...(queue ? { shared: { queue, owner: leaseOwner('driver', hostname(), process.pid), lease: o.lease ?? DEFAULT_LEASE, pollMs: 500, onWarning: say } } : {}),
-        onEvent: (e) => {
-          view.onEvent(e);
-          // Synchronously, before the driver hands out the next job: a limit that passes here stops it.
-          if (e.type === 'finish' || e.type === 'failure') clock.recorded();
-        },
-      });
-      view.done();
-      if (outcome.status === 'interrupted') {
-        const c = outcome.counts;
-        const n = c.done + c.diverged + c.failed;
-        say(`interrupted: ${n} evaluation${n === 1 ? '' : 's'} finished, ${c.queued} still queued; run the same command again to resume`);
-        // Stopped by the time limit: a normal end of a session, not an interruption.
-        process.exitCode = timeUp.aborted ? 0 : EXIT_INTERRUPTED;
-      }
-      return { db, outcome };
-    } finally {
-      interrupts.dispose();
-      await pool.destroy();
+    view.done();
+    if (outcome.status === 'interrupted') {
+      const c = outcome.counts;
+      const n = c.done + c.diverged + c.failed;
+      say(`interrupted: ${n} evaluation${n === 1 ? '' : 's'} finished, ${c.queued} still queued; run the same command again to resume`);
+      // Stopped by the time limit: a normal end of a session, not an interruption.
+      process.exitCode = timeUp.aborted ? 0 : EXIT_INTERRUPTED;
     }
+    return { db, outcome };
   } finally {
-    await storage.close();
+    interrupts.dispose();
   }
 }

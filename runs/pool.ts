@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
+import { siblingModule } from '../package-files.ts';
 import { Piscina } from 'piscina';
 import { UserError } from '../errors.ts';
 import { WorkerReplySchema, type Job, type Progress, type WorkerReply } from './job.ts';
@@ -12,11 +13,11 @@ import { CurvePointSchema } from './storage.ts';
 import { RUN_FLAG_DEFAULTS } from './flags.ts';
 
 export const WORKER_ENTRY = fileURLToPath(new URL('./worker-entry.mjs', import.meta.url));
-/** The training worker. */
-export const TRAIN_WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+/** The training worker: worker.ts from the sources, worker.js from dist/. */
+export const TRAIN_WORKER = siblingModule(import.meta.url, 'worker');
 
 export interface PoolOptions {
-  /** Absolute path of the worker module (a .ts file whose default export is defineWorker(...)). */
+  /** Absolute path of the worker module (.ts or compiled .js) whose default export is defineWorker(...). */
   handler: string;
   /** Threads; resolveWorkers() gives the default and the limit. */
   workers: number;

@@ -16,6 +16,7 @@
 // evaluation that keeps its checkpoint has it stored with its result. Both are proposals of a
 // later generation than the evaluation they read, so the determinism rule holds unchanged.
 import { UserError } from '../errors.ts';
+import { packageVersion } from '../package-files.ts';
 import { StrategyStateError, type Json } from '../search/contract.ts';
 import { formatDifferences, jsonDifferences } from './config-diff.ts';
 import type { Job, Progress } from './job.ts';
@@ -208,7 +209,9 @@ export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
   await storage.setExperimentStatus(id, 'running');
   const requeued = await storage.requeueRunning(id);
   const fresh = (await storage.strategyState(id)) === undefined;
-  await storage.logEvent(id, fresh ? 'start' : 'resume', { requeued, workers: o.pool.workers });
+  // Each session records the cellsearch that ran it: the reports name the one that created the
+  // study and each one that resumed it.
+  await storage.logEvent(id, fresh ? 'start' : 'resume', { requeued, workers: o.pool.workers, cellsearch: packageVersion() });
   emit({ type: 'opened', experiment, created, requeued, counts: countStatuses(await storage.evaluations(id)) });
 
   const architectures = new Map<string, Architecture>();

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli } from './helpers.ts';
+import { COMMANDS, COMMAND_WORDS } from '../commands/list.ts';
 
 test('no command exits 2 and asks for one', () => {
   const r = runCli([]);
@@ -67,4 +68,29 @@ test('an unknown command with --help exits 2 and names it instead of printing th
   const known = runCli(['train', '--help']);
   assert.equal(known.status, 0, known.stderr);
   assert.match(known.stdout, /--cell/);
+});
+
+test('cellsearch --help lists every command of commands/list.ts, and each loads the module of that command', async () => {
+  const r = runCli(['--help']);
+  assert.equal(r.status, 0, r.stderr);
+  const flat = r.stdout.replace(/\s+/g, ' ');
+  for (const w of COMMAND_WORDS) {
+    const { command, describe } = COMMANDS[w];
+    assert.ok(flat.includes(`cellsearch ${command}`), `--help lacks ${command}`);
+    // The help wraps long summaries; their first words are on the command's line.
+    assert.ok(flat.includes(describe.split(' ').slice(0, 4).join(' ')), `--help lacks the summary of ${w}`);
+    const module = await COMMANDS[w].load();
+    assert.equal(module.command, command, `${w}: the loaded module is another command`);
+    assert.equal(module.describe, describe);
+    assert.equal(typeof module.handler, 'function');
+  }
+});
+
+test('a command runs with its own options though the others are registered by their head alone', () => {
+  const r = runCli(['show', 'gru', '--format', 'json']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).name, 'GRU');
+  const typo = runCli(['shwo', 'gru']);
+  assert.equal(typo.status, 2);
+  assert.match(typo.stderr, /Did you mean show\?/);
 });

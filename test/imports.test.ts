@@ -10,10 +10,10 @@ import ts from 'typescript';
 import { repoRoot } from './helpers.ts';
 
 /** Where a file lives: a top-level folder, or one of the root files. */
-type Part = 'cells' | 'tasks' | 'search' | 'runs' | 'commands' | 'bench' | 'scripts' | 'cli.ts' | 'index.ts' | 'errors.ts';
+type Part = 'cells' | 'tasks' | 'search' | 'runs' | 'commands' | 'bench' | 'scripts' | 'cli.ts' | 'index.ts' | 'errors.ts' | 'package-files.ts';
 
 const FOLDERS = ['cells', 'tasks', 'search', 'runs', 'commands', 'bench', 'scripts'] as const;
-const ROOT_FILES = ['cli.ts', 'index.ts', 'errors.ts'] as const;
+const ROOT_FILES = ['cli.ts', 'index.ts', 'errors.ts', 'package-files.ts'] as const;
 
 /** The one file of tasks/' neighbours that tasks/ may read, and only its types: the engine's input. */
 const ENGINE_BATCH = 'cells/engine/batch.ts';
@@ -21,15 +21,16 @@ const ENGINE_BATCH = 'cells/engine/batch.ts';
 /** What each part may import besides itself (README, Layout). A part not named is refused. */
 const MAY_IMPORT: Readonly<Record<Part, readonly Part[]>> = {
   'errors.ts': [],
-  cells: ['errors.ts'],
-  tasks: ['errors.ts', 'cells'], // cells: only ENGINE_BATCH, types only (below)
-  search: ['errors.ts', 'cells', 'tasks'], // tasks: types only (below)
-  runs: ['errors.ts', 'cells', 'tasks', 'search'],
-  commands: ['errors.ts', 'cells', 'tasks', 'search', 'runs'],
-  'cli.ts': ['errors.ts', 'commands'],
-  'index.ts': ['errors.ts', 'cells', 'tasks', 'search', 'runs'],
-  bench: ['errors.ts', 'cells', 'tasks', 'search', 'runs', 'commands'],
-  scripts: ['errors.ts', 'cells', 'tasks', 'search', 'runs', 'commands'],
+  'package-files.ts': [],
+  cells: ['errors.ts', 'package-files.ts'],
+  tasks: ['errors.ts', 'package-files.ts', 'cells'], // cells: only ENGINE_BATCH, types only (below)
+  search: ['errors.ts', 'package-files.ts', 'cells', 'tasks'], // tasks: types only (below)
+  runs: ['errors.ts', 'package-files.ts', 'cells', 'tasks', 'search'],
+  commands: ['errors.ts', 'package-files.ts', 'cells', 'tasks', 'search', 'runs'],
+  'cli.ts': ['errors.ts', 'package-files.ts', 'commands'],
+  'index.ts': ['errors.ts', 'package-files.ts', 'cells', 'tasks', 'search', 'runs'],
+  bench: ['errors.ts', 'package-files.ts', 'cells', 'tasks', 'search', 'runs', 'commands'],
+  scripts: ['errors.ts', 'package-files.ts', 'cells', 'tasks', 'search', 'runs', 'commands'],
 };
 
 /** search/ decides, runs/ acts: search never reaches the database, the pool, threads or files. */

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageFile } from '../../package-files.ts';
 import { gemmJs, type Gemm, type Real } from './gemm.ts';
 
 type Handle = object & { readonly __native: unique symbol };
@@ -36,7 +36,7 @@ export interface NativeStatus {
   path: string;
 }
 
-const nativeDir = fileURLToPath(new URL('../../native/', import.meta.url));
+const nativeDir = packageFile('native');
 const addonPath = join(nativeDir, 'build', 'Release', 'cellsearch_native.node');
 
 function loadAddon(): { addon?: Addon; status: NativeStatus } {

@@ -4,8 +4,8 @@
 // model), architectures.ts (names, notation, lineage), search.ts and train.ts (rows -> sections,
 // pure), render.ts (vega-lite and Graphviz to SVG), html.ts and markdown.ts (the two renderers).
 // The database is opened read-only: a report of a running study never blocks or changes it.
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { packageVersion } from '../../package-files.ts';
 import { openStorage } from '../open-storage.ts';
 import type { Storage } from '../storage.ts';
 import { renderHtml } from './html.ts';
@@ -17,11 +17,8 @@ import { searchSections, type SearchAnalysis, type SearchReportOptions } from '.
 import { trainSections } from './train.ts';
 import { writeReportFiles } from './write-files.ts';
 
-/** The version of this cellsearch (package.json). */
-export function cellsearchVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-  return pkg.version ?? 'unknown';
-}
+/** The version of this cellsearch (package.json), as reports and the dashboard name it. */
+export { packageVersion as cellsearchVersion } from '../../package-files.ts';
 
 /**
  * Study kinds that get the search report (`search`, `search-*`, or a strategy's name); `ablate`
@@ -39,7 +36,7 @@ export interface BuildOptions extends SearchReportOptions {
 /** Rows -> the report model (pure: the time and version are inputs). */
 export function buildReport(data: StudyData, opts: BuildOptions = {}): { model: ReportModel; analysis?: SearchAnalysis } {
   const now = opts.now ?? new Date();
-  const version = opts.version ?? cellsearchVersion();
+  const version = opts.version ?? packageVersion();
   const e = data.experiment;
   const state = e.status === 'running' && data.writerActive ? 'running: a snapshot' : e.status === 'running' ? 'interrupted' : e.status;
   const subtitle = `${e.kind} study '${e.name}' (${state}) in ${data.location}; report written ${now.toISOString().replace('T', ' ').slice(0, 19)} UTC by cellsearch ${version}`;

@@ -89,6 +89,19 @@ export function wallTimeMs(events: readonly Event[], now: Date, running: boolean
   return { ms, sessions };
 }
 
+/**
+ * Which cellsearch created the study and which resumed it, from the `cellsearch` field of its
+ * `start` and `resume` events; undefined for a study made before cellsearch recorded it.
+ */
+export function sessionVersions(events: readonly Event[]): string | undefined {
+  const of = (e: Event): string => (typeof e.data.cellsearch === 'string' ? e.data.cellsearch : 'unknown');
+  const sessions = events.filter((e) => e.kind === 'start' || e.kind === 'resume');
+  if (!sessions.some((e) => typeof e.data.cellsearch === 'string')) return undefined;
+  const created = sessions.find((e) => e.kind === 'start');
+  const resumed = sessions.filter((e) => e.kind === 'resume').map(of);
+  return `${created ? `created by ${of(created)}` : 'created by unknown'}${resumed.length ? `; resumed by ${resumed.join(', ')}` : ''}`;
+}
+
 /** Short form of an architecture hash, as tables and captions show it. */
 export function shortHash(hash: string): string {
   return hash.slice(0, 8);

@@ -18,7 +18,7 @@ import type { Storage } from '../storage.ts';
 import { describeMutation, hashOfZoo } from './architectures.ts';
 import { writeSearchFixture, writeSearchStudy, FIXTURE_TASKS, type SearchFixtureOptions } from './fixture.ts';
 import { writeReport, writeStudyReport } from './index.ts';
-import { fmtDuration, wallTimeMs } from './model.ts';
+import { fmtDuration, sessionVersions, wallTimeMs } from './model.ts';
 import { assertSvg, inlineSvgs } from './testing.ts';
 
 /**
@@ -43,6 +43,14 @@ function mdTable(md: string, heading: string): string[][] {
   for (let i = first + 2; i < lines.length && lines[i].startsWith('|'); i++) rows.push(lines[i].slice(2, -2).split(' | ').map((c) => c.replace(/\\(.)/g, '$1').replace(/^\*\*(.*)\*\*$/, '$1')));
   return rows;
 }
+
+test('the cellsearch of each session: the one that created the study, then each that resumed it', () => {
+  const ev = (kind: string, data: Record<string, string> = {}) => ({ id: 0, experimentId: 1, at: '2026-01-01T00:00:00Z', kind, data });
+  assert.equal(sessionVersions([ev('start', { cellsearch: '0.1.0' }), ev('interrupted'), ev('resume', { cellsearch: '0.2.0' }), ev('finished')]), 'created by 0.1.0; resumed by 0.2.0');
+  assert.equal(sessionVersions([ev('start', { cellsearch: '0.1.0' })]), 'created by 0.1.0');
+  assert.equal(sessionVersions([ev('start'), ev('resume', { cellsearch: '0.2.0' })]), 'created by unknown; resumed by 0.2.0');
+  assert.equal(sessionVersions([ev('start'), ev('finished')]), undefined, 'a study from before the versions were recorded');
+});
 
 test('wall time sums the sessions; a session open without a live writer does not count', () => {
   const ev = (kind: string, at: string) => ({ id: 0, experimentId: 1, at, kind, data: {} });

@@ -4,7 +4,7 @@
 import { trialOfKey } from '../seeds.ts';
 import type { Evaluation } from '../storage.ts';
 import { archName, cellBlocks, cellParams } from './architectures.ts';
-import { fmt, fmtDuration, fmtInt, shortHash, wallTimeMs, type Block, type Section, type Table } from './model.ts';
+import { fmt, fmtDuration, fmtInt, sessionVersions, shortHash, wallTimeMs, type Block, type Section, type Table } from './model.ts';
 import type { StudyData } from './queries.ts';
 
 /** The trial of an evaluation; a key not written by evaluationKey is shown whole (a report reads any database). */
@@ -37,7 +37,7 @@ export function summaryFacts(data: StudyData, now: Date, version: string): [stri
     ['evaluations', [...counts].map(([s, n]) => `${n} ${s}`).join(', ') || 'none yet'],
     ['wall time', `${fmtDuration(wall.ms)} over ${wall.sessions} session${wall.sessions === 1 ? '' : 's'}`],
     ['training time', `${fmtDuration(compute)} (sum over evaluations)`],
-    ['cellsearch version', recorded ?? `${version} (this report's; the study does not record its own)`],
+    ['cellsearch version', sessionVersions(data.events) ?? recorded ?? `${version} (this report's; the study does not record its own)`],
     ['created', e.createdAt.replace('T', ' ').slice(0, 19) + ' UTC'],
   ];
 }

@@ -1,0 +1,111 @@
+// `npm run bench:startup`: issue 17's start-up targets, measured on the installed package (what
+// `npm install cellsearch` gives: dist/, production dependencies only, no tsx):
+//   - CPU time (user + system, the whole process) of `cellsearch --version`, `--help` and
+//     `show gru`, against `node -e 0` on the same machine in the same run: target < 150 ms;
+//   - a worker thread ready to train: a piscina pool of one thread on dist/runs/worker-entry.mjs
+//     with the training worker (dist/runs/worker.js), from `new Piscina` to the answer of its first
+//     task (the thread started, the training modules loaded), CPU of the whole process meanwhile
+//     (the main thread only waits) and wall time, against the same pool on an empty worker
+//     module (the cost of a thread itself): target < 100 ms.
+//
+//   npm run bench:startup                              packs and installs into bench/out/package
+//   npm run bench:startup -- --installed DIR           reuse an install (scripts/check-package.sh --keep DIR)
+//   npm run bench:startup -- --runs 20                 runs per figure (default 15; min and median shown)
+//
+// Each run is a fresh process. The machine is shared: the cores other processes used meanwhile are
+// printed (bench/sysload.ts); CPU times grow when others are busy, so compare with `node -e 0`.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { cpuSnapshot, otherCores } from './sysload.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const { values: flags } = parseArgs({ options: { installed: { type: 'string' }, runs: { type: 'string', default: '15' } } });
+const runs = Number(flags.runs);
+if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number >= 1, got ${flags.runs}`);
+
+const app = flags.installed ?? join(root, 'bench', 'out', 'package');
+if (!flags.installed) {
+  console.log(`packing and installing into ${app} (scripts/check-package.sh --keep) ...`);
+  const r = spawnSync('bash', [join(root, 'scripts', 'check-package.sh'), '--keep', app], { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+const pkg = join(app, 'node_modules', 'cellsearch');
+if (!existsSync(join(pkg, 'dist', 'cli.js'))) throw new Error(`${pkg}/dist/cli.js not found: not an installed cellsearch`);
+
+// Preloaded into every measured process: prints its CPU time at exit, which covers Node's own
+// start-up too (getrusage of the process).
+const probe = join(app, 'cpu-probe.cjs');
+writeFileSync(probe, `process.on('exit', () => { const u = process.cpuUsage(); require('fs').writeSync(2, '\\nCPU_US ' + (u.user + u.system) + '\\n'); });\n`);
+
+// Run in the install folder, a pool of one thread; prints the CPU and wall ms until its first answer.
+const poolProbe = join(app, 'pool-probe.mjs');
+writeFileSync(poolProbe, `import { Piscina } from 'piscina';
+const [entry, handler] = process.argv.slice(2);
+const u0 = process.cpuUsage(), t0 = performance.now();
+const pool = new Piscina({ filename: entry, workerData: { handler }, minThreads: 1, maxThreads: 1 });
+try { await pool.run({ job: null }); } catch {} // an invalid job: answered as soon as the modules are loaded
+const u = process.cpuUsage(u0);
+console.log(JSON.stringify({ cpuMs: (u.user + u.system) / 1000, wallMs: performance.now() - t0 }));
+await pool.destroy();
+`);
+const emptyWorker = join(app, 'empty-worker.mjs');
+writeFileSync(emptyWorker, 'export default async () => { throw new Error("empty"); };\n');
+
+interface Sample { cpuMs: number; wallMs: number }
+
+function runProcess(args: string[]): Sample {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ['--require', probe, ...args], { cwd: app, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
+  const wallMs = performance.now() - t0;
+  const m = /CPU_US (\d+)/.exec(r.stderr);
+  if (r.status !== 0 || !m) throw new Error(`node ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return { cpuMs: Number(m[1]) / 1000, wallMs };
+}
+
+function runPool(handler: string): Sample {
+  const r = spawnSync(process.execPath, [poolProbe, join(pkg, 'dist', 'runs', 'worker-entry.mjs'), handler], { cwd: app, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`the pool probe failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Sample;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+interface Row { name: string; cpu: number[]; wall: number[]; others: number; target?: number }
+
+function measure(name: string, once: () => Sample, target?: number): Row {
+  once(); // warm the file cache
+  const a = cpuSnapshot();
+  const samples = Array.from({ length: runs }, once);
+  const others = otherCores(a, cpuSnapshot());
+  return { name, cpu: samples.map((s) => s.cpuMs), wall: samples.map((s) => s.wallMs), others, target };
+}
+
+const cli = join(pkg, 'dist', 'cli.js');
+const rows: Row[] = [
+  measure('node -e 0 (reference)', () => runProcess(['-e', '0'])),
+  measure('cellsearch --version', () => runProcess([cli, '--version'])),
+  measure('cellsearch --help', () => runProcess([cli, '--help']), 150),
+  measure('cellsearch show gru', () => runProcess([cli, 'show', 'gru']), 150),
+  measure('worker thread, empty module (reference)', () => runPool(emptyWorker)),
+  measure('worker thread ready to train', () => runPool(join(pkg, 'dist', 'runs', 'worker.js')), 100),
+];
+
+const f = (x: number): string => x.toFixed(0).padStart(6);
+const version = (JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as { version: string }).version;
+console.log(`\ncellsearch ${version} installed in ${app}; Node ${process.version}; ${runs} runs each`);
+console.log(`${'ms'.padEnd(42)}  cpu min  median  wall min  median  others  target`);
+for (const r of rows) {
+  const verdict = r.target === undefined ? '' : `< ${r.target}: ${median(r.cpu) < r.target ? 'met' : 'NOT met'}`;
+  console.log(`${r.name.padEnd(42)} ${f(Math.min(...r.cpu))}  ${f(median(r.cpu))}    ${f(Math.min(...r.wall))}  ${f(median(r.wall))}  ${r.others.toFixed(1).padStart(5)}   ${verdict}`);
+}
+const out = join(root, 'bench', 'out');
+mkdirSync(out, { recursive: true });
+const file = join(out, `startup-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.json`);
+writeFileSync(file, JSON.stringify({ node: process.version, runs, rows }, null, 1) + '\n');
+console.log(`\n(others: cores other processes used meanwhile; figures grow with it) -> ${file}`);
