@@ -37,6 +37,8 @@ export interface ExecuteOptions {
   db?: string;
   /** --workers; default and maximum: the cores; 0 (coordinate only) on a database shared with workers. */
   workers?: number;
+  /** On a PostgreSQL server: how long the driver keeps retrying a server that went away (ms; default 5 minutes, runs/postgres.ts). */
+  reconnectMs?: number;
   /** Leases of the driver's own claims on a shared database (default DEFAULT_LEASE). */
   lease?: LeaseTimes;
   /** When known, no more threads than jobs are started. */
@@ -101,7 +103,8 @@ async function runSession(o: ExecuteOptions, clock: Clock, timeUp: AbortSignal, 
   if (coordinateOnly && !isPostgresLocation(db)) throw new UserError(`--workers 0 (coordinate only) needs a database that workers share: a postgres:// --db, not ${db}`);
   const { workers: allowed, note } = resolveWorkers(coordinateOnly ? undefined : o.workers);
   if (note) say(`note: ${note}`);
-  const storage = await openStorage(db);
+  // A server restart mid-study: the driver says so, waits and goes on (runs/postgres.ts).
+  const storage = await openStorage(db, { reconnect: { forMs: o.reconnectMs, onRetry: (m) => say(`warning: ${m}`) } });
   try {
     const queue = storage.queue?.();
     const workers = coordinateOnly ? 0 : Math.max(1, Math.min(allowed, o.jobs ?? allowed));
