@@ -9,7 +9,7 @@
 //
 // Exit codes: 0 success, 1 internal error (a bug: the stack is printed), 2 bad input (a flag, a
 // file, a database: the message names the problem and where), 130 interrupted.
-import yargs from 'yargs';
+import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isUserError, systemError } from './errors.ts';
 import { packageVersion } from './package-files.ts';
@@ -57,7 +57,9 @@ export async function main(argv: string[]): Promise<void> {
   // The other commands are registered by their head alone: the help lists them, and yargs
   // recommends one for a mistyped word; they never run, because the command is `word`.
   for (const w of COMMAND_WORDS) {
-    parser = parser.command(w === word ? await COMMANDS[w].load() : { ...commandHead(w), handler: () => {} });
+    // Typed as any command: each module's own argument types are not the parser's.
+    const command: CommandModule<any, any> = w === word ? await COMMANDS[w].load() : { ...commandHead(w), handler: () => {} };
+    parser = parser.command(command);
   }
   await parser.parseAsync();
 }

@@ -25,7 +25,7 @@ export interface StudyEnd {
 }
 
 /** A session's options (session.ts), but the signals and callbacks, which the runner wires itself. */
-export interface ExecuteOptions extends Pick<SessionOptions, 'spec' | 'strategy' | 'handler' | 'workers' | 'jobs' | 'lease' | 'maxAttempts' | 'maxHeapMb'> {
+export interface ExecuteOptions extends Pick<SessionOptions, 'spec' | 'strategy' | 'handler' | 'workers' | 'jobs' | 'lease' | 'maxAttempts' | 'maxHeapMb' | 'reconnectMs'> {
   /** Database (a file or a postgres:// URL); default CELLSEARCH_DB, else runs/<name>.sqlite under the working directory. */
   db?: string;
   label?: (e: Evaluation) => string;
@@ -97,6 +97,7 @@ async function runSession(o: ExecuteOptions, clock: Clock, timeUp: AbortSignal, 
       lease: o.lease,
       maxAttempts: o.maxAttempts,
       maxHeapMb: o.maxHeapMb,
+      reconnectMs: o.reconnectMs,
       stop: AbortSignal.any([interrupts.stop, timeUp]),
       abort: interrupts.abort,
       onNote: say,

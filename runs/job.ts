@@ -6,7 +6,7 @@
 // runs/worker-entry.mjs.
 import type { MessagePort } from 'node:worker_threads';
 import { z } from 'zod';
-import { CurvePointSchema, JsonObjectSchema, type CurvePoint } from './storage.ts';
+import { CurvePointSchema, JsonObjectSchema, type CurvePoint, type Evaluation, type EvaluationResult, type JsonObject } from './storage.ts';
 
 /** Bytes (a Buffer on the sending side arrives as a Uint8Array through the thread boundary). */
 const BytesSchema = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected bytes (a Uint8Array)');
@@ -65,5 +65,35 @@ export function defineWorker(handler: JobHandler): (task: WorkerTask) => Promise
     } finally {
       port?.close();
     }
+  };
+}
+
+/** The job that trains evaluation `e` of `cell`, from the checkpoint it continues when it continues one. */
+export function jobOf(e: Evaluation, cell: JsonObject, resumeFrom: Uint8Array | undefined): Job {
+  return {
+    evaluationId: e.id,
+    cell,
+    task: e.task,
+    taskOptions: e.taskOptions,
+    hyperparameters: e.hyperparameters,
+    seed: e.seed,
+    ...(resumeFrom ? { resumeFrom } : {}),
+    ...(e.keepCheckpoint ? { checkpoint: true } : {}),
+  };
+}
+
+/**
+ * A worker's reply as the database records it. `from` is the step the continued evaluation ended
+ * at (0 for a fresh one): a continuation stores only its own curve points.
+ */
+export function resultOf(reply: WorkerReply, from: number): EvaluationResult {
+  const r = reply.result;
+  return {
+    status: r.status,
+    metrics: r.metrics,
+    steps: r.steps,
+    wallMs: reply.wallMs,
+    curve: r.curve.filter((p) => p.step > from),
+    ...(r.checkpoint ? { checkpoint: r.checkpoint } : {}),
   };
 }

@@ -3,7 +3,7 @@
 // the job runs; a renewal that finds the lease lost (it expired and was re-queued, perhaps run
 // elsewhere already) stops the job, whose result would be discarded anyway. A hard stop
 // terminates the job and puts the evaluation back in the queue without counting an attempt.
-import type { Job, Progress } from './job.ts';
+import { jobOf, resultOf, type Progress } from './job.ts';
 import type { JobPool } from './pool.ts';
 import type { Claim, LeaseTimes, WorkQueue } from './queue.ts';
 
@@ -53,30 +53,13 @@ export async function runLeasedJob(o: LeasedJobOptions): Promise<LeasedOutcome> 
     }
     // Where the continued evaluation ended: a continuation stores only its own curve points.
     const from = e.continues === null ? 0 : await queue.stepsOf(e.experimentId, e.continues);
-    const job: Job = {
-      evaluationId: e.id,
-      cell: arch.cell,
-      task: e.task,
-      taskOptions: e.taskOptions,
-      hyperparameters: e.hyperparameters,
-      seed: e.seed,
-      ...(resumeFrom ? { resumeFrom } : {}),
-      ...(e.keepCheckpoint ? { checkpoint: true } : {}),
-    };
+    const job = jobOf(e, arch.cell, resumeFrom);
     const signal = o.abort ? AbortSignal.any([o.abort, lost.signal]) : lost.signal;
     const out = await o.pool.run(job, { signal, onProgress: o.onProgress });
     clearInterval(heartbeat);
     if (lost.signal.aborted) return { kind: 'lost' };
     if (out.ok) {
-      const r = out.reply.result;
-      const recorded = await queue.complete(claim.token, {
-        status: r.status,
-        metrics: r.metrics,
-        steps: r.steps,
-        wallMs: out.reply.wallMs,
-        curve: r.curve.filter((p) => p.step > from),
-        ...(r.checkpoint ? { checkpoint: r.checkpoint } : {}),
-      });
+      const recorded = await queue.complete(claim.token, resultOf(out.reply, from));
       return recorded ? { kind: 'recorded' } : { kind: 'lost' };
     }
     if (out.aborted) {

@@ -6,17 +6,16 @@
 //
 // One MemoryDatabase is one "file": open several views of it with memoryStorage(db, ...).
 import { hostname } from 'node:os';
+import { experimentSummary, now } from './rows.ts';
 import {
   ArchitectureSchema,
   checkCurve,
   checkGeneration,
   CurvePointSchema,
   duplicateExperiment,
-  EVALUATION_STATUSES,
   EvaluationSchema,
   EventSchema,
   ExperimentSchema,
-  ExperimentSummarySchema,
   StrategyStateSchema,
   unknownExperiment,
   withAncestors,
@@ -73,8 +72,6 @@ export interface MemoryOptions {
 export function memoryStorage(db = new MemoryDatabase(), opts: MemoryOptions = {}): MemoryStorage {
   return new MemoryStorage(db, opts.location ?? 'memory', opts.readonly === true);
 }
-
-const now = (): string => new Date().toISOString();
 
 function byGenerationOrdinal(a: { generation: number; ordinal: number }, b: { generation: number; ordinal: number }): number {
   return a.generation - b.generation || a.ordinal - b.ordinal;
@@ -135,9 +132,7 @@ export class MemoryStorage implements Storage {
     const db = this.open();
     return db.experiments.map((r) => {
       const e = ExperimentSchema.parse(load(r));
-      const counts = Object.fromEntries(EVALUATION_STATUSES.map((s) => [s, 0]));
-      for (const v of db.evaluations.values()) if (v.experimentId === e.id) counts[v.status]++;
-      return ExperimentSummarySchema.parse({ ...e, counts });
+      return experimentSummary(e, [...db.evaluations.values()].filter((v) => v.experimentId === e.id).map((v) => ({ status: v.status, n: 1 })));
     });
   }
 

@@ -12,6 +12,11 @@ export interface OpenStorageOptions {
   readonly?: boolean;
   /** With readonly: read once and exit (`runs`, `report`): leaves no file behind (runs/sqlite.ts). */
   snapshot?: boolean;
+  /**
+   * On a PostgreSQL server: how long a lost connection (a restart) is retried before a unit of
+   * work fails (ms; default 5 minutes), and who is told of each try.
+   */
+  reconnect?: { forMs?: number; onRetry?: (message: string) => void };
 }
 
 /** `scheme://...`: a URL rather than a path (a Windows drive letter is followed by `:\`, not `://`). */
@@ -22,7 +27,7 @@ export async function openStorage(location: string, opts: OpenStorageOptions = {
   if (isPostgresLocation(location)) {
     // Loaded on demand: a SQLite user never loads the PostgreSQL client.
     const { openPostgresStorage } = await import('./postgres.ts');
-    return openPostgresStorage(location, { readonly: opts.readonly });
+    return openPostgresStorage(location, { readonly: opts.readonly, reconnect: opts.reconnect });
   }
   const scheme = URL_SCHEME.exec(location)?.[1].toLowerCase();
   // The location is not repeated: a URL may carry a password.

@@ -6,35 +6,14 @@
 // and re-queued, or claimed again), so a late result is discarded rather than counted twice.
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { scrub, type PostgresLocation } from './postgres-location.ts';
-import {
-  ARCHITECTURE_COLUMNS,
-  EVALUATION_COLUMNS,
-  insertEvent,
-  isConnectionError,
-  NO_LEASE,
-  now,
-  rows,
-  scrubbed,
-  toArchitecture,
-  toEvaluation,
-  transaction,
-  writeFailure,
-  writeResult,
-  type ArchitectureRow,
-  type Db,
-  type EvaluationRow,
-} from './postgres-rows.ts';
+import type { PostgresLocation } from './postgres-location.ts';
+import { insertEvent, NO_LEASE, reconnecting, rows, transaction, writeFailure, writeResult, type Db, type Reconnect } from './postgres-rows.ts';
+import { ARCHITECTURE_COLUMNS, EVALUATION_COLUMNS, now, toArchitecture, toEvaluation, type ArchitectureRow, type EvaluationRow } from './rows.ts';
 import { QueueUnreachable, type Claim, type ClaimRequest, type WorkQueue } from './queue.ts';
 import type { Architecture, EvaluationResult } from './storage.ts';
 
-/** What a queue does when the server cannot be reached. */
-export interface QueueRetry {
-  /** How long to keep trying one operation (ms; default 60 s). */
-  forMs?: number;
-  /** Told of each retry, with the reason (no password). */
-  onRetry?: (message: string) => void;
-}
+/** What a queue does when the server cannot be reached: retries for `forMs` (default 60 s), then QueueUnreachable. */
+export type QueueRetry = Reconnect;
 
 /** `ms` from now by the server's clock. */
 const LEASE_END = (param: string) => `clock_timestamp() + ${param} * interval '1 millisecond'`;
@@ -54,24 +33,15 @@ export class PostgresQueue implements WorkQueue {
     this.location = loc.shown;
   }
 
-  /**
-   * Runs `fn` (one statement or one transaction), again after a lost connection (a server restart)
-   * with a growing pause, for up to `retry.forMs`. A transaction cut before its COMMIT changed
-   * nothing; one cut after it is found done by the next try (its token no longer holds the lease).
-   */
-  private async guard<T>(fn: () => Promise<T>): Promise<T> {
-    const until = Date.now() + (this.retry.forMs ?? 60_000);
-    for (let pause = 250; ; pause = Math.min(pause * 2, 5_000)) {
-      try {
-        return await fn();
-      } catch (err) {
-        if (this.closed || !isConnectionError(err)) throw scrubbed(err, this.loc);
-        const reason = scrub((err as Error).message || String((err as NodeJS.ErrnoException).code), this.loc.secrets);
-        if (Date.now() + pause > until) throw new QueueUnreachable(`${this.location} cannot be reached: ${reason}`);
-        this.retry.onRetry?.(`${this.location}: ${reason}; trying again in ${pause / 1000} s`);
-        await new Promise((ok) => setTimeout(ok, pause));
-      }
-    }
+  /** Runs `fn`, again after a lost connection (runs/postgres-rows.ts' `reconnecting`); a transaction cut after its COMMIT is found done by the next try (its token no longer holds the lease). */
+  private guard<T>(fn: () => Promise<T>): Promise<T> {
+    return reconnecting(fn, {
+      loc: this.loc,
+      retry: this.retry,
+      defaultMs: 60_000,
+      closed: () => this.closed,
+      giveUp: (reason) => new QueueUnreachable(`${this.location} cannot be reached: ${reason}`),
+    });
   }
 
   private tx<T>(fn: (c: Db) => Promise<T>): Promise<T> {

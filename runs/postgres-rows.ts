@@ -4,23 +4,8 @@
 // scrubbing of passwords from errors.
 import pg from 'pg';
 import { scrub, type PostgresLocation } from './postgres-location.ts';
-import {
-  ArchitectureSchema,
-  checkCurve,
-  EvaluationSchema,
-  EventSchema,
-  ExperimentSchema,
-  StrategyStateSchema,
-  type Architecture,
-  type CheckpointUsage,
-  type Evaluation,
-  type EvaluationFilter,
-  type EvaluationResult,
-  type Event,
-  type Experiment,
-  type JsonObject,
-  type StrategyState,
-} from './storage.ts';
+import { EVALUATION_COLUMNS, EXPERIMENT_COLUMNS, json, now, toEvaluation, toEvent, toExperiment, toStrategyState, type EvaluationRow, type EventRow, type ExperimentRow, type StrategyStateRow } from './rows.ts';
+import { checkCurve, type CheckpointUsage, type Evaluation, type EvaluationFilter, type EvaluationResult, type Event, type Experiment, type JsonObject, type StrategyState } from './storage.ts';
 
 /** `err` with every password taken out of its message (and stack). */
 export function scrubbed(err: unknown, loc: PostgresLocation): unknown {
@@ -48,103 +33,12 @@ export async function transaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Pr
   }
 }
 
-export function now(): string {
-  return new Date().toISOString();
-}
-
-export const json = (v: unknown): string => JSON.stringify(v);
-export const parseJson = (s: string | null): unknown => (s === null ? null : JSON.parse(s));
-
 /** Runs one statement: what every helper below takes, a pooled connection or the one of a transaction. */
 export type Db = Pick<pg.PoolClient, 'query'>;
 
 export async function rows<R extends pg.QueryResultRow>(db: Db, sql: string, params: unknown[] = []): Promise<R[]> {
   return (await db.query<R>(sql, params)).rows;
 }
-
-export interface EvaluationRow {
-  id: number;
-  experiment_id: number;
-  key: string;
-  generation: number;
-  ordinal: number;
-  architecture: string;
-  task: string;
-  task_options: string;
-  hyperparameters: string;
-  seed: number;
-  status: string;
-  metrics: string | null;
-  steps: number | null;
-  wall_ms: number | null;
-  error: string | null;
-  attempts: number;
-  continues: string | null;
-  keep_checkpoint: boolean;
-}
-
-export function toEvaluation(r: EvaluationRow): Evaluation {
-  return EvaluationSchema.parse({
-    id: r.id,
-    experimentId: r.experiment_id,
-    key: r.key,
-    generation: r.generation,
-    ordinal: r.ordinal,
-    architecture: r.architecture,
-    task: r.task,
-    taskOptions: parseJson(r.task_options),
-    hyperparameters: parseJson(r.hyperparameters),
-    seed: r.seed,
-    status: r.status,
-    metrics: parseJson(r.metrics),
-    steps: r.steps,
-    wallMs: r.wall_ms,
-    error: r.error,
-    attempts: r.attempts,
-    continues: r.continues,
-    keepCheckpoint: r.keep_checkpoint,
-  });
-}
-
-export interface ExperimentRow {
-  id: number;
-  name: string;
-  kind: string;
-  config: string;
-  seed: number;
-  status: string;
-  created_at: string;
-  updated_at: string;
-}
-
-export function toExperiment(r: ExperimentRow): Experiment {
-  return ExperimentSchema.parse({
-    id: r.id,
-    name: r.name,
-    kind: r.kind,
-    config: parseJson(r.config),
-    seed: r.seed,
-    status: r.status,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  });
-}
-
-export interface ArchitectureRow {
-  hash: string;
-  cell: string;
-  notation: string | null;
-  origin: string;
-}
-
-export function toArchitecture(r: ArchitectureRow): Architecture {
-  return ArchitectureSchema.parse({ hash: r.hash, cell: parseJson(r.cell), notation: r.notation, origin: parseJson(r.origin) });
-}
-
-export const EXPERIMENT_COLUMNS = 'id, name, kind, config, seed, status, created_at, updated_at';
-export const ARCHITECTURE_COLUMNS = 'hash, cell, notation, origin';
-export const EVALUATION_COLUMNS =
-  'id, experiment_id, key, generation, ordinal, architecture, task, task_options, hyperparameters, seed, status, metrics, steps, wall_ms, error, attempts, continues, keep_checkpoint';
 
 export async function experimentById(db: Db, id: number): Promise<Experiment | undefined> {
   const [r] = await rows<ExperimentRow>(db, `SELECT ${EXPERIMENT_COLUMNS} FROM experiments WHERE id = $1`, [id]);
@@ -167,10 +61,8 @@ export async function evaluationRows(db: Db, experimentId: number, filter: Evalu
 }
 
 export async function strategyRow(db: Db, experimentId: number): Promise<StrategyState | undefined> {
-  const [r] = await rows<{ generations: number; state: string; finished: boolean }>(db, 'SELECT generations, state, finished FROM strategy_state WHERE experiment_id = $1', [
-    experimentId,
-  ]);
-  return r && StrategyStateSchema.parse({ generations: r.generations, state: parseJson(r.state), finished: r.finished });
+  const [r] = await rows<StrategyStateRow>(db, 'SELECT generations, state, finished FROM strategy_state WHERE experiment_id = $1', [experimentId]);
+  return r && toStrategyState(r);
 }
 
 export async function checkpointUsage(db: Db, experimentId: number): Promise<CheckpointUsage> {
@@ -184,14 +76,14 @@ export async function checkpointUsage(db: Db, experimentId: number): Promise<Che
 }
 
 export async function eventRows(db: Db, experimentId: number | null): Promise<Event[]> {
-  const found = await rows<{ id: number; experiment_id: number | null; at: string; kind: string; data: string }>(
+  const found = await rows<EventRow>(
     db,
     experimentId === null
       ? 'SELECT id, experiment_id, at, kind, data FROM events WHERE experiment_id IS NULL ORDER BY id'
       : 'SELECT id, experiment_id, at, kind, data FROM events WHERE experiment_id = $1 ORDER BY id',
     experimentId === null ? [] : [experimentId],
   );
-  return found.map((r) => EventSchema.parse({ id: r.id, experimentId: r.experiment_id, at: r.at, kind: r.kind, data: parseJson(r.data) }));
+  return found.map(toEvent);
 }
 
 export async function insertEvent(db: Db, experimentId: number | null, kind: string, data: JsonObject): Promise<void> {
@@ -252,6 +144,38 @@ export async function writeFailure(
   ]);
   await insertEvent(db, e.experimentId, 'attempt-failed', { evaluation: e.id, attempt: attempts, error, then: status, ...event });
   return status;
+}
+
+/** What a process does while its server cannot be reached (a restart, a network drop). */
+export interface Reconnect {
+  /** How long to keep trying one unit of work (ms). */
+  forMs?: number;
+  /** Told before each new try, with the reason (no password). */
+  onRetry?: (message: string) => void;
+}
+
+/**
+ * Runs `fn` (one statement or one transaction), again after a lost connection with a growing
+ * pause (0.25 s doubling to 5 s) for up to `retry.forMs`; then, or for any other error, throws
+ * (`giveUp(reason)` for the lost connection), with passwords scrubbed. A transaction cut before
+ * its COMMIT changed nothing, so trying it again is safe.
+ */
+export async function reconnecting<T>(
+  fn: () => Promise<T>,
+  o: { loc: PostgresLocation; retry: Reconnect; defaultMs: number; closed: () => boolean; giveUp: (reason: string) => Error },
+): Promise<T> {
+  const until = Date.now() + (o.retry.forMs ?? o.defaultMs);
+  for (let pause = 250; ; pause = Math.min(pause * 2, 5_000)) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (o.closed() || !isConnectionError(err)) throw scrubbed(err, o.loc);
+      const reason = scrub((err as Error).message || String((err as NodeJS.ErrnoException).code), o.loc.secrets);
+      if (Date.now() + pause > until) throw o.giveUp(reason);
+      o.retry.onRetry?.(`lost the connection to ${o.loc.shown} (${reason}); trying again in ${pause / 1000} s`);
+      await new Promise((ok) => setTimeout(ok, pause));
+    }
+  }
 }
 
 /** Errors that mean the server could not be reached or the session was cut (a restart, a network drop), not a bad statement. */

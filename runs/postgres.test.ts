@@ -12,9 +12,9 @@ import { isUserError } from '../errors.ts';
 import { repoRoot } from '../test/helpers.ts';
 import { databaseUrl, freshDatabase, SKIP_WITHOUT_PG, TEST_PG } from '../test/postgres.ts';
 import pg from 'pg';
-import { APPLICATION_ID, META_TABLE, openPostgresStorage, SCHEMA_VERSION } from './postgres.ts';
+import { META_TABLE, openPostgresStorage, SCHEMA_VERSION } from './postgres.ts';
 import { openStorage } from './open-storage.ts';
-import type { NewGeneration } from './storage.ts';
+import { APPLICATION_ID, type NewGeneration } from './storage.ts';
 
 const arch = { hash: 'a1', cell: { states: ['h'] }, notation: 'cell A(x; h)', origin: { kind: 'zoo' as const, name: 'gru' } };
 

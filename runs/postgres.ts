@@ -23,39 +23,42 @@ import { parsePostgresLocation, scrub, type PostgresLocation } from './postgres-
 import { PostgresQueue, type QueueRetry } from './postgres-queue.ts';
 import type { WorkQueue } from './queue.ts';
 import {
-  ARCHITECTURE_COLUMNS,
   checkpointUsage,
-  EVALUATION_COLUMNS,
-  EXPERIMENT_COLUMNS,
   eventRows,
   evaluationRows,
   experimentById,
   insertEvent,
-  json,
   NO_LEASE,
   NOT_LEASED,
-  now,
-  parseJson,
   rows,
   scrubbed,
   strategyRow,
-  toArchitecture,
-  toEvaluation,
-  toExperiment,
+  reconnecting,
   transaction,
   writeFailure,
   writeResult,
-  type ArchitectureRow,
   type Db,
-  type EvaluationRow,
-  type ExperimentRow,
+  type Reconnect,
 } from './postgres-rows.ts';
 import {
+  ARCHITECTURE_COLUMNS,
+  EVALUATION_COLUMNS,
+  EXPERIMENT_COLUMNS,
+  experimentSummary,
+  json,
+  now,
+  toArchitecture,
+  toCurvePoint,
+  toEvaluation,
+  toExperiment,
+  type ArchitectureRow,
+  type EvaluationRow,
+  type ExperimentRow,
+} from './rows.ts';
+import {
+  APPLICATION_ID,
   checkGeneration,
-  CurvePointSchema,
   duplicateExperiment,
-  EVALUATION_STATUSES,
-  ExperimentSummarySchema,
   unknownExperiment,
   withAncestors,
   WriterSchema,
@@ -76,9 +79,6 @@ import {
   type StudySnapshot,
   type Writer,
 } from './storage.ts';
-
-/** `cellsearch_meta.application_id` of every cellsearch database: 'CSDB', as SQLite's application_id. */
-export const APPLICATION_ID = 0x43534442;
 
 /** The table that marks a cellsearch database and holds its schema version. */
 export const META_TABLE = 'cellsearch_meta';
@@ -186,7 +186,16 @@ export interface PostgresOptions {
   poolSize?: number;
   /** How long connecting may take before it is an error (ms; default 10 s). */
   connectTimeoutMs?: number;
+  /**
+   * After the database was opened, a lost connection (a server restart) is retried for
+   * `reconnect.forMs` (default DEFAULT_RECONNECT_MS) before the unit of work fails; `onRetry` is
+   * told of each try. A writer takes its lease back on the new connection, if nobody wrote since.
+   */
+  reconnect?: Reconnect;
 }
+
+/** How long a study's driver (or a report) keeps trying a server that went away: 5 minutes. */
+export const DEFAULT_RECONNECT_MS = 300_000;
 
 /** BIGINT (ids, seeds, counts) as a JavaScript number: every value cellsearch stores is a safe integer. */
 const types = {
@@ -252,7 +261,7 @@ export async function openPostgresStorage(location: string, o: PostgresOptions =
     }
     if (o.readonly) {
       if (found.state === 'empty') throw new UserError(`no cellsearch database at ${loc.shown}`);
-      return new PostgresStorage(pool, loc, true, undefined);
+      return new PostgresStorage(pool, loc, config, o.reconnect ?? {}, undefined);
     }
     lease = new pg.Client(config);
     lease.on('error', () => {});
@@ -290,7 +299,7 @@ export async function openPostgresStorage(location: string, o: PostgresOptions =
       'INSERT INTO writer (id, pid, host, since) VALUES (1, $1, $2, $3) ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, host = excluded.host, since = excluded.since',
       [process.pid, hostname(), now()],
     );
-    return new PostgresStorage(pool, loc, false, lease);
+    return new PostgresStorage(pool, loc, config, o.reconnect ?? {}, lease);
   } catch (err) {
     await lease?.end().catch(() => {});
     await pool.end().catch(() => {});
@@ -353,6 +362,7 @@ async function writerRow(db: Db): Promise<Writer | undefined> {
 
 export class PostgresStorage implements Storage {
   readonly location: string;
+  readonly readonly: boolean;
   private closed = false;
   private leaseLost: Error | undefined;
 
@@ -360,32 +370,69 @@ export class PostgresStorage implements Storage {
     /** The process's connections; exposed for this backend's own tests. */
     readonly pool: pg.Pool,
     private readonly loc: PostgresLocation,
-    readonly readonly: boolean,
+    private readonly config: pg.ClientConfig,
+    private readonly retry: Reconnect,
     /** The writer's own connection, holding the advisory lock (undefined for a reader). */
-    private readonly lease: pg.Client | undefined,
+    private lease: pg.Client | undefined,
   ) {
     this.location = loc.shown;
-    lease?.on('error', (err) => (this.leaseLost = err));
-    lease?.on('end', () => (this.leaseLost ??= new Error('connection closed')));
+    this.readonly = lease === undefined;
+    if (lease) this.watch(lease);
   }
 
-  /** Runs `fn`, passing its errors on with passwords scrubbed. */
+  /** Notes the loss of the lease's connection (a server restart, a network drop). */
+  private watch(lease: pg.Client): void {
+    lease.on('error', (err) => lease === this.lease && (this.leaseLost = err));
+    lease.on('end', () => lease === this.lease && (this.leaseLost ??= new Error('connection closed')));
+  }
+
+  /** Runs `fn`, again after a lost connection (for `reconnect.forMs`), passing its errors on with passwords scrubbed. */
   private async guard<T>(fn: () => Promise<T>): Promise<T> {
     if (this.closed) throw new Error(`${this.location} is closed`);
-    try {
-      return await fn();
-    } catch (err) {
-      throw scrubbed(err, this.loc);
-    }
+    return reconnecting(fn, {
+      loc: this.loc,
+      retry: this.retry,
+      defaultMs: DEFAULT_RECONNECT_MS,
+      closed: () => this.closed,
+      giveUp: (reason) => new UserError(`${this.location} could not be reached for ${((this.retry.forMs ?? DEFAULT_RECONNECT_MS) / 1000).toFixed(0)} s (${reason}); run the same command again once the server is back`),
+    });
   }
 
-  /** One unit of work in one transaction (the writer's lease must still be held). */
+  /**
+   * Takes the writer lease again on a new connection after its connection was lost. Refused when
+   * another writer holds it, or took it meanwhile (the writer row is no longer this process's):
+   * that writer may have changed what this one believes.
+   */
+  private async retake(): Promise<void> {
+    const lost = scrub(this.leaseLost!.message, this.loc.secrets);
+    const lease = new pg.Client(this.config);
+    lease.on('error', () => {});
+    try {
+      await lease.connect();
+      const got = (await lease.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [APPLICATION_ID])).rows[0].ok;
+      const [w] = got ? await rows<Writer>(lease, 'SELECT pid, host, since FROM writer WHERE id = 1') : [];
+      if (!got || !w || w.pid !== process.pid || w.host !== hostname()) {
+        throw new UserError(
+          `${this.location}: the connection holding the write lease was lost (${lost}) and another writer ${got ? 'wrote' : 'holds the database'} since; nothing more is written: run the same command again to resume`,
+        );
+      }
+    } catch (err) {
+      // Not awaited: ending a connection the server dropped may never be acknowledged.
+      void lease.end().catch(() => {});
+      throw err;
+    }
+    const old = this.lease;
+    this.lease = lease;
+    this.leaseLost = undefined;
+    this.watch(lease);
+    void old?.end().catch(() => {});
+  }
+
+  /** One unit of work in one transaction (the writer's lease must still be held, or be taken back). */
   private write<T>(fn: (c: Db) => Promise<T>): Promise<T> {
     return this.guard(async () => {
       if (this.readonly) throw new Error(`${this.location} was opened read-only`);
-      if (this.leaseLost) {
-        throw new Error(`${this.location}: the connection holding the write lease was lost (${scrub(this.leaseLost.message, this.loc.secrets)}); another writer may have started since, so nothing more is written`);
-      }
+      if (this.leaseLost) await this.retake();
       return transaction(this.pool, fn);
     });
   }
@@ -429,11 +476,7 @@ export class PostgresStorage implements Storage {
     return this.read(async (c) => {
       const exps = await rows<ExperimentRow>(c, `SELECT ${EXPERIMENT_COLUMNS} FROM experiments ORDER BY id`);
       const counts = await rows<{ id: number; status: string; n: number }>(c, 'SELECT experiment_id AS id, status, COUNT(*) AS n FROM evaluations GROUP BY experiment_id, status');
-      return exps.map((r) => {
-        const n = Object.fromEntries(EVALUATION_STATUSES.map((s) => [s, 0]));
-        for (const x of counts) if (x.id === r.id) n[x.status] = x.n;
-        return ExperimentSummarySchema.parse({ ...toExperiment(r), counts: n });
-      });
+      return exps.map((r) => experimentSummary(toExperiment(r), counts.filter((x) => x.id === r.id)));
     });
   }
 
@@ -590,7 +633,7 @@ export class PostgresStorage implements Storage {
 
   curve(evaluationId: number): Promise<CurvePoint[]> {
     return this.query(async (c) =>
-      (await rows<{ point: string }>(c, 'SELECT point FROM curves WHERE evaluation_id = $1 ORDER BY step', [evaluationId])).map((r) => CurvePointSchema.parse(parseJson(r.point))),
+      (await rows<{ point: string }>(c, 'SELECT point FROM curves WHERE evaluation_id = $1 ORDER BY step', [evaluationId])).map((r) => toCurvePoint(r)),
     );
   }
 
@@ -609,7 +652,7 @@ export class PostgresStorage implements Storage {
       for (const r of points) {
         let list = curves.get(r.id);
         if (!list) curves.set(r.id, (list = []));
-        list.push(CurvePointSchema.parse(parseJson(r.point)));
+        list.push(toCurvePoint(r));
       }
       return {
         experiment,
@@ -629,7 +672,7 @@ export class PostgresStorage implements Storage {
 
   /** The work queue on this storage's connections, for the driver's own threads. */
   queue(): WorkQueue {
-    return new PostgresQueue(this.pool, this.loc, false);
+    return new PostgresQueue(this.pool, this.loc, false, { forMs: this.retry.forMs ?? DEFAULT_RECONNECT_MS, onRetry: this.retry.onRetry });
   }
 
   activeWriter(): Promise<Writer | undefined> {

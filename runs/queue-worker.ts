@@ -4,8 +4,9 @@
 // does, generation by generation, so results are the same whoever trains what.
 import type { Evaluation } from './storage.ts';
 import type { JobPool } from './pool.ts';
-import { runLeasedJob } from './leased-job.ts';
-import { QueueUnreachable, type LeaseTimes, type WorkQueue } from './queue.ts';
+import { runLeasedJob, type LeasedOutcome } from './leased-job.ts';
+import { QueueUnreachable, type Claim, type LeaseTimes, type WorkQueue } from './queue.ts';
+import { inSlots, pause } from './slots.ts';
 
 export type WorkerEvent =
   | { type: 'claimed'; evaluation: Evaluation }
@@ -32,61 +33,55 @@ export interface QueueWorkerOptions {
   onEvent?: (e: WorkerEvent) => void;
 }
 
-/** Waits `ms`, or less if `signal` aborts. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((done) => {
-    if (signal?.aborted) return done();
-    const end = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', end);
-      done();
-    };
-    const timer = setTimeout(end, ms);
-    signal?.addEventListener('abort', end, { once: true });
-  });
-}
-
 /** Runs until `stop` (or `abort`); resolves when every thread's evaluation is recorded or released. */
 export async function runQueueWorker(o: QueueWorkerOptions): Promise<void> {
   const emit = o.onEvent ?? (() => {});
   const stopped = () => o.stop?.aborted === true || o.abort?.aborted === true;
-  const halt = o.stop && o.abort ? AbortSignal.any([o.stop, o.abort]) : (o.stop ?? o.abort);
-  const slot = async (): Promise<void> => {
+  // Waits for work: while nothing is queued, and while the server is away (a restart, the
+  // network); undefined once stopped. Anything but an unreachable server is a bug and ends the slot.
+  const next = async (): Promise<Claim | undefined> => {
     let backoff = 1_000;
     while (!stopped()) {
-      let claim;
       try {
-        claim = await o.queue.claim({ experimentId: o.experimentId, owner: o.owner, leaseMs: o.lease.leaseMs });
+        const claim = await o.queue.claim({ experimentId: o.experimentId, owner: o.owner, leaseMs: o.lease.leaseMs });
+        if (claim) return claim;
+        await pause(o.pollMs, [o.stop, o.abort]);
         backoff = 1_000;
       } catch (err) {
-        // The server is away (a restart, the network): wait and try again; anything else is a bug.
         if (!(err instanceof QueueUnreachable)) throw err;
         emit({ type: 'warning', message: `${err.message}; trying again in ${backoff / 1000} s` });
-        await pause(backoff, halt);
+        await pause(backoff, [o.stop, o.abort]);
         backoff = Math.min(backoff * 2, 30_000);
-        continue;
       }
-      if (!claim) {
-        await pause(o.pollMs, halt);
-        continue;
-      }
+    }
+    return undefined;
+  };
+  await inSlots(o.pool.workers, {
+    stopped,
+    next,
+    run: async (claim) => {
       const e = claim.evaluation;
       emit({ type: 'claimed', evaluation: e });
-      const out = await runLeasedJob({
-        queue: o.queue,
-        pool: o.pool,
-        claim,
-        lease: o.lease,
-        maxAttempts: o.maxAttempts,
-        abort: o.abort,
-        onWarning: (message) => emit({ type: 'warning', message }),
-      });
+      let out: LeasedOutcome;
+      try {
+        out = await runLeasedJob({
+          queue: o.queue,
+          pool: o.pool,
+          claim,
+          lease: o.lease,
+          maxAttempts: o.maxAttempts,
+          abort: o.abort,
+          onWarning: (message) => emit({ type: 'warning', message }),
+        });
+      } catch (err) {
+        // The server stayed away longer than the queue tries: the lease expires and the evaluation runs again.
+        if (!(err instanceof QueueUnreachable)) throw err;
+        emit({ type: 'warning', message: `evaluation ${e.key}: ${err.message}; its lease will expire and it will run again` });
+        return;
+      }
       if (out.kind === 'recorded') emit({ type: 'recorded', evaluation: e });
       else if (out.kind === 'failure') emit({ type: 'failure', evaluation: e, error: out.error, then: out.then });
       else emit({ type: out.kind, evaluation: e });
-    }
-  };
-  const settled = await Promise.allSettled(Array.from({ length: o.pool.workers }, slot));
-  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
+    },
+  });
 }

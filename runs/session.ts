@@ -26,6 +26,8 @@ export interface SessionOptions {
   lease?: LeaseTimes;
   maxAttempts: number;
   maxHeapMb?: number;
+  /** On a PostgreSQL server: how long the driver keeps retrying a server that went away (ms; default 5 minutes, runs/postgres.ts). */
+  reconnectMs?: number;
   /** Graceful stop: no new jobs; running ones finish. */
   stop?: AbortSignal;
   /** Hard stop: running jobs are terminated and put back in the queue. */
@@ -43,7 +45,8 @@ export async function runStudySession(o: SessionOptions): Promise<StudyOutcome> 
   if (coordinateOnly && !isPostgresLocation(o.db)) throw new UserError(`--workers 0 (coordinate only) needs a database that workers share: a postgres:// --db, not ${o.db}`);
   const { workers: allowed, note } = resolveWorkers(coordinateOnly ? undefined : o.workers);
   if (note) o.onNote?.(`note: ${note}`);
-  const storage = await openStorage(o.db);
+  // A server restart mid-study: the driver says so, waits and goes on (runs/postgres.ts).
+  const storage = await openStorage(o.db, { reconnect: { forMs: o.reconnectMs, onRetry: (m) => o.onNote?.(`warning: ${m}`) } });
   try {
     const queue = storage.queue?.();
     const workers = coordinateOnly ? 0 : Math.max(1, Math.min(allowed, o.jobs ?? allowed));

@@ -5,8 +5,8 @@ import Database from 'better-sqlite3';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../test/helpers.ts';
-import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, checkDatabaseFile, openSqliteStorage } from './sqlite.ts';
-import type { NewGeneration } from './storage.ts';
+import { MIGRATIONS, SCHEMA_VERSION, checkDatabaseFile, openSqliteStorage } from './sqlite.ts';
+import { APPLICATION_ID, type NewGeneration } from './storage.ts';
 
 const arch = { hash: 'a1', cell: { states: ['h'] }, notation: 'cell A(x; h)', origin: { kind: 'zoo' as const, name: 'gru' } };
 

@@ -15,17 +15,28 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { systemError, UserError } from '../errors.ts';
 import {
-  ArchitectureSchema,
+  ARCHITECTURE_COLUMNS,
+  EVALUATION_COLUMNS,
+  experimentSummary,
+  json,
+  now,
+  toArchitecture,
+  toCurvePoint,
+  toEvaluation,
+  toEvent,
+  toExperiment,
+  toStrategyState,
+  type ArchitectureRow,
+  type EvaluationRow,
+  type EventRow,
+  type ExperimentRow,
+  type StrategyStateRow,
+} from './rows.ts';
+import {
+  APPLICATION_ID,
   checkCurve,
   checkGeneration,
-  CurvePointSchema,
   duplicateExperiment,
-  EVALUATION_STATUSES,
-  EvaluationSchema,
-  EventSchema,
-  ExperimentSchema,
-  ExperimentSummarySchema,
-  StrategyStateSchema,
   unknownExperiment,
   withAncestors,
   WriterSchema,
@@ -47,9 +58,6 @@ import {
   type StudySnapshot,
   type Writer,
 } from './storage.ts';
-
-/** PRAGMA application_id of every cellsearch database: 'CSDB'. */
-export const APPLICATION_ID = 0x43534442;
 
 /** Migration i takes a database from user_version i to i + 1. Never edit one that has shipped. */
 export const MIGRATIONS: readonly string[] = [
@@ -383,96 +391,6 @@ function acquireWriter(db: Database.Database, path: string): void {
   }).immediate();
 }
 
-function now(): string {
-  return new Date().toISOString();
-}
-
-const json = (v: unknown): string => JSON.stringify(v);
-const parseJson = (s: string | null): unknown => (s === null ? null : JSON.parse(s));
-
-interface EvaluationRow {
-  id: number;
-  experiment_id: number;
-  key: string;
-  generation: number;
-  ordinal: number;
-  architecture: string;
-  task: string;
-  task_options: string;
-  hyperparameters: string;
-  seed: number;
-  status: string;
-  metrics: string | null;
-  steps: number | null;
-  wall_ms: number | null;
-  error: string | null;
-  attempts: number;
-  continues: string | null;
-  keep_checkpoint: number;
-}
-
-function toEvaluation(r: EvaluationRow): Evaluation {
-  return EvaluationSchema.parse({
-    id: r.id,
-    experimentId: r.experiment_id,
-    key: r.key,
-    generation: r.generation,
-    ordinal: r.ordinal,
-    architecture: r.architecture,
-    task: r.task,
-    taskOptions: parseJson(r.task_options),
-    hyperparameters: parseJson(r.hyperparameters),
-    seed: r.seed,
-    status: r.status,
-    metrics: parseJson(r.metrics),
-    steps: r.steps,
-    wallMs: r.wall_ms,
-    error: r.error,
-    attempts: r.attempts,
-    continues: r.continues,
-    keepCheckpoint: r.keep_checkpoint === 1,
-  });
-}
-
-interface ExperimentRow {
-  id: number;
-  name: string;
-  kind: string;
-  config: string;
-  seed: number;
-  status: string;
-  created_at: string;
-  updated_at: string;
-}
-
-function toExperiment(r: ExperimentRow): Experiment {
-  return ExperimentSchema.parse({
-    id: r.id,
-    name: r.name,
-    kind: r.kind,
-    config: parseJson(r.config),
-    seed: r.seed,
-    status: r.status,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  });
-}
-
-interface ArchitectureRow {
-  hash: string;
-  cell: string;
-  notation: string | null;
-  origin: string;
-}
-
-function toArchitecture(r: ArchitectureRow): Architecture {
-  return ArchitectureSchema.parse({ hash: r.hash, cell: parseJson(r.cell), notation: r.notation, origin: parseJson(r.origin) });
-}
-
-const ARCHITECTURE_COLUMNS = 'hash, cell, notation, origin';
-
-const EVALUATION_COLUMNS =
-  'id, experiment_id, key, generation, ordinal, architecture, task, task_options, hyperparameters, seed, status, metrics, steps, wall_ms, error, attempts, continues, keep_checkpoint';
 /** The same row from a schema-1 database (read-only): nothing continued, nothing kept. */
 const EVALUATION_COLUMNS_1 = EVALUATION_COLUMNS.replace('continues, keep_checkpoint', 'NULL AS continues, 0 AS keep_checkpoint');
 
@@ -540,11 +458,7 @@ export class SqliteStorage implements Storage {
       const counts = this.db
         .prepare('SELECT experiment_id AS id, status, COUNT(*) AS n FROM evaluations GROUP BY experiment_id, status')
         .all() as { id: number; status: string; n: number }[];
-      return rows.map((r) => {
-        const c = Object.fromEntries(EVALUATION_STATUSES.map((s) => [s, 0]));
-        for (const x of counts) if (x.id === r.id) c[x.status] = x.n;
-        return ExperimentSummarySchema.parse({ ...toExperiment(r), counts: c });
-      });
+      return rows.map((r) => experimentSummary(toExperiment(r), counts.filter((x) => x.id === r.id)));
     });
   }
 
@@ -599,10 +513,8 @@ export class SqliteStorage implements Storage {
   }
 
   private strategyRow(experimentId: number): StrategyState | undefined {
-    const r = this.db.prepare('SELECT generations, state, finished FROM strategy_state WHERE experiment_id = ?').get(experimentId) as
-      | { generations: number; state: string; finished: number }
-      | undefined;
-    return r && StrategyStateSchema.parse({ generations: r.generations, state: parseJson(r.state), finished: r.finished === 1 });
+    const r = this.db.prepare('SELECT generations, state, finished FROM strategy_state WHERE experiment_id = ?').get(experimentId) as StrategyStateRow | undefined;
+    return r && toStrategyState(r);
   }
 
   async strategyState(experimentId: number): Promise<StrategyState | undefined> {
@@ -727,7 +639,7 @@ export class SqliteStorage implements Storage {
 
   async curve(evaluationId: number): Promise<CurvePoint[]> {
     const rows = this.db.prepare('SELECT point FROM curves WHERE evaluation_id = ? ORDER BY step').all(evaluationId) as { point: string }[];
-    return rows.map((r) => CurvePointSchema.parse(parseJson(r.point)));
+    return rows.map((r) => toCurvePoint(r));
   }
 
   async snapshot(experimentId: number): Promise<StudySnapshot | undefined> {
@@ -745,7 +657,7 @@ export class SqliteStorage implements Storage {
       for (const r of rows) {
         let list = curves.get(r.id);
         if (!list) curves.set(r.id, (list = []));
-        list.push(CurvePointSchema.parse(parseJson(r.point)));
+        list.push(toCurvePoint(r));
       }
       return {
         experiment,
@@ -786,8 +698,8 @@ export class SqliteStorage implements Storage {
       experimentId === null
         ? this.db.prepare('SELECT * FROM events WHERE experiment_id IS NULL ORDER BY id').all()
         : this.db.prepare('SELECT * FROM events WHERE experiment_id = ? ORDER BY id').all(experimentId)
-    ) as { id: number; experiment_id: number | null; at: string; kind: string; data: string }[];
-    return rows.map((r) => EventSchema.parse({ id: r.id, experimentId: r.experiment_id, at: r.at, kind: r.kind, data: parseJson(r.data) }));
+    ) as EventRow[];
+    return rows.map(toEvent);
   }
 
   async events(experimentId: number | null): Promise<Event[]> {

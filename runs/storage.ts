@@ -19,6 +19,12 @@ import type { WorkQueue } from './queue.ts';
 // with the strategy contract, stored as they are.
 export { ArchitectureSchema, JsonObjectSchema, JsonSchema, OriginSchema, type Architecture, type Json, type JsonObject, type Origin } from '../search/contract.ts';
 
+/**
+ * The mark of every cellsearch database, whatever the backend: 'CSDB' (SQLite's PRAGMA
+ * application_id, PostgreSQL's cellsearch_meta.application_id).
+ */
+export const APPLICATION_ID = 0x43534442;
+
 export const EXPERIMENT_STATUSES = ['running', 'interrupted', 'done'] as const;
 export type ExperimentStatus = (typeof EXPERIMENT_STATUSES)[number];
 

@@ -19,7 +19,8 @@ import { UserError } from '../errors.ts';
 import { packageVersion } from '../package-files.ts';
 import { StrategyStateError, type Json } from '../search/contract.ts';
 import { formatDifferences, jsonDifferences } from './config-diff.ts';
-import type { Job, Progress } from './job.ts';
+import { jobOf, resultOf, type Progress } from './job.ts';
+import { inSlots, pause } from './slots.ts';
 import type { JobPool } from './pool.ts';
 import { deriveSeed, evaluationKey } from './seeds.ts';
 import {
@@ -181,23 +182,6 @@ async function newEvaluations(
   return out;
 }
 
-/** Waits `ms`, or less if one of the signals aborts. */
-function pause(ms: number, signals: readonly (AbortSignal | undefined)[]): Promise<void> {
-  const live = signals.filter((s): s is AbortSignal => s !== undefined);
-  return new Promise((done) => {
-    const end = () => {
-      clearTimeout(timer);
-      for (const s of live) s.removeEventListener('abort', end);
-      done();
-    };
-    const timer = setTimeout(end, ms);
-    for (const s of live) {
-      if (s.aborted) return end();
-      s.addEventListener('abort', end, { once: true });
-    }
-  });
-}
-
 export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
   if (!Number.isInteger(o.maxAttempts) || o.maxAttempts < 1) throw new UserError(`--max-attempts must be a whole number >= 1, got ${o.maxAttempts}`);
   const { storage, strategy } = o;
@@ -234,60 +218,36 @@ export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
     const onAbort = () => emit({ type: 'aborting', running: running.size });
     o.stop?.addEventListener('abort', onStop, { once: true });
     o.abort?.addEventListener('abort', onAbort, { once: true });
-    const slot = async (): Promise<void> => {
-      for (let e = stopped() ? undefined : queue.shift(); e; e = stopped() ? undefined : queue.shift()) {
-        // Read before the evaluation is marked running, so a missing one leaves nothing to requeue.
-        const resumeFrom = e.continues === null ? undefined : await storage.checkpoint(id, e.continues);
-        if (e.continues !== null && resumeFrom === undefined) {
-          throw new Error(`evaluation ${e.key} continues ${e.continues}, whose checkpoint is no longer stored in ${storage.location}`);
-        }
-        await storage.markRunning(e.id);
-        running.add(e.id);
-        const current: Evaluation = { ...e, status: 'running' };
-        emit({ type: 'start', evaluation: current });
-        const arch = await architecture(e.architecture);
-        const job: Job = {
-          evaluationId: e.id,
-          cell: arch.cell,
-          task: e.task,
-          taskOptions: e.taskOptions,
-          hyperparameters: e.hyperparameters,
-          seed: e.seed,
-          ...(resumeFrom ? { resumeFrom } : {}),
-          ...(e.keepCheckpoint ? { checkpoint: true } : {}),
-        };
-        const out = await o.pool.run(job, { signal: o.abort, onProgress: (point) => emit({ type: 'progress', evaluation: current, point }) });
-        running.delete(e.id);
-        if (out.ok) {
-          const r = out.reply.result;
-          const from = e.continues === null ? 0 : (ended.get(e.continues) ?? 0);
-          await storage.recordResult(e.id, {
-            status: r.status,
-            metrics: r.metrics,
-            steps: r.steps,
-            wallMs: out.reply.wallMs,
-            curve: r.curve.filter((p) => p.step > from),
-            ...(r.checkpoint ? { checkpoint: r.checkpoint } : {}),
-          });
-          emit({ type: 'finish', evaluation: (await storage.getEvaluation(e.id)) as Evaluation });
-        } else if (out.aborted) {
-          await storage.requeue(e.id);
-        } else {
-          const then = await storage.recordFailure(e.id, out.error, o.maxAttempts);
-          const after = (await storage.getEvaluation(e.id)) as Evaluation;
-          emit({ type: 'failure', evaluation: after, error: out.error, then });
-          if (then === 'queued') queue.unshift(after);
-        }
-      }
-    };
     try {
-      // Every slot ends before an error propagates, so no job is left running unrecorded.
-      const settled = await Promise.allSettled(Array.from({ length: o.pool.workers }, slot));
-      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) {
-        queue.length = 0;
-        throw failed.reason;
-      }
+      await inSlots(o.pool.workers, {
+        stopped,
+        next: async () => queue.shift(),
+        run: async (e) => {
+          // Read before the evaluation is marked running, so a missing one leaves nothing to requeue.
+          const resumeFrom = e.continues === null ? undefined : await storage.checkpoint(id, e.continues);
+          if (e.continues !== null && resumeFrom === undefined) {
+            throw new Error(`evaluation ${e.key} continues ${e.continues}, whose checkpoint is no longer stored in ${storage.location}`);
+          }
+          await storage.markRunning(e.id);
+          running.add(e.id);
+          const current: Evaluation = { ...e, status: 'running' };
+          emit({ type: 'start', evaluation: current });
+          const job = jobOf(e, (await architecture(e.architecture)).cell, resumeFrom);
+          const out = await o.pool.run(job, { signal: o.abort, onProgress: (point) => emit({ type: 'progress', evaluation: current, point }) });
+          running.delete(e.id);
+          if (out.ok) {
+            await storage.recordResult(e.id, resultOf(out.reply, e.continues === null ? 0 : (ended.get(e.continues) ?? 0)));
+            emit({ type: 'finish', evaluation: (await storage.getEvaluation(e.id)) as Evaluation });
+          } else if (out.aborted) {
+            await storage.requeue(e.id);
+          } else {
+            const then = await storage.recordFailure(e.id, out.error, o.maxAttempts);
+            const after = (await storage.getEvaluation(e.id)) as Evaluation;
+            emit({ type: 'failure', evaluation: after, error: out.error, then });
+            if (then === 'queued') queue.unshift(after);
+          }
+        },
+      });
     } finally {
       o.stop?.removeEventListener('abort', onStop);
       o.abort?.removeEventListener('abort', onAbort);
@@ -299,30 +259,27 @@ export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
   const runShared = async (q: SharedQueue): Promise<void> => {
     const onStop = () => emit({ type: 'stopping', running: 0 });
     o.stop?.addEventListener('abort', onStop, { once: true });
-    const slot = async (): Promise<void> => {
-      while (!stopped()) {
-        const claim = await q.queue.claim({ experimentId: id, owner: q.owner, leaseMs: q.lease.leaseMs });
-        if (!claim) return;
-        const current = claim.evaluation;
-        emit({ type: 'start', evaluation: current });
-        const out = await runLeasedJob({
-          queue: q.queue,
-          pool: o.pool,
-          claim,
-          lease: q.lease,
-          maxAttempts: o.maxAttempts,
-          abort: o.abort,
-          onProgress: (point) => emit({ type: 'progress', evaluation: current, point }),
-          onWarning: q.onWarning,
-        });
-        if (out.kind === 'recorded') emit({ type: 'finish', evaluation: (await storage.getEvaluation(current.id)) as Evaluation });
-        if (out.kind === 'failure') emit({ type: 'failure', evaluation: (await storage.getEvaluation(current.id)) as Evaluation, error: out.error, then: out.then });
-      }
-    };
     try {
-      const settled = await Promise.allSettled(Array.from({ length: o.pool.workers }, slot));
-      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
+      await inSlots(o.pool.workers, {
+        stopped,
+        next: () => q.queue.claim({ experimentId: id, owner: q.owner, leaseMs: q.lease.leaseMs }),
+        run: async (claim) => {
+          const current = claim.evaluation;
+          emit({ type: 'start', evaluation: current });
+          const out = await runLeasedJob({
+            queue: q.queue,
+            pool: o.pool,
+            claim,
+            lease: q.lease,
+            maxAttempts: o.maxAttempts,
+            abort: o.abort,
+            onProgress: (point) => emit({ type: 'progress', evaluation: current, point }),
+            onWarning: q.onWarning,
+          });
+          if (out.kind === 'recorded') emit({ type: 'finish', evaluation: (await storage.getEvaluation(current.id)) as Evaluation });
+          if (out.kind === 'failure') emit({ type: 'failure', evaluation: (await storage.getEvaluation(current.id)) as Evaluation, error: out.error, then: out.then });
+        },
+      });
     } finally {
       o.stop?.removeEventListener('abort', onStop);
     }

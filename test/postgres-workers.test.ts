@@ -10,7 +10,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { cliPath, repoRoot, runCli, tempDir } from './helpers.ts';
-import { freshDatabase, SKIP_WITHOUT_PG } from './postgres.ts';
+import { freshDatabase, ownServer, SKIP_WITHOUT_PG } from './postgres.ts';
 import { openStorage } from '../runs/open-storage.ts';
 
 const NAME = 's';
@@ -170,6 +170,34 @@ describe('workers on PostgreSQL', { skip: SKIP_WITHOUT_PG }, () => {
     } finally {
       w?.child.kill('SIGKILL');
       await drop();
+    }
+  });
+
+  test('the server stopped and started again in the middle of a study: the driver and the worker say so, wait, and finish with the results of SQLite', async () => {
+    const ref = sqliteReference();
+    // A server of the test's own: stopping the shared one would cut the other tests' sessions.
+    const server = await ownServer();
+    let w: Cli | undefined;
+    try {
+      const driver = new Cli([...SEARCH, '--db', server.url, '--workers', '0']);
+      await driver.until(/experiment 's' in postgres:/);
+      w = worker(server.url);
+      await w.until(/^recorded evaluation/m);
+      server.down();
+      const lost = /lost the connection to postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres \(.+\); trying again in [\d.]+ s/;
+      await driver.until(lost);
+      await w.until(lost);
+      server.up();
+      assert.equal(await driver.exit(), 0, driver.stderr);
+      assert.equal(await w.interrupt(), 0, w.stderr);
+      const [mine, theirs] = [await rows(server.url, NAME), await rows(ref.db, NAME)];
+      assert.deepEqual(mine.comparable, theirs.comparable, 'the same evaluations and metrics as an uninterrupted study');
+      assert.deepEqual(mine.state, theirs.state);
+      assert.equal(mine.status, 'done');
+      assert.equal(board(driver.stdout), board(ref.stdout), 'the same leaderboard');
+    } finally {
+      w?.child.kill('SIGKILL');
+      server.remove();
     }
   });
 });

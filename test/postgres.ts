@@ -37,3 +37,52 @@ export async function admin(sql: string, params: unknown[] = []): Promise<pg.Que
     await c.end();
   }
 }
+
+/**
+ * A PostgreSQL server of the test's own (a cluster in a temporary folder, on 127.0.0.1 at a free
+ * port, with the binaries scripts/with-postgres.sh found), for a test that restarts or stops its
+ * server without disturbing other tests: its URL (the database `postgres`), `down()` (pg_ctl stop
+ * -m fast: every session is cut), `up()` (started again on the same port) and `remove()`.
+ */
+export async function ownServer(): Promise<{ url: string; down: () => void; up: () => void; remove: () => void }> {
+  const bin = process.env.CELLSEARCH_TEST_PG_BIN;
+  if (!TEST_PG || !bin) throw new Error(SKIP_WITHOUT_PG || 'CELLSEARCH_TEST_PG_BIN is not set (scripts/with-postgres.sh sets it)');
+  const { mkdtempSync, rmSync, chownSync } = await import('node:fs');
+  const { execFileSync } = await import('node:child_process');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { createServer } = await import('node:net');
+  const dir = mkdtempSync(join(tmpdir(), 'cellsearch-own-pg-'));
+  const data = join(dir, 'data');
+  // PostgreSQL refuses to run as root: as root (CI), the server runs as `postgres`, as in scripts/with-postgres.sh.
+  const root = process.getuid?.() === 0;
+  if (root) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString());
+    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString());
+    chownSync(dir, uid, gid);
+  }
+  const run = (tool: string, args: string[]) =>
+    execFileSync(root ? 'runuser' : join(bin, tool), root ? ['-u', 'postgres', '--', join(bin, tool), ...args] : args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const port = await new Promise<number>((ok) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => ok(p));
+    });
+  });
+  run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8']);
+  const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off`;
+  const up = () => void run('pg_ctl', ['start', '-D', data, '-w', '-t', '120', '-s', '-l', join(dir, 'server.log'), '-o', options]);
+  up();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    down: () => void run('pg_ctl', ['stop', '-D', data, '-m', 'fast', '-w', '-t', '120', '-s']),
+    up,
+    remove: () => {
+      try {
+        run('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-s']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
