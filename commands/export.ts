@@ -19,17 +19,20 @@ interface ExportArgs {
   format: ExportFormat;
   db?: string;
   out?: string;
+  weights?: boolean;
 }
 
-/** A zoo key or a file as `show` reads them; otherwise an architecture hash (prefix) in the databases. */
-export async function resolveExportCell(ref: string, db: string | undefined): Promise<{ cell: Cell; provenance: string }> {
-  const { loadCell } = await import('../cells/load.ts');
-  const { isZooKey } = await import('../cells/zoo/index.ts');
-  if (isZooKey(ref) || existsSync(ref)) return { cell: loadCell(ref), provenance: isZooKey(ref) ? `cellsearch zoo cell '${ref}'` : `cell file ${ref}` };
-  if (!/^[0-9a-f]{4,}$/i.test(ref)) throw new UserError(`'${ref}' is not a zoo key, a cell file or an architecture hash (4 or more hex digits)`);
+/** The databases a hash is looked up in: --db (or CELLSEARCH_DB), else every runs/*.sqlite. */
+function databasesFor(ref: string, db: string | undefined): string[] {
   const given = dbLocation(db);
   const dbs = given !== undefined ? [given] : defaultDatabases();
   if (dbs.length === 0) throw new UserError(`'${ref}' looks like an architecture hash, but there is no database to look in: name one with --db`);
+  return dbs;
+}
+
+/** The one architecture whose hash starts with `ref` (4 or more hex digits) in `dbs`, and the database it was found in (as shown). */
+async function findArchitecture(ref: string, dbs: readonly string[]): Promise<{ arch: Architecture; db: string }> {
+  if (!/^[0-9a-f]{4,}$/i.test(ref)) throw new UserError(`'${ref}' is not a zoo key, a cell file or an architecture hash (4 or more hex digits)`);
   const { openStorage } = await import('../runs/open-storage.ts');
   const { shownLocation } = await import('../runs/postgres-location.ts');
   const { architecturesByPrefix } = await import('../runs/report/queries.ts');
@@ -44,11 +47,77 @@ export async function resolveExportCell(ref: string, db: string | undefined): Pr
   }
   if (found.size === 0) throw new UserError(`no architecture with hash ${ref}${ref.length < 16 ? '...' : ''} in ${dbs.map(shownLocation).join(', ')}`);
   if (found.size > 1) throw new UserError(`hash prefix ${ref} is ambiguous: ${[...found.keys()].join(', ')}; give more digits`);
-  const [{ arch, db: where }] = found.values();
+  return [...found.values()][0];
+}
+
+/** A zoo key or a file as `show` reads them; otherwise an architecture hash (prefix) in the databases. */
+export async function resolveExportCell(ref: string, db: string | undefined): Promise<{ cell: Cell; provenance: string }> {
+  const { loadCell } = await import('../cells/load.ts');
+  const { isZooKey } = await import('../cells/zoo/index.ts');
+  if (isZooKey(ref) || existsSync(ref)) return { cell: loadCell(ref), provenance: isZooKey(ref) ? `cellsearch zoo cell '${ref}'` : `cell file ${ref}` };
+  if (!/^[0-9a-f]{4,}$/i.test(ref)) throw new UserError(`'${ref}' is not a zoo key, a cell file or an architecture hash (4 or more hex digits)`);
+  const { arch, db: where } = await findArchitecture(ref, databasesFor(ref, db));
   const { parseCell } = await import('../cells/validate.ts');
   const parsed = parseCell(arch.cell, `architecture ${arch.hash} in ${where}`);
   const name = parsed.name ?? (arch.origin.kind === 'zoo' ? arch.origin.name : `arch ${arch.hash.slice(0, 8)}`);
   return { cell: { ...parsed, name }, provenance: `architecture ${arch.hash} from ${where}` };
+}
+
+/**
+ * `--weights`: the trained model of the architecture (a hash, or a zoo key or cell file, whose
+ * hash is looked up) from the evaluation with the lowest validation loss among those whose
+ * checkpoint a study kept, written as `<stem>.safetensors` and `<stem>.py` into `outDir`.
+ */
+async function exportWeights(ref: string, db: string | undefined, outDir: string): Promise<void> {
+  const { loadCell } = await import('../cells/load.ts');
+  const { isZooKey } = await import('../cells/zoo/index.ts');
+  const { cellHash } = await import('../cells/canonical.ts');
+  const { openStorage } = await import('../runs/open-storage.ts');
+  const { shownLocation } = await import('../runs/postgres-location.ts');
+  const { printable } = await import('../cells/text.ts');
+  const saved = await import('../runs/saved-model.ts');
+  saved.checkModelFolder(outDir, '--out');
+  const named = isZooKey(ref) || existsSync(ref);
+  const dbs = databasesFor(ref, db);
+  const hash = named ? cellHash(loadCell(ref)) : (await findArchitecture(ref, dbs)).arch.hash;
+  const kept: (import('../runs/saved-model.ts').KeptWeights & { db: string })[] = [];
+  let evaluations = 0;
+  for (const file of dbs) {
+    const s = await openStorage(file, { readonly: true, snapshot: true });
+    try {
+      const found = await saved.keptWeights(s, hash);
+      evaluations += found.evaluations;
+      kept.push(...found.kept.map((k) => ({ ...k, db: s.location })));
+    } finally {
+      await s.close();
+    }
+  }
+  const best = saved.bestKept(kept) as (typeof kept)[number] | undefined;
+  if (best === undefined) {
+    throw new UserError(
+      `architecture ${hash} has no trained weights in ${dbs.map(shownLocation).join(', ')}: ` +
+        (evaluations === 0 ? 'no evaluation of it' : `${evaluations} evaluation${evaluations === 1 ? '' : 's'}, none finished with a stored checkpoint`) +
+        '; `cellsearch train --cell ... --save DIR` keeps them (a search keeps a checkpoint only while successive halving continues it)',
+    );
+  }
+  const origin = best.architecture.origin;
+  const name = named ? (isZooKey(ref) ? ref : undefined) : origin.kind === 'zoo' ? origin.name : undefined;
+  const stem = saved.savedModelStem(name ?? (parseCellName(best.architecture.cell) ?? 'cell'), hash);
+  // The class is named as `train --save` names it (from the stored cell), so both write the same files.
+  const model = saved.savedModel(best, stem);
+  const paths = saved.writeSavedModel(outDir, stem, model);
+  const loss = best.evaluation.metrics?.validLoss;
+  process.stderr.write(
+    printable(
+      `wrote ${paths.join(', ')}: evaluation ${best.evaluation.key} of ${best.experiment.kind} study '${best.experiment.name}' in ${best.db}` +
+        `${loss === undefined || loss === null ? '' : `, validation loss ${loss.toFixed(4)}`}${kept.length > 1 ? ` (the lowest of ${kept.length} with stored weights)` : ''}`,
+    ) + '\n',
+  );
+}
+
+/** A stored cell's name, if it has one. */
+function parseCellName(cell: Record<string, unknown>): string | undefined {
+  return typeof cell.name === 'string' ? cell.name : undefined;
 }
 
 /** The text `export` writes. */
@@ -78,11 +147,17 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       .positional('cell', { type: 'string', demandOption: true, describe: 'an architecture hash or prefix (see `cellsearch report`), a zoo key or a cell file' })
       .option('format', { choices: EXPORT_FORMATS, default: 'notation' as ExportFormat, describe: "pytorch: a self-contained nn.Module source; nas-bench-nlp: a recipe as their json.dumps writes it" })
       .option('db', { type: 'string', describe: 'database to look the hash up in: a file or a postgres:// URL (default: $CELLSEARCH_DB, else every runs/*.sqlite)' })
-      .option('out', { type: 'string', describe: 'write to this file instead of standard output' })
+      .option('out', { type: 'string', describe: 'write to this file instead of standard output (--weights: the folder, default the working directory)' })
+      .option('weights', { type: 'boolean', describe: 'the trained model of a study that kept its checkpoint (train --save): <cell>_<hash>.safetensors and the PyTorch module <cell>_<hash>.py' })
       .example('$0 export 8041e272 --db runs/search.sqlite --format pytorch --out cell.py', 'a found cell as a PyTorch module')
       .example('$0 export gru --format json', 'a zoo cell as JSON')
-      .example('$0 export gru --format nas-bench-nlp', 'a cell as a NAS-Bench-NLP recipe'),
+      .example('$0 export gru --format nas-bench-nlp', 'a cell as a NAS-Bench-NLP recipe')
+      .example('$0 export 8041e272 --weights --out model/', 'the trained weights (safetensors) and their PyTorch module'),
   handler: async (args) => {
+    if (args.weights) {
+      if (args.format !== 'notation' && args.format !== 'pytorch') throw new UserError(`--weights writes safetensors and a PyTorch module; --format ${args.format} does not apply`);
+      return exportWeights(args.cell, args.db, args.out ?? '.');
+    }
     const { cell, provenance } = await resolveExportCell(args.cell, args.db);
     const text = await exportCell(cell, args.format, provenance);
     if (args.out !== undefined) {

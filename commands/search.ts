@@ -16,6 +16,7 @@ interface SearchArgs extends StudyArgs {
   'generation-size'?: number;
   'data-dir'?: string;
   set?: string[];
+  'seed-cells'?: string[];
   k?: number;
   'repeat-settings'?: number;
   'list-size'?: number;
@@ -61,6 +62,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       .options(studyOptions({ scale: 'training, task sizes, parameter budgets, search sizes', seed: "the strategy's draws and the evaluation seeds", name: 'search-<strategy>-<scale>' }))
       .option('data-dir', { type: 'string', describe: 'the text task: a folder with train.txt, valid.txt, test.txt, or one text file' })
       .option('set', { type: 'string', array: true, describe: 'a text task option, key=value (level=word, maxVocab=N, minCount=N); repeatable' })
+      .option('seed-cells', { type: 'string', array: true, describe: 'start from these cells too, besides the GRU and the LSTM: a cell file (notation or JSON) or a NAS-Bench-NLP recipes file or folder (FILE#3,7 for some); repeatable; stored in the study\'s config' })
       .option('generation-size', { type: 'number', group: KNOBS, describe: 'new candidates (or re-evaluations) per generation (default 4)' })
       .option('k', { type: 'number', group: KNOBS, describe: `hyperparameter settings per task for a new architecture (K; ${perScale((f) => f.search.settingsPerTask)})` })
       .option('repeat-settings', { type: 'number', group: KNOBS, describe: 'jozefowicz: settings per task when a listed architecture is picked again' })
@@ -79,7 +81,8 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       .middleware((args) => void parseSearchFlags(args), true)
       .example('$0 search', 'a tiny jozefowicz search on arithmetic and xml, under 10 minutes on 2 cores')
       .example('$0 search --scale small --time 2h', 'a laptop evening; run the same command again to continue')
-      .example('$0 search --strategy aging --tasks arithmetic,xml,ptb --budget 200', 'aging evolution with ptb scored too'),
+      .example('$0 search --strategy aging --tasks arithmetic,xml,ptb --budget 200', 'aging evolution with ptb scored too')
+      .example('$0 search --seed-cells data/recepies_example.json', 'NAS-Bench-NLP cells in the starting list besides the GRU and the LSTM'),
   handler: async (args) => {
     // Imported here so that other commands do not pay for the engine and the zoo at startup.
     const { searchStudy, parseDuration, watchBoundaries, searchStatus, searchSummary, statusBase } = await import('../runs/search.ts');
@@ -91,6 +94,8 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
     const session = parseSearchFlags(args);
     const timeLimit = args.time === undefined ? undefined : { ms: parseDuration(args.time), flag: args.time };
     const limitMs = timeLimit?.ms;
+    const { loadCells } = await import('../cells/load.ts');
+    const seedCells = (args['seed-cells'] ?? []).flatMap((ref) => loadCells(ref));
     const study = searchStudy({
       strategy: args.strategy,
       tasks: args.tasks.split(',').map((t) => t.trim()).filter((t) => t !== ''),
@@ -102,6 +107,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       name: args.name,
       dataDir: args['data-dir'],
       taskSettings: (await import('./sample.ts')).parseSettings(args.set ?? []),
+      seedCells,
       knobs: {
         settingsPerTask: args.k,
         repeatSettings: args['repeat-settings'],
@@ -121,6 +127,8 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
     });
 
     const out = process.stderr;
+    const { printable } = await import('../cells/text.ts');
+    for (const note of study.notes) out.write(`note: ${printable(note)}\n`);
     const tty = out.isTTY === true;
     const clock = sessionClock();
     const started = clock.now();

@@ -28,6 +28,7 @@ interface TrainArgs extends StudyArgs {
   'valid-batches'?: number;
   patience?: number;
   'max-halvings'?: number;
+  save?: string;
 }
 
 const HP = 'Hyperparameters (default: the --scale preset; hidden from its parameter budget):';
@@ -62,10 +63,12 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .options(budgetOptions(HP))
       .option('patience', { type: 'number', group: HP, describe: 'validations without improvement before halving the learning rate' })
       .option('max-halvings', { type: 'number', group: HP, describe: 'stop after this many halvings' })
+      .option('save', { type: 'string', describe: 'write each trained model into this folder: <cell>_<hash>.safetensors (the best weights) and <cell>_<hash>.py (its PyTorch module and loader)' })
       .middleware((args) => void parseTrainFlags(args), true)
       .example('$0 train --cell gru --task arithmetic', 'train the GRU with the tiny preset (about a minute)')
       .example('$0 train --cell gru --cell lstm --task xml --repeats 3 --workers 2', 'six runs on two threads')
-      .example('$0 train --cell my-cell.txt --task ptb --scale small --lr 0.5', 'a cell file, a larger preset, another learning rate'),
+      .example('$0 train --cell my-cell.txt --task ptb --scale small --lr 0.5', 'a cell file, a larger preset, another learning rate')
+      .example('$0 train --cell gru --task text --data-dir novel.txt --save model/', 'a language model of your text, as safetensors and a PyTorch module'),
   handler: async (args) => {
     // Imported here so that other commands do not pay for the engine and the zoo at startup.
     const { loadCells } = await import('../cells/load.ts');
@@ -74,6 +77,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     const { executeStudy } = await import('../runs/execute.ts');
     const { evaluationLabel } = await import('../runs/progress.ts');
     const { overrides, session } = parseTrainFlags(args);
+    const { checkModelFolder, saveStudyModels, savedModelStem } = await import('../runs/saved-model.ts');
+    if (args.save !== undefined) checkModelFolder(args.save, '--save');
     const cells = args.cell.flatMap((ref) => loadCells(ref));
     const study = trainStudy({
       cells,
@@ -86,14 +91,31 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       taskSettings: parseSettings(args.set ?? []),
       overrides,
       maxHeapMb: session.maxHeapMb,
+      keepWeights: args.save !== undefined,
     });
+    const refs = new Map(study.config.cells.map((c) => [c.hash, c.ref]));
     await executeStudy({
       ...session,
       spec: study.spec,
       strategy: study.strategy,
       jobs: study.proposals.length,
-      label: evaluationLabel(new Map(study.config.cells.map((c) => [c.hash, c.ref])), { task: false, trial: study.config.repeats > 1 }),
-      summary: ({ outcome, db, print }) => print(trainSummary(study.config, outcome.evaluations, db)),
+      label: evaluationLabel(refs, { task: false, trial: study.config.repeats > 1 }),
+      summary: async ({ storage, outcome, db, print }) => {
+        print(trainSummary(study.config, outcome.evaluations, db));
+        if (args.save === undefined) return;
+        const { trialOfKey } = await import('../runs/seeds.ts');
+        const trial = (e: { key: string }) => (study.config.repeats > 1 ? trialOfKey(e.key) : undefined);
+        const ref = (e: { architecture: string }) => refs.get(e.architecture) ?? e.architecture;
+        const lines = await saveStudyModels(
+          storage,
+          outcome.experiment,
+          args.save,
+          (e) => savedModelStem(ref(e), e.architecture, trial(e)),
+          (e) => `${ref(e)}${trial(e) === undefined ? '' : ` trial ${trial(e)}`}`,
+        );
+        const { printable } = await import('../cells/text.ts');
+        print(lines.map((l) => `${printable(l)}\n`).join(''));
+      },
     });
   },
 };

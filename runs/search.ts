@@ -18,14 +18,16 @@ import { UserError } from '../errors.ts';
 import { fidelity, FidelitySchema, SCALES, type Scale } from '../search/space.ts';
 import { createStrategy, leaderboard, STRATEGY_NAMES, SearchConfigSchema, type SearchConfig, type StrategyName } from '../search/strategies/index.ts';
 import { budgetSpent } from '../search/strategies/cohorts.ts';
+import { seedRows } from '../search/strategies/common.ts';
 import { getTask, isTaskName } from '../tasks/registry.ts';
 import { isConfirmationKey } from '../search/confirm.ts';
 import { analyzeSearch, CONFIRMATION_TEXT, confirmationTable, leaderboardTable, type SearchAnalysis } from './report/search.ts';
 import { fmtDuration, shortHash, type Table } from './report/model.ts';
 import type { StudyData } from './report/queries.ts';
 import type { StudySpec } from './study.ts';
-import { FINISHED_STATUSES, type Evaluation } from './storage.ts';
-import type { Strategy } from './strategy.ts';
+import { FINISHED_STATUSES, type Architecture, type Evaluation } from './storage.ts';
+import { architectureOf, type Strategy } from './strategy.ts';
+import type { Cell } from '../cells/graph.ts';
 import { presetTaskOptions } from './train.ts';
 import { parseFlags, parseSettingFlags } from './flags.ts';
 
@@ -84,12 +86,38 @@ export interface SearchRequest {
   /** The text task's data (file or folder) and options (`--set`); only with --tasks text. */
   dataDir?: string;
   taskSettings?: Record<string, unknown>;
+  /** `--seed-cells`: cells (from notation, JSON or NAS-Bench-NLP files) generation 0 proposes besides the GRU and the LSTM. */
+  seedCells?: { ref: string; cell: Cell }[];
 }
 
 export interface SearchStudy {
   spec: StudySpec;
   config: SearchStudyConfig;
   strategy: Strategy;
+  /** What the command should tell the user (seed cells left out as duplicates). */
+  notes: string[];
+}
+
+/**
+ * The seed cells' rows as the config stores them, in the order given, without those equal to the
+ * GRU, the LSTM or an earlier seed cell (NAS-Bench-NLP's GRU and LSTM recipes are the zoo's), each
+ * of which is named in `notes`.
+ */
+export function seedCellRows(cells: readonly { ref: string; cell: Cell }[]): { rows: Architecture[]; notes: string[] } {
+  const seen = new Map(seedRows({}).map((r) => [r.hash, r.origin.kind === 'zoo' ? r.origin.name : r.hash]));
+  const rows: Architecture[] = [];
+  const notes: string[] = [];
+  for (const { ref, cell } of cells) {
+    const row = architectureOf(ref, cell);
+    const same = seen.get(row.hash);
+    if (same !== undefined) {
+      notes.push(`--seed-cells: ${ref} is the same architecture as ${same} (hash ${row.hash.slice(0, 8)}): proposed once`);
+      continue;
+    }
+    seen.set(row.hash, ref);
+    rows.push(row);
+  }
+  return { rows, notes };
 }
 
 const positiveInt = (flag: string, v: number | undefined): void => {
@@ -151,6 +179,7 @@ export function searchStudy(req: SearchRequest): SearchStudy {
   if (req.tasks.includes('text') && req.dataDir === undefined) throw new UserError('--tasks text needs --data-dir (a folder with train.txt, valid.txt, test.txt, or one text file)');
   const extra = req.tasks.includes('text') ? { text: presetTaskOptions('text', resolved, req.dataDir, {}, settings) } : undefined;
   const memorize = strategy === 'jozefowicz';
+  const seeds = seedCellRows(req.seedCells ?? []);
   // The vocabularies the strategies size hidden layers with; building each task also checks its options.
   const vocab = Object.fromEntries(
     [...(memorize ? ['memorize'] : []), ...req.tasks].map((t) => [t, getTask(t, t === 'text' ? extra!.text : presetTaskOptions(t, resolved, undefined, {})).vocab.length]),
@@ -164,6 +193,7 @@ export function searchStudy(req: SearchRequest): SearchStudy {
     memorize,
     metric: 'validAccuracy',
     ...(extra ? { taskOptions: extra } : {}),
+    ...(seeds.rows.length > 0 ? { seedCells: seeds.rows } : {}),
   });
   const config = SearchStudyConfigSchema.parse({ strategy, ...searchConfig });
   const name = req.name ?? `search-${strategy}-${req.scale}`;
@@ -171,6 +201,7 @@ export function searchStudy(req: SearchRequest): SearchStudy {
     spec: { name, kind: SEARCH_KIND, seed: req.seed, config },
     config,
     strategy: createStrategy(strategy, searchConfig),
+    notes: seeds.notes,
   };
 }
 

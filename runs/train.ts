@@ -45,6 +45,12 @@ export interface TrainRequest {
   maxHeapMb?: number;
   /** Task options from `--set key=value` (e.g. the text task's level), over the preset's. */
   taskSettings?: Record<string, unknown>;
+  /**
+   * `--save`: every evaluation keeps its end checkpoint (with the best weights) in the database,
+   * where the model files are written from. Not part of the config: it changes what is stored
+   * beside the results, not the results.
+   */
+  keepWeights?: boolean;
 }
 
 export interface TrainStudy {
@@ -125,6 +131,7 @@ export function trainStudy(req: TrainRequest): TrainStudy {
       taskOptions,
       hyperparameters: c.hyperparameters as JsonObject,
       trial: r,
+      ...(req.keepWeights ? { checkpoint: true } : {}),
     })),
   );
   const name = req.name ?? defaultTrainName(req.cells.map((c) => c.ref), req.task);

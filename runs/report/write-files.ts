@@ -41,7 +41,7 @@ export function writeReportFiles(dir: string, files: ReportFiles): string[] {
 }
 
 /** Writes `content` to `target` through a temporary file in the same folder and a rename. */
-export function replaceFile(target: string, content: string): void {
+export function replaceFile(target: string, content: string | Uint8Array): void {
   const temp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
   rmSync(temp, { force: true }); // left by an earlier run of a process with this pid
   try {

@@ -13,7 +13,7 @@ import { MutationRecordSchema, mutate, type MutationRecord } from '../mutate.ts'
 import { ratiosToGru } from '../score.ts';
 import { isConfirmationKey } from '../confirm.ts';
 import { FidelitySchema, jozefowiczHyperparams, sampleJozefowicz, taskBudget, type Fidelity, type JozefowiczPoint } from '../space.ts';
-import { JsonObjectSchema, toJsonObject, type Architecture, type HistoryItem, type JsonObject, type Proposal, type ProposeResult } from '../contract.ts';
+import { ArchitectureSchema, JsonObjectSchema, toJsonObject, type Architecture, type HistoryItem, type JsonObject, type Proposal, type ProposeResult } from '../contract.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Configuration.
@@ -37,6 +37,12 @@ export const SearchConfigSchema = z.strictObject({
   metric: z.string().min(1),
   /** Task options beyond the preset's, by task: the text task's data and settings (absent otherwise). */
   taskOptions: z.record(z.string(), JsonObjectSchema).optional(),
+  /**
+   * Cells the user starts the search from (`--seed-cells`), proposed in generation 0 after the GRU
+   * and the LSTM, in this order. Stored whole, so a resume builds the same generation 0 and a
+   * different list is a different config (absent: only the GRU and the LSTM).
+   */
+  seedCells: z.array(ArchitectureSchema).min(1).optional(),
 });
 export type SearchConfig = z.infer<typeof SearchConfigSchema>;
 
@@ -211,9 +217,14 @@ export interface Meter {
   cost(p: Proposal): number;
 }
 
+/** The architectures of generation 0: the GRU, the LSTM, then the config's seed cells. */
+export function seedRows(config: Pick<SearchConfig, 'seedCells'>): Architecture[] {
+  return [...SEED_KEYS.map((key) => zooRow(key)), ...(config.seedCells ?? [])];
+}
+
 /**
  * One `propose` of a search strategy on its parsed state `st` (changed in place): generation 0
- * proposes the seed cells on `settingsPerTask` settings of every task (`onSeed` sees each first),
+ * proposes the seed cells (`seedRows`) on `settingsPerTask` settings of every task (`onSeed` sees each first),
  * as far as the budget goes; a later generation is `next`'s. The strategy is finished when a
  * generation is empty.
  */
@@ -234,8 +245,9 @@ export function searchStep<S extends SearchState>(
   };
   if (!st.started) {
     st.started = true;
-    for (const key of SEED_KEYS) {
-      const row = zooRow(key);
+    for (const row of seedRows(config)) {
+      // A seed cell equal to one before it (the GRU of a NAS-Bench-NLP file) is proposed once.
+      if (step.seen.has(row.hash)) continue;
       onSeed(row);
       step.seen.add(row.hash);
       step.proposals.push(...allTaskProposals(row, config.fidelity.search.settingsPerTask, step.ctx).slice(0, Math.max(0, step.left())));
