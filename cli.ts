@@ -19,6 +19,7 @@ import { exportCommand } from './commands/export.ts';
 import { importCommand } from './commands/import.ts';
 import { ablateCommand } from './commands/ablate.ts';
 import { calibrateCommand } from './commands/calibrate.ts';
+import { reproduceCommand } from './commands/reproduce.ts';
 import { searchCommand } from './commands/search.ts';
 import { workerCommand } from './commands/worker.ts';
 import { dashboardCommand } from './commands/dashboard.ts';
@@ -39,6 +40,7 @@ const commands: CommandModule<any, any>[] = [
   importCommand,
   ablateCommand,
   calibrateCommand,
+  reproduceCommand,
 ];
 
 /** The word that invokes a command (`show <cell>` -> `show`). */
