@@ -53,7 +53,7 @@ test("the data file states Greff et al.'s findings as issue 19 lists them, cited
 });
 
 test('the schema refuses a table row of the wrong length, an unknown paper or table, a duplicate id', () => {
-  const clone = () => structuredClone(PUBLISHED) as { tables: { rows: { values: number[] }[]; paper: string }[]; findings: { id: string; kind: string; table?: string }[] };
+  const clone = () => structuredClone(PUBLISHED) as unknown as { tables: { rows: { values: number[] }[]; paper: string }[]; findings: { id: string; kind: string; table?: string }[] };
   const short = clone();
   short.tables[0].rows[0].values.pop();
   assert.match(String(PublishedSchema.safeParse(short).error), /tanh-rnn has 2 values for 3 tasks/);
