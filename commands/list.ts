@@ -89,6 +89,11 @@ export const COMMANDS = {
     describe: "Check a preset's memorization stage: pass rates of the GRU, LSTM and Tanh RNN over N grid settings",
     load: async () => (await import('./calibrate.ts')).calibrateCommand,
   },
+  reproduce: {
+    command: 'reproduce <study>',
+    describe: "Reproduce a paper's study (Jozefowicz et al. 2015 Table 1, Greff et al. 2016) and judge each published finding against our numbers",
+    load: async () => (await import('./reproduce.ts')).reproduceCommand,
+  },
 } as const satisfies Record<string, CommandEntry>;
 
 export type CommandWord = keyof typeof COMMANDS;

@@ -10,6 +10,7 @@ import type { Cell, CellJson } from '../cells/graph.ts';
 import { parseCell } from '../cells/validate.ts';
 import { isZooKey } from '../cells/zoo/index.ts';
 import { ablationPlan, analyzeAblation, cellFeatures, spaceDimensions, spaceParams, type AblationAnalysis, type AblationRow } from '../search/ablation/index.ts';
+import { compareWithPaper, REPRO_STUDY_KEYS, reproStudy, studyFindings, type PaperComparison, type ReproStudy } from '../search/reproduce/index.ts';
 import { fidelity, SCALES, SPACES, taskBudget, type Scale, type SpaceName } from '../search/space.ts';
 import { getTask, isTaskName } from '../tasks/registry.ts';
 import type { StudySpec } from './study.ts';
@@ -45,6 +46,8 @@ export const AblateConfigSchema = z.strictObject({
   train: ScheduleSettingSchema,
   /** Jozefowicz space drawn from the preset's grid (calibration); absent: the paper's grid. */
   presetGrid: z.literal(true).optional(),
+  /** The study of `cellsearch reproduce` this ablation is (search/reproduce); absent: a plain ablation. */
+  reproduce: z.string().optional(),
 });
 export type AblateConfig = z.infer<typeof AblateConfigSchema>;
 
@@ -63,6 +66,10 @@ export interface AblateRequest {
   budget?: AblateBudget;
   name?: string;
   dataDir?: string;
+  /** A data folder for some tasks only (reproduce: --data-dir is its data task's); wins over `dataDir`. */
+  taskDataDirs?: Readonly<Record<string, string>>;
+  /** The reproduction this ablation is (`cellsearch reproduce`), stored in the config. */
+  reproduce?: string;
   /** Task options from `--set key=value`, for every task of the study. */
   taskSettings?: Record<string, unknown>;
   /** Jozefowicz space: the preset's grid instead of the paper's (what a search draws from). */
@@ -108,7 +115,7 @@ export function ablateStudy(req: AblateRequest): AblateStudy {
   }
   const fid = fidelity(req.scale);
   const tasks = req.tasks.map((name) => {
-    const taskOptions = presetTaskOptions(name, fid, req.dataDir, process.env, req.taskSettings);
+    const taskOptions = presetTaskOptions(name, fid, req.taskDataDirs?.[name] ?? req.dataDir, process.env, req.taskSettings);
     // Building the task checks its options (and a data folder) before anything is written.
     const vocab = getTask(name, taskOptions).vocab.length;
     return { name, taskOptions, vocab, budget: taskBudget(fid, name, taskOptions) };
@@ -148,6 +155,7 @@ export function ablateStudy(req: AblateRequest): AblateStudy {
     tasks,
     train: trainBudget,
     ...(req.presetGrid ? { presetGrid: true } : {}),
+    ...(req.reproduce !== undefined ? { reproduce: req.reproduce } : {}),
   });
   return {
     spec: { name: req.name ?? defaultAblateName(req.cellsLabel, req.tasks), kind: ABLATE_KIND, seed: req.seed, config: config },
@@ -206,6 +214,8 @@ export interface LoadedAblation {
   architectures: Map<string, Architecture>;
   rows: AblationRow[];
   analysis: AblationAnalysis;
+  /** A reproduction (`config.reproduce`): its study and the verdicts on the paper's findings. */
+  paper?: { study: ReproStudy; comparison: PaperComparison };
 }
 
 /** Reads an ablation experiment from storage and analyses it (what `ablate` prints and the report draws). */
@@ -224,5 +234,12 @@ export async function loadAblation(storage: Storage, name: string): Promise<Load
   }
   const cells = new Map([...architectures].map(([h, a]) => [h, parseCell(a.cell, `architecture ${h}`) as CellJson]));
   const rows = ablationRows(config, evaluations, cells);
-  return { experiment, config, evaluations, architectures, rows, analysis: analyzeAblationStudy(config, experiment.seed, rows) };
+  const analysis = analyzeAblationStudy(config, experiment.seed, rows);
+  let paper: LoadedAblation['paper'];
+  if (config.reproduce !== undefined) {
+    const study = reproStudy(config.reproduce);
+    if (!study) throw new UserError(`experiment '${name}' in ${storage.location} reproduces '${config.reproduce}', a study this cellsearch does not know (it knows ${REPRO_STUDY_KEYS.join(', ')})`);
+    paper = { study, comparison: compareWithPaper(studyFindings(study), analysis, rows) };
+  }
+  return { experiment, config, evaluations, architectures, rows, analysis, ...(paper ? { paper } : {}) };
 }

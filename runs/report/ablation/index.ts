@@ -1,5 +1,6 @@
 // The "odyssey" report of ablation studies (issue 8): model.ts builds the sections from a loaded
-// ablation (runs/ablate.ts), render.ts draws them (vega-lite -> SVG, Markdown, HTML). The rest of
+// ablation (runs/ablate.ts), with paper.ts's "Against the paper" for a reproduction (issue 19),
+// render.ts draws them (vega-lite -> SVG, Markdown, HTML). The rest of
 // runs/report/ belongs to the report framework; it dispatches here for experiments of kind
 // 'ablate' (ABLATE_KIND) through `ablationReport`.
 import type { Storage } from '../../storage.ts';

@@ -11,6 +11,7 @@ import type { AblationAnalysis, AblationRow, RankedVariant, TaskAnalysis, Verdic
 import { topFraction } from '../../../search/stats/index.ts';
 import type { AblateConfig, LoadedAblation } from '../../ablate.ts';
 import { variantLabel } from '../../ablate.ts';
+import { paperSections } from './paper.ts';
 
 export type VegaLiteSpec = Record<string, unknown>;
 
@@ -309,5 +310,6 @@ export function ablationReportModel(loaded: LoadedAblation, opts: { db?: string 
     tables: [],
     figures: [],
   };
-  return { title: `Ablation study ${experiment.name}`, kind: 'ablate', sections: [overview, ...analysis.tasks.flatMap((t) => taskSections(t, analysis, loaded.rows, config))] };
+  const paper = loaded.paper ? paperSections(loaded.paper.study, loaded.paper.comparison) : [];
+  return { title: `${loaded.paper ? 'Reproduction' : 'Ablation study'} ${experiment.name}`, kind: 'ablate', sections: [overview, ...paper, ...analysis.tasks.flatMap((t) => taskSections(t, analysis, loaded.rows, config))] };
 }

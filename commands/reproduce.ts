@@ -1,0 +1,84 @@
+// `cellsearch reproduce <study>`: runs a published study again (Jozefowicz et al. 2015, Table 1;
+// Greff et al. 2016's findings) as an ablation, then prints the ablation's summary and "Against
+// the paper": our numbers beside the paper's and a verdict on each published finding. The same
+// command resumes the study (or, once it is done, only judges it again); `--time` ends a session
+// as Ctrl-C does, with exit 0.
+import type { CommandModule } from 'yargs';
+import { SCALES, type Scale } from '../search/space.ts';
+import { REPRO_STUDY_KEYS } from '../search/reproduce/studies.ts';
+import { parseSettingFlags } from '../runs/flags.ts';
+import { budgetOptions, parseSessionFlags, settingFlagValues, studyOptions, type StudyArgs } from './options.ts';
+
+interface ReproduceArgs extends Omit<StudyArgs, 'scale'> {
+  study: string;
+  scale?: Scale;
+  tasks?: string;
+  trials?: number;
+  time?: string;
+  report?: string;
+  'data-dir'?: string;
+  steps?: number;
+  'eval-every'?: number;
+  'valid-batches'?: number;
+}
+
+function parseReproduceFlags(args: ReproduceArgs) {
+  return { budget: parseSettingFlags(settingFlagValues(args)), session: parseSessionFlags(args as unknown as StudyArgs) };
+}
+
+export const reproduceCommand: CommandModule<object, ReproduceArgs> = {
+  command: 'reproduce <study>',
+  describe: "Reproduce a paper's study (Jozefowicz et al. 2015 Table 1, Greff et al. 2016) and judge each published finding against our numbers",
+  builder: (y) =>
+    y
+      .positional('study', { choices: REPRO_STUDY_KEYS, demandOption: true, describe: "jozefowicz-table1: ten cells' best accuracy on arithmetic, xml, ptb; greff-findings: the vanilla LSTM and its eight variants" })
+      .options({
+        ...studyOptions({ scale: "training budget, task sizes, hidden range (default: the study's, small)", seed: 'the plan and the evaluation seeds', name: 'reproduce-<study>-<scale>' }),
+        scale: { choices: SCALES, describe: "fidelity preset (default: the study's: small)" },
+      })
+      .option('tasks', { type: 'string', describe: 'comma list of tasks (default: the study\'s: jozefowicz-table1 arithmetic,xml,ptb; greff-findings arithmetic,xml, and music when --data-dir or JSB_DIR gives JSB Chorales)' })
+      .option('trials', { type: 'number', describe: "settings per (cell, task); trial t has the same setting for every cell (default: the study's: 10 for jozefowicz-table1, 20 for greff-findings)" })
+      .option('data-dir', { type: 'string', describe: "the files of the study's data task: Penn Treebank for jozefowicz-table1 (default PTB_DIR, else the shipped corpus), JSB Chorales for greff-findings (default JSB_DIR)" })
+      .option('time', { type: 'string', describe: 'after this long (2h, 90m, 45s) start no more evaluations, let the running ones finish and stop (exit 0); the same command continues. Not part of the study\'s config' })
+      .option('report', { type: 'string', describe: 'write the report, with its section "Against the paper" (report.md, report.html, figures/*.svg), to this folder' })
+      .options(budgetOptions())
+      .middleware((args) => void parseReproduceFlags(args as ReproduceArgs), true)
+      .example('$0 reproduce jozefowicz-table1 --tasks arithmetic --trials 6', 'Table 1 on arithmetic: ten cells, six grid settings each')
+      .example('$0 reproduce greff-findings --data-dir jsb/ --time 2h', "Greff's findings on arithmetic, xml and JSB music; run again to continue"),
+  handler: async (args) => {
+    const { reproductionRequest } = await import('../runs/reproduce.ts');
+    const { ablateStudy, loadAblation, variantLabel } = await import('../runs/ablate.ts');
+    const { parseDuration } = await import('../runs/search.ts');
+    const { executeStudy } = await import('../runs/execute.ts');
+    const { evaluationLabel } = await import('../runs/progress.ts');
+    const { ablationSummaryText } = await import('../search/ablation/index.ts');
+    const { paperComparisonText } = await import('../search/reproduce/index.ts');
+
+    const { budget, session } = parseReproduceFlags(args);
+    const timeLimit = args.time === undefined ? undefined : { ms: parseDuration(args.time), flag: args.time };
+    const tasks = args.tasks === undefined ? undefined : args.tasks.split(',').map((t) => t.trim()).filter((t) => t !== '');
+    const study = ablateStudy(
+      reproductionRequest({ study: args.study, tasks, trials: args.trials, scale: args.scale, seed: args.seed, name: args.name, dataDir: args['data-dir'], budget }),
+    );
+    const started = performance.now();
+    await executeStudy({
+      ...session,
+      spec: study.spec,
+      strategy: study.strategy,
+      jobs: study.proposals.length,
+      timeLimit,
+      label: evaluationLabel(new Map(study.config.cells.map((c) => [c.hash, variantLabel(c.ref)])), { task: true, trial: true }),
+      summary: async ({ storage, outcome, db, print }) => {
+        const loaded = await loadAblation(storage, study.spec.name);
+        print(ablationSummaryText(loaded.analysis));
+        if (loaded.paper) print('\n' + paperComparisonText(loaded.paper.study, loaded.paper.comparison));
+        print(`\n${outcome.status === 'done' ? 'done' : 'interrupted'} in ${((performance.now() - started) / 1000).toFixed(0)} s; recorded in ${db}\n`);
+        if (args.report !== undefined) {
+          const { writeAblationReport } = await import('../runs/report/ablation/index.ts');
+          const files = await writeAblationReport(loaded, args.report, { db });
+          print(`report: ${files.join(', ')}\n`);
+        }
+      },
+    });
+  },
+};

@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isUserError } from '../errors.ts';
+import { ablateStudy } from './ablate.ts';
+import { reproductionRequest } from './reproduce.ts';
+
+const userError = (re: RegExp) => (err: unknown) => isUserError(err) && re.test((err as Error).message);
+
+test("reproductionRequest: the study's cells, baseline, space, metric, preset and trials; its default tasks", () => {
+  const j = reproductionRequest({ study: 'jozefowicz-table1', seed: 1 }, {});
+  assert.deepEqual(j.cells.map((c) => c.ref), ['tanh-rnn', 'lstm', 'lstm-f', 'lstm-i', 'lstm-o', 'lstm-b', 'gru', 'mut1', 'mut2', 'mut3']);
+  assert.deepEqual([j.baseline, j.space, j.metric, j.scale, j.trials, j.presetGrid, j.reproduce], ['lstm', 'jozefowicz', 'accuracy', 'small', 10, true, 'jozefowicz-table1']);
+  assert.deepEqual(j.tasks, ['arithmetic', 'xml', 'ptb'], 'ptb always: the shipped corpus without files');
+  assert.equal(j.name, 'reproduce-jozefowicz-table1-small');
+
+  const g = reproductionRequest({ study: 'greff-findings', seed: 1 }, {});
+  assert.deepEqual([g.baseline, g.space, g.metric, g.trials], ['greff-vanilla', 'greff', 'loss', 20]);
+  assert.deepEqual(g.tasks, ['arithmetic', 'xml'], 'music only with JSB Chorales');
+  assert.deepEqual(reproductionRequest({ study: 'greff-findings', seed: 1 }, { JSB_DIR: '/data/jsb' }).tasks, ['arithmetic', 'xml', 'music']);
+  const withData = reproductionRequest({ study: 'greff-findings', seed: 1, dataDir: '/data/jsb' }, {});
+  assert.deepEqual(withData.tasks, ['arithmetic', 'xml', 'music']);
+  assert.deepEqual(withData.taskDataDirs, { music: '/data/jsb' }, '--data-dir goes to the data task only');
+
+  const chosen = reproductionRequest({ study: 'greff-findings', seed: 1, tasks: ['arithmetic'], trials: 3, scale: 'tiny' }, {});
+  assert.deepEqual([chosen.tasks, chosen.trials, chosen.scale, chosen.name], [['arithmetic'], 3, 'tiny', 'reproduce-greff-findings-tiny-arithmetic']);
+});
+
+test('reproductionRequest refuses an unknown study and a --data-dir for a task the study does not run', () => {
+  assert.throws(() => reproductionRequest({ study: 'nope', seed: 1 }, {}), userError(/unknown study 'nope'; cellsearch reproduces: jozefowicz-table1, greff-findings/));
+  assert.throws(() => reproductionRequest({ study: 'jozefowicz-table1', seed: 1, tasks: ['xml'], dataDir: '/p' }, {}), userError(/--data-dir gives the ptb data of jozefowicz-table1, but --tasks leaves ptb out/));
+});
+
+test('a reproduction is an ablation whose config names the study; a plain ablation has no such field', () => {
+  const s = ablateStudy(reproductionRequest({ study: 'jozefowicz-table1', seed: 1, tasks: ['arithmetic'], trials: 2, scale: 'tiny' }, {}));
+  assert.equal(s.spec.kind, 'ablate');
+  assert.equal(s.config.reproduce, 'jozefowicz-table1');
+  assert.equal(s.config.presetGrid, true);
+  assert.equal(s.proposals.length, 20);
+  const plain = ablateStudy({ ...reproductionRequest({ study: 'jozefowicz-table1', seed: 1, tasks: ['arithmetic'], trials: 2, scale: 'tiny' }, {}), reproduce: undefined });
+  assert.equal('reproduce' in plain.config, false);
+  assert.deepEqual(plain.proposals, s.proposals, 'the same evaluations: reproduce adds judging, not training');
+});

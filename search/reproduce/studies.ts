@@ -1,0 +1,102 @@
+// The studies `cellsearch reproduce` knows, declared as data: which cells, against which
+// baseline, on which tasks, in which hyperparameter space, how many trials at which preset, and
+// which published findings (published.json) they judge. runs/reproduce.ts turns one into an
+// ablation study (runs/ablate.ts), so a reproduction resumes, reports and analyses like any
+// ablation; nothing here runs anything.
+import { z } from 'zod';
+import { SCALES, SPACES } from '../space.ts';
+import { findingOf, PUBLISHED } from './published.ts';
+
+export const ReproStudySchema = z.strictObject({
+  key: z.string().regex(/^[a-z0-9-]+$/),
+  title: z.string().min(1),
+  paper: z.string(),
+  /** Zoo keys, in the paper's order; labels in tables are these keys. */
+  cells: z.array(z.string()).min(2),
+  baseline: z.string(),
+  space: z.enum(SPACES),
+  metric: z.enum(['loss', 'accuracy', 'perplexity']),
+  /** The default tasks besides `dataTask`. */
+  tasks: z.array(z.string()).min(1),
+  /**
+   * The task `--data-dir` applies to: `always` in the default tasks (ptb runs on the shipped
+   * corpus without files), or `with-data`: added to the default only when its files are given
+   * (music needs JSB Chorales).
+   */
+  dataTask: z.strictObject({ task: z.string(), default: z.enum(['always', 'with-data']) }),
+  /** Jozefowicz space: the preset's narrowed grid instead of the paper's (see search/README.md). */
+  presetGrid: z.boolean(),
+  trials: z.number().int().positive(),
+  scale: z.enum(SCALES),
+  findings: z.array(z.string()).min(1),
+  /** What differs from the paper whatever the preset: printed with every comparison. */
+  fidelity: z.array(z.string()),
+});
+export type ReproStudy = z.infer<typeof ReproStudySchema>;
+
+const STUDIES: ReproStudy[] = [
+  {
+    key: 'jozefowicz-table1',
+    title: 'Jozefowicz et al. (2015), Table 1: the best accuracy of ten architectures on three tasks',
+    paper: 'jozefowicz2015',
+    cells: ['tanh-rnn', 'lstm', 'lstm-f', 'lstm-i', 'lstm-o', 'lstm-b', 'gru', 'mut1', 'mut2', 'mut3'],
+    baseline: 'lstm',
+    space: 'jozefowicz',
+    metric: 'accuracy',
+    tasks: ['arithmetic', 'xml'],
+    dataTask: { task: 'ptb', default: 'always' },
+    presetGrid: true,
+    trials: 10,
+    scale: 'small',
+    findings: ['jozefowicz-ordering', 'jozefowicz-lstm-f', 'jozefowicz-tanh'],
+    fidelity: [
+      "Each cell's number is the test accuracy of its trial with the best validation accuracy among N settings drawn from the preset's grid (trial t is the same setting for every cell); the paper's is the best over its own, much longer, search with larger models and longer training.",
+      'The tasks are our re-implementations of the paper\'s generators (tasks/README.md); without --data-dir ptb is the shipped State of the Union corpus, not Penn Treebank, so its accuracies are not comparable with the paper\'s in level, only in order.',
+      'Absolute accuracies depend on the preset (model size, steps); compare orderings and gaps, not levels.',
+    ],
+  },
+  {
+    key: 'greff-findings',
+    title: "Greff et al. (2016): the vanilla LSTM and its eight variants under Greff's random search",
+    paper: 'greff2016',
+    cells: ['greff-vanilla', 'greff-nig', 'greff-nfg', 'greff-nog', 'greff-niaf', 'greff-noaf', 'greff-np', 'greff-cifg', 'greff-fgr'],
+    baseline: 'greff-vanilla',
+    space: 'greff',
+    metric: 'loss',
+    tasks: ['arithmetic', 'xml'],
+    dataTask: { task: 'music', default: 'with-data' },
+    presetGrid: false,
+    trials: 20,
+    scale: 'small',
+    findings: ['greff-nfg', 'greff-noaf', 'greff-cifg', 'greff-np', 'greff-nig-music', 'greff-nog-music', 'greff-niaf-music', 'greff-importance', 'greff-independence'],
+    fidelity: [
+      'The paper ran about 200 trials per variant and data set on speech (TIMIT), handwriting (IAM Online) and music (JSB Chorales); we run N per variant on the tasks given, of which only music (with --data-dir) is one of the paper\'s data sets.',
+      "Arithmetic and XML sequences are short (about 20 and 100 symbols): the paper's gaps came from long sequences, so a finding may not show on them at all.",
+      'The metric is the test loss in nats (the paper: classification error on TIMIT and IAM, negative log-likelihood on JSB).',
+    ],
+  },
+];
+
+export const REPRO_STUDIES: readonly ReproStudy[] = STUDIES.map((s) => ReproStudySchema.parse(s));
+export const REPRO_STUDY_KEYS: readonly string[] = REPRO_STUDIES.map((s) => s.key);
+
+/** The tasks a study runs when --tasks is not given: with its data task when that is `always` or its files are given. */
+export function defaultTasks(s: ReproStudy, dataGiven: boolean): string[] {
+  return s.dataTask.default === 'always' || dataGiven ? [...s.tasks, s.dataTask.task] : [...s.tasks];
+}
+
+/** The study of that key, or undefined. */
+export function reproStudy(key: string): ReproStudy | undefined {
+  return REPRO_STUDIES.find((s) => s.key === key);
+}
+
+/** The findings a study judges, from published.json. */
+export function studyFindings(s: ReproStudy) {
+  return s.findings.map(findingOf);
+}
+
+/** The tables its findings compare against. */
+export function studyTables(s: ReproStudy) {
+  const ids = new Set(studyFindings(s).flatMap((f) => (f.kind === 'ordering' ? [f.table] : [])));
+  return PUBLISHED.tables.filter((t) => ids.has(t.id));
+}
