@@ -53,6 +53,7 @@ export const reproduceCommand: CommandModule<object, ReproduceArgs> = {
     const { evaluationLabel } = await import('../runs/progress.ts');
     const { ablationSummaryText } = await import('../search/ablation/index.ts');
     const { paperComparisonText } = await import('../search/reproduce/index.ts');
+    const { sessionClock } = await import('../runs/clock.ts');
 
     const { budget, session } = parseReproduceFlags(args);
     const timeLimit = args.time === undefined ? undefined : { ms: parseDuration(args.time), flag: args.time };
@@ -67,6 +68,8 @@ export const reproduceCommand: CommandModule<object, ReproduceArgs> = {
       strategy: study.strategy,
       jobs: study.proposals.length,
       timeLimit,
+      // The session's clock (a test's stepped clock when CELLSEARCH_TEST_CLOCK is set): what --time reads.
+      clock: sessionClock(),
       label: evaluationLabel(new Map(study.config.cells.map((c) => [c.hash, variantLabel(c.ref)])), { task: true, trial: true }),
       summary: async ({ storage, outcome, db, print }) => {
         const loaded = await loadAblation(storage, study.spec.name);

@@ -33,7 +33,7 @@ async function stored(db: string) {
 const against = (stdout: string) => {
   const from = stdout.indexOf('Against the paper');
   assert.ok(from >= 0, stdout);
-  return stdout.slice(from).split('\n').filter((l) => !/^(done|interrupted) in /.test(l)).join('\n');
+  return stdout.slice(from).split('\n').filter((l) => !/^(done|interrupted) in |^report: /.test(l)).join('\n');
 };
 
 let reference: { db: string; stdout: string; report: string } | undefined;
@@ -65,6 +65,7 @@ test('reproduce jozefowicz-table1: a tiny run end to end, our table beside Table
     assert.match(text, new RegExp(`^  ${cell} +${paper} +\\d+ +(\\d\\.\\d{4}|–) +\\d+ +`, 'm'), `${cell} row`);
   }
   assert.match(text, /^ {2}Spearman ρ (-?\d\.\d{4}|–), 95% bootstrap interval over trials \[/m);
+  assert.match(text, /^ {4}arithmetic: inconclusive, 2 trials: too few for a bootstrap interval \(at least 5\); Spearman ρ/m, 'two trials judge no ordering');
   // Three findings, each with a verdict; the gaps are judged on arithmetic only (no xml here).
   const verdicts = [...text.matchAll(/^ {2}(REPRODUCED|CONTRADICTED|INCONCLUSIVE|NOT TESTED) +(.*)$/gm)].map((m) => m[2]);
   assert.equal(verdicts.length, 3, text);

@@ -8,6 +8,6 @@ export { REPRO_STUDIES, REPRO_STUDY_KEYS, ReproStudySchema, reproStudy, defaultT
 export type { ReproStudy } from './studies.ts';
 export { averageRanks, spearman, bestOfTrials, orderingAgreement } from './rank.ts';
 export type { TrialResult, OrderingAgreement } from './rank.ts';
-export { compareWithPaper, compareTable, judgeDifference, combineOutcomes, findingTasks, CRITERIA, EQUIVALENCE_SD, MIN_OOB_R2, INDEPENDENT_BELOW } from './verdicts.ts';
+export { compareWithPaper, compareTable, judgeDifference, combineOutcomes, findingTasks, CRITERIA, EQUIVALENCE_SD, MIN_OOB_R2, INDEPENDENT_BELOW, MIN_ORDERING_TRIALS } from './verdicts.ts';
 export type { Outcome, TaskVerdict, FindingVerdict, TableComparison, TableRow, PaperComparison } from './verdicts.ts';
 export { paperComparisonText } from './text.ts';

@@ -80,6 +80,8 @@ export interface OrderingAgreement {
   resamples: number;
   /** Resamples whose rho was undefined (every cell equal) and left out of the interval. */
   undefinedResamples: number;
+  /** Distinct trials resampled. */
+  trials: number;
 }
 
 /**
@@ -125,5 +127,6 @@ export function orderingAgreement(
     level,
     resamples,
     undefinedResamples,
+    trials: trials.length,
   };
 }

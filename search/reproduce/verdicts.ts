@@ -13,7 +13,8 @@
 //   inconclusive otherwise: a non-significant test with few trials is no evidence of equality.
 // - ordering (a published table): Spearman's rho between our best-of-N and the table, with a
 //   bootstrap interval over trials (rank.ts); reproduced when the interval is above 0,
-//   contradicted when below 0, inconclusive when it contains 0.
+//   contradicted when below 0, inconclusive when it contains 0 or with fewer than
+//   MIN_ORDERING_TRIALS trials.
 // - importance (fANOVA order): reproduced when the named hyperparameters are the most important,
 //   in that order; contradicted otherwise; inconclusive without fANOVA or when its forest
 //   explains less than MIN_OOB_R2 of the variance (its ranking would be noise).
@@ -32,11 +33,13 @@ import { orderingAgreement, type OrderingAgreement } from './rank.ts';
 export const EQUIVALENCE_SD = 0.5;
 export const MIN_OOB_R2 = 0.2;
 export const INDEPENDENT_BELOW = 0.05;
+/** A bootstrap over fewer trials has too few distinct resamples to give an interval worth the name. */
+export const MIN_ORDERING_TRIALS = 5;
 
 export const CRITERIA = [
   `A published gap (a variant significantly worse than the baseline) is reproduced when Welch's t-test over all trials is significant at p < 0.05 after Holm's correction (within the task: every variant against the baseline) in the paper's direction; contradicted when it is significant the other way, or when the bootstrap 95% interval of the difference of means lies within ±${EQUIVALENCE_SD} pooled standard deviations (no gap even of that size); inconclusive otherwise.`,
   `A published absence of change is reproduced only when that interval lies within ±${EQUIVALENCE_SD} pooled standard deviations (a small difference shown, not merely a large one not shown); contradicted when the test is significant after Holm; inconclusive otherwise.`,
-  'A published ordering is reproduced when the bootstrap 95% interval (over trials, 2,000 resamples) of Spearman\'s rank correlation between our best-of-N and the paper\'s numbers lies above 0; contradicted when it lies below 0; inconclusive when it contains 0.',
+  `A published ordering is reproduced when the bootstrap 95% interval (over trials, 2,000 resamples) of Spearman's rank correlation between our best-of-N and the paper's numbers lies above 0; contradicted when it lies below 0; inconclusive when it contains 0, or with fewer than ${MIN_ORDERING_TRIALS} trials.`,
   `A published hyperparameter importance is reproduced when fANOVA ranks the named hyperparameters first, in the paper's order; contradicted otherwise; inconclusive without fANOVA or when its random forest explains less than ${MIN_OOB_R2} of the variance out of bag.`,
   `A published independence of two hyperparameters is reproduced when their fANOVA interaction explains less than ${100 * INDEPENDENT_BELOW}% of the variance; contradicted when it exceeds the smaller of their two main effects; inconclusive otherwise.`,
   'A finding over several tasks is contradicted when one task contradicts it, reproduced when every task judged reproduces it, inconclusive otherwise. The criteria were fixed before any result was seen and are the same for every study.',
@@ -184,6 +187,7 @@ function judgeOrdering(c: TableComparison | null, task: string): TaskVerdict {
   const a = c.agreement;
   const statistic = `Spearman ρ ${f3(a.rho)} [${f3(a.low)}, ${f3(a.high)}] over ${a.variants.length} cells`;
   if (a.variants.length < 3) return { task, outcome: 'inconclusive', statistic, reason: 'fewer than 3 cells' };
+  if (a.trials < MIN_ORDERING_TRIALS) return { task, outcome: 'inconclusive', statistic, reason: `${a.trials} trials: too few for a bootstrap interval (at least ${MIN_ORDERING_TRIALS})` };
   if (a.low > 0) return { task, outcome: 'reproduced', statistic, reason: 'the interval is above 0' };
   if (a.high < 0) return { task, outcome: 'contradicted', statistic, reason: 'the interval is below 0' };
   return { task, outcome: 'inconclusive', statistic, reason: Number.isFinite(a.low) ? 'the interval contains 0' : 'no interval: our values do not vary' };
