@@ -11,6 +11,7 @@
 // file, a database: the message names the problem and where), 130 interrupted.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import type { CommandModule } from 'yargs';
 import { isUserError, systemError } from './errors.ts';
 import { packageVersion } from './package-files.ts';
 import { COMMANDS, COMMAND_WORDS, commandHead, isCommandWord, type CommandWord } from './commands/list.ts';
@@ -57,7 +58,8 @@ export async function main(argv: string[]): Promise<void> {
   // The other commands are registered by their head alone: the help lists them, and yargs
   // recommends one for a mistyped word; they never run, because the command is `word`.
   for (const w of COMMAND_WORDS) {
-    parser = parser.command(w === word ? await COMMANDS[w].load() : { ...commandHead(w), handler: () => {} });
+    const module: CommandModule<any, any> = w === word ? await COMMANDS[w].load() : { ...commandHead(w), handler: () => {} };
+    parser = parser.command(module);
   }
   await parser.parseAsync();
 }

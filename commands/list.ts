@@ -13,81 +13,84 @@ export interface CommandHead {
   readonly describe: string;
 }
 
+/** A command's module as cli.ts registers it (each module types its own arguments). */
+type AnyCommand = CommandModule<any, any>;
+
 interface CommandEntry extends CommandHead {
   /** The command's module, imported on demand. */
-  readonly load: () => Promise<CommandModule<any, any>>;
+  readonly load: () => Promise<AnyCommand>;
 }
 
 export const COMMANDS = {
   cells: {
     command: 'cells',
     describe: 'List the zoo: every cell of Jozefowicz et al. (2015) and Greff et al. (2016)',
-    load: async () => (await import('./cells.ts')).cellsCommand,
+    load: async (): Promise<AnyCommand> => (await import('./cells.ts')).cellsCommand,
   },
   show: {
     command: 'show <cell>',
     describe: 'Print a cell (zoo key or file) as notation, Graphviz DOT or JSON; checks cell files',
-    load: async () => (await import('./show.ts')).showCommand,
+    load: async (): Promise<AnyCommand> => (await import('./show.ts')).showCommand,
   },
   tasks: {
     command: 'tasks',
     describe: 'List the tasks with their output, metric, vocabulary and split sizes',
-    load: async () => (await import('./tasks.ts')).tasksCommand,
+    load: async (): Promise<AnyCommand> => (await import('./tasks.ts')).tasksCommand,
   },
   sample: {
     command: 'sample <task>',
     describe: 'Print examples of a task with the scored positions marked',
-    load: async () => (await import('./sample.ts')).sampleCommand,
+    load: async (): Promise<AnyCommand> => (await import('./sample.ts')).sampleCommand,
   },
   train: {
     command: 'train',
     describe: 'Train cells on a task and record the results in the experiment database',
-    load: async () => (await import('./train.ts')).trainCommand,
+    load: async (): Promise<AnyCommand> => (await import('./train.ts')).trainCommand,
   },
   search: {
     command: 'search',
     describe: 'Search for cell architectures that may beat the GRU (Jozefowicz et al. 2015), confirmed on fresh seeds',
-    load: async () => (await import('./search.ts')).searchCommand,
+    load: async (): Promise<AnyCommand> => (await import('./search.ts')).searchCommand,
   },
   worker: {
     command: 'worker',
     describe: "Train queued evaluations of a PostgreSQL database's running studies (on any machine)",
-    load: async () => (await import('./worker.ts')).workerCommand,
+    load: async (): Promise<AnyCommand> => (await import('./worker.ts')).workerCommand,
   },
   runs: {
     command: 'runs',
     describe: 'List experiments with their progress (read-only; safe while a study runs)',
-    load: async () => (await import('./runs.ts')).runsCommand,
+    load: async (): Promise<AnyCommand> => (await import('./runs.ts')).runsCommand,
   },
   report: {
     command: 'report',
     describe: 'Write report.html and report.md (figures as SVG) for a study (read-only; safe while it runs)',
-    load: async () => (await import('./report.ts')).reportCommand,
+    load: async (): Promise<AnyCommand> => (await import('./report.ts')).reportCommand,
   },
   dashboard: {
     command: 'dashboard',
     describe: 'Serve a live web dashboard of every study in a database (read-only; safe while studies run)',
-    load: async () => (await import('./dashboard.ts')).dashboardCommand,
+    load: async (): Promise<AnyCommand> => (await import('./dashboard.ts')).dashboardCommand,
   },
   export: {
     command: 'export <cell>',
     describe: 'Write a cell (hash from a study, zoo key or file) as notation, JSON, DOT or a PyTorch module',
-    load: async () => (await import('./export.ts')).exportCommand,
+    load: async (): Promise<AnyCommand> => (await import('./export.ts')).exportCommand,
   },
   import: {
     command: 'import <source> <file>',
     describe: 'Read cells from elsewhere: NAS-Bench-NLP recipes (a JSON list, a recipe, a log or a folder of logs)',
-    load: async () => (await import('./import.ts')).importCommand,
+    load: async (): Promise<AnyCommand> => (await import('./import.ts')).importCommand,
   },
   ablate: {
     command: 'ablate',
     describe: 'Ablation study (Greff et al. 2016): random search per cell and task, tests against a baseline, fANOVA',
-    load: async () => (await import('./ablate.ts')).ablateCommand,
+    load: async (): Promise<AnyCommand> => (await import('./ablate.ts')).ablateCommand,
   },
   calibrate: {
     command: 'calibrate',
     describe: "Check a preset's memorization stage: pass rates of the GRU, LSTM and Tanh RNN over N grid settings",
-    load: async () => (await import('./calibrate.ts')).calibrateCommand,
+    load: async (): Promise<AnyCommand> => (await import('./calibrate.ts')).calibrateCommand,
   },
 } as const satisfies Record<string, CommandEntry>;
 
