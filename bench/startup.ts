@@ -9,14 +9,14 @@
 //     module (the cost of a thread itself): target < 100 ms.
 //
 //   npm run bench:startup                              packs and installs into bench/out/package
-//   npm run bench:startup -- --installed DIR           reuse an install (scripts/check-package.sh --keep DIR)
+//   npm run bench:startup -- --installed DIR/app       reuse an install (scripts/check-package.sh --keep DIR)
 //   npm run bench:startup -- --runs 20                 runs per figure (default 15; min and median shown)
 //
 // Each run is a fresh process. The machine is shared: the cores other processes used meanwhile are
 // printed (bench/sysload.ts); CPU times grow when others are busy, so compare with `node -e 0`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { cpuSnapshot, otherCores } from './sysload.ts';
@@ -26,10 +26,12 @@ const { values: flags } = parseArgs({ options: { installed: { type: 'string' }, 
 const runs = Number(flags.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number >= 1, got ${flags.runs}`);
 
-const app = flags.installed ?? join(root, 'bench', 'out', 'package');
+// check-package.sh --keep DIR installs into DIR/app: the folder that holds node_modules/cellsearch.
+const app = resolve(flags.installed ?? join(root, 'bench', 'out', 'package', 'app'));
 if (!flags.installed) {
-  console.log(`packing and installing into ${app} (scripts/check-package.sh --keep) ...`);
-  const r = spawnSync('bash', [join(root, 'scripts', 'check-package.sh'), '--keep', app], { stdio: 'inherit' });
+  const keep = join(root, 'bench', 'out', 'package');
+  console.log(`packing and installing into ${keep} (scripts/check-package.sh --keep) ...`);
+  const r = spawnSync('bash', [join(root, 'scripts', 'check-package.sh'), '--keep', keep], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 const pkg = join(app, 'node_modules', 'cellsearch');

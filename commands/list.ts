@@ -6,15 +6,15 @@
 // takes its head from here (`...commandHead('show')`), so the two never disagree.
 import type { CommandModule } from 'yargs';
 
-/** A command module of any arguments: each module's own argument types stay private to it (and out of the emitted types). */
-type AnyCommand = CommandModule<any, any>;
-
 /** What `cellsearch --help` shows of a command without loading it. */
 export interface CommandHead {
   /** The usage, as yargs reads it: the word, then its positionals (`show <cell>`). */
   readonly command: string;
   readonly describe: string;
 }
+
+/** A command's module as cli.ts registers it (each module types its own arguments). */
+type AnyCommand = CommandModule<any, any>;
 
 interface CommandEntry extends CommandHead {
   /** The command's module, imported on demand. */
