@@ -243,22 +243,31 @@ function cannotConnect(loc: PostgresLocation, err: unknown): UserError {
   return new UserError(`cannot connect to ${loc.shown}: ${scrub(message, loc.secrets)}; nothing was written`);
 }
 
+function newPool(config: pg.PoolConfig, poolSize: number | undefined): pg.Pool {
+  const pool = new pg.Pool({ ...config, max: poolSize ?? DEFAULT_POOL_SIZE });
+  // An idle connection the server closed must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  return pool;
+}
+
+/** The database's check; a server that cannot be reached is said so (a refusal stays as it is). */
+async function checkOrRefuse(pool: pg.Pool, loc: PostgresLocation): Promise<DatabaseCheck> {
+  try {
+    return await checkDatabase(pool, loc);
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw cannotConnect(loc, err);
+  }
+}
+
 /** Opens (and for a writer creates or migrates) the cellsearch database at a postgres:// location. */
 export async function openPostgresStorage(location: string, o: PostgresOptions = {}): Promise<PostgresStorage> {
   const loc = parsePostgresLocation(location);
   const config = connectionConfig(loc, o);
-  const pool = new pg.Pool({ ...config, max: o.poolSize ?? DEFAULT_POOL_SIZE });
-  // An idle connection the server closed must not crash the process; the next query reconnects.
-  pool.on('error', () => {});
+  const pool = newPool(config, o.poolSize);
   let lease: pg.Client | undefined;
   try {
-    let found: DatabaseCheck;
-    try {
-      found = await checkDatabase(pool, loc);
-    } catch (err) {
-      if (err instanceof UserError) throw err;
-      throw cannotConnect(loc, err);
-    }
+    let found = await checkOrRefuse(pool, loc);
     if (o.readonly) {
       if (found.state === 'empty') throw new UserError(`no cellsearch database at ${loc.shown}`);
       return new PostgresStorage(pool, loc, config, o.reconnect ?? {}, undefined);
@@ -315,16 +324,9 @@ export async function openPostgresStorage(location: string, o: PostgresOptions =
  */
 export async function openPostgresQueue(location: string, o: Omit<PostgresOptions, 'readonly'> & QueueRetry = {}): Promise<PostgresQueue> {
   const loc = parsePostgresLocation(location);
-  const pool = new pg.Pool({ ...connectionConfig(loc, o), max: o.poolSize ?? DEFAULT_POOL_SIZE });
-  pool.on('error', () => {});
+  const pool = newPool(connectionConfig(loc, o), o.poolSize);
   try {
-    let found: DatabaseCheck;
-    try {
-      found = await checkDatabase(pool, loc);
-    } catch (err) {
-      if (err instanceof UserError) throw err;
-      throw cannotConnect(loc, err);
-    }
+    const found = await checkOrRefuse(pool, loc);
     if (found.state === 'empty') throw new UserError(`no cellsearch database at ${loc.shown}: start a study there first (search, ablate or train with this --db)`);
     if (found.version < SCHEMA_VERSION) {
       throw new UserError(`${loc.shown} has an older schema (${found.version}): start or resume a study there with this cellsearch (search, ablate or train) to upgrade it`);

@@ -137,10 +137,16 @@ export interface DrawnSetting {
 
 /** The next trial of (architecture, task) and a point of the preset's grid for it. */
 export function drawSetting(arch: Architecture, task: string, ctx: ProposalContext): DrawnSetting {
-  const key = `${arch.hash}|${task}`;
-  const trial = ctx.trials[key] ?? 0;
-  ctx.trials[key] = trial + 1;
+  const trial = nextTrial(arch, task, ctx.trials);
   return { trial, point: sampleJozefowicz(ctx.rng, ctx.config.fidelity.grid) };
+}
+
+/** The next trial number of (architecture, task), counted in `trials`. */
+export function nextTrial(arch: Architecture, task: string, trials: Trials): number {
+  const key = `${arch.hash}|${task}`;
+  const trial = trials[key] ?? 0;
+  trials[key] = trial + 1;
+  return trial;
 }
 
 /**

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { Architecture, HistoryItem, Proposal } from '../contract.ts';
 import { pointId, sampleJozefowicz, type Grid, type JozefowiczPoint } from '../space.ts';
-import type { DrawnSetting, ProposalContext } from './common.ts';
+import { nextTrial, type DrawnSetting, type ProposalContext } from './common.ts';
 
 export const PointSchema = z.strictObject({ initScale: z.number(), learningRate: z.number(), maxGradNorm: z.number(), layers: z.number().int() });
 
@@ -37,18 +37,24 @@ export function drawPool(rng: () => number, grid: Grid, size: number): Jozefowic
  * with the next trial number of (architecture, task).
  */
 export function drawPooled(arch: Architecture, task: string, k: number, ctx: ProposalContext, pools: Pools, size: number): DrawnSetting[] {
-  const pool = (pools[task] ??= drawPool(ctx.rng, ctx.config.fidelity.grid, size));
+  return drawFrom(arch, task, k, ctx, poolOf(task, ctx, pools, size));
+}
+
+/** The task's pool, drawn into `pools` at its first use. */
+function poolOf(task: string, ctx: ProposalContext, pools: Pools, size: number): JozefowiczPoint[] {
+  return (pools[task] ??= drawPool(ctx.rng, ctx.config.fidelity.grid, size));
+}
+
+/** `k` settings at `points`: distinct while k <= points (a partial shuffle), then another round. */
+function drawFrom(arch: Architecture, task: string, k: number, ctx: ProposalContext, points: readonly JozefowiczPoint[]): DrawnSetting[] {
   const settings: DrawnSetting[] = [];
   let order: number[] = [];
   for (let i = 0; i < k; i++) {
-    const at = i % pool.length;
-    if (at === 0) order = pool.map((_, j) => j);
-    const j = at + Math.min(pool.length - at - 1, Math.floor(ctx.rng() * (pool.length - at)));
+    const at = i % points.length;
+    if (at === 0) order = points.map((_, j) => j);
+    const j = at + Math.min(points.length - at - 1, Math.floor(ctx.rng() * (points.length - at)));
     [order[at], order[j]] = [order[j], order[at]];
-    const key = `${arch.hash}|${task}`;
-    const trial = ctx.trials[key] ?? 0;
-    ctx.trials[key] = trial + 1;
-    settings.push({ trial, point: { ...pool[order[at]] } });
+    settings.push({ trial: nextTrial(arch, task, ctx.trials), point: { ...points[order[at]] } });
   }
   return settings;
 }
@@ -75,16 +81,6 @@ export function triedPoints(arch: Architecture, task: string, history: readonly 
  * and again at the points it had, 43% of a small search's budget.)
  */
 export function drawUntried(arch: Architecture, task: string, k: number, ctx: ProposalContext, pools: Pools, size: number, tried: ReadonlySet<string>): DrawnSetting[] {
-  const pool = (pools[task] ??= drawPool(ctx.rng, ctx.config.fidelity.grid, size));
-  const open = pool.filter((p) => !tried.has(pointId(p)));
-  const settings: DrawnSetting[] = [];
-  for (let at = 0; at < Math.min(k, open.length); at++) {
-    const j = at + Math.min(open.length - at - 1, Math.floor(ctx.rng() * (open.length - at)));
-    [open[at], open[j]] = [open[j], open[at]];
-    const key = `${arch.hash}|${task}`;
-    const trial = ctx.trials[key] ?? 0;
-    ctx.trials[key] = trial + 1;
-    settings.push({ trial, point: { ...open[at] } });
-  }
-  return settings;
+  const open = poolOf(task, ctx, pools, size).filter((p) => !tried.has(pointId(p)));
+  return drawFrom(arch, task, Math.min(k, open.length), ctx, open);
 }
