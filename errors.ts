@@ -33,6 +33,7 @@ const SYSTEM_ERRORS: Readonly<Record<string, string>> = {
   SQLITE_READONLY: 'the database cannot be written (the file, its -wal or -shm file, or its folder is read-only for this user)',
   SQLITE_CANTOPEN: 'SQLite cannot open the database file: check that its folder exists and that this user may read and write the file and its folder',
   SQLITE_FULL: 'the disk is full: free some space, then run the same command again (what was recorded is kept)',
+  SQLITE_IOERR_SHMSIZE: 'the disk is full (SQLite could not grow the -shm file beside the database): free some space, then run the same command again',
   SQLITE_IOERR: 'input/output error on the database (a full disk, a removed device or a special file)',
   SQLITE_PERM: 'access to the database was denied',
   SQLITE_BUSY: 'the database is locked by another process: wait for it, then try again',

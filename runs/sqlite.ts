@@ -415,12 +415,28 @@ export class SqliteStorage implements Storage {
   /** Runs `fn` in a BEGIN IMMEDIATE transaction (writers only). */
   private write<T>(fn: () => T): T {
     if (this.readonly) throw new Error(`${this.location} was opened read-only`);
-    return this.db.transaction(fn).immediate();
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (err) {
+      throw this.named(err);
+    }
+  }
+
+  /**
+   * A full disk or an I/O error met while the database is in use, as a UserError naming the file
+   * (SQLite rolls the transaction back, so what was recorded before is kept); anything else as it is.
+   */
+  private named(err: unknown): unknown {
+    return systemError(err, this.location) ?? err;
   }
 
   /** Runs `fn` in one read transaction: every read in it sees the same state. */
   private read<T>(fn: () => T): T {
-    return this.db.transaction(fn).deferred();
+    try {
+      return this.db.transaction(fn).deferred();
+    } catch (err) {
+      throw this.named(err);
+    }
   }
 
   private experimentById(id: number): Experiment | undefined {

@@ -182,6 +182,7 @@ test('systemError: codes of the system and of SQLite (extended ones by their pri
   assert.match(full.message, /^runs\/a\.sqlite: the disk is full: free some space, then run the same command again .*\(SQLITE_FULL\)$/);
   assert.match(systemError({ code: 'SQLITE_IOERR_WRITE' }, 'p')!.message, /^p: input\/output error on the database .*\(SQLITE_IOERR_WRITE\)$/);
   assert.match(systemError(Object.assign(new Error('x'), { code: 'ENOSPC', path: '/mnt/report.html' }))!.message, /^\/mnt\/report\.html: no space left on the device/);
+  assert.match(systemError({ code: 'SQLITE_IOERR_SHMSIZE' }, 'p')!.message, /^p: the disk is full .*\(SQLITE_IOERR_SHMSIZE\)$/);
   assert.equal(systemError(new Error('a bug')), undefined);
   assert.equal(systemError({ code: 'ERR_INVALID_ARG_TYPE' }), undefined);
 });
