@@ -58,10 +58,8 @@ export const ablateCommand: CommandModule<object, AblateArgs> = {
     const { GREFF_CELLS, JOZEFOWICZ_CELLS } = await import('../cells/zoo/index.ts');
     const { loadCells } = await import('../cells/load.ts');
     const { parseSettings } = await import('./sample.ts');
-    const { ablateStudy, loadAblation, variantLabel } = await import('../runs/ablate.ts');
-    const { executeStudy } = await import('../runs/execute.ts');
-    const { evaluationLabel } = await import('../runs/progress.ts');
-    const { ablationSummaryText } = await import('../search/ablation/index.ts');
+    const { ablateStudy, variantLabel } = await import('../runs/ablate.ts');
+    const { executeAblation } = await import('../runs/execute-ablation.ts');
 
     const { budget, session } = parseAblateFlags(args);
     const preset = args.cells === 'greff' ? 'greff' : args.cells === 'jozefowicz' ? 'jozefowicz' : null;
@@ -84,23 +82,6 @@ export const ablateCommand: CommandModule<object, AblateArgs> = {
       taskSettings: parseSettings(args.set ?? []),
       budget,
     });
-    const started = performance.now();
-    await executeStudy({
-      ...session,
-      spec: study.spec,
-      strategy: study.strategy,
-      jobs: study.proposals.length,
-      label: evaluationLabel(new Map(study.config.cells.map((c) => [c.hash, variantLabel(c.ref)])), { task: true, trial: true }),
-      summary: async ({ storage, outcome, db, print }) => {
-        const loaded = await loadAblation(storage, study.spec.name);
-        print(ablationSummaryText(loaded.analysis));
-        print(`${outcome.status === 'done' ? 'done' : 'interrupted'} in ${((performance.now() - started) / 1000).toFixed(0)} s; recorded in ${db}\n`);
-        if (args.report !== undefined) {
-          const { writeAblationReport } = await import('../runs/report/ablation/index.ts');
-          const files = await writeAblationReport(loaded, args.report, { db });
-          print(`report: ${files.join(', ')}\n`);
-        }
-      },
-    });
+    await executeAblation(study, { ...session, report: args.report });
   },
 };

@@ -47,12 +47,9 @@ export const reproduceCommand: CommandModule<object, ReproduceArgs> = {
       .example('$0 reproduce greff-findings --data-dir jsb/ --time 2h', "Greff's findings on arithmetic, xml and JSB music; run again to continue"),
   handler: async (args) => {
     const { reproductionRequest } = await import('../runs/reproduce.ts');
-    const { ablateStudy, loadAblation, variantLabel } = await import('../runs/ablate.ts');
+    const { ablateStudy } = await import('../runs/ablate.ts');
     const { parseDuration } = await import('../runs/search.ts');
-    const { executeStudy } = await import('../runs/execute.ts');
-    const { evaluationLabel } = await import('../runs/progress.ts');
-    const { ablationSummaryText } = await import('../search/ablation/index.ts');
-    const { paperComparisonText } = await import('../search/reproduce/index.ts');
+    const { executeAblation } = await import('../runs/execute-ablation.ts');
     const { sessionClock } = await import('../runs/clock.ts');
 
     const { budget, session } = parseReproduceFlags(args);
@@ -61,27 +58,12 @@ export const reproduceCommand: CommandModule<object, ReproduceArgs> = {
     const study = ablateStudy(
       reproductionRequest({ study: args.study, tasks, trials: args.trials, scale: args.scale, seed: args.seed, name: args.name, dataDir: args['data-dir'], budget }),
     );
-    const started = performance.now();
-    await executeStudy({
+    await executeAblation(study, {
       ...session,
-      spec: study.spec,
-      strategy: study.strategy,
-      jobs: study.proposals.length,
       timeLimit,
       // The session's clock (a test's stepped clock when CELLSEARCH_TEST_CLOCK is set): what --time reads.
       clock: sessionClock(),
-      label: evaluationLabel(new Map(study.config.cells.map((c) => [c.hash, variantLabel(c.ref)])), { task: true, trial: true }),
-      summary: async ({ storage, outcome, db, print }) => {
-        const loaded = await loadAblation(storage, study.spec.name);
-        print(ablationSummaryText(loaded.analysis));
-        if (loaded.paper) print('\n' + paperComparisonText(loaded.paper.study, loaded.paper.comparison));
-        print(`\n${outcome.status === 'done' ? 'done' : 'interrupted'} in ${((performance.now() - started) / 1000).toFixed(0)} s; recorded in ${db}\n`);
-        if (args.report !== undefined) {
-          const { writeAblationReport } = await import('../runs/report/ablation/index.ts');
-          const files = await writeAblationReport(loaded, args.report, { db });
-          print(`report: ${files.join(', ')}\n`);
-        }
-      },
+      report: args.report,
     });
   },
 };
