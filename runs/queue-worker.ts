@@ -51,12 +51,13 @@ export async function runQueueWorker(o: QueueWorkerOptions): Promise<void> {
   const emit = o.onEvent ?? (() => {});
   const stopped = () => o.stop?.aborted === true || o.abort?.aborted === true;
   const halt = o.stop && o.abort ? AbortSignal.any([o.stop, o.abort]) : (o.stop ?? o.abort);
-  const slot = async (): Promise<void> => {
+  const slot = async (_: unknown, thread: number): Promise<void> => {
     let backoff = 1_000;
     while (!stopped()) {
       let claim;
       try {
-        claim = await o.queue.claim({ experimentId: o.experimentId, owner: o.owner, leaseMs: o.lease.leaseMs });
+        // The lease names the thread too: a live page shows which worker and thread runs what.
+        claim = await o.queue.claim({ experimentId: o.experimentId, owner: `${o.owner} thread ${thread + 1}`, leaseMs: o.lease.leaseMs });
         backoff = 1_000;
       } catch (err) {
         // The server is away (a restart, the network): wait and try again; anything else is a bug.

@@ -33,6 +33,7 @@ import {
 } from './storage.ts';
 import type { Proposal, ProposeResult, Strategy } from './strategy.ts';
 import { runLeasedJob } from './leased-job.ts';
+import { curveFeed } from './curve-feed.ts';
 import type { LeaseTimes, WorkQueue } from './queue.ts';
 
 export interface StudySpec {
@@ -231,14 +232,14 @@ export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
     const onAbort = () => emit({ type: 'aborting', running: running.size });
     o.stop?.addEventListener('abort', onStop, { once: true });
     o.abort?.addEventListener('abort', onAbort, { once: true });
-    const slot = async (): Promise<void> => {
+    const slot = async (_: unknown, thread: number): Promise<void> => {
       for (let e = stopped() ? undefined : queue.shift(); e; e = stopped() ? undefined : queue.shift()) {
         // Read before the evaluation is marked running, so a missing one leaves nothing to requeue.
         const resumeFrom = e.continues === null ? undefined : await storage.checkpoint(id, e.continues);
         if (e.continues !== null && resumeFrom === undefined) {
           throw new Error(`evaluation ${e.key} continues ${e.continues}, whose checkpoint is no longer stored in ${storage.location}`);
         }
-        await storage.markRunning(e.id);
+        await storage.markRunning(e.id, `thread ${thread + 1}`);
         running.add(e.id);
         const current: Evaluation = { ...e, status: 'running' };
         emit({ type: 'start', evaluation: current });
@@ -253,11 +254,19 @@ export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
           ...(resumeFrom ? { resumeFrom } : {}),
           ...(e.keepCheckpoint ? { checkpoint: true } : {}),
         };
-        const out = await o.pool.run(job, { signal: o.abort, onProgress: (point) => emit({ type: 'progress', evaluation: current, point }) });
+        const from = e.continues === null ? 0 : (ended.get(e.continues) ?? 0);
+        // A live write that fails (a full disk) stops the study once the job's outcome is recorded.
+        let liveError: unknown;
+        const feed = curveFeed({ write: (points) => storage.appendCurve(e.id, points), after: from, onError: (err) => (liveError ??= err) });
+        const out = await o.pool.run(job, {
+          signal: o.abort,
+          onProgress: (point) => emit({ type: 'progress', evaluation: current, point }),
+          onCurvePoint: (point) => feed.push(point),
+        });
+        await feed.close();
         running.delete(e.id);
         if (out.ok) {
           const r = out.reply.result;
-          const from = e.continues === null ? 0 : (ended.get(e.continues) ?? 0);
           await storage.recordResult(e.id, {
             status: r.status,
             metrics: r.metrics,
@@ -275,6 +284,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
           emit({ type: 'failure', evaluation: after, error: out.error, then });
           if (then === 'queued') queue.unshift(after);
         }
+        if (liveError !== undefined) throw liveError;
       }
     };
     try {
@@ -296,9 +306,9 @@ export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
   const runShared = async (q: SharedQueue): Promise<void> => {
     const onStop = () => emit({ type: 'stopping', running: 0 });
     o.stop?.addEventListener('abort', onStop, { once: true });
-    const slot = async (): Promise<void> => {
+    const slot = async (_: unknown, thread: number): Promise<void> => {
       while (!stopped()) {
-        const claim = await q.queue.claim({ experimentId: id, owner: q.owner, leaseMs: q.lease.leaseMs });
+        const claim = await q.queue.claim({ experimentId: id, owner: `${q.owner} thread ${thread + 1}`, leaseMs: q.lease.leaseMs });
         if (!claim) return;
         const current = claim.evaluation;
         emit({ type: 'start', evaluation: current });

@@ -92,6 +92,38 @@ test('the dashboard in Chromium: live updates, the report\'s leaderboard, escapi
       await page.screenshot({ path: join(shots, 'list.png'), fullPage: true });
     });
 
+    await t.test('while evaluations train, the study page shows which thread runs what and how far, and their curves grow without reload', async () => {
+      // The real driver (runs/study.ts) in the writer process, one thread, two evaluations of 60 steps of 150 ms.
+      await writer.ask('train live-fixture 60 150');
+      await page.goto(`${origin}/s/live-fixture`);
+      await settled(page);
+      await page.evaluate(() => Object.assign(window, { notReloaded: true }));
+      const livePoints = () => Number(document.getElementById('fig-live-curves')?.dataset.points ?? 0);
+      // The issue's bound for a change to reach an open page, for the first point and for growth.
+      await page.waitForFunction(livePoints, undefined, { timeout: 5_000 });
+      const first = await page.evaluate(livePoints);
+      const running = await tableRows(page, '#running');
+      assert.equal(running.length, 1, 'one evaluation runs (one thread)');
+      assert.equal(running[0][4], 'thread 1', 'the thread that runs it');
+      assert.match(running[0][5], /^step \d+ of 60 \(\d+%\), \d+ points?$/);
+      await page.waitForFunction((n) => Number(document.getElementById('fig-live-curves')?.dataset.points ?? 0) > n, first, { timeout: 5_000 });
+      const grown = await page.evaluate(livePoints);
+      await settled(page);
+      await page.screenshot({ path: join(shots, 'study-training.png'), fullPage: true });
+      const step = (row: string[]) => Number(/^step (\d+)/.exec(row[5])?.[1]);
+      await page.waitForFunction((s) => {
+        const cell = document.querySelector('#running tbody tr')?.children[5]?.textContent ?? '';
+        return Number(/^step (\d+)/.exec(cell)?.[1] ?? 0) > s;
+      }, step((await tableRows(page, '#running'))[0]), { timeout: 5_000 });
+      assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true, 'the page was not reloaded');
+      t.diagnostic(`live curve points on the page: ${first} -> ${grown}`);
+      assert.deepEqual(await writer.ask('trained'), { status: 'done' });
+      const e = (await reader.getExperiment('live-fixture'))!;
+      const rows = await reader.evaluations(e.id);
+      for (const v of rows) assert.deepEqual((await reader.curve(v.id)).map((p) => p.step), Array.from({ length: 60 }, (_, i) => i + 1), 'the result\'s curve, whole');
+      await page.waitForFunction(() => document.querySelector('#running p')?.textContent === 'No evaluation is running now.', undefined, { timeout: 5_000 });
+    });
+
     await t.test('a new evaluation reaches the open study page without reload; the curves grow; the hostile name is text', async () => {
       await page.goto(`${origin}/s/search-fixture`);
       await settled(page);

@@ -23,7 +23,7 @@ import type { Block, ReportModel, Section } from '../report/model.ts';
 import { toPytorch } from '../../cells/export/pytorch.ts';
 import { archName, displayCell } from '../report/architectures.ts';
 import { DashboardData, NotFound, type Fingerprints } from './data.ts';
-import { leaderboardPage, LeaderboardQuerySchema } from './views.ts';
+import { leaderboardPage, LeaderboardQuerySchema, LIVE_FIGURE_ID, type LiveView } from './views.ts';
 
 export const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 /** An SVG opened on its own: no script, no request, its own inline styles only. */
@@ -115,6 +115,12 @@ export function pageModel(model: ReportModel, searchLeaderboard: boolean) {
   return { title: model.title, subtitle: model.subtitle, sections: model.sections.map(section) };
 }
 
+/** The live view as the page receives it: the figure's point count instead of its specification. */
+function liveJson(v: LiveView) {
+  const figure = v.figure && { kind: 'figure', id: v.figure.id, title: v.figure.title, caption: v.figure.caption, points: pointsOf(v.figure.spec) };
+  return { fingerprint: v.fingerprint, running: v.running, figure };
+}
+
 /** Path segments, percent-decoded; undefined for a malformed escape. */
 function segments(path: string): string[] | undefined {
   try {
@@ -135,6 +141,7 @@ export async function startDashboard(o: DashboardOptions): Promise<RunningDashbo
   // Live updates: one poller for every listening page, running only while one listens.
   const clients = new Set<ServerResponse>();
   let last: Fingerprints | undefined;
+  let lastLive: Fingerprints = new Map();
   let timer: NodeJS.Timeout | undefined;
   let polling = false;
   const poll = async () => {
@@ -147,6 +154,11 @@ export async function startDashboard(o: DashboardOptions): Promise<RunningDashbo
         if (changed.length) for (const c of clients) c.write(`event: change\ndata: ${JSON.stringify({ changed })}\n\n`);
       }
       last = now;
+      // Curve points of running evaluations change no count: a second, smaller fingerprint.
+      const live = await data.liveFingerprints();
+      const grown = [...live.keys()].filter((n) => live.get(n) !== lastLive.get(n));
+      if (grown.length) for (const c of clients) c.write(`event: live\ndata: ${JSON.stringify({ changed: grown })}\n\n`);
+      lastLive = live;
     } catch (err) {
       for (const c of clients) c.write(`event: problem\ndata: ${JSON.stringify({ error: err instanceof Error ? err.message : String(err) })}\n\n`);
     } finally {
@@ -166,6 +178,7 @@ export async function startDashboard(o: DashboardOptions): Promise<RunningDashbo
         clearInterval(timer);
         timer = undefined;
         last = undefined;
+        lastLive = new Map();
       }
     });
   };
@@ -205,7 +218,7 @@ export async function startDashboard(o: DashboardOptions): Promise<RunningDashbo
     if (what !== 'studies' || name === undefined) return json(res, 404, { error: 'not found' });
     if (seg.length === 3) {
       const s = await data.study(name);
-      return json(res, 200, { name, kind: s.kind, fingerprint: s.fingerprint, progress: s.progress, model: pageModel(s.model, s.analysis !== undefined), leaderboard: s.analysis !== undefined });
+      return json(res, 200, { name, kind: s.kind, fingerprint: s.fingerprint, progress: s.progress, live: liveJson(await data.live(name)), model: pageModel(s.model, s.analysis !== undefined), leaderboard: s.analysis !== undefined });
     }
     if (sub === 'leaderboard' && seg.length === 4) {
       const s = await data.study(name);
@@ -213,6 +226,13 @@ export async function startDashboard(o: DashboardOptions): Promise<RunningDashbo
       const q = LeaderboardQuerySchema.safeParse(Object.fromEntries(url.searchParams));
       if (!q.success) return json(res, 400, { error: `leaderboard: ${q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` });
       return json(res, 200, { fingerprint: s.fingerprint, ...leaderboardPage(s.analysis, q.data) });
+    }
+    if (sub === 'live' && seg.length === 4) {
+      return json(res, 200, liveJson(await data.live(name)));
+    }
+    if (sub === 'svg' && seg.length === 5 && id === LIVE_FIGURE_ID) {
+      const svg = await data.liveSvg(name, url.searchParams.get('v') ?? undefined);
+      return send(res, 200, 'image/svg+xml; charset=utf-8', svg, { 'Content-Security-Policy': SVG_CSP, 'Cache-Control': 'private, max-age=3600' });
     }
     if (sub === 'svg' && seg.length === 5) {
       const svg = await data.svg(name, id, url.searchParams.get('arch') ?? undefined, url.searchParams.get('v') ?? undefined);
