@@ -1,5 +1,6 @@
 // `cellsearch dashboard`'s web server: node:http, GET only, every asset served from this process
-// (the page's script and style from runs/dashboard/assets/, figures as SVG drawn by the report's
+// (the page's script and style from runs/dashboard/assets/, the report's style sheet from its one
+// source runs/report/report.css, figures as SVG drawn by the report's
 // renderers), JSON for the pages, server-sent events for live updates.
 //
 // Why node:http and server-sent events: the dashboard only reads and pushes "something changed"
@@ -21,6 +22,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { UserError } from '../../errors.ts';
 import type { Block, ReportModel, Section } from '../report/model.ts';
 import { toPytorch } from '../../cells/export/pytorch.ts';
+import { REPORT_CSS_FILE } from '../report/html.ts';
 import { archName, displayCell } from '../report/architectures.ts';
 import { DashboardData, NotFound, type Fingerprints } from './data.ts';
 import { leaderboardPage, LeaderboardQuerySchema, LIVE_FIGURE_ID, type LiveView } from './views.ts';
@@ -29,9 +31,11 @@ export const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'
 /** An SVG opened on its own: no script, no request, its own inline styles only. */
 const SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'";
 
-const ASSETS: Record<string, { file: string; type: string }> = {
-  '/assets/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
-  '/assets/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
+const ASSETS: Record<string, { file: URL; type: string }> = {
+  '/assets/app.js': { file: new URL('./assets/app.js', import.meta.url), type: 'text/javascript; charset=utf-8' },
+  // The static report's style, from its one source; app.css adds the dashboard's parts.
+  '/assets/report.css': { file: REPORT_CSS_FILE, type: 'text/css; charset=utf-8' },
+  '/assets/app.css': { file: new URL('./assets/app.css', import.meta.url), type: 'text/css; charset=utf-8' },
 };
 
 const SHELL = `<!DOCTYPE html>
@@ -40,6 +44,7 @@ const SHELL = `<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>cellsearch dashboard</title>
+<link rel="stylesheet" href="/assets/report.css">
 <link rel="stylesheet" href="/assets/app.css">
 <script type="module" src="/assets/app.js"></script>
 </head>
@@ -133,8 +138,7 @@ function segments(path: string): string[] | undefined {
 export async function startDashboard(o: DashboardOptions): Promise<RunningDashboard> {
   const { data } = o;
   const pollMs = o.pollMs ?? 500;
-  const assetDir = new URL('./assets/', import.meta.url);
-  const assets = new Map(Object.entries(ASSETS).map(([path, a]) => [path, { type: a.type, body: readFileSync(new URL(a.file, assetDir)) }]));
+  const assets = new Map(Object.entries(ASSETS).map(([path, a]) => [path, { type: a.type, body: readFileSync(a.file) }]));
   let port = o.port;
   const cookieName = () => `cellsearch-dashboard-${port}`;
 
