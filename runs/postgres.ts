@@ -532,7 +532,7 @@ export class PostgresStorage implements Storage {
   async markRunning(evaluationId: number, runner?: string): Promise<void> {
     await this.write(async (c) => {
       // No lease token: the evaluation is this writer's (NOT_LEASED); the owner only says who runs it.
-      const r = await c.query(`UPDATE evaluations SET status = 'running', started_at = $1, ${NO_LEASE}, lease_owner = $3 WHERE id = $2 AND status = 'queued'`, [
+      const r = await c.query(`UPDATE evaluations SET status = 'running', started_at = $1, lease_token = NULL, lease_expires_at = NULL, lease_owner = $3 WHERE id = $2 AND status = 'queued'`, [
         now(),
         evaluationId,
         runner ?? null,
