@@ -6,7 +6,11 @@
 //   model built) and the next ones (cached until the study changes);
 // - with Chromium (when found), times the study page from navigation to the rendered leaderboard
 //   and to every figure drawn, on a fresh server state and again;
-// - reads the server's resident memory (now and peak, /proc/<pid>/status).
+// - reads the server's resident memory (now and peak, /proc/<pid>/status) and the CPU time it
+//   spent (/proc/<pid>/stat), which a loaded machine does not inflate as it inflates wall time;
+// - times a writer (runs/dashboard/writer-child.ts: 200 short write transactions on the same file)
+//   with no page open, then while a page listens for changes and reloads the study without pause:
+//   the dashboard must not slow it.
 // Not a test: nothing here runs in `npm test`.
 //
 //   npm run bench:dashboard                                   10,000 evaluations, 1,000 architectures
@@ -47,6 +51,28 @@ if (!existsSync(db)) {
   console.log(`built ${db}: ${o.evaluations} evaluations, ${o.architectures} architectures, ${o.points} curve points each (${((performance.now() - t) / 1000).toFixed(1)} s)`);
 } else console.log(`using ${db} as it is`);
 
+/** User + system CPU time a process has used, in ms (/proc/<pid>/stat, clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** The writer child: 200 short transactions, timed one by one. */
+function startWriter(path: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('../runs/dashboard/writer-child.ts', import.meta.url).pathname, path], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => JSON.parse(String((await lines.next()).value)) as Record<string, number>;
+  const ready = next();
+  return {
+    ready,
+    churn: async (n: number) => {
+      child.stdin.write(`churn ${n}\n`);
+      return next();
+    },
+    stop: () => child.stdin.end('quit\n'),
+  };
+}
+
 /** VmRSS and VmHWM (peak) of a process, in MB. */
 function memoryMb(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -74,10 +100,11 @@ try {
     ['GET figure: learning curves of the top 5', `/api/studies/${NAME}/svg/learning-curves`],
   ] as const) {
     const t = performance.now();
+    const cpu = cpuMs(server.pid!);
     const r = await fetch(base + path);
     const body = await r.arrayBuffer();
     if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
-    rows.push([label, `${ms(t)} (${(body.byteLength / 1024).toFixed(0)} KB)`]);
+    rows.push([label, `${ms(t)}, server CPU ${cpuMs(server.pid!) - cpu} ms (${(body.byteLength / 1024).toFixed(0)} KB)`]);
   }
   const chromiumPath = findChromium();
   if (chromiumPath) {
@@ -87,12 +114,37 @@ try {
       for (const round of ['first visit', 'second visit']) {
         const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
         const t = performance.now();
+        const cpu = cpuMs(server.pid!);
         await page.goto(`${base}/s/${NAME}`);
         await page.waitForSelector('#leaderboard-table tbody tr', { timeout: 120_000 });
         rows.push([`study page in Chromium, ${round}: leaderboard shown`, ms(t)]);
         await page.waitForFunction(() => [...document.images].every((i) => i.complete && i.naturalWidth > 0), undefined, { timeout: 300_000 });
-        rows.push([`study page in Chromium, ${round}: every figure drawn`, ms(t)]);
+        rows.push([`study page in Chromium, ${round}: every figure drawn`, `${ms(t)}, server CPU ${cpuMs(server.pid!) - cpu} ms`]);
         await page.close();
+      }
+      // The writer alone, then while a page listens and reloads the study again and again.
+      const writer = startWriter(db);
+      await writer.ready;
+      try {
+        const alone = await writer.churn(200);
+        const page = await browser.newPage();
+        await page.goto(`${base}/s/${NAME}`);
+        await page.waitForSelector('#leaderboard-table tbody tr', { timeout: 120_000 });
+        let reloads = 0;
+        let done = false;
+        const busy = writer.churn(200).finally(() => (done = true));
+        while (!done) {
+          await page.reload();
+          await page.waitForSelector('#leaderboard-table tbody tr', { timeout: 120_000 });
+          reloads++;
+        }
+        const watched = await busy;
+        await page.close();
+        const fmt = (r: Record<string, number>) => `${r.ok} ok, ${r.failed} failed, slowest ${r.maxMs.toFixed(1)} ms, total ${r.totalMs.toFixed(0)} ms`;
+        rows.push(['writer: 200 transactions, no page open', fmt(alone)]);
+        rows.push([`writer: 200 transactions during ${reloads} study page loads`, fmt(watched)]);
+      } finally {
+        writer.stop();
       }
     } finally {
       await browser.close();
@@ -100,6 +152,7 @@ try {
   } else rows.push(['study page in Chromium', 'skipped: no Chromium found']);
   const m = memoryMb(server.pid!);
   rows.push(['server memory at the end', `${m.rss.toFixed(0)} MB (peak ${m.peak.toFixed(0)} MB)`]);
+  rows.push(['server CPU time in all', `${cpuMs(server.pid!)} ms`]);
 } finally {
   server.kill('SIGINT');
 }

@@ -41,11 +41,18 @@ export type JobResult = z.infer<typeof JobResultSchema>;
 export const WorkerReplySchema = z.strictObject({ result: JobResultSchema, wallMs: z.number().nonnegative() });
 export type WorkerReply = z.infer<typeof WorkerReplySchema>;
 
-/** A progress report from a running job (a point of its learning curve). */
+/** A progress report from a running job, for the person watching (its step, loss, ...). */
 export type Progress = CurvePoint;
 
-/** Trains (or computes) one job. `progress` may be called any number of times. */
-export type JobHandler = (job: Job, progress: (p: Progress) => void) => JobResult | Promise<JobResult>;
+/**
+ * Trains (or computes) one job. `progress` may be called any number of times; `curve` is called
+ * with each point of the learning curve as it is made, exactly as the result's `curve` will hold
+ * it (the driver stores them while the job runs, so that a live page sees the curve grow).
+ */
+export type JobHandler = (job: Job, progress: (p: Progress) => void, curve: (p: CurvePoint) => void) => JobResult | Promise<JobResult>;
+
+/** What a worker posts while a job runs: a progress report, or a point of the learning curve. */
+export const WorkerMessageSchema = z.union([z.strictObject({ progress: CurvePointSchema }), z.strictObject({ curve: CurvePointSchema })]);
 
 /** What the pool posts to a worker: the job, and a port for progress reports. */
 export interface WorkerTask {
@@ -60,7 +67,13 @@ export function defineWorker(handler: JobHandler): (task: WorkerTask) => Promise
     if (!parsed.success) throw new Error(`invalid job: ${z.prettifyError(parsed.error)}`);
     const t0 = performance.now();
     try {
-      const result = JobResultSchema.parse(await handler(parsed.data, (p) => port?.postMessage(p)));
+      const result = JobResultSchema.parse(
+        await handler(
+          parsed.data,
+          (p) => port?.postMessage({ progress: p }),
+          (p) => port?.postMessage({ curve: p }),
+        ),
+      );
       return { result, wallMs: performance.now() - t0 };
     } finally {
       port?.close();

@@ -6,6 +6,7 @@
 import { jobOf, resultOf, type Progress } from './job.ts';
 import type { JobPool } from './pool.ts';
 import type { Claim, LeaseTimes, WorkQueue } from './queue.ts';
+import { curveFeed } from './curve-feed.ts';
 
 export interface LeasedJobOptions {
   queue: WorkQueue;
@@ -55,7 +56,14 @@ export async function runLeasedJob(o: LeasedJobOptions): Promise<LeasedOutcome> 
     const from = e.continues === null ? 0 : await queue.stepsOf(e.experimentId, e.continues);
     const job = jobOf(e, arch.cell, resumeFrom);
     const signal = o.abort ? AbortSignal.any([o.abort, lost.signal]) : lost.signal;
-    const out = await o.pool.run(job, { signal, onProgress: o.onProgress });
+    // Live points go under the lease, as the result does; one that cannot be written is only a warning.
+    const feed = curveFeed({
+      write: (points) => queue.appendCurve(claim.token, points),
+      after: from,
+      onError: (err) => o.onWarning?.(`evaluation ${e.key}: curve points could not be stored (${err instanceof Error ? err.message : String(err)})`),
+    });
+    const out = await o.pool.run(job, { signal, onProgress: o.onProgress, onCurvePoint: (p) => feed.push(p) });
+    await feed.close();
     clearInterval(heartbeat);
     if (lost.signal.aborted) return { kind: 'lost' };
     if (out.ok) {

@@ -35,6 +35,7 @@ import {
   type NewGeneration,
   type Storage,
   type StrategyState,
+  type RunningEvaluation,
   type StudySnapshot,
   type Writer,
 } from './storage.ts';
@@ -230,10 +231,35 @@ export class MemoryStorage implements Storage {
     return r;
   }
 
-  async markRunning(evaluationId: number): Promise<void> {
+  async markRunning(evaluationId: number, runner?: string): Promise<void> {
     this.write((db) => {
-      this.rowIn(db, evaluationId, 'queued').status = 'running';
+      const row = this.rowIn(db, evaluationId, 'queued');
+      row.status = 'running';
+      // As SQLite keeps it: the latest 'running' event of an evaluation names its runner.
+      if (runner !== undefined) this.insertEvent(db, row.experimentId, 'running', { evaluation: evaluationId, runner });
     });
+  }
+
+  async appendCurve(evaluationId: number, points: readonly CurvePoint[]): Promise<void> {
+    const curve = checkCurve(evaluationId, points);
+    this.write((db) => {
+      if (db.evaluations.get(evaluationId)?.status !== 'running') return;
+      const stored = db.curves.get(evaluationId) ?? [];
+      const steps = new Set(stored.map((p) => p.step));
+      db.curves.set(evaluationId, store([...stored, ...curve.filter((p) => !steps.has(p.step))].sort((a, b) => a.step - b.step)));
+    });
+  }
+
+  async running(experimentId: number): Promise<RunningEvaluation[]> {
+    const db = this.open();
+    const running = [...db.evaluations.values()].filter((v) => v.experimentId === experimentId && v.status === 'running').sort((a, b) => a.generation - b.generation || a.ordinal - b.ordinal);
+    const out: RunningEvaluation[] = [];
+    for (const v of running) {
+      const event = [...db.events].reverse().find((e) => e.experimentId === experimentId && e.kind === 'running' && e.data.evaluation === v.id);
+      const runner = event?.data.runner;
+      out.push({ evaluationId: v.id, runner: typeof runner === 'string' ? runner : null, curve: await this.curve(v.id) });
+    }
+    return out;
   }
 
   async recordResult(evaluationId: number, r: EvaluationResult): Promise<void> {
@@ -272,6 +298,7 @@ export class MemoryStorage implements Storage {
       const attempts = row.attempts + 1;
       const status = attempts < maxAttempts ? 'queued' : 'failed';
       Object.assign(row, { status, attempts, error });
+      db.curves.delete(evaluationId);
       this.insertEvent(db, row.experimentId, 'attempt-failed', { evaluation: evaluationId, attempt: attempts, error, then: status });
       return status;
     });
@@ -280,7 +307,9 @@ export class MemoryStorage implements Storage {
   async requeue(evaluationId: number): Promise<void> {
     this.write((db) => {
       const row = db.evaluations.get(evaluationId);
-      if (row?.status === 'running') row.status = 'queued';
+      if (row?.status !== 'running') return;
+      row.status = 'queued';
+      db.curves.delete(evaluationId);
     });
   }
 
@@ -290,6 +319,7 @@ export class MemoryStorage implements Storage {
       for (const v of db.evaluations.values()) {
         if (v.experimentId === experimentId && v.status === 'running') {
           v.status = 'queued';
+          db.curves.delete(v.id);
           n++;
         }
       }

@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { siblingModule } from '../package-files.ts';
 import { Piscina } from 'piscina';
 import { UserError } from '../errors.ts';
-import { WorkerReplySchema, type Job, type Progress, type WorkerReply } from './job.ts';
-import { CurvePointSchema } from './storage.ts';
+import { WorkerMessageSchema, WorkerReplySchema, type Job, type Progress, type WorkerReply } from './job.ts';
+import type { CurvePoint } from './storage.ts';
 import { RUN_FLAG_DEFAULTS } from './flags.ts';
 
 export const WORKER_ENTRY = fileURLToPath(new URL('./worker-entry.mjs', import.meta.url));
@@ -53,6 +53,8 @@ export interface RunOptions {
   /** Aborting terminates the job's thread; the outcome is { ok: false, aborted: true }. */
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /** Each point of the job's learning curve as the worker makes it. */
+  onCurvePoint?: (p: CurvePoint) => void;
 }
 
 export class JobPool {
@@ -83,11 +85,12 @@ export class JobPool {
   /** Runs one job; never rejects. */
   async run(job: Job, opts: RunOptions = {}): Promise<JobOutcome> {
     const { port1, port2 } = new MessageChannel();
-    if (opts.onProgress) {
-      const cb = opts.onProgress;
+    if (opts.onProgress || opts.onCurvePoint) {
       port1.on('message', (m: unknown) => {
-        const p = CurvePointSchema.safeParse(m);
-        if (p.success) cb(p.data);
+        const p = WorkerMessageSchema.safeParse(m);
+        if (!p.success) return;
+        if ('progress' in p.data) opts.onProgress?.(p.data.progress);
+        else opts.onCurvePoint?.(p.data.curve);
       });
     }
     try {

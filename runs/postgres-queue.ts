@@ -7,10 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { PostgresLocation } from './postgres-location.ts';
-import { insertEvent, NO_LEASE, reconnecting, rows, transaction, writeFailure, writeResult, type Db, type Reconnect } from './postgres-rows.ts';
+import { appendCurvePoints, dropAttemptCurves, insertEvent, NO_LEASE, reconnecting, rows, transaction, writeFailure, writeResult, type Db, type Reconnect } from './postgres-rows.ts';
 import { ARCHITECTURE_COLUMNS, EVALUATION_COLUMNS, now, toArchitecture, toEvaluation, type ArchitectureRow, type EvaluationRow } from './rows.ts';
 import { QueueUnreachable, type Claim, type ClaimRequest, type WorkQueue } from './queue.ts';
-import type { Architecture, EvaluationResult } from './storage.ts';
+import type { Architecture, CurvePoint, EvaluationResult } from './storage.ts';
 
 /** What a queue does when the server cannot be reached: retries for `forMs` (default 60 s), then QueueUnreachable. */
 export type QueueRetry = Reconnect;
@@ -103,8 +103,19 @@ export class PostgresQueue implements WorkQueue {
     });
   }
 
+  appendCurve(token: string, points: readonly CurvePoint[]): Promise<boolean> {
+    return this.tx(async (c) => {
+      const row = await this.held(c, token);
+      if (row) await appendCurvePoints(c, row.id, points);
+      return row !== undefined;
+    });
+  }
+
   async release(token: string): Promise<void> {
-    await this.guard(() => this.pool.query(`UPDATE evaluations SET status = 'queued', started_at = NULL, ${NO_LEASE} WHERE lease_token = $1 AND status = 'running'`, [token]));
+    await this.tx(async (c) => {
+      const back = await rows<{ id: number }>(c, `UPDATE evaluations SET status = 'queued', started_at = NULL, ${NO_LEASE} WHERE lease_token = $1 AND status = 'running' RETURNING id`, [token]);
+      await dropAttemptCurves(c, back.map((r) => r.id));
+    });
   }
 
   requeueExpired(experimentId?: number): Promise<number> {
@@ -118,6 +129,7 @@ export class PostgresQueue implements WorkQueue {
          RETURNING e.id, e.experiment_id, old.lease_owner`,
         [experimentId ?? null],
       );
+      await dropAttemptCurves(c, expired.map((x) => x.id));
       // Not the job's fault: no attempt is counted; the event says whose lease ran out.
       for (const x of expired) await insertEvent(c, x.experiment_id, 'lease-expired', { evaluation: x.id, owner: x.lease_owner });
       return expired.length;

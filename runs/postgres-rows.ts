@@ -4,8 +4,20 @@
 // scrubbing of passwords from errors.
 import pg from 'pg';
 import { scrub, type PostgresLocation } from './postgres-location.ts';
-import { EVALUATION_COLUMNS, EXPERIMENT_COLUMNS, json, now, toEvaluation, toEvent, toExperiment, toStrategyState, type EvaluationRow, type EventRow, type ExperimentRow, type StrategyStateRow } from './rows.ts';
-import { checkCurve, type CheckpointUsage, type Evaluation, type EvaluationFilter, type EvaluationResult, type Event, type Experiment, type JsonObject, type StrategyState } from './storage.ts';
+import { EVALUATION_COLUMNS, EXPERIMENT_COLUMNS, json, now, toCurvePoint, toEvaluation, toEvent, toExperiment, toStrategyState, type EvaluationRow, type EventRow, type ExperimentRow, type StrategyStateRow } from './rows.ts';
+import {
+  checkCurve,
+  type CheckpointUsage,
+  type CurvePoint,
+  type Evaluation,
+  type EvaluationFilter,
+  type EvaluationResult,
+  type Event,
+  type Experiment,
+  type JsonObject,
+  type RunningEvaluation,
+  type StrategyState,
+} from './storage.ts';
 
 /** `err` with every password taken out of its message (and stack). */
 export function scrubbed(err: unknown, loc: PostgresLocation): unknown {
@@ -125,6 +137,47 @@ export async function writeResult(db: Db, evaluationId: number, r: EvaluationRes
   return true;
 }
 
+/** Stores points of a running evaluation's curve (locked by the caller); a step already stored is kept. */
+export async function appendCurvePoints(db: Db, evaluationId: number, points: readonly CurvePoint[]): Promise<void> {
+  const curve = checkCurve(evaluationId, points);
+  if (curve.length === 0) return;
+  await db.query('INSERT INTO curves (evaluation_id, step, point) SELECT $1, * FROM unnest($2::int[], $3::text[]) ON CONFLICT DO NOTHING', [
+    evaluationId,
+    curve.map((p) => p.step),
+    curve.map((p) => json(p)),
+  ]);
+}
+
+/**
+ * Deletes the curve points of attempts that left `running` without a result (a failure, a
+ * re-queue): after the evaluation rows are updated, so locks are taken in writeResult's order.
+ */
+export async function dropAttemptCurves(db: Db, ids: readonly number[]): Promise<void> {
+  if (ids.length > 0) await db.query('DELETE FROM curves WHERE evaluation_id = ANY($1::bigint[])', [ids]);
+}
+
+/** The experiment's running evaluations with their lease owner (who runs each) and their curves so far. */
+export async function runningRows(db: Db, experimentId: number): Promise<RunningEvaluation[]> {
+  const running = await rows<{ id: number; lease_owner: string | null }>(
+    db,
+    `SELECT id, lease_owner FROM evaluations WHERE experiment_id = $1 AND status = 'running' ORDER BY generation, ordinal`,
+    [experimentId],
+  );
+  const points = await rows<{ id: number; point: string }>(
+    db,
+    'SELECT evaluation_id AS id, point FROM curves WHERE evaluation_id = ANY($1::bigint[]) ORDER BY evaluation_id, step',
+    [running.map((r) => r.id)],
+  );
+  const curves = new Map<number, CurvePoint[]>();
+  for (const p of points) {
+    const id = Number(p.id);
+    const curve = curves.get(id) ?? [];
+    curve.push(toCurvePoint(p));
+    curves.set(id, curve);
+  }
+  return running.map((r) => ({ evaluationId: Number(r.id), runner: r.lease_owner, curve: curves.get(Number(r.id)) ?? [] }));
+}
+
 /** Counts a failed attempt of a running evaluation (locked by the caller): queued again below `maxAttempts`, else failed. */
 export async function writeFailure(
   db: Db,
@@ -142,6 +195,7 @@ export async function writeFailure(
     status === 'failed' ? now() : null,
     e.id,
   ]);
+  await dropAttemptCurves(db, [e.id]);
   await insertEvent(db, e.experimentId, 'attempt-failed', { evaluation: e.id, attempt: attempts, error, then: status, ...event });
   return status;
 }

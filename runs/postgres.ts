@@ -24,6 +24,8 @@ import { PostgresQueue, type QueueRetry } from './postgres-queue.ts';
 import type { WorkQueue } from './queue.ts';
 import {
   checkpointUsage,
+  appendCurvePoints,
+  dropAttemptCurves,
   eventRows,
   evaluationRows,
   experimentById,
@@ -31,6 +33,7 @@ import {
   NO_LEASE,
   NOT_LEASED,
   rows,
+  runningRows,
   scrubbed,
   strategyRow,
   reconnecting,
@@ -76,6 +79,7 @@ import {
   type NewGeneration,
   type Storage,
   type StrategyState,
+  type RunningEvaluation,
   type StudySnapshot,
   type Writer,
 } from './storage.ts';
@@ -570,11 +574,27 @@ export class PostgresStorage implements Storage {
     });
   }
 
-  async markRunning(evaluationId: number): Promise<void> {
+  async markRunning(evaluationId: number, runner?: string): Promise<void> {
     await this.write(async (c) => {
-      const r = await c.query(`UPDATE evaluations SET status = 'running', started_at = $1, ${NO_LEASE} WHERE id = $2 AND status = 'queued'`, [now(), evaluationId]);
+      // No lease token: the evaluation is this writer's (NOT_LEASED); the owner only says who runs it.
+      const r = await c.query(`UPDATE evaluations SET status = 'running', started_at = $1, lease_token = NULL, lease_expires_at = NULL, lease_owner = $3 WHERE id = $2 AND status = 'queued'`, [
+        now(),
+        evaluationId,
+        runner ?? null,
+      ]);
       if (r.rowCount !== 1) throw new Error(`evaluation ${evaluationId} is not queued`);
     });
+  }
+
+  async appendCurve(evaluationId: number, points: readonly CurvePoint[]): Promise<void> {
+    await this.write(async (c) => {
+      const [running] = await rows(c, `SELECT id FROM evaluations WHERE id = $1 AND status = 'running' FOR UPDATE`, [evaluationId]);
+      if (running) await appendCurvePoints(c, evaluationId, points);
+    });
+  }
+
+  running(experimentId: number): Promise<RunningEvaluation[]> {
+    return this.read((c) => runningRows(c, experimentId));
   }
 
   async recordResult(evaluationId: number, r: EvaluationResult): Promise<void> {
@@ -609,12 +629,21 @@ export class PostgresStorage implements Storage {
   }
 
   async requeue(evaluationId: number): Promise<void> {
-    await this.write((c) => c.query(`UPDATE evaluations SET status = 'queued', started_at = NULL, ${NO_LEASE} WHERE id = $1 AND status = 'running'`, [evaluationId]));
+    await this.write(async (c) => {
+      const back = await rows<{ id: number }>(c, `UPDATE evaluations SET status = 'queued', started_at = NULL, ${NO_LEASE} WHERE id = $1 AND status = 'running' RETURNING id`, [evaluationId]);
+      await dropAttemptCurves(c, back.map((r) => r.id));
+    });
   }
 
   requeueRunning(experimentId: number): Promise<number> {
     return this.write(async (c) => {
-      const n = (await c.query(`UPDATE evaluations SET status = 'queued', started_at = NULL, ${NO_LEASE} WHERE experiment_id = $1 AND status = 'running' AND ${NOT_LEASED}`, [experimentId])).rowCount ?? 0;
+      const back = await rows<{ id: number }>(
+        c,
+        `UPDATE evaluations SET status = 'queued', started_at = NULL, ${NO_LEASE} WHERE experiment_id = $1 AND status = 'running' AND ${NOT_LEASED} RETURNING id`,
+        [experimentId],
+      );
+      await dropAttemptCurves(c, back.map((r) => r.id));
+      const n = back.length;
       if (n > 0) await insertEvent(c, experimentId, 'requeued-running', { evaluations: n });
       return n;
     });

@@ -39,11 +39,12 @@ export async function runQueueWorker(o: QueueWorkerOptions): Promise<void> {
   const stopped = () => o.stop?.aborted === true || o.abort?.aborted === true;
   // Waits for work: while nothing is queued, and while the server is away (a restart, the
   // network); undefined once stopped. Anything but an unreachable server is a bug and ends the slot.
-  const next = async (): Promise<Claim | undefined> => {
+  const next = async (slot: number): Promise<Claim | undefined> => {
     let backoff = 1_000;
     while (!stopped()) {
       try {
-        const claim = await o.queue.claim({ experimentId: o.experimentId, owner: o.owner, leaseMs: o.lease.leaseMs });
+        // The lease names the thread too: a live page shows which worker and thread runs what.
+        const claim = await o.queue.claim({ experimentId: o.experimentId, owner: `${o.owner} thread ${slot + 1}`, leaseMs: o.lease.leaseMs });
         if (claim) return claim;
         await pause(o.pollMs, [o.stop, o.abort]);
         backoff = 1_000;

@@ -3,7 +3,7 @@
 // result or failure counts only under the claim's own token, so nothing is counted twice and
 // nothing is lost. The driver of a study (runs/study.ts) and `cellsearch worker` processes
 // (runs/queue-worker.ts) take work from it alike; runs/postgres-queue.ts implements it.
-import type { Architecture, Evaluation, EvaluationResult } from './storage.ts';
+import type { Architecture, CurvePoint, Evaluation, EvaluationResult } from './storage.ts';
 
 /** One evaluation leased to one process until it reports, releases, or stops renewing. */
 export interface Claim {
@@ -36,7 +36,9 @@ export interface WorkQueue {
   complete(token: string, result: EvaluationResult): Promise<boolean>;
   /** Counts a failed attempt (as Storage.recordFailure) under the lease; 'lost' (nothing written) when it is not held. */
   fail(token: string, error: string, maxAttempts: number): Promise<'queued' | 'failed' | 'lost'>;
-  /** Puts the evaluation back in the queue without counting an attempt (interrupted). */
+  /** Stores points of the claimed evaluation's curve as training makes them (as Storage.appendCurve) if the lease is still this token's; false otherwise. */
+  appendCurve(token: string, points: readonly CurvePoint[]): Promise<boolean>;
+  /** Puts the evaluation back in the queue without counting an attempt (interrupted); its stored curve points are deleted. */
   release(token: string): Promise<void>;
   /** Running evaluations whose lease expired go back to the queue, without counting an attempt; returns how many. */
   requeueExpired(experimentId?: number): Promise<number>;

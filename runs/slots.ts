@@ -4,9 +4,9 @@
 export interface SlotLoop<T> {
   /** True once no new work may start (a stop); running work finishes. */
   stopped: () => boolean;
-  /** The next piece of work; undefined ends this slot. */
-  next: () => Promise<T | undefined>;
-  run: (item: T) => Promise<void>;
+  /** The next piece of work for slot `slot` (0-based: a live page names who runs what); undefined ends this slot. */
+  next: (slot: number) => Promise<T | undefined>;
+  run: (item: T, slot: number) => Promise<void>;
 }
 
 /**
@@ -14,14 +14,14 @@ export interface SlotLoop<T> {
  * error of one propagates (the first one is thrown), so no job is left running unrecorded.
  */
 export async function inSlots<T>(slots: number, loop: SlotLoop<T>): Promise<void> {
-  const slot = async (): Promise<void> => {
+  const slot = async (index: number): Promise<void> => {
     while (!loop.stopped()) {
-      const item = await loop.next();
+      const item = await loop.next(index);
       if (item === undefined) return;
-      await loop.run(item);
+      await loop.run(item, index);
     }
   };
-  const settled = await Promise.allSettled(Array.from({ length: slots }, slot));
+  const settled = await Promise.allSettled(Array.from({ length: slots }, (_, index) => slot(index)));
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
 }

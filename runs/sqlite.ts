@@ -56,6 +56,7 @@ import {
   type Storage,
   type StrategyState,
   type StudySnapshot,
+  type RunningEvaluation,
   type Writer,
 } from './storage.ts';
 
@@ -562,10 +563,50 @@ export class SqliteStorage implements Storage {
     return r && toEvaluation(r);
   }
 
-  async markRunning(evaluationId: number): Promise<void> {
+  async markRunning(evaluationId: number, runner?: string): Promise<void> {
     this.write(() => {
-      const info = this.db.prepare(`UPDATE evaluations SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'`).run(now(), evaluationId);
-      if (info.changes !== 1) throw new Error(`evaluation ${evaluationId} is not queued`);
+      const row = this.db.prepare(`UPDATE evaluations SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued' RETURNING experiment_id`).get(now(), evaluationId) as
+        | { experiment_id: number }
+        | undefined;
+      if (!row) throw new Error(`evaluation ${evaluationId} is not queued`);
+      // The file has no column for it: the latest 'running' event of an evaluation names its runner.
+      if (runner !== undefined) this.insertEvent(row.experiment_id, 'running', { evaluation: evaluationId, runner });
+    });
+  }
+
+  /** Deletes the points an attempt stored (appendCurve) when it leaves `running` without a result. */
+  private dropAttemptCurves(ids: readonly number[]): void {
+    const drop = this.db.prepare('DELETE FROM curves WHERE evaluation_id = ?');
+    for (const id of ids) drop.run(id);
+  }
+
+  async appendCurve(evaluationId: number, points: readonly CurvePoint[]): Promise<void> {
+    const curve = checkCurve(evaluationId, points);
+    this.write(() => {
+      const running = this.db.prepare(`SELECT 1 FROM evaluations WHERE id = ? AND status = 'running'`).get(evaluationId);
+      if (!running) return;
+      const add = this.db.prepare('INSERT OR IGNORE INTO curves (evaluation_id, step, point) VALUES (?, ?, ?)');
+      for (const p of curve) add.run(evaluationId, p.step, json(p));
+    });
+  }
+
+  async running(experimentId: number): Promise<RunningEvaluation[]> {
+    return this.read(() => {
+      const ids = this.db.prepare(`SELECT id FROM evaluations WHERE experiment_id = ? AND status = 'running' ORDER BY generation, ordinal`).all(experimentId) as { id: number }[];
+      // Scanned from the newest event back: the one sought was written when the evaluation started.
+      const runnerOf = this.db.prepare(
+        `SELECT json_extract(data, '$.runner') AS runner FROM events
+         WHERE experiment_id = ? AND kind = 'running' AND json_extract(data, '$.evaluation') = ? ORDER BY id DESC LIMIT 1`,
+      );
+      const points = this.db.prepare('SELECT point FROM curves WHERE evaluation_id = ? ORDER BY step');
+      return ids.map(({ id }) => {
+        const r = runnerOf.get(experimentId, id) as { runner: unknown } | undefined;
+        return {
+          evaluationId: id,
+          runner: typeof r?.runner === 'string' ? r.runner : null,
+          curve: (points.all(id) as { point: string }[]).map(toCurvePoint),
+        };
+      });
     });
   }
 
@@ -621,6 +662,7 @@ export class SqliteStorage implements Storage {
       this.db
         .prepare('UPDATE evaluations SET status = ?, attempts = ?, error = ?, finished_at = ? WHERE id = ?')
         .run(status, attempts, error, status === 'failed' ? now() : null, evaluationId);
+      this.dropAttemptCurves([evaluationId]);
       this.insertEvent(row.experiment_id, 'attempt-failed', { evaluation: evaluationId, attempt: attempts, error, then: status });
       return status;
     });
@@ -628,13 +670,16 @@ export class SqliteStorage implements Storage {
 
   async requeue(evaluationId: number): Promise<void> {
     this.write(() => {
-      this.db.prepare(`UPDATE evaluations SET status = 'queued', started_at = NULL WHERE id = ? AND status = 'running'`).run(evaluationId);
+      const info = this.db.prepare(`UPDATE evaluations SET status = 'queued', started_at = NULL WHERE id = ? AND status = 'running'`).run(evaluationId);
+      if (info.changes === 1) this.dropAttemptCurves([evaluationId]);
     });
   }
 
   async requeueRunning(experimentId: number): Promise<number> {
     return this.write(() => {
-      const n = this.db.prepare(`UPDATE evaluations SET status = 'queued', started_at = NULL WHERE experiment_id = ? AND status = 'running'`).run(experimentId).changes;
+      const ids = this.db.prepare(`UPDATE evaluations SET status = 'queued', started_at = NULL WHERE experiment_id = ? AND status = 'running' RETURNING id`).all(experimentId) as { id: number }[];
+      this.dropAttemptCurves(ids.map((r) => r.id));
+      const n = ids.length;
       if (n > 0) this.insertEvent(experimentId, 'requeued-running', { evaluations: n });
       return n;
     });

@@ -296,6 +296,51 @@ for (const b of BACKENDS) {
         }
       }));
 
+    test('live curves: points of a running evaluation are stored as they come and replaced by the result; a failure or a re-queue deletes them; running names the runner', () =>
+      withStorage(b, async (s, open) => {
+        const e = await s.createExperiment({ name: 'live', kind: 'train', config: {}, seed: 1 });
+        const [a, c, d] = await s.recordGeneration(e.id, generation(0, ['a', 'c', 'd']));
+        await s.appendCurve(a.id, [{ step: 1, loss: 9 }]);
+        assert.deepEqual(await s.curve(a.id), [], 'a queued evaluation stores no points');
+        await s.markRunning(a.id, 'thread 2');
+        await s.markRunning(c.id);
+        await s.appendCurve(a.id, [{ step: 10, loss: 2 }]);
+        await s.appendCurve(a.id, [{ step: 10, loss: 7 }, { step: 20, loss: 1.5 }]);
+        await assert.rejects(s.appendCurve(a.id, [{ step: 30, loss: 1 }, { step: 30, loss: 1 }]), /step 30 appears twice/);
+        assert.deepEqual(await s.curve(a.id), [{ step: 10, loss: 2 }, { step: 20, loss: 1.5 }], 'a step is stored once, as it came first');
+        await s.appendCurve(c.id, [{ step: 5, loss: 3 }]);
+        const running = await s.running(e.id);
+        assert.deepEqual(
+          running.map((r) => [r.evaluationId, r.curve.map((p) => p.step)]),
+          [[a.id, [10, 20]], [c.id, [5]]],
+        );
+        // PostgreSQL keeps the runner in the lease owner, the others in the event log.
+        assert.deepEqual(running.map((r) => r.runner), ['thread 2', null]);
+        const reader = await open({ readonly: true });
+        try {
+          assert.deepEqual(await reader.running(e.id), running, 'a reader sees them');
+          await assert.rejects(reader.appendCurve(a.id, [{ step: 40, loss: 1 }]), /read-only/);
+        } finally {
+          await reader.close();
+        }
+        assert.deepEqual((await s.snapshot(e.id))!.curves.get(a.id), [{ step: 10, loss: 2 }, { step: 20, loss: 1.5 }]);
+        await s.recordResult(a.id, { status: 'done', metrics: {}, steps: 30, wallMs: 1, curve: [{ step: 10, loss: 2.5 }, { step: 30, loss: 1 }] });
+        assert.deepEqual(await s.curve(a.id), [{ step: 10, loss: 2.5 }, { step: 30, loss: 1 }], 'the result replaces the live points');
+        await s.appendCurve(a.id, [{ step: 40, loss: 0.5 }]);
+        assert.deepEqual((await s.curve(a.id)).map((p) => p.step), [10, 30], 'a finished evaluation takes no more points');
+        assert.equal(await s.recordFailure(c.id, 'boom', 3), 'queued');
+        assert.deepEqual(await s.curve(c.id), [], 'a failed attempt leaves no points');
+        await s.markRunning(c.id);
+        await s.markRunning(d.id);
+        await s.appendCurve(c.id, [{ step: 5, loss: 3 }]);
+        await s.appendCurve(d.id, [{ step: 5, loss: 3 }]);
+        await s.requeue(c.id);
+        assert.deepEqual(await s.curve(c.id), [], 'a re-queued attempt leaves no points');
+        assert.equal(await s.requeueRunning(e.id), 1);
+        assert.deepEqual(await s.curve(d.id), [], 'nor one re-queued on resume');
+        assert.deepEqual(await s.running(e.id), []);
+      }));
+
     test('checkpoints: kept only for evaluations that ask, stored with the result, read by key, released with a later generation; a bad continuation or release changes nothing', () =>
       withStorage(b, async (s, open) => {
         const e = await s.createExperiment({ name: 'c', kind: 'search', config: {}, seed: 1 });

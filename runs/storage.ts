@@ -133,6 +133,15 @@ export interface StudySnapshot {
   checkpoints: CheckpointUsage;
 }
 
+/** A running evaluation as a live page shows it: who runs it, and the curve points stored so far. */
+export interface RunningEvaluation {
+  evaluationId: number;
+  /** The thread or worker running it (`thread 2`, `worker host:pid thread 1`), when recorded. */
+  runner: string | null;
+  /** Ordered by step. */
+  curve: CurvePoint[];
+}
+
 export interface CheckpointUsage {
   count: number;
   bytes: number;
@@ -217,9 +226,22 @@ export interface Storage {
   /** Ordered by (generation, ordinal): the order in which a strategy sees history. */
   evaluations(experimentId: number, filter?: EvaluationFilter): Promise<Evaluation[]>;
   getEvaluation(id: number): Promise<Evaluation | undefined>;
-  markRunning(evaluationId: number): Promise<void>;
-  /** Result, metrics, learning curve and (when the evaluation keeps it) checkpoint in one transaction. */
+  /** Queued -> running; `runner` names the thread that runs it (what `running` reports). */
+  markRunning(evaluationId: number, runner?: string): Promise<void>;
+  /**
+   * Result, metrics, learning curve and (when the evaluation keeps it) checkpoint in one
+   * transaction; the curve replaces the points `appendCurve` stored.
+   */
   recordResult(evaluationId: number, result: EvaluationResult): Promise<void>;
+  /**
+   * Stores points of a running evaluation's learning curve as training makes them (a live page
+   * shows them); a step already stored is kept as it is; nothing is written when the evaluation is
+   * not running. They are the attempt's: every way out of `running` but `recordResult` (a failure,
+   * a re-queue) deletes them, so curves exist only for running and finished evaluations.
+   */
+  appendCurve(evaluationId: number, points: readonly CurvePoint[]): Promise<void>;
+  /** The experiment's running evaluations, by (generation, ordinal): who runs each and its curve so far. */
+  running(experimentId: number): Promise<RunningEvaluation[]>;
   /** The stored end checkpoint of the experiment's evaluation `key`, if kept and not released. */
   checkpoint(experimentId: number, key: string): Promise<Uint8Array | undefined>;
   /** The total size in bytes of the checkpoints stored for the experiment. */

@@ -179,7 +179,8 @@ async function readConcurrently(path: string, reader: { active: boolean; reads: 
       assert.ok(snap.evaluations.filter((e) => e.status === 'running').length <= 2, 'never more running than workers');
       for (const e of snap.evaluations) {
         if (e.status === 'done') assert.equal(snap.curves.get(e.id)?.length, e.steps, 'a result and its learning curve appear together');
-        else assert.equal(snap.curves.get(e.id), undefined);
+        // A running evaluation may have the points stored while it trains; a queued or failed one has none.
+        else if (e.status !== 'running') assert.equal(snap.curves.get(e.id), undefined, `${e.status} evaluations have no curve points`);
       }
       const [summary] = await r.listExperiments();
       assert.ok(summary.counts.done <= CONFIG.generations * CONFIG.perGeneration);

@@ -35,6 +35,7 @@ import {
 } from './storage.ts';
 import type { Proposal, ProposeResult, Strategy } from './strategy.ts';
 import { runLeasedJob } from './leased-job.ts';
+import { curveFeed } from './curve-feed.ts';
 import type { LeaseTimes, WorkQueue } from './queue.ts';
 
 export interface StudySpec {
@@ -222,21 +223,30 @@ export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
       await inSlots(o.pool.workers, {
         stopped,
         next: async () => queue.shift(),
-        run: async (e) => {
+        run: async (e, slot) => {
           // Read before the evaluation is marked running, so a missing one leaves nothing to requeue.
           const resumeFrom = e.continues === null ? undefined : await storage.checkpoint(id, e.continues);
           if (e.continues !== null && resumeFrom === undefined) {
             throw new Error(`evaluation ${e.key} continues ${e.continues}, whose checkpoint is no longer stored in ${storage.location}`);
           }
-          await storage.markRunning(e.id);
+          await storage.markRunning(e.id, `thread ${slot + 1}`);
           running.add(e.id);
           const current: Evaluation = { ...e, status: 'running' };
           emit({ type: 'start', evaluation: current });
           const job = jobOf(e, (await architecture(e.architecture)).cell, resumeFrom);
-          const out = await o.pool.run(job, { signal: o.abort, onProgress: (point) => emit({ type: 'progress', evaluation: current, point }) });
+          const from = e.continues === null ? 0 : (ended.get(e.continues) ?? 0);
+          // A live write that fails (a full disk) stops the study once the job's outcome is recorded.
+          let liveError: unknown;
+          const feed = curveFeed({ write: (points) => storage.appendCurve(e.id, points), after: from, onError: (err) => (liveError ??= err) });
+          const out = await o.pool.run(job, {
+            signal: o.abort,
+            onProgress: (point) => emit({ type: 'progress', evaluation: current, point }),
+            onCurvePoint: (point) => feed.push(point),
+          });
+          await feed.close();
           running.delete(e.id);
           if (out.ok) {
-            await storage.recordResult(e.id, resultOf(out.reply, e.continues === null ? 0 : (ended.get(e.continues) ?? 0)));
+            await storage.recordResult(e.id, resultOf(out.reply, from));
             emit({ type: 'finish', evaluation: (await storage.getEvaluation(e.id)) as Evaluation });
           } else if (out.aborted) {
             await storage.requeue(e.id);
@@ -246,6 +256,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
             emit({ type: 'failure', evaluation: after, error: out.error, then });
             if (then === 'queued') queue.unshift(after);
           }
+          if (liveError !== undefined) throw liveError;
         },
       });
     } finally {
@@ -262,7 +273,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
     try {
       await inSlots(o.pool.workers, {
         stopped,
-        next: () => q.queue.claim({ experimentId: id, owner: q.owner, leaseMs: q.lease.leaseMs }),
+        next: (slot) => q.queue.claim({ experimentId: id, owner: `${q.owner} thread ${slot + 1}`, leaseMs: q.lease.leaseMs }),
         run: async (claim) => {
           const current = claim.evaluation;
           emit({ type: 'start', evaluation: current });

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { canonicalJson } from '../cells/canonical.ts';
 import { zooCell } from '../cells/zoo/index.ts';
 import { JobResultSchema, type Job, type Progress } from './job.ts';
+import type { CurvePoint } from './storage.ts';
 import { trainJob } from './trainer.ts';
 
 const hp = {
@@ -22,12 +23,14 @@ const job = (over: Record<string, unknown> = {}, seed = 5): Job => ({
 
 test('a training job is a pure function of the job: same job, same result', () => {
   const progress: Progress[] = [];
-  const a = trainJob(job(), (p) => progress.push(p));
+  const points: CurvePoint[] = [];
+  const a = trainJob(job(), (p) => progress.push(p), (p) => points.push(p));
   assert.equal(a.status, 'done');
   assert.equal(a.steps, 12);
   assert.deepEqual(a.curve.map((p) => p.step), [6, 12]);
   for (const k of ['validLoss', 'validAccuracy', 'testLoss', 'testAccuracy', 'testPerplexity']) assert.equal(typeof a.metrics[k], 'number', k);
   assert.ok(progress.some((p) => p.validLoss !== undefined), 'validations are reported as progress');
+  assert.deepEqual(points, a.curve, 'each point of the curve is reported as the result holds it, while training');
   assert.deepEqual(trainJob(job(), () => {}), a);
   assert.notDeepEqual(trainJob(job({}, 6), () => {}).metrics, a.metrics, 'another seed, other data and weights');
   assert.notDeepEqual(trainJob(job({ inputNoise: 0.5 }), () => {}).curve, a.curve, 'input noise reaches the engine');

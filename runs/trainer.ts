@@ -8,7 +8,7 @@ import { resourceLimits } from 'node:worker_threads';
 import { z } from 'zod';
 import type { CellJson } from '../cells/graph.ts';
 import { estimateTrainingMemory, megabytes, type MemoryEstimate } from '../cells/engine/memory.ts';
-import { compileModel, decodeCheckpoint, encodeCheckpoint, modelOptionsOf, ScheduleSettingSchema, train, trainOptionsOf, type Batch, type Metrics } from '../cells/engine/index.ts';
+import { compileModel, decodeCheckpoint, encodeCheckpoint, modelOptionsOf, ScheduleSettingSchema, train, trainOptionsOf, type Batch, type CurvePoint as EngineCurvePoint, type Metrics } from '../cells/engine/index.ts';
 import { parseCell } from '../cells/validate.ts';
 import { getTask } from '../tasks/registry.ts';
 import { iterateBatches, type BatchOptions, type Task } from '../tasks/task.ts';
@@ -26,6 +26,15 @@ export type TrainHyperparams = z.infer<typeof TrainHyperparamsSchema>;
 
 /** NaN and Infinity are not JSON: a metric that is not finite is stored as null. */
 const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
+/** A point of the engine's learning curve as the result (and the database) holds it. */
+const storedPoint = (c: EngineCurvePoint): CurvePoint => ({
+  step: c.step,
+  trainLoss: finite(c.trainLoss),
+  validLoss: finite(c.valid.loss),
+  validAccuracy: finite(c.valid.accuracy),
+  lr: c.lr,
+});
 
 function* take<T>(it: Iterable<T>, n: number): Generator<T> {
   if (n <= 0) return;
@@ -67,7 +76,7 @@ export function memoryRefusal(e: MemoryEstimate, hp: Pick<TrainHyperparams, 'hid
   );
 }
 
-export function trainJob(job: Job, progress: (p: Progress) => void): JobResult {
+export function trainJob(job: Job, progress: (p: Progress) => void, curvePoint: (p: CurvePoint) => void = () => {}): JobResult {
   const hp = TrainHyperparamsSchema.parse(job.hyperparameters);
   const cell = parseCell(job.cell, `job ${job.evaluationId}`);
   const task = getTask(job.task, job.taskOptions);
@@ -91,6 +100,7 @@ export function trainJob(job: Job, progress: (p: Progress) => void): JobResult {
       train: iterateBatches(task, 'train', batchOpts, resume?.position ?? 0),
       valid,
       onProgress: (p) => {
+        if (p.point) curvePoint(storedPoint(p.point));
         const now = performance.now();
         if (p.valid === undefined && now - last < 100 && p.step !== p.maxSteps) return;
         last = now;
@@ -113,12 +123,6 @@ export function trainJob(job: Job, progress: (p: Progress) => void): JobResult {
   // The test split is scored with the best weights (restoreBest), whole, unless training diverged.
   put('test', result.status === 'done' ? model.evaluate(task.batches('test', batchOpts)) : null);
   metrics.finalLr = finite(result.lr);
-  const curve: CurvePoint[] = result.curve.map((c) => ({
-    step: c.step,
-    trainLoss: finite(c.trainLoss),
-    validLoss: finite(c.valid.loss),
-    validAccuracy: finite(c.valid.accuracy),
-    lr: c.lr,
-  }));
+  const curve: CurvePoint[] = result.curve.map(storedPoint);
   return { status: result.status, metrics, steps: result.steps, curve, ...(result.checkpoint ? { checkpoint: encodeCheckpoint(result.checkpoint) } : {}) };
 }

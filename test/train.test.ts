@@ -84,7 +84,7 @@ test('a failing training is recorded as failed with its error; runs retry-failed
   assert.match(runCli(['runs', '--db', db]).stdout, /big\s+train\s+interrupted\s+0\/1\s+0\s+0\s+0\s+1\s+0/);
   const s = openSqliteStorage(db, { readonly: true });
   const [e] = await s.listExperiments();
-  assert.deepEqual((await s.events(e.id)).map((v) => v.kind).filter((k) => k !== 'start' && k !== 'created'), ['generation', 'attempt-failed', 'attempt-failed', 'finished', 'retry-failed']);
+  assert.deepEqual((await s.events(e.id)).map((v) => v.kind).filter((k) => k !== 'start' && k !== 'created'), ['generation', 'running', 'attempt-failed', 'running', 'attempt-failed', 'finished', 'retry-failed']);
   await s.close();
 });
 

@@ -59,6 +59,8 @@ export interface Progress {
   lr: number;
   /** Present on evaluation steps. */
   valid?: Metrics;
+  /** On evaluation steps: the point just added to the result's curve. */
+  point?: CurvePoint;
 }
 
 export interface TrainResult {
@@ -170,7 +172,7 @@ export function train(model: Model, data: TrainData, options: TrainOptionsInput,
     count += r.count;
     const evalNow = steps % opt.evalEvery === 0;
     const ok = evalNow ? evaluate() : true;
-    data.onProgress?.({ step: steps, maxSteps: opt.maxSteps, loss: r.loss, lr: model.optimizer.lr, valid: evalNow ? curve[curve.length - 1].valid : undefined });
+    data.onProgress?.({ step: steps, maxSteps: opt.maxSteps, loss: r.loss, lr: model.optimizer.lr, valid: evalNow ? curve[curve.length - 1].valid : undefined, point: evalNow ? curve[curve.length - 1] : undefined });
     if (!ok) {
       evaluatedAtEnd = true;
       break;

@@ -53,7 +53,7 @@ async function settled(page: Page): Promise<void> {
 
 const tableRows = (page: Page, selector: string) => page.$$eval(`${selector} tbody tr`, (rows) => rows.map((r) => [...(r as HTMLTableRowElement).cells].map((c) => c.textContent ?? '')));
 
-test('the dashboard in Chromium: live updates, the report\'s leaderboard, escaping, pages, token', { skip: executablePath === undefined ? NO_CHROMIUM : false, timeout: 300_000 }, async (t) => {
+test('the dashboard in Chromium: live updates, the report\'s leaderboard, escaping, pages, token', { skip: executablePath === undefined ? NO_CHROMIUM : false, timeout: 600_000 }, async (t) => {
   const dir = tempDir('cellsearch-dashboard-');
   const shots = mkdtempSync(join(tmpdir(), 'cellsearch-dashboard-shots-'));
   const db = join(dir, 'study.sqlite');
@@ -90,6 +90,50 @@ test('the dashboard in Chromium: live updates, the report\'s leaderboard, escapi
       assert.deepEqual(rows.map((r) => r.slice(0, 2)), [['search-fixture', 'search'], ['ablate-fixture', 'ablate']]);
       assert.match(rows[0][4], /^\d\.\d{3} .+ \(best score \(× GRU\)\)$/);
       await page.screenshot({ path: join(shots, 'list.png'), fullPage: true });
+    });
+
+    await t.test('while evaluations train, the study page shows which thread runs what and how far, and their curves grow without reload', async () => {
+      // The real driver (runs/study.ts) in the writer process, one thread, two evaluations of 100 steps of 150 ms.
+      await writer.ask('train live-fixture 100 150');
+      await page.goto(`${origin}/s/live-fixture`);
+      await settled(page);
+      await page.evaluate(() => Object.assign(window, { notReloaded: true }));
+      const livePoints = () => Number(document.getElementById('fig-live-curves')?.dataset.points ?? 0);
+      // The first point waits for the pool's thread to start (it loads tsx); after that, the issue's bound holds.
+      await page.waitForFunction(livePoints, undefined, { timeout: 120_000 });
+      // The points and the running row (which evaluation, at which step) in one read.
+      const [first, seen] = await page.evaluate(() => {
+        const cells = [...(document.querySelector('#running tbody tr')?.children ?? [])].map((c) => c.textContent ?? '');
+        const row = cells.length > 5 ? { evaluation: cells[0], step: Number(/^step (\d+)/.exec(cells[5])?.[1] ?? 0) } : undefined;
+        return [Number(document.getElementById('fig-live-curves')?.dataset.points ?? 0), row] as const;
+      });
+      const running = await tableRows(page, '#running');
+      assert.equal(running.length, 1, 'one evaluation runs (one thread)');
+      assert.equal(running[0][4], 'thread 1', 'the thread that runs it');
+      assert.match(running[0][5], /^step \d+ of 100 \(\d+%\), \d+ points?$/);
+      assert.ok(seen, 'the running row was shown with the first points');
+      // Checked before anything slow (a screenshot): on a loaded machine the evaluation may end soon.
+      await page.waitForFunction((n) => Number(document.getElementById('fig-live-curves')?.dataset.points ?? 0) > n, first, { timeout: 5_000 });
+      const grown = await page.evaluate(livePoints);
+      // Without reload, the row moves on: the same evaluation at a later step, or the next evaluation.
+      await page.waitForFunction(
+        (before) => {
+          const cells = [...(document.querySelector('#running tbody tr')?.children ?? [])].map((c) => c.textContent ?? '');
+          if (cells.length <= 5) return false;
+          return cells[0] !== before.evaluation || Number(/^step (\d+)/.exec(cells[5])?.[1] ?? 0) > before.step;
+        },
+        seen,
+        { timeout: 5_000 },
+      );
+      await settled(page);
+      await page.screenshot({ path: join(shots, 'study-training.png'), fullPage: true });
+      assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true, 'the page was not reloaded');
+      t.diagnostic(`live curve points on the page: ${first} -> ${grown}`);
+      assert.deepEqual(await writer.ask('trained'), { status: 'done' });
+      const e = (await reader.getExperiment('live-fixture'))!;
+      const rows = await reader.evaluations(e.id);
+      for (const v of rows) assert.deepEqual((await reader.curve(v.id)).map((p) => p.step), Array.from({ length: 100 }, (_, i) => i + 1), 'the result\'s curve, whole');
+      await page.waitForFunction(() => document.querySelector('#running p')?.textContent === 'No evaluation is running now.', undefined, { timeout: 5_000 });
     });
 
     await t.test('a new evaluation reaches the open study page without reload; the curves grow; the hostile name is text', async () => {

@@ -11,7 +11,7 @@ import { buildReport, cellsearchVersion } from '../report/index.ts';
 import type { Block, ReportModel, Section, Table } from '../report/model.ts';
 import { renderDot, renderVegaLite } from '../report/render.ts';
 import type { SearchAnalysis } from '../report/search.ts';
-import { architectureModel, experimentRow, progressOf, type ExperimentRow, type LiveStudy, type Progress } from './views.ts';
+import { architectureModel, experimentRow, liveFingerprint, liveView, progressOf, type ExperimentRow, type LiveStudy, type LiveView, type Progress } from './views.ts';
 
 /** A figure or drawing of a page, drawn to SVG on request by the report's own renderer. */
 type Asset = { draw: 'vega-lite'; spec: Record<string, unknown> } | { draw: 'ablation'; spec: Record<string, unknown> } | { draw: 'dot'; dot: string };
@@ -79,6 +79,8 @@ export class DashboardData {
   /** The state each study had before its latest change: a page drawn from it may still ask for its figures. */
   private readonly previous = new Map<string, StudyState>();
   private readonly version = cellsearchVersion();
+  /** The live figure of each study as last read, drawn on request. */
+  private readonly liveFigures = new Map<string, Map<string, { figure: LiveView['figure']; svg: Promise<string> | undefined }>>();
 
   constructor(readonly storage: Storage) {}
 
@@ -138,6 +140,48 @@ export class DashboardData {
   async study(name: string): Promise<{ fingerprint: string; kind: string; progress: Progress; model: ReportModel; analysis: SearchAnalysis | undefined }> {
     const s = await this.state(name);
     return { fingerprint: s.fingerprint, kind: s.data.experiment.kind, progress: progressOf(s.data, new Date()), model: s.model, analysis: s.analysis };
+  }
+
+  /**
+   * The running evaluations of a study as they train: who runs each, how far its stored curve has
+   * come, and the live learning-curve figure. Read on every call (one short read: the running
+   * evaluations and their points); the figure is drawn once per live fingerprint.
+   */
+  async live(name: string): Promise<LiveView> {
+    const s = await this.state(name);
+    const view = liveView(s.data, await this.storage.running(s.data.experiment.id));
+    // The last few views' figures stay: a page may ask for the drawing of the view it was sent just before a newer one.
+    const kept = this.liveFigures.get(name) ?? new Map();
+    if (!kept.has(view.fingerprint)) kept.set(view.fingerprint, { figure: view.figure, svg: undefined });
+    while (kept.size > 8) kept.delete(kept.keys().next().value!);
+    this.liveFigures.set(name, kept);
+    return view;
+  }
+
+  /**
+   * The live fingerprint of every study shown since its last change that has running evaluations
+   * (the server polls it): a study's changes while its evaluations train are new curve points.
+   */
+  async liveFingerprints(): Promise<Fingerprints> {
+    const out: Fingerprints = new Map();
+    for (const [name, built] of this.studies) {
+      const s = await built.catch(() => undefined);
+      if (!s || !s.data.evaluations.some((e) => e.status === 'running')) continue;
+      out.set(name, liveFingerprint(await this.storage.running(s.data.experiment.id)));
+    }
+    return out;
+  }
+
+  /** The live figure of a study as SVG: of the live fingerprint asked for while it is among the last few sent, else of the current one (NotFound when it has none). */
+  async liveSvg(name: string, fingerprint: string | undefined): Promise<string> {
+    let f = fingerprint === undefined ? undefined : this.liveFigures.get(name)?.get(fingerprint);
+    if (!f) {
+      const now = await this.live(name);
+      f = this.liveFigures.get(name)?.get(now.fingerprint);
+    }
+    if (!f?.figure) throw new NotFound(`the study '${name}' has no running evaluation with curve points`);
+    f.svg ??= renderVegaLite(f.figure.spec);
+    return f.svg;
   }
 
   /** An architecture's page in a study, or NotFound. */

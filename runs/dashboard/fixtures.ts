@@ -5,7 +5,9 @@
 //   that it lands at the top of the leaderboard and among the top learning curves;
 // - `writeAblationFixture`: a small ablation study (two Greff variants, one task) with results;
 // - `writeLargeSearch`: a search of N evaluations over M architectures (the benchmark's 10,000
-//   and 1,000), each with a learning curve.
+//   and 1,000), each with a learning curve;
+// - `slowTrainingStudy`: a `train` study for the real driver on the fixture worker whose steps take
+//   a set time, so a page watches its curves grow.
 import seedrandom from 'seedrandom';
 import { canonicalJson, cellHash } from '../../cells/canonical.ts';
 import type { Cell } from '../../cells/graph.ts';
@@ -15,6 +17,8 @@ import { mutate } from '../../search/mutate.ts';
 import { ablateStudy } from '../ablate.ts';
 import { evaluationKey } from '../seeds.ts';
 import type { Architecture, Json, JsonObject, NewEvaluation, Storage } from '../storage.ts';
+import { fixedListStrategy, type Strategy } from '../strategy.ts';
+import type { StudySpec } from '../study.ts';
 
 /** What a hostile study shows: a cell name and notation that are HTML if a page fails to escape them. */
 export const HOSTILE_NAME = '<img src=x onerror=alert(1)>';
@@ -176,4 +180,15 @@ export async function writeLargeSearch(storage: Storage, o: LargeSearchOptions):
   }
   await storage.logEvent(experiment.id, 'finished', {});
   await storage.setExperimentStatus(experiment.id, 'done');
+}
+
+/**
+ * A `train` study of the GRU and the LSTM on the fixture worker (runs/fixtures/fixture-worker.ts):
+ * `steps` steps of `stepMs` each, every point named as the training worker names its points, so
+ * the report's learning-curve figure draws them; `maxSteps` says how far each goes.
+ */
+export function slowTrainingStudy(name: string, steps: number, stepMs: number): { spec: StudySpec; strategy: Strategy } {
+  const hyperparameters: JsonObject = { steps, stepMs, named: true, maxSteps: steps };
+  const proposals = (['gru', 'lstm'] as const).map((key) => ({ architecture: archOf(zooCell(key), { kind: 'zoo', name: key }), task: 'memorize', taskOptions: {}, hyperparameters, trial: 0 }));
+  return { spec: { name, kind: 'train', seed: 1, config: { steps, stepMs } }, strategy: fixedListStrategy(proposals) };
 }

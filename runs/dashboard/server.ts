@@ -1,5 +1,6 @@
 // `cellsearch dashboard`'s web server: node:http, GET only, every asset served from this process
-// (the page's script and style from runs/dashboard/assets/, figures as SVG drawn by the report's
+// (the page's script and style from runs/dashboard/assets/, the report's style sheet from its one
+// source runs/report/report.css, figures as SVG drawn by the report's
 // renderers), JSON for the pages, server-sent events for live updates.
 //
 // Why node:http and server-sent events: the dashboard only reads and pushes "something changed"
@@ -21,17 +22,20 @@ import { timingSafeEqual } from 'node:crypto';
 import { UserError } from '../../errors.ts';
 import type { Block, ReportModel, Section } from '../report/model.ts';
 import { toPytorch } from '../../cells/export/pytorch.ts';
+import { REPORT_CSS_FILE } from '../report/html.ts';
 import { archName, displayCell } from '../report/architectures.ts';
 import { DashboardData, NotFound, type Fingerprints } from './data.ts';
-import { leaderboardPage, LeaderboardQuerySchema } from './views.ts';
+import { leaderboardPage, LeaderboardQuerySchema, LIVE_FIGURE_ID, type LiveView } from './views.ts';
 
 export const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 /** An SVG opened on its own: no script, no request, its own inline styles only. */
 const SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'";
 
-const ASSETS: Record<string, { file: string; type: string }> = {
-  '/assets/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
-  '/assets/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
+const ASSETS: Record<string, { file: URL; type: string }> = {
+  '/assets/app.js': { file: new URL('./assets/app.js', import.meta.url), type: 'text/javascript; charset=utf-8' },
+  // The static report's style, from its one source; app.css adds the dashboard's parts.
+  '/assets/report.css': { file: REPORT_CSS_FILE, type: 'text/css; charset=utf-8' },
+  '/assets/app.css': { file: new URL('./assets/app.css', import.meta.url), type: 'text/css; charset=utf-8' },
 };
 
 const SHELL = `<!DOCTYPE html>
@@ -40,6 +44,7 @@ const SHELL = `<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>cellsearch dashboard</title>
+<link rel="stylesheet" href="/assets/report.css">
 <link rel="stylesheet" href="/assets/app.css">
 <script type="module" src="/assets/app.js"></script>
 </head>
@@ -115,6 +120,12 @@ export function pageModel(model: ReportModel, searchLeaderboard: boolean) {
   return { title: model.title, subtitle: model.subtitle, sections: model.sections.map(section) };
 }
 
+/** The live view as the page receives it: the figure's point count instead of its specification. */
+function liveJson(v: LiveView) {
+  const figure = v.figure && { kind: 'figure', id: v.figure.id, title: v.figure.title, caption: v.figure.caption, points: pointsOf(v.figure.spec) };
+  return { fingerprint: v.fingerprint, running: v.running, figure };
+}
+
 /** Path segments, percent-decoded; undefined for a malformed escape. */
 function segments(path: string): string[] | undefined {
   try {
@@ -127,14 +138,14 @@ function segments(path: string): string[] | undefined {
 export async function startDashboard(o: DashboardOptions): Promise<RunningDashboard> {
   const { data } = o;
   const pollMs = o.pollMs ?? 500;
-  const assetDir = new URL('./assets/', import.meta.url);
-  const assets = new Map(Object.entries(ASSETS).map(([path, a]) => [path, { type: a.type, body: readFileSync(new URL(a.file, assetDir)) }]));
+  const assets = new Map(Object.entries(ASSETS).map(([path, a]) => [path, { type: a.type, body: readFileSync(a.file) }]));
   let port = o.port;
   const cookieName = () => `cellsearch-dashboard-${port}`;
 
   // Live updates: one poller for every listening page, running only while one listens.
   const clients = new Set<ServerResponse>();
   let last: Fingerprints | undefined;
+  let lastLive: Fingerprints = new Map();
   let timer: NodeJS.Timeout | undefined;
   let polling = false;
   const poll = async () => {
@@ -147,6 +158,11 @@ export async function startDashboard(o: DashboardOptions): Promise<RunningDashbo
         if (changed.length) for (const c of clients) c.write(`event: change\ndata: ${JSON.stringify({ changed })}\n\n`);
       }
       last = now;
+      // Curve points of running evaluations change no count: a second, smaller fingerprint.
+      const live = await data.liveFingerprints();
+      const grown = [...live.keys()].filter((n) => live.get(n) !== lastLive.get(n));
+      if (grown.length) for (const c of clients) c.write(`event: live\ndata: ${JSON.stringify({ changed: grown })}\n\n`);
+      lastLive = live;
     } catch (err) {
       for (const c of clients) c.write(`event: problem\ndata: ${JSON.stringify({ error: err instanceof Error ? err.message : String(err) })}\n\n`);
     } finally {
@@ -166,6 +182,7 @@ export async function startDashboard(o: DashboardOptions): Promise<RunningDashbo
         clearInterval(timer);
         timer = undefined;
         last = undefined;
+        lastLive = new Map();
       }
     });
   };
@@ -205,7 +222,7 @@ export async function startDashboard(o: DashboardOptions): Promise<RunningDashbo
     if (what !== 'studies' || name === undefined) return json(res, 404, { error: 'not found' });
     if (seg.length === 3) {
       const s = await data.study(name);
-      return json(res, 200, { name, kind: s.kind, fingerprint: s.fingerprint, progress: s.progress, model: pageModel(s.model, s.analysis !== undefined), leaderboard: s.analysis !== undefined });
+      return json(res, 200, { name, kind: s.kind, fingerprint: s.fingerprint, progress: s.progress, live: liveJson(await data.live(name)), model: pageModel(s.model, s.analysis !== undefined), leaderboard: s.analysis !== undefined });
     }
     if (sub === 'leaderboard' && seg.length === 4) {
       const s = await data.study(name);
@@ -213,6 +230,13 @@ export async function startDashboard(o: DashboardOptions): Promise<RunningDashbo
       const q = LeaderboardQuerySchema.safeParse(Object.fromEntries(url.searchParams));
       if (!q.success) return json(res, 400, { error: `leaderboard: ${q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` });
       return json(res, 200, { fingerprint: s.fingerprint, ...leaderboardPage(s.analysis, q.data) });
+    }
+    if (sub === 'live' && seg.length === 4) {
+      return json(res, 200, liveJson(await data.live(name)));
+    }
+    if (sub === 'svg' && seg.length === 5 && id === LIVE_FIGURE_ID) {
+      const svg = await data.liveSvg(name, url.searchParams.get('v') ?? undefined);
+      return send(res, 200, 'image/svg+xml; charset=utf-8', svg, { 'Content-Security-Policy': SVG_CSP, 'Cache-Control': 'private, max-age=3600' });
     }
     if (sub === 'svg' && seg.length === 5) {
       const svg = await data.svg(name, id, url.searchParams.get('arch') ?? undefined, url.searchParams.get('v') ?? undefined);

@@ -3,7 +3,7 @@
 // row. Sections, tables, figures and drawings are the report's own (runs/report/): this file only
 // pages, sorts and adds what a live page needs (running evaluations, the ETA).
 import { z } from 'zod';
-import { FINISHED_STATUSES, EVALUATION_STATUSES, type Evaluation, type EvaluationStatus, type Writer } from '../storage.ts';
+import { FINISHED_STATUSES, EVALUATION_STATUSES, type Evaluation, type EvaluationStatus, type RunningEvaluation as StoredRunning, type Writer } from '../storage.ts';
 import { archName, cellBlocks, lineageBlocks } from '../report/architectures.ts';
 import { fmt, fmtDuration, shortHash, wallTimeMs, type Block, type ReportModel, type Section, type Table } from '../report/model.ts';
 import type { StudyData } from '../report/queries.ts';
@@ -57,6 +57,10 @@ function budgetOf(config: Record<string, unknown>): number | null {
   return b !== null && b < 1_000_000 ? b : null;
 }
 
+function baseRunning(e: Evaluation, name: string): RunningEvaluation {
+  return { key: e.key, architecture: e.architecture, name, task: e.task, trial: trialOf(e), generation: e.generation, attempts: e.attempts };
+}
+
 const SessionSchema = z.object({ workers: z.number().int().positive() });
 
 export function progressOf(data: LiveStudy, now: Date): Progress {
@@ -84,15 +88,74 @@ export function progressOf(data: LiveStudy, now: Date): Progress {
     wall: `${fmtDuration(wall.ms)} over ${wall.sessions} session${wall.sessions === 1 ? '' : 's'}`,
     workers: workers.success ? workers.data.workers : null,
     writer: data.writer ?? null,
-    running: data.evaluations
-      .filter((e) => e.status === 'running')
-      .map((e) => ({ key: e.key, architecture: e.architecture, name: name(e), task: e.task, trial: trialOf(e), generation: e.generation, attempts: e.attempts })),
+    running: data.evaluations.filter((e) => e.status === 'running').map((e) => baseRunning(e, name(e))),
     failures: data.evaluations
       .filter((e) => e.status === 'failed')
       .slice(-10)
       .reverse()
       .map((e) => ({ key: e.key, name: name(e), task: e.task, error: (e.error ?? '').split('\n')[0] })),
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live: the running evaluations as they train
+// ---------------------------------------------------------------------------------------------
+
+export interface LiveEvaluation extends RunningEvaluation {
+  /** The thread or worker that runs it (`thread 2`, `worker host:pid thread 1`), or null when not recorded. */
+  runner: string | null;
+  /** The last step its stored curve reached, and the step it trains to when its setting says. */
+  step: number | null;
+  maxSteps: number | null;
+  /** Stored curve points so far. */
+  points: number;
+}
+
+export interface LiveView {
+  /** Changes whenever a running evaluation, its runner or its stored curve changes. */
+  fingerprint: string;
+  running: LiveEvaluation[];
+  /** The report's learning-curve figure over the running evaluations' stored points (none before the first point). */
+  figure: (Block & { kind: 'figure' }) | undefined;
+}
+
+/** The id of the live figure (distinct from every report figure's). */
+export const LIVE_FIGURE_ID = 'live-curves';
+
+export function liveFingerprint(running: readonly StoredRunning[]): string {
+  return running.map((r) => `${r.evaluationId}:${r.runner ?? '-'}:${r.curve.length}:${r.curve[r.curve.length - 1]?.step ?? '-'}`).join(',');
+}
+
+/**
+ * The running evaluations with their runners and stored curves (Storage.running), drawn with the
+ * report's learning-curve figure (runs/report/train.ts) restricted to them.
+ */
+export function liveView(data: StudyData, stored: readonly StoredRunning[]): LiveView {
+  const byId = new Map(data.evaluations.map((e) => [e.id, e]));
+  const name = (e: Evaluation) => archName(e.architecture, data.architectures);
+  const running: LiveEvaluation[] = [];
+  const evaluations: Evaluation[] = [];
+  for (const r of stored) {
+    // Started after the snapshot the page shows: its row comes with the next change.
+    const e = byId.get(r.evaluationId);
+    if (!e) continue;
+    evaluations.push({ ...e, status: 'running' });
+    const max = e.hyperparameters.maxSteps;
+    running.push({
+      ...baseRunning(e, name(e)),
+      runner: r.runner,
+      step: r.curve.length ? r.curve[r.curve.length - 1].step : null,
+      maxSteps: typeof max === 'number' ? max : null,
+      points: r.curve.length,
+    });
+  }
+  const curves = new Map(stored.filter((r) => r.curve.length > 0).map((r) => [r.evaluationId, r.curve]));
+  const [figure] = learningCurveFigures({ ...data, evaluations, curves });
+  const live =
+    figure?.kind === 'figure' && (figure.spec.data as { values: unknown[] }).values.length > 0
+      ? { ...figure, id: LIVE_FIGURE_ID, title: 'Learning curves of the running evaluations', caption: 'The points stored so far while they train (at most one write a second per evaluation); each curve is replaced by its result when the evaluation finishes.' }
+      : undefined;
+  return { fingerprint: liveFingerprint(stored), running, figure: live };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 // The report as one self-contained HTML file: inline CSS and inline SVG, no script, no network.
+import { readFileSync } from 'node:fs';
 import type { Block, ReportModel, Section, Table } from './model.ts';
 import { namespaceSvgIds } from './render.ts';
 
@@ -6,33 +7,9 @@ export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-const CSS = `
-:root { color-scheme: light; }
-body { font: 15px/1.5 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1d2330; background: #fff; margin: 0; }
-main { max-width: 1100px; margin: 0 auto; padding: 24px 32px 64px; }
-h1 { font-size: 28px; margin: 8px 0 4px; }
-h2 { font-size: 21px; margin: 36px 0 10px; padding-bottom: 4px; border-bottom: 2px solid #e3e7ee; }
-h3 { font-size: 17px; margin: 26px 0 8px; }
-p.subtitle { color: #5b6577; margin: 0 0 16px; }
-nav.toc { background: #f5f7fa; border: 1px solid #e3e7ee; border-radius: 6px; padding: 8px 16px; display: inline-block; }
-nav.toc ol { margin: 4px 0; padding-left: 20px; }
-nav.toc a { color: #2457a5; text-decoration: none; }
-table { border-collapse: collapse; margin: 8px 0 16px; font-size: 13.5px; }
-th, td { padding: 4px 10px; border-bottom: 1px solid #e3e7ee; vertical-align: top; }
-th { background: #f5f7fa; text-align: left; font-weight: 600; white-space: nowrap; }
-td:first-child { white-space: nowrap; }
-td.r, th.r { text-align: right; font-variant-numeric: tabular-nums; }
-tr.reference td { background: #fff8e6; }
-.scroll { overflow-x: auto; }
-table.facts th { background: none; color: #5b6577; font-weight: 500; white-space: nowrap; }
-pre { background: #f5f7fa; border: 1px solid #e3e7ee; border-radius: 6px; padding: 10px 14px; font: 13px/1.45 ui-monospace, "SF Mono", Menlo, Consolas, monospace; overflow-x: auto; }
-figure { margin: 12px 0 24px; }
-figure svg { max-width: 100%; height: auto; }
-figure.graph svg { max-height: 560px; width: auto; }
-figcaption { color: #5b6577; font-size: 13.5px; margin-top: 4px; }
-figcaption b { color: #1d2330; }
-ul.plain { padding-left: 20px; }
-`;
+/** The report's style sheet, shared with the dashboard (which serves the file itself). */
+export const REPORT_CSS_FILE = new URL('./report.css', import.meta.url);
+const CSS = `\n${readFileSync(REPORT_CSS_FILE, 'utf8')}`;
 
 function table(t: Table, cls = ''): string {
   const ref = new Set(t.reference ?? []);

@@ -4,7 +4,8 @@
 // Figures and drawings are the server's SVG files (the report's renderers) shown as images.
 // Live: an EventSource on /api/events; when the study shown changes, the page fetches it again
 // and replaces its content, keeping the leaderboard's page and sort and each figure until its new
-// drawing has loaded.
+// drawing has loaded. Curve points of running evaluations come as `live` events: only the running
+// panel (who runs what, how far, the live learning curves) is fetched again.
 
 const app = document.getElementById('app');
 const live = document.getElementById('live');
@@ -131,7 +132,28 @@ async function fillLeaderboard(holder, ctx) {
 // Pages
 // ---------------------------------------------------------------------------------------------
 
-function progressPanel(p) {
+/** How far a running evaluation's stored curve has come. */
+function stepText(r) {
+  if (r.step === null) return 'starting (no curve point yet)';
+  const of = r.maxSteps ? ` of ${r.maxSteps} (${Math.round((100 * r.step) / r.maxSteps)}%)` : '';
+  return `step ${r.step}${of}, ${r.points} point${r.points === 1 ? '' : 's'}`;
+}
+
+/** The running evaluations (who runs each, how far) and the live learning curves: replaced on every live event. */
+function runningPanel(ctx, live) {
+  const t = live.running.length
+    ? table({
+        columns: ['running now', 'task', 'trial', 'generation', 'worker', 'progress', 'failed attempts'].map((label, i) => ({ label, align: i === 2 || i === 3 || i === 6 ? 'right' : 'left' })),
+        rows: live.running.map((r) => [`${r.architecture.slice(0, 8)} ${r.name}`, r.task, r.trial, String(r.generation), r.runner ?? 'not recorded', stepText(r), String(r.attempts)]),
+      })
+    : h('p', {}, 'No evaluation is running now.');
+  const f = live.figure;
+  const src = f && `/api/studies/${enc(ctx.name)}/svg/${enc(f.id)}?v=${enc(live.fingerprint)}`;
+  const figure = f ? h('figure', { class: 'figure', id: `fig-${f.id}`, 'data-points': f.points }, h('img', { src, alt: f.title, 'data-id': f.id }), h('figcaption', {}, h('b', {}, `${f.title}. `), f.caption)) : null;
+  return h('div', { id: 'running', 'data-live': live.fingerprint }, t, figure);
+}
+
+function progressPanel(p, ctx, live) {
   const c = p.counts;
   const pct = p.total > 0 ? (100 * p.finished) / p.total : 0;
   const bar = h('div', { class: 'bar', title: `${p.finished} of ${p.total}` }, ['done', 'diverged', 'failed', 'running'].map((s) => h('span', { class: `seg ${s}`, style: undefined, 'data-n': c[s] })));
@@ -147,12 +169,7 @@ function progressPanel(p) {
     ['estimated remaining', p.eta ?? (p.state === 'running' ? 'not yet known' : '-')],
     ['writer', p.writer ? `pid ${p.writer.pid} on ${p.writer.host} since ${p.writer.since.replace('T', ' ').slice(0, 19)} UTC${p.workers ? `, ${p.workers} worker thread${p.workers === 1 ? '' : 's'}` : ''}` : 'none (no process is writing this study)'],
   ];
-  const running = p.running.length
-    ? table({
-        columns: ['running now', 'task', 'trial', 'generation', 'failed attempts'].map((label, i) => ({ label, align: i >= 2 ? 'right' : 'left' })),
-        rows: p.running.map((r) => [`${r.architecture.slice(0, 8)} ${r.name}`, r.task, r.trial, String(r.generation), String(r.attempts)]),
-      })
-    : h('p', {}, 'No evaluation is running now. (Which thread runs an evaluation is not recorded in the database: the pool hands one evaluation to each free worker.)');
+  const running = runningPanel(ctx, live);
   const failures = p.failures.length ? h('ul', { class: 'plain failures' }, p.failures.map((f) => h('li', {}, `failed: ${f.name} ${f.task} (${f.key}): ${f.error}`))) : null;
   return h('section', { id: 'progress' }, h('h2', {}, 'Progress'), bar, h('table', { class: 'facts' }, h('tbody', {}, facts.map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v))))), running, failures);
 }
@@ -179,7 +196,7 @@ async function studyPage(name) {
     h('h1', {}, s.model.title),
     h('p', { class: 'subtitle' }, s.model.subtitle),
     h('nav', { class: 'toc' }, h('ol', {}, h('li', {}, h('a', { href: '#progress' }, 'Progress')), s.model.sections.map((x) => h('li', {}, h('a', { href: `#${x.id}` }, x.title))))),
-    progressPanel(s.progress),
+    progressPanel(s.progress, ctx, s.live),
     s.model.sections.map((x) => section(x, ctx, 0)),
   );
   await Promise.all(ctx.pending);
@@ -256,6 +273,25 @@ function refresh() {
     });
 }
 
+let updatingLive = false;
+
+/** New curve points of the study shown: only its running panel is fetched and replaced. */
+async function refreshLive(name) {
+  if (rendering || updatingLive) return;
+  updatingLive = true;
+  try {
+    const live = await getJson(`/api/studies/${enc(name)}/live`);
+    const old = document.getElementById('running');
+    if (!old || rendering || route().name !== name) return;
+    const next = runningPanel({ name }, live);
+    keepImages(old, next);
+    old.replaceWith(next);
+    document.body.dataset.live = live.fingerprint;
+  } finally {
+    updatingLive = false;
+  }
+}
+
 function connect() {
   const events = new EventSource('/api/events');
   events.addEventListener('hello', () => {
@@ -266,6 +302,11 @@ function connect() {
     const { changed } = JSON.parse(e.data);
     const r = route();
     if (r.page === 'list' || changed.includes(r.name)) refresh();
+  });
+  events.addEventListener('live', (e) => {
+    const { changed } = JSON.parse(e.data);
+    const r = route();
+    if (r.page === 'study' && changed.includes(r.name)) refreshLive(r.name).catch(showError);
   });
   events.addEventListener('problem', (e) => {
     live.textContent = `cannot read the database: ${JSON.parse(e.data).error}`;
