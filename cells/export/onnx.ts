@@ -16,6 +16,7 @@
 // the step's [B, H]. A float64 model is written in float32 (ONNX runtimes run RNN ops in float32).
 //
 // A pure function: the caller (runs/saved-model.ts) supplies the weights and writes the file.
+import { UserError } from '../../errors.ts';
 import { INPUT, LEAKY_SLOPE, nodeInputs, type Cell, type CellNode } from '../graph.ts';
 import { paramLayout, type ModelDims } from '../engine/layout.ts';
 import { DATA_TYPE, graphProto, modelProto, tensorProto, valueInfo, type OnnxNode } from './onnx-proto.ts';
@@ -128,7 +129,7 @@ export function toOnnx(cell: Cell, dims: ModelDims, tensors: readonly Tensor[], 
   const S = cell.states.length;
   const bytes = tensors.reduce((n, t) => n + 4 * t.data.length, 0);
   if (bytes > ONNX_MAX_BYTES - (1 << 20)) {
-    throw new Error(`the model's weights take ${(bytes / 2 ** 30).toFixed(2)} GiB in float32; a single ONNX file holds at most 2 GiB (a protobuf limit), so this model cannot be exported as ONNX`);
+    throw new UserError(`the model's weights take ${(bytes / 2 ** 30).toFixed(2)} GiB in float32; a single ONNX file holds at most 2 GiB (a protobuf limit), so this model cannot be exported as ONNX`);
   }
   const want = paramLayout(cell, dims).map((s) => `${pytorchParamName(s.name)}:${s.shape.join('x')}`);
   const have = new Set(tensors.map((t) => `${t.name}:${t.shape.join('x')}`));
