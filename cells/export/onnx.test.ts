@@ -15,6 +15,7 @@ import { OPS, type CellJson, type Op } from '../graph.ts';
 import { randomCell } from '../random.ts';
 import { parseCell } from '../validate.ts';
 import { ZOO } from '../zoo/index.ts';
+import { UserError } from '../../errors.ts';
 import { ONNX_INPUTS, ONNX_OUTPUTS, toOnnx } from './onnx.ts';
 import { floatField, intField, stringField, varint } from './protobuf.ts';
 import { modelTensors } from './pytorch-model.ts';
@@ -167,4 +168,13 @@ test('weights that do not fit the cell are refused', () => {
   assert.throws(() => toOnnx(ZOO.lstm, dims, tensors, { input: 'tokens' }), /do not fit the cell .*: no tensor layers\.0\./);
   assert.throws(() => toOnnx(ZOO.gru, { ...dims, layers: 2 }, tensors, { input: 'tokens' }), /do not fit the cell/);
   assert.throws(() => toOnnx(ZOO.gru, dims, [...tensors, { name: 'extra', shape: [1], data: Float32Array.of(0) }], { input: 'tokens' }), /do not fit the cell/);
+});
+
+test('a model over ONNX\'s 2 GiB single-file limit is refused with the reason, before anything is encoded', () => {
+  const dims = { hidden: 3, vocab: 4, layers: 1 };
+  const model = compileModel(ZOO.gru, { ...dims, seed: 1 });
+  const tensors = modelTensors(ZOO.gru, dims, model.params);
+  // A stand-in for a 2.4 GB tensor: only its length is read before the refusal.
+  const huge = { ...tensors[0], data: { length: 6e8 } as unknown as Float32Array };
+  assert.throws(() => toOnnx(ZOO.gru, dims, [huge, ...tensors.slice(1)], { input: 'tokens' }), (err: Error) => err instanceof UserError && /2\.\d\d GiB in float32; a single ONNX file holds at most 2 GiB/.test(err.message));
 });
