@@ -109,7 +109,9 @@ async function checkCase(c: Case, i: number): Promise<void> {
     if (name.endsWith('.p')) model.setWeights({ [name]: w.map((_, j) => 0.5 + 0.2 * j) });
   }
   const dims = { hidden: H, vocab: V, layers: L };
-  const bytes = toOnnx(cell, dims, modelTensors(cell, dims, model.params, modelShape(model).layout), { input, metadata: { hash: 'test' } });
+  const tensors = modelTensors(cell, dims, model.params, modelShape(model).layout);
+  const bytes = toOnnx(cell, dims, tensors, { input, metadata: { hash: 'test' } });
+  assert.deepEqual(toOnnx(cell, dims, tensors, { input, metadata: { hash: 'test' } }), bytes, 'the same model gives the same bytes');
   const session = await ort.InferenceSession.create(bytes);
   assert.deepEqual(session.inputNames, [input === 'tokens' ? ONNX_INPUTS.tokens : ONNX_INPUTS.multihot, ONNX_INPUTS.state]);
   assert.deepEqual(session.outputNames, [ONNX_OUTPUTS.logits, ONNX_OUTPUTS.state]);

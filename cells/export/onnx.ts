@@ -64,7 +64,7 @@ function cellNodeOps(node: CellNode, l: number, ref: (r: string) => string): Onn
   const n = bodyName(l);
   const out = n.value(node.id);
   const inputs = nodeInputs(node).map(ref);
-  const name = `layer${l}/${node.id}`;
+  const name = `layer${l}/node_${node.id}`;
   switch (node.op) {
     case 'linear': {
       const param = (k: number, kind: 'weight' | 'bias') => pytorchParamName(`layer${l}/${node.id}.${kind === 'weight' ? `W${k}` : 'b'}`);
@@ -97,16 +97,16 @@ function cellNodeOps(node: CellNode, l: number, ref: (r: string) => string): Onn
 }
 
 /** Layer l's Scan body: (states, x_t) -> (new states, h_t). */
-function scanBody(cell: Cell, l: number): Uint8Array {
+function scanBody(cell: Cell, l: number, H: number): Uint8Array {
   const n = bodyName(l);
   const ref = (r: string) => (r === INPUT ? n.input : cell.states.includes(r) ? n.state(r) : n.value(r));
   const nodes: OnnxNode[] = [];
-  if (cell.nodes.some((node) => node.op === 'one')) nodes.push({ op: 'Shape', inputs: [n.input], outputs: [n.shape], name: `layer${l}/shape` });
+  if (cell.nodes.some((node) => node.op === 'one')) nodes.push({ op: 'Shape', inputs: [n.input], outputs: [n.shape], name: `layer${l}/step_shape` });
   for (const node of cell.nodes) nodes.push(...cellNodeOps(node, l, ref));
   // Identity nodes give every body output its own name: two states may share one value (h' = c'), and h is also the scan output.
   for (const s of cell.states) nodes.push({ op: 'Identity', inputs: [ref(cell.outputs[s])], outputs: [n.newState(s)], name: `layer${l}/new_${s}` });
-  nodes.push({ op: 'Identity', inputs: [ref(cell.outputs.h)], outputs: [n.output], name: `layer${l}/h_out` });
-  const bh = ['B', 'H'];
+  nodes.push({ op: 'Identity', inputs: [ref(cell.outputs.h)], outputs: [n.output], name: `layer${l}/output` });
+  const bh = ['B', H];
   return graphProto({
     name: `layer${l}_step`,
     nodes,
@@ -155,7 +155,7 @@ export function toOnnx(cell: Cell, dims: ModelDims, tensors: readonly Tensor[], 
       inputs: [...cell.states.map((s) => `layer${l}/initial_${s}`), `layer${l}/input`],
       outputs: [...cell.states.map((s) => `layer${l}/final_${s}`), next],
       name: `layer${l}`,
-      attributes: { body: { g: scanBody(cell, l) }, num_scan_inputs: { i: 1 } },
+      attributes: { body: { g: scanBody(cell, l, H) }, num_scan_inputs: { i: 1 } },
     });
     cell.states.forEach((s) =>
       nodes.push({ op: 'Unsqueeze', inputs: [`layer${l}/final_${s}`, AXIS0], outputs: [`layer${l}/final_${s}/1`], name: `layer${l}/final_${s}/unsqueeze` }),
