@@ -1,7 +1,9 @@
 // `cellsearch export <hash | zoo key | file> --format notation|json|dot|pytorch`: a cell for use
 // outside cellsearch. A hash (or a prefix of at least 4 hex digits) is looked up read-only in
 // --db, or in every runs/*.sqlite; `pytorch` writes a self-contained nn.Module source file,
-// `nas-bench-nlp` a recipe of their format (cells/nas-bench-nlp.ts).
+// `nas-bench-nlp` a recipe of their format (cells/nas-bench-nlp.ts). `--weights` writes a trained
+// model (safetensors and its PyTorch module), `--format onnx` the trained model as ONNX
+// (runs/saved-model.ts; an ONNX file without weights would be of no use).
 import { existsSync, writeFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { commandHead } from './list.ts';
@@ -11,7 +13,7 @@ import type { Cell } from '../cells/graph.ts';
 import type { Architecture } from '../runs/storage.ts';
 import { defaultDatabases } from './runs.ts';
 
-export const EXPORT_FORMATS = ['notation', 'json', 'dot', 'pytorch', 'nas-bench-nlp'] as const;
+export const EXPORT_FORMATS = ['notation', 'json', 'dot', 'pytorch', 'nas-bench-nlp', 'onnx'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 interface ExportArgs {
@@ -66,9 +68,10 @@ export async function resolveExportCell(ref: string, db: string | undefined): Pr
 /**
  * `--weights`: the trained model of the architecture (a hash, or a zoo key or cell file, whose
  * hash is looked up) from the evaluation with the lowest validation loss among those whose
- * checkpoint a study kept, written as `<stem>.safetensors` and `<stem>.py` into `outDir`.
+ * checkpoint a study kept, written as `<stem>.safetensors` and `<stem>.py` into `outDir`, or
+ * (`onnx`) as `<stem>.onnx`.
  */
-async function exportWeights(ref: string, db: string | undefined, outDir: string): Promise<void> {
+async function exportWeights(ref: string, db: string | undefined, outDir: string, as: 'pytorch' | 'onnx'): Promise<void> {
   const { loadCell } = await import('../cells/load.ts');
   const { isZooKey } = await import('../cells/zoo/index.ts');
   const { cellHash } = await import('../cells/canonical.ts');
@@ -104,8 +107,10 @@ async function exportWeights(ref: string, db: string | undefined, outDir: string
   const name = named ? (isZooKey(ref) ? ref : undefined) : origin.kind === 'zoo' ? origin.name : undefined;
   const stem = saved.savedModelStem(name ?? (parseCellName(best.architecture.cell) ?? 'cell'), hash);
   // The class is named as `train --save` names it (from the stored cell), so both write the same files.
-  const model = saved.savedModel(best, stem);
-  const paths = saved.writeSavedModel(outDir, stem, model);
+  let paths: string[];
+  if (as === 'onnx') {
+    paths = [saved.writeOnnxModel(outDir, stem, saved.savedOnnx(best))];
+  } else paths = saved.writeSavedModel(outDir, stem, saved.savedModel(best, stem));
   const loss = best.evaluation.metrics?.validLoss;
   process.stderr.write(
     printable(
@@ -120,8 +125,8 @@ function parseCellName(cell: Record<string, unknown>): string | undefined {
   return typeof cell.name === 'string' ? cell.name : undefined;
 }
 
-/** The text `export` writes. */
-export async function exportCell(cell: Cell, format: ExportFormat, provenance: string): Promise<string> {
+/** The text `export` writes of a cell (ONNX is a trained model: exportWeights). */
+export async function exportCell(cell: Cell, format: Exclude<ExportFormat, 'onnx'>, provenance: string): Promise<string> {
   switch (format) {
     case 'notation':
       return (await import('../cells/notation.ts')).printNotation(cell);
@@ -145,18 +150,21 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
   builder: (y) =>
     y
       .positional('cell', { type: 'string', demandOption: true, describe: 'an architecture hash or prefix (see `cellsearch report`), a zoo key or a cell file' })
-      .option('format', { choices: EXPORT_FORMATS, default: 'notation' as ExportFormat, describe: "pytorch: a self-contained nn.Module source; nas-bench-nlp: a recipe as their json.dumps writes it" })
+      .option('format', { choices: EXPORT_FORMATS, default: 'notation' as ExportFormat, describe: 'pytorch: a self-contained nn.Module source; nas-bench-nlp: a recipe as their json.dumps writes it; onnx: the trained model (as --weights finds it) as <cell>_<hash>.onnx' })
       .option('db', { type: 'string', describe: 'database to look the hash up in: a file or a postgres:// URL (default: $CELLSEARCH_DB, else every runs/*.sqlite)' })
-      .option('out', { type: 'string', describe: 'write to this file instead of standard output (--weights: the folder, default the working directory)' })
+      .option('out', { type: 'string', describe: 'write to this file instead of standard output (--weights and onnx: the folder, default the working directory)' })
       .option('weights', { type: 'boolean', describe: 'the trained model of a study that kept its checkpoint (train --save): <cell>_<hash>.safetensors and the PyTorch module <cell>_<hash>.py' })
       .example('$0 export 8041e272 --db runs/search.sqlite --format pytorch --out cell.py', 'a found cell as a PyTorch module')
       .example('$0 export gru --format json', 'a zoo cell as JSON')
       .example('$0 export gru --format nas-bench-nlp', 'a cell as a NAS-Bench-NLP recipe')
-      .example('$0 export 8041e272 --weights --out model/', 'the trained weights (safetensors) and their PyTorch module'),
+      .example('$0 export 8041e272 --weights --out model/', 'the trained weights (safetensors) and their PyTorch module')
+      .example('$0 export gru --format onnx --db runs/train.sqlite --out model/', 'the trained model as ONNX (train --save keeps the weights)'),
   handler: async (args) => {
-    if (args.weights) {
-      if (args.format !== 'notation' && args.format !== 'pytorch') throw new UserError(`--weights writes safetensors and a PyTorch module; --format ${args.format} does not apply`);
-      return exportWeights(args.cell, args.db, args.out ?? '.');
+    if (args.weights || args.format === 'onnx') {
+      if (args.format !== 'notation' && args.format !== 'pytorch' && args.format !== 'onnx') {
+        throw new UserError(`--weights writes safetensors and a PyTorch module (or, with --format onnx, an ONNX model); --format ${args.format} does not apply`);
+      }
+      return exportWeights(args.cell, args.db, args.out ?? '.', args.format === 'onnx' ? 'onnx' : 'pytorch');
     }
     const { cell, provenance } = await resolveExportCell(args.cell, args.db);
     const text = await exportCell(cell, args.format, provenance);

@@ -1,7 +1,9 @@
 // A trained model as files for use outside cellsearch: the best weights of an evaluation's stored
 // checkpoint as `<stem>.safetensors` (cells/export/safetensors.ts) and `<stem>.py`, the PyTorch
 // module whose `state_dict` names are the tensors' and whose `load_model` reads the file
-// (cells/export/pytorch-model.ts). What `train --save` and `export <hash> --weights` write.
+// (cells/export/pytorch-model.ts). What `train --save` and `export <hash> --weights` write;
+// `export <hash> --format onnx` writes the same weights as `<stem>.onnx` (cells/export/onnx.ts),
+// with the same metadata as its metadata_props.
 //
 // The safetensors metadata (strings only, as the format requires) carries what a user needs to
 // use the model: the cell's notation (with the node names of the tensor names), its hash, the
@@ -15,6 +17,10 @@ import { MODEL_METADATA_KEY, modelTensors, toPytorchModel, type ModelShapeMetada
 import { pythonClassName } from '../cells/export/pytorch.ts';
 import { printNotation } from '../cells/notation.ts';
 import { parseCell } from '../cells/validate.ts';
+import type { Cell } from '../cells/graph.ts';
+import { toOnnx } from '../cells/export/onnx.ts';
+import type { Tensor } from '../cells/export/safetensors.ts';
+import { packageVersion } from '../package-files.ts';
 import { UserError } from '../errors.ts';
 import { getTask } from '../tasks/registry.ts';
 import { replaceFile } from './report/write-files.ts';
@@ -38,8 +44,16 @@ export interface SavedModel {
   metadata: Record<string, string>;
 }
 
-/** The files' contents: the best weights (those `restoreBest` keeps) of the checkpoint, and the module. */
-export function savedModel(src: SavedModelSource, stem: string): SavedModel {
+/** What every file of a trained model is made of: the cell (named), its dimensions, the best weights as named tensors and the metadata. */
+interface ModelParts {
+  cell: Cell;
+  dims: ModelShapeMetadata;
+  tensors: Tensor[];
+  metadata: Record<string, string>;
+}
+
+/** The best weights (those `restoreBest` keeps) of the checkpoint, and what the files say about them. */
+function modelParts(src: SavedModelSource): ModelParts {
   const { architecture: arch, evaluation: e } = src;
   const where = `evaluation ${e.key} in ${src.db}`;
   const cell = parseCell(arch.cell, `architecture ${arch.hash}`);
@@ -55,7 +69,6 @@ export function savedModel(src: SavedModelSource, stem: string): SavedModel {
   if (vocab.length !== dims.vocab) throw new UserError(`${where}: the task ${e.task} now has ${vocab.length} symbols, the weights ${dims.vocab} (its data changed since training)`);
   const tensors = modelTensors(cell, dims, c.loop.bestParams ?? c.params, c.shape.layout);
   const metadata: Record<string, string> = {
-    format: 'pt',
     [MODEL_METADATA_KEY]: JSON.stringify(dims),
     cell: printNotation(named),
     hash: arch.hash,
@@ -69,11 +82,29 @@ export function savedModel(src: SavedModelSource, stem: string): SavedModel {
     dtype: c.shape.dtype,
     source: `${src.experiment.kind} study '${src.experiment.name}', evaluation ${e.key} (seed ${e.seed}), ${src.db}`,
   };
+  return { cell: named, dims, tensors, metadata };
+}
+
+/** The files' contents: the best weights of the checkpoint as safetensors, and the module. */
+export function savedModel(src: SavedModelSource, stem: string): SavedModel {
+  const { cell, tensors, metadata: meta } = modelParts(src);
+  const metadata: Record<string, string> = { format: 'pt', ...meta };
   return {
     safetensors: encodeSafetensors({ tensors, metadata }),
-    python: toPytorchModel(named, { provenance: `Trained weights: ${stem}.safetensors (${metadata.source}); model, metadata = load_model("${stem}.safetensors").` }),
+    python: toPytorchModel(cell, { provenance: `Trained weights: ${stem}.safetensors (${metadata.source}); model, metadata = load_model("${stem}.safetensors").` }),
     metadata,
   };
+}
+
+/** The same model as ONNX (cells/export/onnx.ts, float32), with the safetensors file's metadata as its metadata_props. */
+export function savedOnnx(src: SavedModelSource): Uint8Array {
+  const { cell, dims, tensors, metadata } = modelParts(src);
+  return toOnnx(cell, dims, tensors, {
+    input: dims.input,
+    metadata,
+    doc: `${cell.name} trained by cellsearch (${metadata.source}).\n\n${metadata.cell}`,
+    producerVersion: packageVersion(),
+  });
 }
 
 /** A file stem that is also a Python module name: `gru_ea788a06`, `my_cell_0a1b2c3d_r1`. */
@@ -92,6 +123,14 @@ export function checkModelFolder(dir: string, flag: string): void {
     return; // missing: created when the files are written
   }
   if (isFile) throw new UserError(`${flag} ${dir} is a file, not a folder: the model files are written into a folder (created if missing)`);
+}
+
+/** Writes `<stem>.onnx` into `dir` (created) through a temporary file; returns its path. */
+export function writeOnnxModel(dir: string, stem: string, onnx: Uint8Array): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${stem}.onnx`);
+  replaceFile(path, onnx);
+  return path;
 }
 
 /** Writes `<stem>.safetensors` and `<stem>.py` into `dir` (created), each through a temporary file; returns the paths. */
