@@ -7,7 +7,7 @@
 // Light on purpose (yargs types, the presets' names and runs/flags.ts): commands import it at startup.
 import type { Options } from 'yargs';
 import { SCALES, type Scale } from '../search/space.ts';
-import { parseNameFlag, parseRunFlags, RUN_FLAG_DEFAULTS, SETTING_FLAGS, type RunFlags, type SettingFlag } from '../runs/flags.ts';
+import { parseNameFlag, parseReconnectFlag, parseRunFlags, RUN_FLAG_DEFAULTS, SETTING_FLAGS, type RunFlags, type SettingFlag } from '../runs/flags.ts';
 import type { Setting } from '../cells/engine/settings.ts';
 
 /** The parsed values of `studyOptions`. */
@@ -19,6 +19,7 @@ export interface StudyArgs {
   workers?: number;
   'max-attempts': number;
   'max-heap-mb': number;
+  reconnect?: number;
 }
 
 /** What differs between the commands in the help of `studyOptions`. */
@@ -31,7 +32,7 @@ export interface StudyHelp {
   name: string;
 }
 
-/** --scale, --seed, --name, --db, --workers, --max-attempts, --max-heap-mb. */
+/** --scale, --seed, --name, --db, --workers, --max-attempts, --max-heap-mb, --reconnect. */
 export function studyOptions(help: StudyHelp) {
   return {
     scale: { choices: SCALES, default: 'tiny' as Scale, describe: `fidelity preset: ${help.scale}` },
@@ -41,6 +42,7 @@ export function studyOptions(help: StudyHelp) {
     workers: { type: 'number', describe: 'worker threads (default and maximum: the number of cores; 0 on a postgres:// --db: coordinate only, cellsearch worker trains); results do not depend on it' },
     'max-attempts': { type: 'number', default: RUN_FLAG_DEFAULTS.maxAttempts, describe: 'attempts per evaluation before it is recorded as failed' },
     'max-heap-mb': { type: 'number', default: RUN_FLAG_DEFAULTS.maxHeapMb, describe: 'memory limit of each worker thread, MB: its JS heap, and the model buffers a training run needs (estimated before it starts)' },
+    reconnect: { type: 'number', describe: 'on a postgres:// --db: seconds to keep retrying a server that went away before the session stops (default 300; run the same command again to resume)' },
   } as const satisfies Record<string, Options>;
 }
 
@@ -63,12 +65,19 @@ export function budgetOptions(group?: string) {
 export interface SessionFlags extends RunFlags {
   db?: string;
   workers?: number;
+  /** --reconnect in ms (undefined: runs/postgres.ts' DEFAULT_RECONNECT_MS). */
+  reconnectMs?: number;
 }
 
 /** Parses the flags of `studyOptions` that the study's config does not check (a refused value names its flag). */
 export function parseSessionFlags(args: StudyArgs): SessionFlags {
   parseNameFlag(args.name);
-  return { db: args.db, workers: args.workers, ...parseRunFlags({ maxAttempts: args['max-attempts'], maxHeapMb: args['max-heap-mb'] }) };
+  return {
+    db: args.db,
+    workers: args.workers,
+    reconnectMs: parseReconnectFlag(args.reconnect),
+    ...parseRunFlags({ maxAttempts: args['max-attempts'], maxHeapMb: args['max-heap-mb'] }),
+  };
 }
 
 /** The values of the setting flags a command declares, by field (undefined: not given). */

@@ -7,7 +7,7 @@ import type { CommandModule } from 'yargs';
 import { commandHead } from './list.ts';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
-import { parseFlags, RUN_FLAG_DEFAULTS } from '../runs/flags.ts';
+import { parseFlags, ReconnectSecondsSchema, RUN_FLAG_DEFAULTS } from '../runs/flags.ts';
 import { dbLocation, isPostgresLocation } from '../runs/db-location.ts';
 
 interface WorkerArgs {
@@ -18,6 +18,7 @@ interface WorkerArgs {
   heartbeat: number;
   'max-attempts': number;
   'max-heap-mb': number;
+  reconnect?: number;
 }
 
 /** The worker's flags, in seconds as given; the heartbeat must come well within the lease. */
@@ -27,6 +28,7 @@ const WorkerFlagsSchema = z
     heartbeat: z.number().positive(),
     maxAttempts: z.number().int().min(1),
     maxHeapMb: z.number().int().min(64),
+    reconnect: ReconnectSecondsSchema.optional(),
   })
   .refine((f) => f.heartbeat < f.lease, { message: 'must be shorter than --lease', path: ['heartbeat'] });
 const WORKER_FLAGS = { maxAttempts: 'max-attempts', maxHeapMb: 'max-heap-mb' };
@@ -42,9 +44,17 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
       .option('heartbeat', { type: 'number', default: 10, describe: 'seconds between lease renewals' })
       .option('max-attempts', { type: 'number', default: RUN_FLAG_DEFAULTS.maxAttempts, describe: 'attempts per evaluation before it is recorded as failed' })
       .option('max-heap-mb', { type: 'number', default: RUN_FLAG_DEFAULTS.maxHeapMb, describe: 'JS heap limit of each worker thread, MB' })
+      .option('reconnect', {
+        type: 'number',
+        describe: 'seconds to keep retrying a server that went away before giving up the evaluation in hand (its lease expires and it runs again); the worker then waits for the server (default 60)',
+      })
       .example('$0 worker --db postgres://me@db.lan/cells', 'train for every running study there, one thread per core'),
   handler: async (args) => {
-    const flags = parseFlags(WorkerFlagsSchema, { lease: args.lease, heartbeat: args.heartbeat, maxAttempts: args['max-attempts'], maxHeapMb: args['max-heap-mb'] }, WORKER_FLAGS);
+    const flags = parseFlags(
+      WorkerFlagsSchema,
+      { lease: args.lease, heartbeat: args.heartbeat, maxAttempts: args['max-attempts'], maxHeapMb: args['max-heap-mb'], reconnect: args.reconnect },
+      WORKER_FLAGS,
+    );
     const db = dbLocation(args.db);
     if (db === undefined || !isPostgresLocation(db)) {
       throw new UserError('worker: --db (or CELLSEARCH_DB) must name a PostgreSQL database (postgres://user@host[:port]/database): workers share a server with the driver');
@@ -58,7 +68,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
     const say = (line: string) => process.stderr.write(line + '\n');
     const { workers, note } = resolveWorkers(args.workers);
     if (note) say(`note: ${note}`);
-    const queue = await openPostgresQueue(db, { onRetry: say });
+    const queue = await openPostgresQueue(db, { onRetry: say, forMs: flags.reconnect === undefined ? undefined : flags.reconnect * 1000 });
     try {
       let experimentId: number | undefined;
       if (args.name !== undefined) {

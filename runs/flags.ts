@@ -89,6 +89,18 @@ export function parseRunFlags(values: { maxAttempts: unknown; maxHeapMb: unknown
   return parseFlags(RunFlagsSchema, values, RUN_FLAGS);
 }
 
+/**
+ * --reconnect: the seconds a process keeps retrying a PostgreSQL server that went away (a restart,
+ * the network) before it gives up the unit of work in hand (undefined: the backend's default).
+ */
+export const ReconnectSecondsSchema = z.number().positive().max(86_400);
+
+/** --reconnect as milliseconds (undefined: not given). */
+export function parseReconnectFlag(value: unknown): number | undefined {
+  const { reconnect } = parseFlags(z.strictObject({ reconnect: ReconnectSecondsSchema.optional() }), { reconnect: value });
+  return reconnect === undefined ? undefined : reconnect * 1000;
+}
+
 /** --name: an experiment name (undefined: not given). */
 export function parseNameFlag(value: unknown): string | undefined {
   return parseFlags(z.strictObject({ name: ExperimentNameSchema.optional() }), { name: value }).name;

@@ -40,7 +40,7 @@ export class PostgresQueue implements WorkQueue {
       retry: this.retry,
       defaultMs: 60_000,
       closed: () => this.closed,
-      giveUp: (reason) => new QueueUnreachable(`${this.location} cannot be reached: ${reason}`),
+      giveUp: (reason) => new QueueUnreachable(`${this.location} could not be reached for ${((this.retry.forMs ?? 60_000) / 1000).toFixed(0)} s (${reason})`),
     });
   }
 

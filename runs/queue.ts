@@ -71,7 +71,11 @@ export function leaseOwner(role: 'driver' | 'worker', host: string, pid: number)
   return `${role} ${host}:${pid}`;
 }
 
-/** The queue's server could not be reached for as long as the queue keeps trying: a worker waits and tries again. */
+/**
+ * The queue's server could not be reached for as long as the queue keeps trying: a worker waits and
+ * tries again; a driver stops, and the command says so (the machine's state, not a bug: exit 2).
+ */
 export class QueueUnreachable extends Error {
+  readonly userFacing = true;
   override name = 'QueueUnreachable';
 }

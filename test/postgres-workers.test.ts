@@ -200,4 +200,41 @@ describe('workers on PostgreSQL', { skip: SKIP_WITHOUT_PG }, () => {
       server.remove();
     }
   });
+
+  test('--reconnect: a driver whose server stays away longer stops with a clear message (exit 2); a worker gives up only the work in hand and waits; the same command resumes and finishes as SQLite', async () => {
+    const ref = sqliteReference();
+    const server = await ownServer();
+    let w: Cli | undefined;
+    try {
+      const driver = new Cli([...SEARCH, '--db', server.url, '--workers', '0', '--reconnect', '1']);
+      await driver.until(/experiment 's' in postgres:/);
+      w = worker(server.url, ['--reconnect', '1']);
+      await w.until(/^recorded evaluation/m);
+      server.down();
+      assert.equal(await driver.exit(), 2, driver.stderr);
+      assert.match(driver.stderr, /cellsearch: postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres could not be reached for 1 s \(.+\); run the same command again once the server is back/);
+      await w.until(/could not be reached for 1 s .*; trying again in/);
+      assert.equal(w.child.exitCode, null, 'the worker waits for the server');
+      server.up();
+      const again = runCli([...SEARCH, '--db', server.url, '--workers', '0', '--reconnect', '1']);
+      assert.equal(again.status, 0, again.stderr);
+      assert.match(again.stderr, /resuming 's'/);
+      assert.equal(await w.interrupt(), 0, w.stderr);
+      const [mine, theirs] = [await rows(server.url, NAME), await rows(ref.db, NAME)];
+      assert.deepEqual(mine.comparable, theirs.comparable, 'the same evaluations and metrics as an uninterrupted study');
+      assert.equal(mine.status, 'done');
+      assert.equal(board(again.stdout), board(ref.stdout), 'the same leaderboard');
+    } finally {
+      w?.child.kill('SIGKILL');
+      server.remove();
+    }
+  });
+
+  test('--reconnect is refused by name when it is not a positive number of seconds', () => {
+    for (const args of [[...SEARCH, '--reconnect', '0'], ['worker', '--db', 'postgres://u@127.0.0.1:1/x', '--reconnect', '-1']]) {
+      const r = runCli(args);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /--reconnect must be greater than 0, got -?[01]/);
+    }
+  });
 });
