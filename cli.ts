@@ -2,18 +2,18 @@
 // The `cellsearch` command. Each subcommand lives in commands/<name>.ts and exports a yargs
 // CommandModule; this file only assembles them and turns user-facing errors into exit codes.
 // Only the module of the command that runs is loaded (commands/list.ts holds what the help shows
-// of the others), so the start-up pays for one command, not fourteen.
+// of the others), so the start-up pays for one command, not fourteen; `--version` and `--help`
+// load no command and not yargs (commands/usage.ts), the others load yargs (commands/parser.ts).
 //
 // Installed, `bin` runs its compiled form, dist/cli.js; from a clone, bin/cellsearch.js runs this file
 // through tsx.
 //
 // Exit codes: 0 success, 1 internal error (a bug: the stack is printed), 2 bad input (a flag, a
 // file, a database: the message names the problem and where), 130 interrupted.
-import yargs, { type CommandModule } from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { isUserError, systemError } from './errors.ts';
 import { packageVersion } from './package-files.ts';
-import { COMMANDS, COMMAND_WORDS, commandHead, isCommandWord, type CommandWord } from './commands/list.ts';
+import { COMMAND_WORDS, isCommandWord, type CommandWord } from './commands/list.ts';
+import { MIN_HELP_WIDTH, UsageError, helpWidth, topLevelHelp } from './commands/usage.ts';
 
 /** The word that names the command: the top level takes no option with a value, so the first word that is not a flag. */
 const firstWord = (argv: readonly string[]): string | undefined => argv.find((a) => !a.startsWith('-'));
@@ -38,39 +38,25 @@ export function unknownCommandWithHelp(argv: readonly string[], known: readonly 
 export async function main(argv: string[]): Promise<void> {
   const unknown = unknownCommandWithHelp(argv, COMMAND_WORDS);
   if (unknown !== undefined) throw new UsageError(`Unknown command: ${unknown}`);
-  const word = commandWord(argv);
-  let parser = yargs(argv)
-    .scriptName('cellsearch')
-    .usage('$0 <command> [options]\n\nSearch and ablate recurrent-network cell architectures.')
-    .strict()
-    .strictCommands()
-    .demandCommand(1, 'Name a command; see the list above.')
-    .recommendCommands()
-    .help()
-    .alias('h', 'help')
-    .version(packageVersion())
-    .wrap(Math.min(110, process.stdout.columns || 100))
-    .fail((msg, err) => {
-      if (err) throw err;
-      throw new UsageError(msg);
-    });
-  // The other commands are registered by their head alone: the help lists them, and yargs
-  // recommends one for a mistyped word; they never run, because the command is `word`.
-  for (const w of COMMAND_WORDS) {
-    // Typed as any command: each module's own argument types are not the parser's.
-    const command: CommandModule<any, any> = w === word ? await COMMANDS[w].load() : { ...commandHead(w), handler: () => {} };
-    parser = parser.command(command);
+  const width = helpWidth(process.stdout.columns);
+  // `--version` and the top-level help are answered here: yargs alone costs more CPU to load than
+  // issue 17's start-up target. commands/usage.ts lays the help out as yargs does.
+  if (argv.length === 1 && argv[0] === '--version') {
+    console.log(packageVersion());
+    return;
   }
-  await parser.parseAsync();
-}
-
-class UsageError extends Error {
-  readonly userFacing = true;
-  override name = 'UsageError';
+  if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h') && width >= MIN_HELP_WIDTH) {
+    console.log(topLevelHelp(width));
+    return;
+  }
+  const { cliParser } = await import('./commands/parser.ts');
+  await (await cliParser(argv, commandWord(argv), width)).parseAsync();
 }
 
 try {
-  await main(hideBin(process.argv));
+  // What yargs' hideBin gives under Node: the words after node and the script (yargs/helpers
+  // would load all of yargs).
+  await main(process.argv.slice(2));
 } catch (thrown) {
   // A system error (a permission, a full disk) is the machine's state, not a bug: exit 2 with what to do.
   const err = systemError(thrown) ?? thrown;

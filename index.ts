@@ -4,7 +4,8 @@
 // training, a search or an ablation into a database, read the results: runs/api.ts). Installed,
 // programs load its compiled form, dist/index.js, with the types of dist/index.d.ts.
 export * from './cells/engine/index.ts';
-export { CellSchema, paramCount, type Cell, type CellJson, type CellNode } from './cells/graph.ts';
+export { paramCount, type Cell, type CellJson, type CellNode } from './cells/graph.ts';
+export { CellSchema } from './cells/schema.ts';
 export { CellError, checkCell, parseCell } from './cells/validate.ts';
 export { NotationError, parseNotation, printNotation, readNotation } from './cells/notation.ts';
 export { canonicalize, cellHash } from './cells/canonical.ts';

@@ -23,7 +23,7 @@
 // so that symmetric cells (many identical gates) do not cost a factorial.
 import { createHash } from 'node:crypto';
 import { INPUT, nodeInputs, type Cell, type CellJson, type CellNode } from './graph.ts';
-import { checkCell, liveNodes } from './validate.ts';
+import { checkCell, liveNodes } from './check.ts';
 
 const COMMUTATIVE = new Set(['add', 'mul', 'linear']);
 

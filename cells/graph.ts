@@ -6,11 +6,12 @@
 // from step t-1), or the id of another node. `outputs` names, for each state, the reference
 // that becomes its new value. The output to the next layer is the new `h`.
 //
-// This file holds only the JSON schema, the derived types and the parameter layout that the
-// reference evaluator and the compiled engine must agree on. Semantic checks (cycles, arity,
-// references, dependence on x and state) live in cells/validate.ts.
-import { z } from 'zod';
-import { TextLineSchema, TextSchema } from './text.ts';
+// This file holds only the ops, the types derived from the JSON schema (cells/schema.ts) and the
+// parameter layout that the reference evaluator and the compiled engine must agree on. Semantic
+// checks (cycles, arity, references, dependence on x and state) live in cells/check.ts. It loads
+// no zod: a command that shows a zoo cell (`cellsearch show gru`) need not pay for it.
+import type { z } from 'zod';
+import type { ActivationNodeSchema, CellSchema, DiagNodeSchema, ElementwiseNodeSchema, LinearNodeSchema, NodeSchema, OneNodeSchema } from './schema.ts';
 
 export const ACTIVATIONS = ['tanh', 'sigmoid', 'relu', 'leaky_relu', 'identity'] as const;
 
@@ -28,50 +29,6 @@ export type Op = (typeof OPS)[number];
 
 /** The reference to the input of the current step. */
 export const INPUT = 'x';
-
-const ident = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an identifier (letters, digits, _; not starting with a digit)');
-
-// One schema per node, with `op` as the discriminator, so that errors name the offending field.
-// Arity is checked in validate.ts rather than with tuples, to give "wrong arity" messages.
-export const LinearNodeSchema = z.strictObject({
-  id: ident,
-  op: z.literal('linear'),
-  in: z.array(ident),
-  /** Learned bias b (default true). */
-  bias: z.boolean().optional(),
-  /** Initial value of every bias entry (default 0; LSTM-b's forget gate uses 1). */
-  biasInit: z.number().finite().optional(),
-  /** Added to the diagonal of every weight matrix at initialisation (the paper's Linear(a, .)). */
-  diagOffset: z.number().finite().optional(),
-});
-export const DiagNodeSchema = z.strictObject({ id: ident, op: z.literal('diag'), in: z.array(ident) });
-export const ActivationNodeSchema = z.strictObject({ id: ident, op: z.enum(ACTIVATIONS), in: z.array(ident) });
-export const ElementwiseNodeSchema = z.strictObject({ id: ident, op: z.enum(ELEMENTWISE), in: z.array(ident) });
-export const OneNodeSchema = z.strictObject({ id: ident, op: z.literal('one'), in: z.array(ident).optional() });
-
-export const NodeSchema = z.discriminatedUnion('op', [
-  LinearNodeSchema,
-  DiagNodeSchema,
-  ActivationNodeSchema,
-  ElementwiseNodeSchema,
-  OneNodeSchema,
-]);
-
-export const CellSchema = z.strictObject({
-  /** Short name, e.g. "GRU". */
-  name: TextLineSchema.min(1).optional(),
-  /** One line saying what the cell is. */
-  description: TextSchema.optional(),
-  /** Where it comes from: paper and equation. */
-  source: TextSchema.optional(),
-  /** State vectors carried between steps; must include "h" (the output to the next layer). */
-  states: z.array(ident).min(1),
-  nodes: z.array(NodeSchema),
-  /** For every state, the reference whose value is the state's new value. */
-  outputs: z.record(ident, ident),
-});
 
 export type LinearNode = z.infer<typeof LinearNodeSchema>;
 export type DiagNode = z.infer<typeof DiagNodeSchema>;

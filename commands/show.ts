@@ -6,7 +6,7 @@ import { UserError } from '../errors.ts';
 import { toDot } from '../cells/dot.ts';
 import { paramCount } from '../cells/graph.ts';
 import { canonicalForm } from '../cells/canonical.ts';
-import { printNotation } from '../cells/notation.ts';
+import { printNotation } from '../cells/notation-print.ts';
 import type { Cell } from '../cells/graph.ts';
 
 export const SHOW_FORMATS = ['text', 'dot', 'json'] as const;
@@ -60,7 +60,10 @@ export const showCommand: CommandModule<object, ShowArgs> = {
       .example('$0 show my-cell.txt --format dot | dot -Tsvg > cell.svg', 'draw a cell file'),
   handler: async (args) => {
     // Imported here: loading builds the whole zoo, which other commands need not pay for at startup.
-    const { loadCell } = await import('../cells/load.ts');
-    process.stdout.write(showCell(loadCell(args.cell), args));
+    // A zoo key wins over a file, as in loadCell; the file readers (and their zod schemas) are
+    // loaded only for a file, so that `show gru` starts fast (issue 17).
+    const { isZooKey, zooCell } = await import('../cells/zoo/index.ts');
+    const cell = isZooKey(args.cell) ? zooCell(args.cell) : (await import('../cells/load.ts')).loadCell(args.cell);
+    process.stdout.write(showCell(cell, args));
   },
 };

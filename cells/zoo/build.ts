@@ -1,7 +1,10 @@
 // Small constructors that keep the zoo's cell definitions short and close to the papers'
-// equations. Every cell still goes through parseCell, so a typo fails at import time.
+// equations. Every cell still goes through checkCell, so a typo fails at import time. Not
+// parseCell: the zoo is typed TypeScript, not untrusted JSON, so its schema would only cost
+// `cellsearch show gru` the loading of zod (cells/zoo/zoo.test.ts holds every zoo cell to
+// parseCell too).
 import type { Activation, CellJson, CellNode, Elementwise } from '../graph.ts';
-import { parseCell } from '../validate.ts';
+import { checkCell } from '../check.ts';
 import type { Cell } from '../graph.ts';
 
 /** `W_1 a_1 + ... + W_k a_k + b` (bias on unless `bias: false`). */
@@ -28,5 +31,5 @@ export function one(id: string): CellNode {
 
 /** Checks a zoo cell; a mistake here is a bug, reported with the cell's name. */
 export function defineCell(json: CellJson): Cell {
-  return parseCell(json, `zoo cell ${json.name ?? '(unnamed)'}`);
+  return checkCell(json, `zoo cell ${json.name ?? '(unnamed)'}`);
 }

@@ -1,5 +1,5 @@
 // The zoo: every cell of Jozefowicz et al. (2015) and Greff et al. (2016), by short key.
-// Cells are built and checked (parseCell) once, when this module is first imported.
+// Cells are built and checked (checkCell) once, when this module is first imported.
 import { UserError } from '../../errors.ts';
 import type { Cell } from '../graph.ts';
 import { GREFF_KEYS, greffCells } from './greff.ts';
