@@ -74,7 +74,7 @@ export const COMMANDS = {
   },
   export: {
     command: 'export <cell>',
-    describe: 'Write a cell (hash from a study, zoo key or file) as notation, JSON, DOT or a PyTorch module',
+    describe: 'Write a cell (hash from a study, zoo key or file) as notation, JSON, DOT, a PyTorch module or a NAS-Bench-NLP recipe, or its trained model (safetensors + PyTorch, ONNX)',
     load: async (): Promise<AnyCommand> => (await import('./export.ts')).exportCommand,
   },
   import: {
