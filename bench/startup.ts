@@ -11,6 +11,11 @@
 //   npm run bench:startup                              packs and installs into bench/out/package
 //   npm run bench:startup -- --installed DIR/app       reuse an install (scripts/check-package.sh --keep DIR)
 //   npm run bench:startup -- --runs 20                 runs per figure (default 15; min and median shown)
+//   npm run bench:startup -- --installed NEW/app --compare OLD/app
+//                                                      also measures another install (an older build), its
+//                                                      runs alternating with this one's, and prints the ratio
+//                                                      of the medians' excess over the reference (before/after
+//                                                      on a shared machine, whose load changes from minute to minute)
 //
 // Each run is a fresh process. The machine is shared: the cores other processes used meanwhile are
 // printed (bench/sysload.ts); CPU times grow when others are busy, so compare with `node -e 0`.
@@ -22,7 +27,7 @@ import { parseArgs } from 'node:util';
 import { cpuSnapshot, otherCores } from './sysload.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { values: flags } = parseArgs({ options: { installed: { type: 'string' }, runs: { type: 'string', default: '15' } } });
+const { values: flags } = parseArgs({ options: { installed: { type: 'string' }, compare: { type: 'string' }, runs: { type: 'string', default: '15' } } });
 const runs = Number(flags.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number >= 1, got ${flags.runs}`);
 
@@ -34,17 +39,13 @@ if (!flags.installed) {
   const r = spawnSync('bash', [join(root, 'scripts', 'check-package.sh'), '--keep', keep], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
-const pkg = join(app, 'node_modules', 'cellsearch');
-if (!existsSync(join(pkg, 'dist', 'cli.js'))) throw new Error(`${pkg}/dist/cli.js not found: not an installed cellsearch`);
 
 // Preloaded into every measured process: prints its CPU time at exit, which covers Node's own
 // start-up too (getrusage of the process).
-const probe = join(app, 'cpu-probe.cjs');
-writeFileSync(probe, `process.on('exit', () => { const u = process.cpuUsage(); require('fs').writeSync(2, '\\nCPU_US ' + (u.user + u.system) + '\\n'); });\n`);
+const PROBE = `process.on('exit', () => { const u = process.cpuUsage(); require('fs').writeSync(2, '\\nCPU_US ' + (u.user + u.system) + '\\n'); });\n`;
 
 // Run in the install folder, a pool of one thread; prints the CPU and wall ms until its first answer.
-const poolProbe = join(app, 'pool-probe.mjs');
-writeFileSync(poolProbe, `import { Piscina } from 'piscina';
+const POOL_PROBE = `import { Piscina } from 'piscina';
 const [entry, handler] = process.argv.slice(2);
 const u0 = process.cpuUsage(), t0 = performance.now();
 const pool = new Piscina({ filename: entry, workerData: { handler }, minThreads: 1, maxThreads: 1 });
@@ -52,25 +53,47 @@ try { await pool.run({ job: null }); } catch {} // an invalid job: answered as s
 const u = process.cpuUsage(u0);
 console.log(JSON.stringify({ cpuMs: (u.user + u.system) / 1000, wallMs: performance.now() - t0 }));
 await pool.destroy();
-`);
-const emptyWorker = join(app, 'empty-worker.mjs');
-writeFileSync(emptyWorker, 'export default async () => { throw new Error("empty"); };\n');
+`;
 
 interface Sample { cpuMs: number; wallMs: number }
 
-function runProcess(args: string[]): Sample {
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--require', probe, ...args], { cwd: app, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
-  const wallMs = performance.now() - t0;
-  const m = /CPU_US (\d+)/.exec(r.stderr);
-  if (r.status !== 0 || !m) throw new Error(`node ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return { cpuMs: Number(m[1]) / 1000, wallMs };
-}
-
-function runPool(handler: string): Sample {
-  const r = spawnSync(process.execPath, [poolProbe, join(pkg, 'dist', 'runs', 'worker-entry.mjs'), handler], { cwd: app, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`the pool probe failed (${r.status}): ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Sample;
+/** The measured commands of the install in `app` (the folder that holds node_modules/cellsearch). */
+function install(app: string) {
+  const pkg = join(app, 'node_modules', 'cellsearch');
+  if (!existsSync(join(pkg, 'dist', 'cli.js'))) throw new Error(`${pkg}/dist/cli.js not found: not an installed cellsearch`);
+  const probe = join(app, 'cpu-probe.cjs');
+  writeFileSync(probe, PROBE);
+  const poolProbe = join(app, 'pool-probe.mjs');
+  writeFileSync(poolProbe, POOL_PROBE);
+  const emptyWorker = join(app, 'empty-worker.mjs');
+  writeFileSync(emptyWorker, 'export default async () => { throw new Error("empty"); };\n');
+  const runProcess = (args: string[]): Sample => {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, ['--require', probe, ...args], { cwd: app, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
+    const wallMs = performance.now() - t0;
+    const m = /CPU_US (\d+)/.exec(r.stderr);
+    if (r.status !== 0 || !m) throw new Error(`node ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+    return { cpuMs: Number(m[1]) / 1000, wallMs };
+  };
+  const runPool = (handler: string): Sample => {
+    const r = spawnSync(process.execPath, [poolProbe, join(pkg, 'dist', 'runs', 'worker-entry.mjs'), handler], { cwd: app, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`the pool probe failed (${r.status}): ${r.stderr}`);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as Sample;
+  };
+  const cli = join(pkg, 'dist', 'cli.js');
+  const version = (JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as { version: string }).version;
+  return {
+    app,
+    version,
+    figures: [
+      { name: 'node -e 0 (reference)', once: () => runProcess(['-e', '0']) },
+      { name: 'cellsearch --version', once: () => runProcess([cli, '--version']) },
+      { name: 'cellsearch --help', once: () => runProcess([cli, '--help']), target: 150 },
+      { name: 'cellsearch show gru', once: () => runProcess([cli, 'show', 'gru']), target: 150 },
+      { name: 'worker thread, empty module (reference)', once: () => runPool(emptyWorker) },
+      { name: 'worker thread ready to train', once: () => runPool(join(pkg, 'dist', 'runs', 'worker.js')), target: 100 },
+    ] as { name: string; once: () => Sample; target?: number }[],
+  };
 }
 
 const median = (xs: number[]): number => {
@@ -80,34 +103,48 @@ const median = (xs: number[]): number => {
 
 interface Row { name: string; cpu: number[]; wall: number[]; others: number; target?: number }
 
-function measure(name: string, once: () => Sample, target?: number): Row {
-  once(); // warm the file cache
+const measured = install(app);
+const other = flags.compare === undefined ? undefined : install(resolve(flags.compare));
+
+/** Each figure `runs` times, in fresh processes; with --compare, the other install's run after each. */
+function measure(i: number): Row[] {
+  const installs = other ? [measured, other] : [measured];
+  const figures = installs.map((x) => x.figures[i]);
+  for (const f of figures) f.once(); // warm the file cache
   const a = cpuSnapshot();
-  const samples = Array.from({ length: runs }, once);
+  const samples = figures.map(() => [] as Sample[]);
+  for (let r = 0; r < runs; r++) figures.forEach((f, k) => samples[k].push(f.once()));
   const others = otherCores(a, cpuSnapshot());
-  return { name, cpu: samples.map((s) => s.cpuMs), wall: samples.map((s) => s.wallMs), others, target };
+  return figures.map((f, k) => ({ name: f.name, cpu: samples[k].map((x) => x.cpuMs), wall: samples[k].map((x) => x.wallMs), others, target: f.target }));
 }
 
-const cli = join(pkg, 'dist', 'cli.js');
-const rows: Row[] = [
-  measure('node -e 0 (reference)', () => runProcess(['-e', '0'])),
-  measure('cellsearch --version', () => runProcess([cli, '--version'])),
-  measure('cellsearch --help', () => runProcess([cli, '--help']), 150),
-  measure('cellsearch show gru', () => runProcess([cli, 'show', 'gru']), 150),
-  measure('worker thread, empty module (reference)', () => runPool(emptyWorker)),
-  measure('worker thread ready to train', () => runPool(join(pkg, 'dist', 'runs', 'worker.js')), 100),
-];
-
+const results = measured.figures.map((_, i) => measure(i));
 const f = (x: number): string => x.toFixed(0).padStart(6);
-const version = (JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as { version: string }).version;
-console.log(`\ncellsearch ${version} installed in ${app}; Node ${process.version}; ${runs} runs each`);
-console.log(`${'ms'.padEnd(42)}  cpu min  median  wall min  median  others  target`);
-for (const r of rows) {
-  const verdict = r.target === undefined ? '' : `< ${r.target}: ${median(r.cpu) < r.target ? 'met' : 'NOT met'}`;
-  console.log(`${r.name.padEnd(42)} ${f(Math.min(...r.cpu))}  ${f(median(r.cpu))}    ${f(Math.min(...r.wall))}  ${f(median(r.wall))}  ${r.others.toFixed(1).padStart(5)}   ${verdict}`);
+const table = (title: string, rows: Row[]): void => {
+  console.log(`\n${title}; Node ${process.version}; ${runs} runs each`);
+  console.log(`${'ms'.padEnd(42)}  cpu min  median  wall min  median  others  target`);
+  for (const r of rows) {
+    const verdict = r.target === undefined ? '' : `< ${r.target}: ${median(r.cpu) < r.target ? 'met' : 'NOT met'}`;
+    console.log(`${r.name.padEnd(42)} ${f(Math.min(...r.cpu))}  ${f(median(r.cpu))}    ${f(Math.min(...r.wall))}  ${f(median(r.wall))}  ${r.others.toFixed(1).padStart(5)}   ${verdict}`);
+  }
+};
+const rows = results.map((r) => r[0]);
+table(`cellsearch ${measured.version} installed in ${app}`, rows);
+if (other) {
+  const otherRows = results.map((r) => r[1]);
+  table(`compared with cellsearch ${other.version} installed in ${other.app} (runs alternating)`, otherRows);
+  // The excess over the reference of the same kind (a process: node -e 0; a thread: the empty module).
+  console.log(`\n${'median CPU over the reference, ms'.padEnd(42)}     this  compared  ratio`);
+  rows.forEach((r, i) => {
+    const ref = i < 4 ? 0 : 4;
+    if (i === ref) return;
+    const mine = median(r.cpu) - median(rows[ref].cpu);
+    const theirs = median(otherRows[i].cpu) - median(otherRows[ref].cpu);
+    console.log(`${r.name.padEnd(42)} ${f(mine)}    ${f(theirs)}  ${(mine / theirs).toFixed(2).padStart(5)}`);
+  });
 }
 const out = join(root, 'bench', 'out');
 mkdirSync(out, { recursive: true });
 const file = join(out, `startup-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.json`);
-writeFileSync(file, JSON.stringify({ node: process.version, runs, rows }, null, 1) + '\n');
+writeFileSync(file, JSON.stringify({ node: process.version, runs, rows, compared: other ? { app: other.app, rows: results.map((r) => r[1]) } : undefined }, null, 1) + '\n');
 console.log(`\n(others: cores other processes used meanwhile; figures grow with it) -> ${file}`);
