@@ -87,8 +87,17 @@ if (!base) throw new Error(`the dashboard printed no URL: ${String(first.value)}
 const rows: [string, string][] = [];
 const ms = (t: number) => `${(performance.now() - t).toFixed(0)} ms`;
 
+/** The resident memory of a process of the launcher that loads nothing of cellsearch: node with tsx, the reference of the server's figures. */
+async function launcherMb(): Promise<number> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '-e', "process.stdout.write('up\\n'); setInterval(() => {}, 1000)"], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next();
+  const mb = memoryMb(child.pid!).rss;
+  child.kill();
+  return mb;
+}
+
 try {
-  rows.push(['server memory after start', `${memoryMb(server.pid!).rss.toFixed(0)} MB`]);
+  rows.push(['server memory after start', `${memoryMb(server.pid!).rss.toFixed(0)} MB (node with tsx alone, loading nothing of cellsearch: ${(await launcherMb()).toFixed(0)} MB)`]);
   for (const [label, path] of [
     ['GET /api/experiments (first: snapshot + report model)', '/api/experiments'],
     ['GET /api/experiments (cached)', '/api/experiments'],

@@ -29,6 +29,8 @@ export interface SearchReportOptions {
   leaderboard?: number;
   /** Memorization accuracy an architecture needs to pass the filter (default: the config's, its fidelity's, else 0.95). */
   memorizeThreshold?: number;
+  /** `analyzeSearch` of these same rows and options, already made (the dashboard's): used as it is. */
+  analysis?: SearchAnalysis;
 }
 
 export interface TaskBest {
@@ -315,15 +317,20 @@ export const CONFIRMATION_TEXT =
   "p: Welch's two-sided test against the GRU per task; p vs GRU is the largest. " +
   'Only an architecture with a higher mean on every task and p vs GRU < 0.05 is called better than the GRU.';
 
-function curveRows(stats: readonly ArchStats[], tasks: readonly string[], curves: ReadonlyMap<number, CurvePoint[]>) {
+/**
+ * The evaluations whose learning curves the search report draws: each top architecture's best
+ * evaluation per task. The report reads no other curve (a reader of a large study reads these alone).
+ */
+export function drawnCurves(a: Pick<SearchAnalysis, 'top' | 'tasks'>): { stats: ArchStats; task: string; evaluation: Evaluation }[] {
+  return a.top.flatMap((stats) => a.tasks.flatMap((task) => (stats.best[task] ? [{ stats, task, evaluation: stats.best[task].evaluation }] : [])));
+}
+
+function curveRows(a: SearchAnalysis, curves: ReadonlyMap<number, CurvePoint[]>) {
   const rows: { architecture: string; task: string; step: number; accuracy: number }[] = [];
-  for (const s of stats) {
-    for (const t of tasks) {
-      const e = s.best[t]?.evaluation;
-      for (const p of (e && curves.get(e.id)) ?? []) {
-        const acc = p.validAccuracy;
-        if (typeof acc === 'number' && Number.isFinite(acc)) rows.push({ architecture: label(s), task: t, step: p.step, accuracy: acc });
-      }
+  for (const { stats, task, evaluation } of drawnCurves(a)) {
+    for (const p of curves.get(evaluation.id) ?? []) {
+      const acc = p.validAccuracy;
+      if (typeof acc === 'number' && Number.isFinite(acc)) rows.push({ architecture: label(stats), task, step: p.step, accuracy: acc });
     }
   }
   return rows;
@@ -401,7 +408,7 @@ export function searchFigures(a: SearchAnalysis, data: StudyData): Block[] {
     caption: 'Validation accuracy during training, for the best evaluation of each top architecture on each task.',
     spec: {
       $schema: VL,
-      data: { values: curveRows(a.top, a.tasks, data.curves) },
+      data: { values: curveRows(a, data.curves) },
       facet: { column: { field: 'task', type: 'nominal', title: null } },
       spec: {
         width: 240,
@@ -460,7 +467,7 @@ function bestHyperparameterSections(a: SearchAnalysis): Section[] {
 }
 
 export function searchSections(data: StudyData, now: Date, version: string, opts: SearchReportOptions = {}): { sections: Section[]; analysis: SearchAnalysis } {
-  const a = analyzeSearch(data, opts);
+  const a = opts.analysis ?? analyzeSearch(data, opts);
   const c = data.experiment.config;
   const f = a.funnel;
   const budget = typeof c.evaluations === 'number' ? c.evaluations : typeof c.budget === 'number' ? c.budget : undefined;
