@@ -212,10 +212,13 @@ export function analyzeSearch(data: StudyData, opts: SearchReportOptions = {}): 
     };
   }
 
-  // The best score after each finished evaluation, in proposal order.
+  // The best score after each finished evaluation, in proposal order. An architecture's score
+  // only rises as its accuracies do, so the best is kept as a running maximum, taken over every
+  // score again only when the GRU improves (which lowers them all): linear in the evaluations.
   const progress: { evaluations: number; best: number }[] = [];
   const running = new Map<string, Bests>();
   const runningScore = new Map<string, number>();
+  let best = -Infinity;
   let finished = 0;
   for (const e of evaluations) {
     if (!FINISHED_STATUSES.includes(e.status)) continue;
@@ -224,12 +227,22 @@ export function analyzeSearch(data: StudyData, opts: SearchReportOptions = {}): 
     if (!b) running.set(e.architecture, (b = {}));
     if (improve(b, e, metric)) {
       const gru = running.get(gruHash) ?? {};
-      for (const h of e.architecture === gruHash ? [...running.keys()] : [e.architecture]) {
-        const sc = scoreAgainst(running.get(h)!, gru, tasks).score;
-        if (sc !== null) runningScore.set(h, sc);
+      if (e.architecture === gruHash) {
+        for (const [h, bests] of running) {
+          const sc = scoreAgainst(bests, gru, tasks).score;
+          if (sc !== null) runningScore.set(h, sc);
+        }
+        best = -Infinity;
+        for (const sc of runningScore.values()) best = Math.max(best, sc);
+      } else {
+        const sc = scoreAgainst(b, gru, tasks).score;
+        if (sc !== null) {
+          runningScore.set(e.architecture, sc);
+          best = Math.max(best, sc);
+        }
       }
     }
-    if (runningScore.size > 0) progress.push({ evaluations: finished, best: Math.max(...runningScore.values()) });
+    if (runningScore.size > 0) progress.push({ evaluations: finished, best });
   }
 
   const confirmation = confirmationOf(data.evaluations, tasks, metric, gruHash);
