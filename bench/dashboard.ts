@@ -15,6 +15,7 @@
 //
 //   npm run bench:dashboard                                   10,000 evaluations, 1,000 architectures
 //   npm run bench:dashboard -- --evaluations 2000 --architectures 200 --db /tmp/x.sqlite
+//   npm run build && npm run bench:dashboard -- --cli dist/cli.js     the server as the installed package runs it (no tsx)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,10 +32,11 @@ const OptionsSchema = z.object({
   architectures: z.coerce.number().int().min(3),
   points: z.coerce.number().int().positive(),
   db: z.string().optional(),
+  cli: z.string().optional(),
 });
 
 const { values } = parseArgs({
-  options: { evaluations: { type: 'string', default: '10000' }, architectures: { type: 'string', default: '1000' }, points: { type: 'string', default: '8' }, db: { type: 'string' } },
+  options: { evaluations: { type: 'string', default: '10000' }, architectures: { type: 'string', default: '1000' }, points: { type: 'string', default: '8' }, db: { type: 'string' }, cli: { type: 'string' } },
 });
 const o = OptionsSchema.parse(values);
 const NAME = 'search-large';
@@ -80,15 +82,26 @@ function memoryMb(pid: number): { rss: number; peak: number } {
   return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
 }
 
-const server = spawn(process.execPath, [new URL('../bin/cellsearch.js', import.meta.url).pathname, 'dashboard', '--db', db, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+// The clone's launcher (tsx) by default; `--cli dist/cli.js` measures the built package as installed.
+const cli = o.cli ?? new URL('../bin/cellsearch.js', import.meta.url).pathname;
+const server = spawn(process.execPath, [cli, 'dashboard', '--db', db, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
 const first = await createInterface({ input: server.stdout })[Symbol.asyncIterator]().next();
 const base = /(http:\/\/\S+?)\/?$/m.exec(String(first.value))?.[1];
 if (!base) throw new Error(`the dashboard printed no URL: ${String(first.value)}`);
 const rows: [string, string][] = [];
 const ms = (t: number) => `${(performance.now() - t).toFixed(0)} ms`;
 
+/** The resident memory of a process of the launcher that loads nothing of cellsearch: node with tsx, the reference of the server's figures. */
+async function launcherMb(): Promise<number> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '-e', "process.stdout.write('up\\n'); setInterval(() => {}, 1000)"], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next();
+  const mb = memoryMb(child.pid!).rss;
+  child.kill();
+  return mb;
+}
+
 try {
-  rows.push(['server memory after start', `${memoryMb(server.pid!).rss.toFixed(0)} MB`]);
+  rows.push(['server memory after start', `${memoryMb(server.pid!).rss.toFixed(0)} MB (node with tsx alone, loading nothing of cellsearch: ${(await launcherMb()).toFixed(0)} MB)`]);
   for (const [label, path] of [
     ['GET /api/experiments (first: snapshot + report model)', '/api/experiments'],
     ['GET /api/experiments (cached)', '/api/experiments'],
@@ -157,5 +170,5 @@ try {
   server.kill('SIGINT');
 }
 const width = Math.max(...rows.map(([k]) => k.length));
-console.log(`\ndashboard on ${o.evaluations} evaluations / ${o.architectures} architectures (${db})`);
+console.log(`\ndashboard on ${o.evaluations} evaluations / ${o.architectures} architectures (${db}), server ${cli}`);
 for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);

@@ -36,6 +36,7 @@ import {
   type Storage,
   type StrategyState,
   type RunningEvaluation,
+  type SnapshotOptions,
   type StudySnapshot,
   type Writer,
 } from './storage.ts';
@@ -350,12 +351,12 @@ export class MemoryStorage implements Storage {
     return (this.open().curves.get(evaluationId) ?? []).map((p) => CurvePointSchema.parse(load(p)));
   }
 
-  async snapshot(experimentId: number): Promise<StudySnapshot | undefined> {
+  async snapshot(experimentId: number, options: SnapshotOptions = {}): Promise<StudySnapshot | undefined> {
     const experiment = this.experimentRow(experimentId);
     if (!experiment) return undefined;
     const evaluations = this.evaluationRows(experimentId);
     const curves = new Map<number, CurvePoint[]>();
-    for (const e of [...evaluations].sort((a, b) => a.id - b.id)) {
+    for (const e of options.curves === false ? [] : [...evaluations].sort((a, b) => a.id - b.id)) {
       const points = await this.curve(e.id);
       if (points.length > 0) curves.set(e.id, points);
     }

@@ -80,6 +80,7 @@ import {
   type Storage,
   type StrategyState,
   type RunningEvaluation,
+  type SnapshotOptions,
   type StudySnapshot,
   type Writer,
 } from './storage.ts';
@@ -668,13 +669,13 @@ export class PostgresStorage implements Storage {
     );
   }
 
-  snapshot(experimentId: number): Promise<StudySnapshot | undefined> {
+  snapshot(experimentId: number, options: SnapshotOptions = {}): Promise<StudySnapshot | undefined> {
     return this.read(async (c) => {
       const experiment = await experimentById(c, experimentId);
       if (!experiment) return undefined;
       const evaluations = await evaluationRows(c, experimentId);
       const curves = new Map<number, CurvePoint[]>();
-      const points = await rows<{ id: number; point: string }>(
+      const points = options.curves === false ? [] : await rows<{ id: number; point: string }>(
         c,
         `SELECT c.evaluation_id AS id, c.point AS point FROM curves c JOIN evaluations e ON e.id = c.evaluation_id
          WHERE e.experiment_id = $1 ORDER BY c.evaluation_id, c.step`,

@@ -55,6 +55,7 @@ import {
   type NewGeneration,
   type Storage,
   type StrategyState,
+  type SnapshotOptions,
   type StudySnapshot,
   type RunningEvaluation,
   type Writer,
@@ -703,13 +704,13 @@ export class SqliteStorage implements Storage {
     return rows.map((r) => toCurvePoint(r));
   }
 
-  async snapshot(experimentId: number): Promise<StudySnapshot | undefined> {
+  async snapshot(experimentId: number, options: SnapshotOptions = {}): Promise<StudySnapshot | undefined> {
     return this.read(() => {
       const experiment = this.experimentById(experimentId);
       if (!experiment) return undefined;
       const evaluations = this.evaluationRows(experimentId);
       const curves = new Map<number, CurvePoint[]>();
-      const rows = this.db
+      const rows = options.curves === false ? [] : this.db
         .prepare(
           `SELECT c.evaluation_id AS id, c.point AS point FROM curves c JOIN evaluations e ON e.id = c.evaluation_id
            WHERE e.experiment_id = ? ORDER BY c.evaluation_id, c.step`,

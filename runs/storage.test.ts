@@ -283,6 +283,8 @@ for (const b of BACKENDS) {
         assert.deepEqual(snap.strategy, { generations: 2, state: { step: 1 }, finished: true });
         assert.equal(snap.writer?.pid, process.pid, 'the open writer');
         assert.equal(await s.snapshot(999), undefined);
+        assert.deepEqual(await s.snapshot(e.id, { curves: false }), { ...snap, curves: new Map() }, 'without curves: everything else as it is');
+        assert.deepEqual(await s.snapshot(e.id, { curves: true }), snap);
 
         const reader = await open({ readonly: true });
         try {

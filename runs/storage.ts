@@ -133,6 +133,11 @@ export interface StudySnapshot {
   checkpoints: CheckpointUsage;
 }
 
+export interface SnapshotOptions {
+  /** Read every learning curve (default true). */
+  curves?: boolean;
+}
+
 /** A running evaluation as a live page shows it: who runs it, and the curve points stored so far. */
 export interface RunningEvaluation {
   evaluationId: number;
@@ -263,9 +268,11 @@ export interface Storage {
   /**
    * The experiment with everything recorded about it, read in one read transaction (a report of
    * a running study sees one state between two of the writer's units of work); undefined when
-   * there is no experiment with this id.
+   * there is no experiment with this id. With `{ curves: false }` the curves are not read (the map
+   * is empty): a reader that shows only a few of a large study's curves reads those with `curve`
+   * (a finished evaluation's curve never changes).
    */
-  snapshot(experimentId: number): Promise<StudySnapshot | undefined>;
+  snapshot(experimentId: number, options?: SnapshotOptions): Promise<StudySnapshot | undefined>;
 
   /**
    * The work queue of a database that workers on other machines share (runs/queue.ts); absent

@@ -22,6 +22,7 @@ const dist = join(root, 'dist');
 const ASSETS = [
   { dir: 'tasks/data', keep: /^sotu\.(train|valid|test)\.txt\.gz$/ }, // the shipped corpus (tasks/ptb.ts)
   { dir: 'runs/dashboard/assets', keep: /\.(css|js)$/ }, // the dashboard's page script and style (runs/dashboard/server.ts)
+  { dir: 'runs/report', keep: /^report\.css$/ }, // the one style sheet of report and dashboard (runs/report/html.ts reads it)
 ];
 
 rmSync(dist, { recursive: true, force: true });

@@ -27,7 +27,7 @@ step "$(wc -l < "$work/contents") files in $tarball"
 # shipped corpus, the dashboard's page script and style, the native addon's sources.
 for f in package.json README.md dist/cli.js dist/index.js dist/index.d.ts dist/index.js.map dist/commands/list.js \
   dist/runs/worker.js dist/runs/worker-entry.mjs dist/tasks/data/sotu.train.txt.gz dist/tasks/data/sotu.valid.txt.gz \
-  dist/tasks/data/sotu.test.txt.gz dist/runs/dashboard/assets/app.js dist/runs/dashboard/assets/app.css \
+  dist/tasks/data/sotu.test.txt.gz dist/runs/dashboard/assets/app.js dist/runs/dashboard/assets/app.css dist/runs/report/report.css \
   native/binding.gyp native/install.mjs native/src/addon.c native/src/gemm.c native/src/gemm.h native/src/gemm_impl.h; do
   grep -qx "$f" "$work/contents" || fail "the tarball lacks $f"
 done
@@ -79,10 +79,10 @@ url="$(grep -o 'http://[^ ]*' dashboard.txt | head -1 || true)"
 [[ -n "$url" ]] || { kill "$dashboard" 2>/dev/null || true; cat dashboard.txt; fail "the dashboard did not start"; }
 node --input-type=module -e "
 import { readFileSync } from 'node:fs';
-for (const f of ['app.js', 'app.css']) {
+for (const [f, source] of [['app.js', 'runs/dashboard/assets/app.js'], ['app.css', 'runs/dashboard/assets/app.css'], ['report.css', 'runs/report/report.css']]) {
   const r = await fetch(new URL('/assets/' + f, process.argv[1]));
   const body = await r.text();
-  if (r.status !== 200 || body !== readFileSync('$repo/runs/dashboard/assets/' + f, 'utf8')) throw new Error('/assets/' + f + ': ' + r.status + ', not the shipped file');
+  if (r.status !== 200 || body !== readFileSync('$repo/' + source, 'utf8')) throw new Error('/assets/' + f + ': ' + r.status + ', not the shipped file');
 }" "$url" || { kill "$dashboard" 2>/dev/null || true; fail "the dashboard's assets"; }
 kill -TERM "$dashboard"; wait "$dashboard" || true
 

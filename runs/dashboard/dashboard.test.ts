@@ -17,7 +17,7 @@ import { writeSearchStudy } from '../report/fixture.ts';
 import { DashboardData } from './data.ts';
 import { HOSTILE_NAME, recordHostileGeneration } from './fixtures.ts';
 import { PAGE_CSP, startDashboard } from './server.ts';
-import { leaderboardPage, LeaderboardQuerySchema } from './views.ts';
+import { archFigureId, architectureModel, leaderboardPage, LeaderboardQuerySchema } from './views.ts';
 
 async function fixtureAnalysis() {
   const db = new MemoryDatabase();
@@ -194,4 +194,54 @@ test('cellsearch dashboard: bad input exits 2 with a message', () => {
   const missing = runCli(['dashboard', '--db', join(dir, 'missing.sqlite'), '--port', '0']);
   assert.equal(missing.status, 2, missing.stderr);
   assert.match(missing.stderr, /no cellsearch database at .*missing\.sqlite/);
+});
+
+test("a search's page reads only the curves it draws, and is the report's model of the whole snapshot; an architecture page reads its own; a change keeps the old page's figures", async () => {
+  const db = new MemoryDatabase();
+  const writer = memoryStorage(db);
+  await writeSearchStudy(writer);
+  const reader = memoryStorage(db, { readonly: true });
+  // What the dashboard asks of the storage: snapshot options and single curves.
+  const asked = { snapshots: [] as unknown[], curves: [] as number[] };
+  const watched = new Proxy(reader, {
+    get(target, key, receiver) {
+      if (key === 'snapshot') return (id: number, options?: unknown) => (asked.snapshots.push(options), target.snapshot(id, options as never));
+      if (key === 'curve') return (id: number) => (asked.curves.push(id), target.curve(id));
+      const v = Reflect.get(target, key, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  const data = new DashboardData(watched);
+  const whole = await readStudy(reader, 'search-fixture');
+  assert.ok(whole.curves.size > 0);
+  const report = buildReport(whole);
+  const page = await data.study('search-fixture');
+  assert.deepEqual(asked.snapshots, [{ curves: false }], 'the snapshot is read without curves');
+  const drawn = new Set(report.analysis!.top.flatMap((s) => report.analysis!.tasks.map((t) => s.best[t]?.evaluation.id).filter((id) => id !== undefined)));
+  assert.ok(drawn.size > 0);
+  assert.deepEqual(new Set(asked.curves), drawn, "only the top architectures' drawn curves are read");
+  assert.ok(drawn.size < whole.curves.size);
+  // The same sections as `cellsearch report` of the whole snapshot (its subtitle names the time).
+  assert.deepEqual(page.model.sections, report.model.sections);
+  const figure = page.model.sections.flatMap((s) => [...s.blocks, ...(s.subsections ?? []).flatMap((x) => x.blocks)]).find((b) => b.kind === 'figure' && b.id === 'learning-curves');
+  assert.ok(figure?.kind === 'figure' && (figure.spec.data as { values: unknown[] }).values.length > 0, 'the learning curves are drawn');
+
+  // An architecture outside the top: its page reads and draws its own evaluations' curves.
+  const other = report.analysis!.archs.find((s) => !report.analysis!.top.includes(s) && whole.evaluations.some((e) => e.architecture === s.hash && whole.curves.has(e.id)))!;
+  asked.curves.length = 0;
+  const arch = await data.architecture('search-fixture', other.hash);
+  const own = whole.evaluations.filter((e) => e.architecture === other.hash).map((e) => e.id);
+  assert.deepEqual(new Set(asked.curves), new Set(own.filter((id) => !drawn.has(id))));
+  assert.deepEqual(arch.model, architectureModel(whole, other.hash, report.analysis));
+
+  // After a change the page drawn before it still gets its figures; the study is read again.
+  const before = await data.svg('search-fixture', 'learning-curves', undefined, page.fingerprint);
+  await recordHostileGeneration(writer, 'search-fixture');
+  const after = await data.study('search-fixture');
+  assert.notEqual(after.fingerprint, page.fingerprint);
+  assert.equal(asked.snapshots.length, 2);
+  assert.equal(await data.svg('search-fixture', 'learning-curves', undefined, page.fingerprint), before);
+  assert.equal(await data.svg('search-fixture', archFigureId(other.hash), other.hash, page.fingerprint), await data.svg('search-fixture', archFigureId(other.hash), other.hash, page.fingerprint));
+  const fresh = buildReport(await readStudy(reader, 'search-fixture'));
+  assert.deepEqual(after.model.sections, fresh.model.sections);
 });

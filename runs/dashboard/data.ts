@@ -5,26 +5,40 @@
 // fingerprint changes. The fingerprint is one cheap query (listExperiments: the experiments and
 // their evaluation counts per status) plus the active writer; the server polls it for live
 // updates. A backend whose reads are slow only makes this module slower, never the writer.
+//
+// What a large search costs (10,000 evaluations): a search's snapshot is read without its
+// learning curves (most of its rows), and only the curves a page draws are read (the report's
+// top architectures, an architecture page's evaluations: finished curves never change). The
+// architecture rows of the previous read are kept (a hash's row never changes), so each cell is
+// checked once while the server lives. Of the state before a change only its drawings stay, not
+// its rows: one study's rows are in memory at a time.
 import { UserError } from '../../errors.ts';
 import type { ExperimentSummary, Storage } from '../storage.ts';
-import { buildReport, cellsearchVersion } from '../report/index.ts';
+import { buildReport, cellsearchVersion, isSearchKind } from '../report/index.ts';
 import type { Block, ReportModel, Section, Table } from '../report/model.ts';
 import { renderDot, renderVegaLite } from '../report/render.ts';
-import type { SearchAnalysis } from '../report/search.ts';
+import { analyzeSearch, drawnCurves, type SearchAnalysis } from '../report/search.ts';
 import { architectureModel, experimentRow, liveFingerprint, liveView, progressOf, type ExperimentRow, type LiveStudy, type LiveView, type Progress } from './views.ts';
 
 /** A figure or drawing of a page, drawn to SVG on request by the report's own renderer. */
 type Asset = { draw: 'vega-lite'; spec: Record<string, unknown> } | { draw: 'ablation'; spec: Record<string, unknown> } | { draw: 'dot'; dot: string };
 
-/** One study at one fingerprint: its rows, the report model and the drawings made so far. */
-interface StudyState {
+/** What a page drawn from a study state may still ask for after the study changed: its figures and drawings. */
+interface Drawings {
   fingerprint: string;
+  assets: Map<string, Asset>;
+  svgs: Map<string, Promise<string>>;
+  archs: Map<string, Promise<{ model: ReportModel; assets: Map<string, Asset> } | undefined>>;
+}
+
+/**
+ * One study at one fingerprint: its rows (a search's with the curves read so far only), the
+ * report model and the drawings made so far.
+ */
+interface StudyState extends Drawings {
   data: LiveStudy;
   analysis: SearchAnalysis | undefined;
   model: ReportModel;
-  assets: Map<string, Asset>;
-  svgs: Map<string, Promise<string>>;
-  archs: Map<string, { model: ReportModel; assets: Map<string, Asset> } | undefined>;
 }
 
 /** Fingerprints of every experiment by name, for change detection. */
@@ -76,8 +90,8 @@ async function ablationModel(storage: Storage, name: string): Promise<ReportMode
 
 export class DashboardData {
   private readonly studies = new Map<string, Promise<StudyState>>();
-  /** The state each study had before its latest change: a page drawn from it may still ask for its figures. */
-  private readonly previous = new Map<string, StudyState>();
+  /** The drawings of each study's state before its latest change: a page drawn from it may still ask for its figures. */
+  private readonly previous = new Map<string, Drawings>();
   private readonly version = cellsearchVersion();
   /** The live figure of each study as last read, drawn on request. */
   private readonly liveFigures = new Map<string, Map<string, { figure: LiveView['figure']; svg: Promise<string> | undefined }>>();
@@ -98,17 +112,19 @@ export class DashboardData {
     const cached = this.studies.get(name);
     const old = await cached?.catch(() => undefined);
     if (cached && old?.fingerprint === fingerprint) return cached;
-    if (old) this.previous.set(name, old);
-    const built = this.build(name, fingerprint);
+    if (old) this.previous.set(name, { fingerprint: old.fingerprint, assets: old.assets, svgs: old.svgs, archs: old.archs });
+    const built = this.build(name, fingerprint, old);
     this.studies.set(name, built);
     built.catch(() => this.studies.get(name) === built && this.studies.delete(name));
     return built;
   }
 
-  private async build(name: string, fingerprint: string): Promise<StudyState> {
+  private async build(name: string, fingerprint: string, old: StudyState | undefined): Promise<StudyState> {
     const experiment = await this.storage.getExperiment(name);
-    const snap = experiment && (await this.storage.snapshot(experiment.id));
+    const search = experiment !== undefined && isSearchKind(experiment.kind);
+    const snap = experiment && (await this.storage.snapshot(experiment.id, { curves: !search }));
     if (!snap) throw new NotFound(`no experiment named '${name}' in ${this.storage.location}`);
+    for (const [hash, a] of old?.data.architectures ?? []) if (snap.architectures.has(hash)) snap.architectures.set(hash, a);
     const data: LiveStudy = { ...snap, location: this.storage.location, writerActive: snap.writer !== undefined };
     const now = new Date();
     if (data.experiment.kind === 'ablate') {
@@ -122,8 +138,23 @@ export class DashboardData {
       }
       return { fingerprint, data, analysis: undefined, model, assets: assetsOf(model, true), svgs: new Map(), archs: new Map() };
     }
-    const { model, analysis } = buildReport(data, { now, version: this.version });
+    if (!search) {
+      const { model } = buildReport(data, { now, version: this.version });
+      return { fingerprint, data, analysis: undefined, model, assets: assetsOf(model, false), svgs: new Map(), archs: new Map() };
+    }
+    const analysis = analyzeSearch(data);
+    await this.readCurves(data, drawnCurves(analysis).map((c) => c.evaluation.id));
+    const { model } = buildReport(data, { now, version: this.version, analysis });
     return { fingerprint, data, analysis, model, assets: assetsOf(model, false), svgs: new Map(), archs: new Map() };
+  }
+
+  /** Reads the curves of `ids` not read yet into the study's rows (a search's snapshot has none). */
+  private async readCurves(data: LiveStudy, ids: readonly number[]): Promise<void> {
+    for (const id of ids) {
+      if (data.curves.has(id)) continue;
+      const curve = await this.storage.curve(id);
+      if (curve.length > 0) data.curves.set(id, curve);
+    }
   }
 
   /** Every experiment of the database, oldest first, as the list shows it. */
@@ -187,17 +218,24 @@ export class DashboardData {
   /** An architecture's page in a study, or NotFound. */
   async architecture(name: string, hash: string): Promise<{ fingerprint: string; model: ReportModel }> {
     const s = await this.state(name);
-    const a = this.arch(s, hash);
+    const a = await this.arch(s, hash);
     if (!a) throw new NotFound(`no architecture ${hash} in the study '${name}'`);
     return { fingerprint: s.fingerprint, model: a.model };
   }
 
+  /** An architecture's page model, built once per state (with its evaluations' curves read first). */
   private arch(s: StudyState, hash: string) {
-    if (!s.archs.has(hash)) {
-      const model = architectureModel(s.data, hash, s.analysis);
-      s.archs.set(hash, model && { model, assets: assetsOf(model, false) });
+    let built = s.archs.get(hash);
+    if (!built) {
+      built = (async () => {
+        if (!s.data.architectures.has(hash)) return undefined;
+        await this.readCurves(s.data, s.data.evaluations.filter((e) => e.architecture === hash).map((e) => e.id));
+        const model = architectureModel(s.data, hash, s.analysis);
+        return model && { model, assets: assetsOf(model, false) };
+      })();
+      s.archs.set(hash, built);
     }
-    return s.archs.get(hash);
+    return built;
   }
 
   /** The stored architecture itself (for the PyTorch export). */
@@ -216,9 +254,11 @@ export class DashboardData {
   async svg(name: string, id: string, arch?: string, fingerprint?: string): Promise<string> {
     const current = await this.state(name);
     const prev = this.previous.get(name);
-    const states = prev ? (prev.fingerprint === fingerprint ? [prev, current] : [current, prev]) : [current];
+    const states: Drawings[] = prev ? (prev.fingerprint === fingerprint ? [prev, current] : [current, prev]) : [current];
     for (const s of states) {
-      const asset = (arch === undefined ? s.assets : this.arch(s, arch)?.assets)?.get(id);
+      // The previous state's rows are gone: only its architecture pages already built are asked.
+      const page = arch === undefined ? undefined : s === current ? this.arch(current, arch) : s.archs.get(arch);
+      const asset = (arch === undefined ? s.assets : (await page)?.assets)?.get(id);
       if (!asset) continue;
       const key = `${arch ?? ''}/${id}`;
       let svg = s.svgs.get(key);

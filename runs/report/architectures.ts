@@ -49,9 +49,16 @@ export function cellBlocks(arch: Architecture, name: string, title: string): Blo
   ];
 }
 
+/**
+ * The checked cells of architecture rows already counted, by row object: a reader that keeps a
+ * study's rows across reads (the dashboard, whose rows of one hash never change) checks each cell once.
+ */
+const counted = new WeakMap<Architecture, { cell: Cell } | { error: string }>();
+
 /** Cell parameters (every layer) at a width, or null when the stored cell is not valid. */
 export function cellParams(arch: Architecture, hidden: number, layers = 1): number | null {
-  const c = tryCell(arch);
+  let c = counted.get(arch);
+  if (!c) counted.set(arch, (c = tryCell(arch)));
   return 'error' in c ? null : paramCount(c.cell, hidden) * layers;
 }
 

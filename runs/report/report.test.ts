@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { repoRoot, tempDir } from '../../test/helpers.ts';
 import { MemoryDatabase, memoryStorage } from '../memory-storage.ts';
 import { openSqliteStorage } from '../sqlite.ts';
-import type { Storage } from '../storage.ts';
+import { FINISHED_STATUSES, type Storage } from '../storage.ts';
+import { isConfirmationKey } from '../../search/confirm.ts';
 import { describeMutation, hashOfZoo } from './architectures.ts';
 import { writeSearchFixture, writeSearchStudy, FIXTURE_TASKS, type SearchFixtureOptions } from './fixture.ts';
 import { writeReport, writeStudyReport } from './index.ts';
@@ -343,6 +344,30 @@ test('analyzeSearch on hand-built rows: the paper example scores 0.992, diverged
   assert.equal(a.progress[0].best, 1);
   assert.equal(a.progress.at(-1)!.evaluations, evaluations.filter((e) => e.status !== 'queued').length);
   for (let i = 1; i < a.progress.length; i++) assert.ok(a.progress[i].best >= a.progress[i - 1].best);
+});
+
+test("the progress curve: after each finished evaluation, the best score of the rows so far as the strategies' leaderboard counts it, also when the GRU improves late (every score falls)", async () => {
+  const { leaderboard } = await import('../../search/strategies/index.ts');
+  const { analyzeSearch } = await import('./search.ts');
+  const { readStudy } = await import('./queries.ts');
+  const data = await readStudy(await memoryFixture({ seed: 3 }), undefined);
+  const gru = hashOfZoo('gru');
+  const half = Math.floor(data.evaluations.length / 2);
+  // In the middle of the history, a candidate beats the GRU (0.99 on every task), then the GRU
+  // does better still (0.999): the best score rises above 1, then falls back.
+  const template = data.evaluations.find((e) => e.architecture !== gru && e.status === 'done')!;
+  const boosted = FIXTURE_TASKS.map((task, i) => ({ ...template, id: 2_000_000 + i, task, key: JSON.stringify([template.architecture, task, `early-${i}`]), metrics: { ...template.metrics, validAccuracy: 0.99 } }));
+  const late = FIXTURE_TASKS.map((task, i) => ({ ...template, id: 1_000_000 + i, architecture: gru, task, key: JSON.stringify([gru, task, `late-${i}`]), metrics: { ...template.metrics, validAccuracy: 0.999 } }));
+  const evaluations = [...data.evaluations.slice(0, half), ...boosted, ...late, ...data.evaluations.slice(half)];
+  const a = analyzeSearch({ ...data, evaluations });
+  const finished = evaluations.filter((e) => FINISHED_STATUSES.includes(e.status) && !isConfirmationKey(e.key));
+  const expected: { evaluations: number; best: number }[] = [];
+  for (let k = 1; k <= finished.length; k++) {
+    const rows = leaderboard(finished.slice(0, k), [...FIXTURE_TASKS], 'validAccuracy');
+    if (rows.length > 0) expected.push({ evaluations: k, best: rows[0].score });
+  }
+  assert.deepEqual(a.progress, expected);
+  assert.ok(expected.some((p, i) => i > 0 && p.best < expected[i - 1].best), 'the late GRU lowered the best score');
 });
 
 test('the report ranks and scores architectures exactly as the search strategies do (search/strategies leaderboard)', async () => {

@@ -29,6 +29,8 @@ export interface SearchReportOptions {
   leaderboard?: number;
   /** Memorization accuracy an architecture needs to pass the filter (default: the config's, its fidelity's, else 0.95). */
   memorizeThreshold?: number;
+  /** `analyzeSearch` of these same rows and options, already made (the dashboard's): used as it is. */
+  analysis?: SearchAnalysis;
 }
 
 export interface TaskBest {
@@ -210,10 +212,13 @@ export function analyzeSearch(data: StudyData, opts: SearchReportOptions = {}): 
     };
   }
 
-  // The best score after each finished evaluation, in proposal order.
+  // The best score after each finished evaluation, in proposal order. An architecture's score
+  // only rises as its accuracies do, so the best is kept as a running maximum, taken over every
+  // score again only when the GRU improves (which lowers them all): linear in the evaluations.
   const progress: { evaluations: number; best: number }[] = [];
   const running = new Map<string, Bests>();
   const runningScore = new Map<string, number>();
+  let best = -Infinity;
   let finished = 0;
   for (const e of evaluations) {
     if (!FINISHED_STATUSES.includes(e.status)) continue;
@@ -222,12 +227,22 @@ export function analyzeSearch(data: StudyData, opts: SearchReportOptions = {}): 
     if (!b) running.set(e.architecture, (b = {}));
     if (improve(b, e, metric)) {
       const gru = running.get(gruHash) ?? {};
-      for (const h of e.architecture === gruHash ? [...running.keys()] : [e.architecture]) {
-        const sc = scoreAgainst(running.get(h)!, gru, tasks).score;
-        if (sc !== null) runningScore.set(h, sc);
+      if (e.architecture === gruHash) {
+        for (const [h, bests] of running) {
+          const sc = scoreAgainst(bests, gru, tasks).score;
+          if (sc !== null) runningScore.set(h, sc);
+        }
+        best = -Infinity;
+        for (const sc of runningScore.values()) best = Math.max(best, sc);
+      } else {
+        const sc = scoreAgainst(b, gru, tasks).score;
+        if (sc !== null) {
+          runningScore.set(e.architecture, sc);
+          best = Math.max(best, sc);
+        }
       }
     }
-    if (runningScore.size > 0) progress.push({ evaluations: finished, best: Math.max(...runningScore.values()) });
+    if (runningScore.size > 0) progress.push({ evaluations: finished, best });
   }
 
   const confirmation = confirmationOf(data.evaluations, tasks, metric, gruHash);
@@ -315,15 +330,20 @@ export const CONFIRMATION_TEXT =
   "p: Welch's two-sided test against the GRU per task; p vs GRU is the largest. " +
   'Only an architecture with a higher mean on every task and p vs GRU < 0.05 is called better than the GRU.';
 
-function curveRows(stats: readonly ArchStats[], tasks: readonly string[], curves: ReadonlyMap<number, CurvePoint[]>) {
+/**
+ * The evaluations whose learning curves the search report draws: each top architecture's best
+ * evaluation per task. The report reads no other curve (a reader of a large study reads these alone).
+ */
+export function drawnCurves(a: Pick<SearchAnalysis, 'top' | 'tasks'>): { stats: ArchStats; task: string; evaluation: Evaluation }[] {
+  return a.top.flatMap((stats) => a.tasks.flatMap((task) => (stats.best[task] ? [{ stats, task, evaluation: stats.best[task].evaluation }] : [])));
+}
+
+function curveRows(a: SearchAnalysis, curves: ReadonlyMap<number, CurvePoint[]>) {
   const rows: { architecture: string; task: string; step: number; accuracy: number }[] = [];
-  for (const s of stats) {
-    for (const t of tasks) {
-      const e = s.best[t]?.evaluation;
-      for (const p of (e && curves.get(e.id)) ?? []) {
-        const acc = p.validAccuracy;
-        if (typeof acc === 'number' && Number.isFinite(acc)) rows.push({ architecture: label(s), task: t, step: p.step, accuracy: acc });
-      }
+  for (const { stats, task, evaluation } of drawnCurves(a)) {
+    for (const p of curves.get(evaluation.id) ?? []) {
+      const acc = p.validAccuracy;
+      if (typeof acc === 'number' && Number.isFinite(acc)) rows.push({ architecture: label(stats), task, step: p.step, accuracy: acc });
     }
   }
   return rows;
@@ -401,7 +421,7 @@ export function searchFigures(a: SearchAnalysis, data: StudyData): Block[] {
     caption: 'Validation accuracy during training, for the best evaluation of each top architecture on each task.',
     spec: {
       $schema: VL,
-      data: { values: curveRows(a.top, a.tasks, data.curves) },
+      data: { values: curveRows(a, data.curves) },
       facet: { column: { field: 'task', type: 'nominal', title: null } },
       spec: {
         width: 240,
@@ -460,7 +480,7 @@ function bestHyperparameterSections(a: SearchAnalysis): Section[] {
 }
 
 export function searchSections(data: StudyData, now: Date, version: string, opts: SearchReportOptions = {}): { sections: Section[]; analysis: SearchAnalysis } {
-  const a = analyzeSearch(data, opts);
+  const a = opts.analysis ?? analyzeSearch(data, opts);
   const c = data.experiment.config;
   const f = a.funnel;
   const budget = typeof c.evaluations === 'number' ? c.evaluations : typeof c.budget === 'number' ? c.budget : undefined;
