@@ -2,8 +2,10 @@
 // (schedule.ts) and the op rules (ops.ts). H and B are baked in as literals, T is an argument; every
 // buffer comes from a LayerBuffers object allocated once (model.ts) and reused for every batch.
 //
-// Forward: the x group is projected for all T*B rows in one GEMM; per step, each stage runs its
-// group GEMMs, then one fused loop over B*H computes its nodes; the new states are copied to the
+// Forward: the x group is projected for all T*B rows in one GEMM; on the C route every other
+// group's weights are transposed once per pass (W^T, read in place by each step's product
+// instead of being repacked T times); per step, each stage runs its group GEMMs, then one fused
+// loop over B*H computes its nodes; the new states are copied to the
 // next state slot. Backward mirrors it step by step in reverse, writing the gradient of every
 // group's GEMM output for all T (dG); after the loop, one GEMM per group accumulates its weight
 // gradient over all T*B rows, and one GEMM sends the x group's gradient to the layer input.
@@ -17,7 +19,9 @@ import type { Schedule } from './schedule.ts';
  * schedule.nodes, groups as in schedule.groups. Sizes, for a capacity of T steps: X, dX, dH: T*B*H; S: (T+1)*B*H (slot 0
  * is the initial state, slot t+1 the state after step t); N: T*B*H; G, dG: T*B*(H*slots);
  * dS, dNew, dN: B*H (one step); W, dW: the group's weights, (slots*H) x H, views of the flat
- * parameter and gradient arrays; bias/diag and their gradients: H, or null when absent.
+ * parameter and gradient arrays; WT: W transposed, H x (slots*H), written once per forward pass on
+ * the C route (empty for the x group and on the JavaScript route); bias/diag and their
+ * gradients: H, or null when absent.
  */
 export interface LayerBuffers {
   X: Real;
@@ -32,6 +36,7 @@ export interface LayerBuffers {
   dG: Real[];
   W: Real[];
   dW: Real[];
+  WT: Real[];
   bias: (Real | null)[];
   dBias: (Real | null)[];
   diag: (Real | null)[];
@@ -68,7 +73,7 @@ export interface GenerateOptions {
 }
 
 // The arrays a fused loop body can touch, by the names the generator gives them.
-const ARRAY_NAME = /\b(?:X|dX|dH|(?:S|dS|dNew|N|dN|G|dG|W|dW|b|db|p|dp)\d+)\b/g;
+const ARRAY_NAME = /\b(?:X|dX|dH|(?:S|dS|dNew|N|dN|G|dG|W|dW|WT|b|db|p|dp)\d+)\b/g;
 
 export function generateLayer(sched: Schedule, H: number, B: number, gen: GenerateOptions = {}): LayerProgram {
   const BH = B * H;
@@ -120,7 +125,7 @@ export function generateLayer(sched: Schedule, H: number, B: number, gen: Genera
   const decl = (fields: [string, string, number][]) =>
     fields.flatMap(([name, field, n]) => Array.from({ length: n }, (_, i) => `const ${name}${i} = L.${field}[${i}];`)).join('\n');
   const S = sched.states.length, Nn = sched.nodes.length, G = sched.groups.length;
-  const header = [`const X = L.X, dX = L.dX, dH = L.dH;`, decl([['S', 'S', S], ['N', 'N', Nn], ['G', 'G', G], ['W', 'W', G]])];
+  const header = [`const X = L.X, dX = L.dX, dH = L.dH;`, decl([['S', 'S', S], ['N', 'N', Nn], ['G', 'G', G], ['W', 'W', G], ['WT', 'WT', G]])];
   const xg = groupIdx.get(INPUT);
 
   // A fused loop over the B*H elements of step t: inline JavaScript, or a call of a C kernel that
@@ -159,14 +164,39 @@ export function generateLayer(sched: Schedule, H: number, B: number, gen: Genera
     return [`SC[0] = o; SC[1] = r;`, `K${kernelNames.length - 1}(SC, ${names.join(', ')});`];
   };
 
+  // A transposing kernel per weight group of the per-step products (C route): W^T once per pass,
+  // so that each step's product reads its weights in place instead of transposing them again
+  // (a product of B rows by W^T would spend as long packing W as multiplying).
+  const transposeCall = (g: number): string[] => {
+    const name = `k${kernelNames.length}`;
+    kernelNames.push(name);
+    cKernels.push(
+      [
+        `CS_KERNEL(${name}) {`,
+        `  const real *const restrict W = (const real *)buf[0];`,
+        `  real *const restrict WT = (real *)buf[1];`,
+        `  /* ${width[g]} x ${H} -> ${H} x ${width[g]}, in 16 x 16 tiles */`,
+        `  for (long r0 = 0; r0 < ${width[g]}; r0 += 16)`,
+        `    for (long c0 = 0; c0 < ${H}; c0 += 16)`,
+        `      for (long r = r0; r < r0 + 16 && r < ${width[g]}; r++)`,
+        `        for (long c = c0; c < c0 + 16 && c < ${H}; c++) WT[c * ${width[g]} + r] = W[r * ${H} + c];`,
+        '  return 0;',
+        '}',
+      ].join('\n'),
+    );
+    return [`K${kernelNames.length - 1}(SC, W${g}, WT${g});`];
+  };
+
   // ------------------------------------------------------------------ forward
   const f: string[] = [...header, decl([['b', 'bias', Nn], ['p', 'diag', Nn]])];
   if (xg !== undefined) f.push(`gemm(false, true, ${TB}, ${width[xg]}, ${H}, 1, X, 0, ${H}, W${xg}, 0, ${H}, 0, G${xg}, 0, ${width[xg]});`);
+  if (gen.c) sched.groups.forEach((_, g) => g !== xg && f.push(...transposeCall(g)));
   f.push(`for (let t = 0; t < T; t++) {`, `const o = t * ${BH}, r = t * ${B};`);
   for (const stage of sched.stages) {
     for (const src of stage.gemms) {
       const g = groupIdx.get(src)!;
-      f.push(`gemm(false, true, ${B}, ${width[g]}, ${H}, 1, ${allSteps(src)}, o, ${H}, W${g}, 0, ${H}, 0, G${g}, r * ${width[g]}, ${width[g]});`);
+      if (gen.c) f.push(`gemm(false, false, ${B}, ${width[g]}, ${H}, 1, ${allSteps(src)}, o, ${H}, WT${g}, 0, ${width[g]}, 0, G${g}, r * ${width[g]}, ${width[g]});`);
+      else f.push(`gemm(false, true, ${B}, ${width[g]}, ${H}, 1, ${allSteps(src)}, o, ${H}, W${g}, 0, ${H}, 0, G${g}, r * ${width[g]}, ${width[g]});`);
     }
     if (stage.nodes.length === 0) continue;
     const local = new Set<string>();

@@ -14,7 +14,7 @@
 // uniform in [-s, s] / sqrt(H); `diagOffset` is added to the diagonal of a linear node's weights;
 // biases start at the node's `biasInit` (default 0); the output bias starts at 0.
 import seedrandom from 'seedrandom';
-import { paramSpecs, type Cell } from '../graph.ts';
+import { INPUT, paramSpecs, type Cell } from '../graph.ts';
 import type { Batch } from './batch.ts';
 import { UserError } from '../../errors.ts';
 import type { Gemm, Real } from './gemm.ts';
@@ -393,6 +393,7 @@ export class Model {
         dG: sc.groups.map((g) => alloc(T * B * H * g.slots.length)),
         W,
         dW,
+        WT: sc.groups.map((g) => alloc(kernels && g.source !== INPUT ? g.slots.length * H * H : 0)),
         bias: sc.nodes.map((n) => opt(`${n.id}.b`, 'params')),
         dBias: sc.nodes.map((n) => opt(`${n.id}.b`, 'grads')),
         diag: sc.nodes.map((n) => opt(`${n.id}.p`, 'params')),
