@@ -308,10 +308,10 @@ export class Model {
     return { loss, perplexity: Math.exp(loss), accuracy: total > 0 ? correct / total : 0, count };
   }
 
-  /** The generated code of one layer for batches of B streams, for inspection. */
-  source(B: number): { forward: string; backward: string } {
+  /** The generated code of one layer for batches of B streams, for inspection (c: both passes, on the C route). */
+  source(B: number): { forward: string; backward: string; c: string | null } {
     const code = this.programFor(1, B).code;
-    return { forward: code.forwardSource, backward: code.backwardSource };
+    return { forward: code.forwardSource, backward: code.backwardSource, c: code.cSource };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -341,8 +341,10 @@ export class Model {
     if (route === 'c' || (route === 'auto' && worthC)) {
       try {
         const code = generateLayer(this.schedule, this.H, B, { c: true, dtype });
+        const most = nativeStatus.maxBuffers ?? 0;
+        if (code.cBuffers > most) throw new Error(`a layer pass of this cell takes ${code.cBuffers} arrays, the native addon at most ${most} (rebuild it: node native/install.mjs)`);
         const lib = compileC(code.cSource!);
-        return { code, kernels: { fns: code.kernelNames.map((n) => lib.fn(n)), sc: new Float64Array(2) } };
+        return { code, kernels: { fns: code.kernelNames.map((n) => lib.fn(n)), sc: new Float64Array(1) } };
       } catch (e) {
         if (route === 'c') throw e;
         // auto: the JavaScript route computes the same thing.

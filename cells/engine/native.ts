@@ -3,7 +3,7 @@
 // `gemm` is the addon's matrix product when the addon loaded, else `gemmJs`; `nativeStatus` says
 // which, and why not. The engine takes its products from here. `compileC` compiles C source at run
 // time (cc -O3 -march=native, cached by content hash), loads it through the addon and returns
-// callable kernels: the route for fused elementwise loops and whole steps in C.
+// callable kernels: the route for whole layer passes in C.
 //
 // Set CELLSEARCH_NO_NATIVE=1 to force the JavaScript kernels (to compare, or to rule the addon out).
 import { createHash } from 'node:crypto';
@@ -24,6 +24,8 @@ interface Addon {
   call(fn: Handle, scalars: Float64Array, ...buffers: ArrayBufferView[]): number;
   /** Vector ISA the kernel was compiled for: avx512, avx2, avx, neon or sse/generic128. */
   arch: string;
+  /** The most buffers one `call` takes (absent from addons built before it was raised from 64). */
+  maxBuffers?: number;
 }
 
 export interface NativeStatus {
@@ -32,6 +34,8 @@ export interface NativeStatus {
   reason?: string;
   /** Vector ISA of the loaded kernel. */
   arch?: string;
+  /** The most buffers one call of a compileC kernel takes. */
+  maxBuffers?: number;
   /** Path of the addon binary. */
   path: string;
 }
@@ -54,7 +58,7 @@ function loadAddon(): { addon?: Addon; status: NativeStatus } {
   }
   try {
     const addon = createRequire(import.meta.url)(addonPath) as Addon;
-    return { addon, status: { loaded: true, arch: addon.arch, path: addonPath } };
+    return { addon, status: { loaded: true, arch: addon.arch, maxBuffers: addon.maxBuffers ?? 64, path: addonPath } };
   } catch (e) {
     return { status: { loaded: false, reason: `loading ${addonPath} failed: ${(e as Error).message}`, path: addonPath } };
   }
@@ -88,8 +92,8 @@ export const gemm: Gemm = addon
  * Prepended to every source given to compileC. A kernel is declared `CS_KERNEL(name) { ... }`; it
  * receives `buf[i]` (the data pointer of the i-th buffer argument, cast it to float* / double* /
  * int32_t*), `len[i]` (its length in elements) and `sc[i]` (the scalars, doubles), and returns a
- * double. cs_sgemm / cs_dgemm are the addon's matrix product (a whole forward or backward pass can
- * run in one call). The cs_tanhf / cs_sigmoidf / cs_expf helpers are branch-free (GCC vectorises loops that
+ * double. cs_sgemm / cs_dgemm are the addon's matrix product (a whole forward or backward pass
+ * runs in one call). The cs_tanhf / cs_sigmoidf / cs_expf helpers are branch-free (GCC vectorises loops that
  * call them), float32-accurate and propagate NaN, since code is compiled without -ffast-math.
  */
 export const C_PRELUDE = `#include <stdint.h>
