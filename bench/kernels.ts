@@ -21,15 +21,17 @@ export interface GemmShape {
 }
 
 export interface GemmResult extends GemmShape {
-  kernel: 'native' | 'js';
+  /** packed: op(B) packed once beforehand, as a layer pass does for its per-step products. */
+  kernel: 'native' | 'packed' | 'js';
   gflops: number;
   usPerCall: number;
 }
 
 /**
  * The reference shape of issue 3 and, per H, the products of a GRU and an LSTM layer (B = 32,
- * T = 35) as the C route calls them: the per-step products read W^T, transposed once per pass
- * (NN); the all-steps input projection reads W (NT); the weight gradients read dG transposed (TN).
+ * T = 35): the per-step products (NN: W^T forward, W backward; the C route packs them once per
+ * pass, timed as `packed`); the all-steps input projection reads W (NT); the weight gradients
+ * read dG transposed (TN).
  */
 export function engineShapes(hidden: number[]): GemmShape[] {
   const out: GemmShape[] = [{ label: 'reference 32x384x128', tA: false, tB: false, M: 32, N: 384, K: 128 }];
@@ -137,11 +139,34 @@ function timeCalls(fn: () => void, budget: number, reps: number): number {
   return best;
 }
 
+// The product by an operand packed once (a layer pass's per-step products), B is K x N. The
+// panels start at a 64-byte boundary, as in the generated passes.
+const C_PACKED = `
+#define ALIGNED(p) ((float *)(((uintptr_t)(p) + 63) & ~(uintptr_t)63))
+CS_KERNEL(pack) { cs_spack(0, (int)sc[1], (int)sc[0], buf[0], (long)sc[0], ALIGNED(buf[1])); return 0; }
+CS_KERNEL(packed) {
+  return cs_sgemm_packed(0, (int)sc[2], (int)sc[0], (int)sc[1], 1.0f, buf[0], (long)sc[1], ALIGNED(buf[1]), 0.0f, buf[2], (long)sc[0]);
+}
+`;
+
+/** The packed product as a Gemm for NN shapes: packs B on the first call of each shape only. */
+function packedGemm(): (s: GemmShape, A: Float32Array, B: Float32Array, C: Float32Array) => () => void {
+  const lib = compileC(C_PACKED);
+  const pack = lib.fn('pack'), packed = lib.fn('packed');
+  return (s, A, B, C) => {
+    const sc = new Float64Array([s.N, s.K, s.M]);
+    const Bp = new Float32Array(s.K * Math.ceil(s.N / 32) * 32 + 16);
+    pack(sc, B, Bp);
+    return () => void packed(sc, A, Bp, C);
+  };
+}
+
 export function benchGemm(shapes: GemmShape[], opts: { js: boolean; budget: number }): GemmResult[] {
   const out: GemmResult[] = [];
   const kernels: ['native' | 'js', Gemm][] = [];
   if (nativeStatus.loaded) kernels.push(['native', gemmNative]);
   if (opts.js || !nativeStatus.loaded) kernels.push(['js', gemmJs]);
+  const withPacked = nativeStatus.loaded ? packedGemm() : null;
   for (const s of shapes) {
     const lda = s.tA ? s.M : s.K, ldb = s.tB ? s.K : s.N;
     const A = new Float32Array(s.M * s.K).map((_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
@@ -151,6 +176,10 @@ export function benchGemm(shapes: GemmShape[], opts: { js: boolean; budget: numb
       if (kernel === 'js' && 2 * s.M * s.N * s.K > 5e7) continue; // minutes in plain JS
       const sec = timeCalls(() => g(s.tA, s.tB, s.M, s.N, s.K, 1, A, 0, lda, B, 0, ldb, 0, C, 0, s.N), opts.budget, 3);
       out.push({ ...s, kernel, gflops: (2 * s.M * s.N * s.K) / sec / 1e9, usPerCall: sec * 1e6 });
+    }
+    if (withPacked && / step /.test(s.label) && !s.tA && !s.tB) {
+      const sec = timeCalls(withPacked(s, A, B, C), opts.budget, 3);
+      out.push({ ...s, kernel: 'packed', gflops: (2 * s.M * s.N * s.K) / sec / 1e9, usPerCall: sec * 1e6 });
     }
   }
   return out;

@@ -116,7 +116,7 @@ if (!args['no-kernels']) {
   console.log(`  ${''.padEnd(30)}    ${'M x N x K'.padStart(15)}  ${'kernel'.padEnd(6)} ${'GFLOP/s'.padStart(7)} ${'us'.padStart(9)} ${'limit'.padStart(6)}  ${'OpenBLAS'.padStart(8)} ${'ours/ref'.padStart(8)}`);
   for (const r of g) {
     const i = shapes.findIndex((s) => s.label === r.label);
-    const o = r.kernel === 'native' ? ref.results[i] : undefined;
+    const o = r.kernel !== 'js' ? ref.results[i] : undefined;
     console.log(
       `  ${r.label.padEnd(30)} ${r.tA ? 'T' : 'N'}${r.tB ? 'T' : 'N'} ${pad(`${r.M}x${r.N}x${r.K}`, 15)}  ${r.kernel.padEnd(6)} ${pad(fmt(r.gflops, 1), 7)} ${pad(fmt(r.usPerCall, 1), 9)} ${pad(fmt((100 * r.gflops) / peak), 5)}%  ${pad(o ? fmt(o.gflops, 1) : '-', 8)} ${pad(o ? fmt(r.gflops / o.gflops, 2) : '-', 8)}`,
     );

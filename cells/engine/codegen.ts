@@ -11,9 +11,10 @@
 //
 // The C route writes each pass as one C function (compiled by native.ts's compileC) that calls
 // the addon's GEMM itself: one call from JavaScript per layer pass, instead of one per product and
-// per fused loop. It also transposes every per-step group's weights once per forward pass (W^T,
-// read in place by each step's product instead of being repacked T times). The JavaScript route
-// runs the same pass with the products through the `gemm` argument.
+// per fused loop. It also packs every per-step group's weights once per pass, as the GEMM reads
+// them (W^T forward, W backward: contiguous register-tile panels), so that each step's product
+// reads them in place instead of packing them again or striding through W, T times. The
+// JavaScript route runs the same pass with the products through the `gemm` argument.
 import { INPUT, nodeInputs } from '../graph.ts';
 import type { Gemm, Real } from './gemm.ts';
 import { OP_RULES } from './ops.ts';
@@ -24,7 +25,7 @@ import type { Schedule } from './schedule.ts';
  * schedule.nodes, groups as in schedule.groups. Sizes, for a capacity of T steps: X, dX, dH: T*B*H; S: (T+1)*B*H (slot 0
  * is the initial state, slot t+1 the state after step t); N: T*B*H; G, dG: T*B*(H*slots);
  * dS, dNew, dN: B*H (one step); W, dW: the group's weights, (slots*H) x H, views of the flat
- * parameter and gradient arrays; WT: W transposed, H x (slots*H), written once per forward pass on
+ * parameter and gradient arrays; WP: W packed for the per-step products (`packedSize`), written once per pass on
  * the C route (empty for the x group and on the JavaScript route); bias/diag and their
  * gradients: H, or null when absent.
  */
@@ -41,7 +42,7 @@ export interface LayerBuffers {
   dG: Real[];
   W: Real[];
   dW: Real[];
-  WT: Real[];
+  WP: Real[];
   bias: (Real | null)[];
   dBias: (Real | null)[];
   diag: (Real | null)[];
@@ -82,7 +83,17 @@ export interface GenerateOptions {
 }
 
 // The arrays a pass can touch, by the names the generator gives them.
-const ARRAY_NAME = /\b(?:X|dX|dH|(?:S|dS|dNew|N|dN|G|dG|W|dW|WT|b|db|p|dp)\d+)\b/g;
+const ARRAY_NAME = /\b(?:X|dX|dH|(?:S|dS|dNew|N|dN|G|dG|W|dW|WP|b|db|p|dp)\d+)\b/g;
+
+/**
+ * The values of a per-step group's packed weights (LayerBuffers.WP) for width x H weights: the
+ * larger of W^T and W packed into register-tile panels of at most 32 columns (native/src/gemm.h),
+ * and 64 bytes to align them.
+ */
+export function packedSize(width: number, H: number): number {
+  const up = (n: number) => Math.ceil(n / 32) * 32;
+  return Math.max(H * up(width), width * up(H)) + 16;
+}
 
 export function generateLayer(sched: Schedule, H: number, B: number, gen: GenerateOptions = {}): LayerProgram {
   const c = gen.c === true;
@@ -155,23 +166,24 @@ export function generateLayer(sched: Schedule, H: number, B: number, gen: Genera
     '}',
     '}',
   ];
-  // C route: W^T of a per-step group, once per pass, so that each step's product reads it in
-  // place (a product of B rows by a transposed W would spend as long packing W as multiplying).
-  const transpose = (g: number): string[] => [
-    `/* W${g}^T: ${width[g]} x ${H} -> ${H} x ${width[g]}, in 16 x 16 tiles */`,
-    `for (long q0 = 0; q0 < ${width[g]}; q0 += 16) {`,
-    `for (long k0 = 0; k0 < ${H}; k0 += 16) {`,
-    `for (long q = q0; q < q0 + 16 && q < ${width[g]}; q++) {`,
-    `for (long k = k0; k < k0 + 16 && k < ${H}; k++) WT${g}[k * ${width[g]} + q] = W${g}[q * ${H} + k];`,
-    '}',
-    '}',
-    '}',
+  // C route: a per-step group's weights packed once per pass, so that each step's product reads
+  // contiguous panels (a product of B rows would spend as long packing W as multiplying, and read
+  // in place, W's rows are a cache-unfriendly stride apart at large H).
+  // Typed arrays are only 16-byte aligned: the panels start at the next 64-byte boundary
+  // (packedSize leaves room), so that no vector load of them straddles two cache lines.
+  const pack = (g: number, forward: boolean): string[] => [
+    `WP${g} = ALIGN64(WP${g});`,
+    forward
+      ? `PACK(1, ${H}, ${width[g]}, W${g}, ${H}, WP${g}); /* W${g}^T, ${H} x ${width[g]} */`
+      : `PACK(0, ${width[g]}, ${H}, W${g}, ${H}, WP${g}); /* W${g}, ${width[g]} x ${H} */`,
   ];
+  const packed = (M: number, N: number, K: number, A: string, aOff: string, lda: number, g: number, beta: 0 | 1, C: string, cOff: string, ldc: number) =>
+    `GEMM_PACKED(0, ${M}, ${N}, ${K}, 1, ${at(A, aOff)}, ${lda}, WP${g}, ${beta}, ${at(C, cOff)}, ${ldc});`;
 
   // ------------------------------------------------------------------ forward
   const f: string[] = [];
   if (xg !== undefined) f.push(gemm(false, true, TB, width[xg], H, 'X', '0', H, `W${xg}`, '0', H, 0, `G${xg}`, '0', width[xg]));
-  if (c) sched.groups.forEach((_, g) => g !== xg && f.push(...transpose(g)));
+  if (c) sched.groups.forEach((_, g) => g !== xg && f.push(...pack(g, true)));
   f.push(`for (${int} t = 0; t < T; t++) {`, `${cst} o = t * ${BH}, r = t * ${B};`);
   for (const stage of sched.stages) {
     for (const src of stage.gemms) {
@@ -179,7 +191,7 @@ export function generateLayer(sched: Schedule, H: number, B: number, gen: Genera
       const out = [`G${g}`, `r * ${width[g]}`, width[g]] as const;
       f.push(
         c
-          ? gemm(false, false, B, width[g], H, allSteps(src), 'o', H, `WT${g}`, '0', width[g], 0, ...out)
+          ? packed(B, width[g], H, allSteps(src), 'o', H, g, 0, ...out)
           : gemm(false, true, B, width[g], H, allSteps(src), 'o', H, `W${g}`, '0', H, 0, ...out),
       );
     }
@@ -215,6 +227,7 @@ export function generateLayer(sched: Schedule, H: number, B: number, gen: Genera
   // ------------------------------------------------------------------ backward
   const bw: string[] = [zero('dX', `T * ${BH}`)];
   for (let si = 0; si < sched.states.length; si++) bw.push(zero(`dS${si}`, BH));
+  if (c) sched.groups.forEach((_, g) => g !== xg && bw.push(...pack(g, false)));
   bw.push(`for (${int} t = T - 1; t >= 0; t--) {`, `${cst} o = t * ${BH}, r = t * ${B};`);
   // The gradient of each new state: from the next step (dS) and, for h, from above (dH).
   bw.push(`for (${int} il = 0; il < ${BH}; il++) {`);
@@ -260,7 +273,11 @@ export function generateLayer(sched: Schedule, H: number, B: number, gen: Genera
     for (const src of stage.gemms) {
       const g = groupIdx.get(src)!;
       const dst = kind(src) === 'state' ? `dS${stateIdx.get(src)}` : `dN${nodeIdx.get(src)}`;
-      bw.push(gemm(false, false, B, H, width[g], `dG${g}`, `r * ${width[g]}`, width[g], `W${g}`, '0', H, 1, dst, '0', H));
+      bw.push(
+        c
+          ? packed(B, H, width[g], `dG${g}`, `r * ${width[g]}`, width[g], g, 1, dst, '0', H)
+          : gemm(false, false, B, H, width[g], `dG${g}`, `r * ${width[g]}`, width[g], `W${g}`, '0', H, 1, dst, '0', H),
+      );
     }
   }
   bw.push('}');
@@ -274,7 +291,7 @@ export function generateLayer(sched: Schedule, H: number, B: number, gen: Genera
   const header = [
     `const X = L.X, dX = L.dX, dH = L.dH;`,
     ...decl([['S', 'S', S], ['dS', 'dS', S], ['dNew', 'dNew', S], ['N', 'N', Nn], ['dN', 'dN', Nn]]),
-    ...decl([['G', 'G', G], ['dG', 'dG', G], ['W', 'W', G], ['dW', 'dW', G], ['WT', 'WT', G]]),
+    ...decl([['G', 'G', G], ['dG', 'dG', G], ['W', 'W', G], ['dW', 'dW', G], ['WP', 'WP', G]]),
     ...decl([['b', 'bias', Nn], ['db', 'dBias', Nn], ['p', 'diag', Nn], ['dp', 'dDiag', Nn]]),
   ];
   /** The declarations of the arrays a pass names (the others would be unused). */
@@ -318,6 +335,9 @@ export function generateLayer(sched: Schedule, H: number, B: number, gen: Genera
     f64 ? '#define TANH(x) tanh(x)' : '#define TANH(x) cs_tanhf(x)',
     f64 ? '#define SIGM(x) (1.0 / (1.0 + exp(-(x))))' : '#define SIGM(x) cs_sigmoidf(x)',
     `#define GEMM ${f64 ? 'cs_dgemm' : 'cs_sgemm'}`,
+    `#define PACK ${f64 ? 'cs_dpack' : 'cs_spack'}`,
+    `#define GEMM_PACKED ${f64 ? 'cs_dgemm_packed' : 'cs_sgemm_packed'}`,
+    '#define ALIGN64(p) ((real *)(((uintptr_t)(p) + 63) & ~(uintptr_t)63))',
     '',
     indent(cPass(passes[0])),
     '',

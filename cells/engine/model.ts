@@ -19,7 +19,7 @@ import type { Batch } from './batch.ts';
 import { UserError } from '../../errors.ts';
 import type { Gemm, Real } from './gemm.ts';
 import { defaultGemm } from './kernel.ts';
-import { generateLayer, type Kernels, type LayerBuffers, type LayerProgram } from './codegen.ts';
+import { generateLayer, packedSize, type Kernels, type LayerBuffers, type LayerProgram } from './codegen.ts';
 import { compileC, nativeStatus } from './native.ts';
 import { buildSchedule, type Schedule } from './schedule.ts';
 import { paramLayout, slotSize } from './layout.ts';
@@ -341,8 +341,9 @@ export class Model {
     if (route === 'c' || (route === 'auto' && worthC)) {
       try {
         const code = generateLayer(this.schedule, this.H, B, { c: true, dtype });
-        const most = nativeStatus.maxBuffers ?? 0;
-        if (code.cBuffers > most) throw new Error(`a layer pass of this cell takes ${code.cBuffers} arrays, the native addon at most ${most} (rebuild it: node native/install.mjs)`);
+        const most = nativeStatus.maxBuffers;
+        if (most === undefined) throw new Error('the native addon was built before layer passes moved to C: rebuild it (node native/install.mjs)');
+        if (code.cBuffers > most) throw new Error(`a layer pass of this cell takes ${code.cBuffers} arrays, the native addon at most ${most}`);
         const lib = compileC(code.cSource!);
         return { code, kernels: { fns: code.kernelNames.map((n) => lib.fn(n)), sc: new Float64Array(1) } };
       } catch (e) {
@@ -395,7 +396,7 @@ export class Model {
         dG: sc.groups.map((g) => alloc(T * B * H * g.slots.length)),
         W,
         dW,
-        WT: sc.groups.map((g) => alloc(kernels && g.source !== INPUT ? g.slots.length * H * H : 0)),
+        WP: sc.groups.map((g) => alloc(kernels && g.source !== INPUT ? packedSize(g.slots.length * H, H) : 0)),
         bias: sc.nodes.map((n) => opt(`${n.id}.b`, 'params')),
         dBias: sc.nodes.map((n) => opt(`${n.id}.b`, 'grads')),
         diag: sc.nodes.map((n) => opt(`${n.id}.p`, 'params')),

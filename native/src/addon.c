@@ -123,7 +123,11 @@ static napi_value Dlopen(napi_env env, napi_callback_info info) {
   }
   /* Hand the library this addon's GEMM (see C_PRELUDE in cells/engine/native.ts). */
   void *set = dlsym(h, "cs_set_gemm");
-  if (set) ((void (*)(void *, void *))set)((void *)cs_gemm_s, (void *)cs_gemm_d);
+  if (set) {
+    void *fns[] = {(void *)cs_gemm_s, (void *)cs_gemm_d, (void *)cs_gemm_pack_b_s,
+                   (void *)cs_gemm_pack_b_d, (void *)cs_gemm_packed_s, (void *)cs_gemm_packed_d};
+    ((void (*)(void *const *))set)(fns);
+  }
   napi_value out;
   CHECK(napi_create_external(env, h, NULL, NULL, &out));
   return out;

@@ -85,7 +85,7 @@ static void FN(pack_b)(int trans, const T *B, long ldb, int k0, int j0, int kc, 
             for (int j = 0; j < NV; j++) r[j] = *(const VU *)(s + (long)(half * NV + j) * ldb + kdone);
             FN(transpose)(r);
 #pragma GCC unroll 16
-            for (int k = 0; k < NV; k++) *(V *)(panel + (long)(kdone + k) * NR + half * NV) = r[k];
+            for (int k = 0; k < NV; k++) *(VU *)(panel + (long)(kdone + k) * NR + half * NV) = r[k];
           }
         }
       }
@@ -177,8 +177,18 @@ void FN(cs_gemm_free_)(void) {
   FN(capA) = FN(capB) = 0;
 }
 
-int FN(cs_gemm_)(int transA, int transB, int M, int N, int K, T alpha, const T *A, long lda,
-                 const T *B, long ldb, T beta, T *C, long ldc) {
+/* The K slices: equal, of at most KC_ (no thin last slice). They, hence the order in which each
+ * C entry's sum is accumulated, depend on K only: not on M, N, the transposes or which path
+ * below reads the operands (B packed here, packed before, or read in place). */
+static int FN(slice)(int K) {
+  int nk = (K + KC_ - 1) / KC_;
+  return (K + nk - 1) / nk;
+}
+
+/* C = alpha * op(A) * op(B) + beta * C; op(B) from B, or, when pre is set, packed before by
+ * cs_gemm_pack_b (B and transB are then unused). */
+static int FN(gemm)(int transA, int transB, int M, int N, int K, T alpha, const T *A, long lda,
+                    const T *B, long ldb, const T *pre, T beta, T *C, long ldc) {
   if (M <= 0 || N <= 0) return 0;
   if (K <= 0 || alpha == 0) {
     for (int i = 0; i < M; i++) {
@@ -188,11 +198,8 @@ int FN(cs_gemm_)(int transA, int transB, int M, int N, int K, T alpha, const T *
     }
     return 0;
   }
-  /* K is cut into equal slices of at most KC_ (no thin last slice). The slices, hence the
-   * order in which each C entry's sum is accumulated, depend on K only: not on M, N, the
-   * transposes or which path below reads the operands. */
-  int nk = (K + KC_ - 1) / KC_;
-  int kc_max = (K + nk - 1) / nk;
+  int kc_max = FN(slice)(K);
+  long npad = (long)((N + NR - 1) / NR) * NR;
   int nc_max = N < NC_ ? N : NC_;
   int mc_max = M < MC_ ? M : MC_;
   T *pb = FN(scratch)(&FN(bufB), &FN(capB), (size_t)kc_max * ((nc_max + NR - 1) / NR) * NR);
@@ -206,9 +213,9 @@ int FN(cs_gemm_)(int transA, int transB, int M, int N, int K, T alpha, const T *
       /* When few row panels share B (the per-step products, M = batch), packing B costs as much
        * as it saves: the full-width panels read B's rows in place; only a ragged last panel is
        * packed (at its own offset in the buffer, where the micro-kernel expects it). */
-      int direct = !transB && M <= DIRECT_B_MAX_M;
+      int direct = !pre && !transB && M <= DIRECT_B_MAX_M;
       int nfull = direct ? (nc / NR) * NR : 0;
-      if (nfull < nc) FN(pack_b)(transB, B, ldb, pc, jc + nfull, kc, nc - nfull, pb + (long)nfull * kc);
+      if (!pre && nfull < nc) FN(pack_b)(transB, B, ldb, pc, jc + nfull, kc, nc - nfull, pb + (long)nfull * kc);
       for (int ic = 0; ic < M; ic += MC_) {
         int mc = M - ic < MC_ ? M - ic : MC_;
         /* A is read in place, MR rows (or, transposed, MR-wide column runs) at a time, whatever
@@ -219,7 +226,8 @@ int FN(cs_gemm_)(int transA, int transB, int M, int N, int K, T alpha, const T *
         if (mfull < mc) FN(pack_a)(transA, A, lda, ic + mfull, pc, mc - mfull, kc, pa);
         for (int jr = 0; jr < nc; jr += NR) {
           int nr = nc - jr < NR ? nc - jr : NR;
-          const T *bp = jr < nfull ? B + (long)pc * ldb + jc + jr : pb + (long)jr * kc;
+          const T *bp = pre ? pre + (long)pc * npad + (long)(jc + jr) * kc
+                        : jr < nfull ? B + (long)pc * ldb + jc + jr : pb + (long)jr * kc;
           long ldbp = jr < nfull ? ldb : NR;
           for (int ir = 0; ir < mc; ir += MR) {
             int mr = mc - ir < MR ? mc - ir : MR;
@@ -236,6 +244,31 @@ int FN(cs_gemm_)(int transA, int transB, int M, int N, int K, T alpha, const T *
     }
   }
   return 0;
+}
+
+int FN(cs_gemm_)(int transA, int transB, int M, int N, int K, T alpha, const T *A, long lda,
+                 const T *B, long ldb, T beta, T *C, long ldc) {
+  return FN(gemm)(transA, transB, M, N, K, alpha, A, lda, B, ldb, NULL, beta, C, ldc);
+}
+
+/* op(B) (K x N) packed whole, as the blocked loop reads it: the K slices in order, each slice's
+ * NR-wide panels (kc x NR, zero-padded) in column order, K * ceil(N / NR) * NR values. For an
+ * operand that many products share (the recurrent weights across the T steps of a pass): each
+ * product then reads contiguous panels instead of packing, or striding through, B again. */
+void FN(cs_gemm_pack_b_)(int transB, int K, int N, const T *B, long ldb, T *dst) {
+  if (K <= 0 || N <= 0) return;
+  int kc_max = FN(slice)(K);
+  long npad = (long)((N + NR - 1) / NR) * NR;
+  for (int pc = 0; pc < K; pc += kc_max) {
+    int kc = K - pc < kc_max ? K - pc : kc_max;
+    FN(pack_b)(transB, B, ldb, pc, 0, kc, N, dst + (long)pc * npad);
+  }
+}
+
+/* C = alpha * op(A) * Bp + beta * C, Bp from cs_gemm_pack_b with the same K and N. */
+int FN(cs_gemm_packed_)(int transA, int M, int N, int K, T alpha, const T *A, long lda, const T *Bp, T beta, T *C,
+                        long ldc) {
+  return FN(gemm)(transA, 0, M, N, K, alpha, A, lda, NULL, 0, Bp, beta, C, ldc);
 }
 
 #undef NR
