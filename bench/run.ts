@@ -18,13 +18,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { nativeStatus } from '../cells/engine/native.ts';
-import { benchElementwise, benchGemm, engineShapes } from './kernels.ts';
+import { benchElementwise, benchGemm, benchPeak, benchReference, engineShapes } from './kernels.ts';
 import { ncpu, waitForIdle } from './sysload.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 // List flags take several values, as torch_bench.py's do: `--hidden 32 64 128`.
-const LIST_FLAGS = new Set(['--hidden', '--cells', '--torch-impl']);
+const LIST_FLAGS = new Set(['--hidden', '--gemm-hidden', '--cells', '--torch-impl']);
 function expandLists(argv: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -44,6 +44,8 @@ const { values: args } = parseArgs({
   args: expandLists(process.argv.slice(2)),
   options: {
     hidden: { type: 'string', multiple: true },
+    'gemm-hidden': { type: 'string', multiple: true },
+    'no-reference': { type: 'boolean', default: false },
     cells: { type: 'string', multiple: true },
     torch: { type: 'string' },
     'run-torch': { type: 'boolean', default: false },
@@ -67,6 +69,8 @@ if (args.help) {
 
 const splitNums = (v: string[] | undefined, d: number[]) => (v ? v.flatMap((s) => s.split(/[ ,]+/)).filter(Boolean).map(Number) : d);
 const hidden = splitNums(args.hidden, [32, 64, 128, 256]);
+// Issue 15's GEMM target covers H = 64..512, the training table stops at 256 by default.
+const gemmHidden = splitNums(args['gemm-hidden'], [64, 128, 256, 512]);
 const cells = args.cells ? args.cells.flatMap((s) => s.split(/[ ,]+/)).filter(Boolean) : ['gru', 'lstm', 'mut1', 'mutant'];
 const torchImpls = args['torch-impl'] ?? ['gru_fused', 'gru_py', 'lstm_fused'];
 const minTime = args['min-time']!;
@@ -97,14 +101,31 @@ const report: Record<string, unknown> = {
 };
 
 // ------------------------------------------------------------------------------------ kernels
+// The FLOP limit of this core (independent FMAs, CPU time), measured in this run: the GEMM and
+// training figures are given as fractions of it.
+const peak = benchPeak(0.1);
+console.log(`FLOP limit (float32 FMA loop, one thread, CPU time): ${Number.isFinite(peak) ? `${fmt(peak, 1)} GFLOP/s` : 'n/a (no native addon)'}`);
+report.peak_gflops = peak;
+
 if (!args['no-kernels']) {
-  const g = benchGemm(engineShapes(hidden), { js: args.js, budget: 0.15 });
-  console.log('\nGEMM, float32, one thread (GFLOP/s from CPU time; us per call)');
-  for (const r of g) console.log(`  ${r.label.padEnd(30)} ${r.tA ? 'T' : 'N'}${r.tB ? 'T' : 'N'} ${pad(`${r.M}x${r.N}x${r.K}`, 15)}  ${r.kernel.padEnd(6)} ${pad(fmt(r.gflops, 1), 7)} GFLOP/s ${pad(fmt(r.usPerCall, 1), 9)} us`);
+  const shapes = engineShapes(gemmHidden);
+  const g = benchGemm(shapes, { js: args.js, budget: 0.15 });
+  const ref = args['no-reference'] ? { error: '--no-reference', results: [] } : benchReference(shapes, 0.15);
+  const refName = ref.error ? `no reference: ${ref.error}` : `reference: ${ref.blas} through numpy, kernel ${ref.core}, one thread, CPU time`;
+  console.log(`\nGEMM, float32, one thread (GFLOP/s from CPU time; us per call; % of the FLOP limit; ${refName})`);
+  console.log(`  ${''.padEnd(30)}    ${'M x N x K'.padStart(15)}  ${'kernel'.padEnd(6)} ${'GFLOP/s'.padStart(7)} ${'us'.padStart(9)} ${'limit'.padStart(6)}  ${'OpenBLAS'.padStart(8)} ${'ours/ref'.padStart(8)}`);
+  for (const r of g) {
+    const i = shapes.findIndex((s) => s.label === r.label);
+    const o = r.kernel !== 'js' ? ref.results[i] : undefined;
+    console.log(
+      `  ${r.label.padEnd(30)} ${r.tA ? 'T' : 'N'}${r.tB ? 'T' : 'N'} ${pad(`${r.M}x${r.N}x${r.K}`, 15)}  ${r.kernel.padEnd(6)} ${pad(fmt(r.gflops, 1), 7)} ${pad(fmt(r.usPerCall, 1), 9)} ${pad(fmt((100 * r.gflops) / peak), 5)}%  ${pad(o ? fmt(o.gflops, 1) : '-', 8)} ${pad(o ? fmt(r.gflops / o.gflops, 2) : '-', 8)}`,
+    );
+  }
   const e = benchElementwise(0.1);
   console.log('\nActivations, ns per element (CPU time, 4096 floats in cache)');
   for (const r of e) console.log(`  ${r.fn.padEnd(34)} ${pad(fmt(r.nsPerElement, 2), 7)} ns`);
   report.gemm = g;
+  report.gemm_reference = ref;
   report.elementwise = e;
 }
 
@@ -169,7 +190,7 @@ if (!args['no-train']) {
       }
       ours.push(r);
       console.log(
-        `  ours  ${cell.padEnd(12)} H=${pad(H, 4)} ${pad(fmt(r.tokens_per_s), 9)} tok/s  rss ${pad(fmt(Number(r.peak_rss_mb)), 4)} MB  others ${fmt(r.other_procs_cores, 2)}${r.other_procs_cores >= allowed ? ' *' : ''}  ${fmt(Number(r.ms_per_step), 1)} ms/step  per CPU s: ${fmt(Number(r.tokens_per_cpu_s))} tok, ${fmt(Number(r.gemm_gflops_per_cpu_s), 1)} GEMM GFLOP`,
+        `  ours  ${cell.padEnd(12)} H=${pad(H, 4)} ${pad(fmt(r.tokens_per_s), 9)} tok/s  rss ${pad(fmt(Number(r.peak_rss_mb)), 4)} MB  others ${fmt(r.other_procs_cores, 2)}${r.other_procs_cores >= allowed ? ' *' : ''}  ${fmt(Number(r.ms_per_step), 1)} ms/step  per CPU s: ${fmt(Number(r.tokens_per_cpu_s))} tok, ${fmt(Number(r.gemm_gflops_per_cpu_s), 1)} GEMM GFLOP = ${fmt((100 * Number(r.gemm_gflops_per_cpu_s)) / peak)}% of the FLOP limit`,
       );
     }
   }
@@ -193,11 +214,11 @@ const ratios = ours.map((r) => ({
 if (ours.length) {
   const impls = [...new Set(torch.map((t) => String(t.impl)))];
   console.log('\nSummary: tokens/s (ratio to PyTorch, same configuration; gru_py = Python-level GRU cell, *_fused = ATen RNN)');
-  console.log(`  ${'cell'.padEnd(8)} ${'H'.padStart(5)} ${'ours'.padStart(9)} ${impls.map((i) => pad(i, 12)).join('')}  ${'vs gru_py'.padStart(10)} ${'vs gru_fused'.padStart(13)} ${'vs lstm_fused'.padStart(14)}  peak RSS`);
+  console.log(`  ${'cell'.padEnd(8)} ${'H'.padStart(5)} ${'ours'.padStart(9)} ${impls.map((i) => pad(i, 12)).join('')}  ${'vs gru_py'.padStart(10)} ${'vs gru_fused'.padStart(13)} ${'vs lstm_fused'.padStart(14)}  ${'FLOP limit'.padStart(10)}  peak RSS`);
   for (const r of ours) {
     const q = ratios.find((x) => x.cell === r.cell && x.hidden === r.hidden)!;
     console.log(
-      `  ${String(r.cell).padEnd(8)} ${pad(r.hidden, 5)} ${pad(fmt(r.tokens_per_s), 9)} ${impls.map((i) => pad(fmt(torchRate(i, r.hidden)), 12)).join('')}  ${pad(fmt(q.vs_gru_py, 2), 10)} ${pad(fmt(q.vs_gru_fused, 2), 13)} ${pad(fmt(q.vs_lstm_fused, 2), 14)}  ${fmt(Number(r.peak_rss_mb))} MB${q.contended ? ' *' : ''}`,
+      `  ${String(r.cell).padEnd(8)} ${pad(r.hidden, 5)} ${pad(fmt(r.tokens_per_s), 9)} ${impls.map((i) => pad(fmt(torchRate(i, r.hidden)), 12)).join('')}  ${pad(fmt(q.vs_gru_py, 2), 10)} ${pad(fmt(q.vs_gru_fused, 2), 13)} ${pad(fmt(q.vs_lstm_fused, 2), 14)}  ${pad(fmt((100 * Number(r.gemm_gflops_per_cpu_s)) / peak), 9)}%  ${fmt(Number(r.peak_rss_mb))} MB${q.contended ? ' *' : ''}`,
     );
   }
   if (torch.length) {

@@ -1,12 +1,20 @@
-// Generates the JavaScript of one layer's forward and backward pass over T steps from a schedule
-// (schedule.ts) and the op rules (ops.ts). H and B are baked in as literals, T is an argument; every
-// buffer comes from a LayerBuffers object allocated once (model.ts) and reused for every batch.
+// Generates one layer's forward and backward pass over T steps from a schedule (schedule.ts) and
+// the op rules (ops.ts), as JavaScript or as C. H and B are baked in as literals, T is an
+// argument; every buffer comes from a LayerBuffers object allocated once (model.ts) and reused for
+// every batch.
 //
 // Forward: the x group is projected for all T*B rows in one GEMM; per step, each stage runs its
 // group GEMMs, then one fused loop over B*H computes its nodes; the new states are copied to the
 // next state slot. Backward mirrors it step by step in reverse, writing the gradient of every
 // group's GEMM output for all T (dG); after the loop, one GEMM per group accumulates its weight
 // gradient over all T*B rows, and one GEMM sends the x group's gradient to the layer input.
+//
+// The C route writes each pass as one C function (compiled by native.ts's compileC) that calls
+// the addon's GEMM itself: one call from JavaScript per layer pass, instead of one per product and
+// per fused loop. It also packs every per-step group's weights once per pass, as the GEMM reads
+// them (W^T forward, W backward: contiguous register-tile panels), so that each step's product
+// reads them in place instead of packing them again or striding through W, T times. The
+// JavaScript route runs the same pass with the products through the `gemm` argument.
 import { INPUT, nodeInputs } from '../graph.ts';
 import type { Gemm, Real } from './gemm.ts';
 import { OP_RULES } from './ops.ts';
@@ -17,7 +25,9 @@ import type { Schedule } from './schedule.ts';
  * schedule.nodes, groups as in schedule.groups. Sizes, for a capacity of T steps: X, dX, dH: T*B*H; S: (T+1)*B*H (slot 0
  * is the initial state, slot t+1 the state after step t); N: T*B*H; G, dG: T*B*(H*slots);
  * dS, dNew, dN: B*H (one step); W, dW: the group's weights, (slots*H) x H, views of the flat
- * parameter and gradient arrays; bias/diag and their gradients: H, or null when absent.
+ * parameter and gradient arrays; WP: W packed for the per-step products (`packedSize`), written once per pass on
+ * the C route (empty for the x group and on the JavaScript route); bias/diag and their
+ * gradients: H, or null when absent.
  */
 export interface LayerBuffers {
   X: Real;
@@ -32,6 +42,7 @@ export interface LayerBuffers {
   dG: Real[];
   W: Real[];
   dW: Real[];
+  WP: Real[];
   bias: (Real | null)[];
   dBias: (Real | null)[];
   diag: (Real | null)[];
@@ -40,10 +51,10 @@ export interface LayerBuffers {
 
 export type Activation = (x: number) => number;
 
-/** Native kernels of a program (C route): one function per fused loop, and their scalar block. */
+/** The compiled passes of a program (C route): [forward, backward], and their scalar block. */
 export interface Kernels {
   fns: ((scalars: Float64Array, ...buffers: ArrayBufferView[]) => number)[];
-  /** [o, r]: the step's offsets in values (t*B*H) and in rows (t*B). */
+  /** [T]. */
   sc: Float64Array;
 }
 
@@ -53,24 +64,39 @@ export type LayerPass = (L: LayerBuffers, gemm: Gemm, TANH: Activation, SIGM: Ac
 export interface LayerProgram {
   forward: LayerPass;
   backward: LayerPass;
+  /** The JavaScript of each pass (on the C route, the call of the compiled pass). */
   forwardSource: string;
   backwardSource: string;
-  /** C route only: the source of every fused loop, named k0, k1, ... in `kernelNames`. */
+  /** C route only: both passes as C, the functions named in `kernelNames`. */
   cSource: string | null;
+  /** C route: ['forward', 'backward']; JavaScript route: none. */
   kernelNames: string[];
+  /** C route: the most buffers one pass call hands over (the addon takes a limited number). */
+  cBuffers: number;
 }
 
 export interface GenerateOptions {
-  /** Emit the fused loops as C (compiled by native.ts's compileC) instead of JavaScript. */
+  /** Emit each pass as one C function (compiled by native.ts's compileC) instead of JavaScript. */
   c?: boolean;
   /** Element type of the buffers, for the C route. */
   dtype?: 'float32' | 'float64';
 }
 
-// The arrays a fused loop body can touch, by the names the generator gives them.
-const ARRAY_NAME = /\b(?:X|dX|dH|(?:S|dS|dNew|N|dN|G|dG|W|dW|b|db|p|dp)\d+)\b/g;
+// The arrays a pass can touch, by the names the generator gives them.
+const ARRAY_NAME = /\b(?:X|dX|dH|(?:S|dS|dNew|N|dN|G|dG|W|dW|WP|b|db|p|dp)\d+)\b/g;
+
+/**
+ * The values of a per-step group's packed weights (LayerBuffers.WP) for width x H weights: the
+ * larger of W^T and W packed into register-tile panels of at most 32 columns (native/src/gemm.h),
+ * and 64 bytes to align them.
+ */
+export function packedSize(width: number, H: number): number {
+  const up = (n: number) => Math.ceil(n / 32) * 32;
+  return Math.max(H * up(width), width * up(H)) + 16;
+}
 
 export function generateLayer(sched: Schedule, H: number, B: number, gen: GenerateOptions = {}): LayerProgram {
+  const c = gen.c === true;
   const BH = B * H;
   // T is a run-time argument (sequence tasks vary it per batch); the buffers hold at least T steps.
   const TB = `T * ${B}`;
@@ -116,57 +142,58 @@ export function generateLayer(sched: Schedule, H: number, B: number, gen: Genera
     const k = kind(ref);
     return k === 'x' ? 'dX[i]' : k === 'state' ? `dS${stateIdx.get(ref)}[il]` : `dN${nodeIdx.get(ref)}[il]`;
   };
-
-  const decl = (fields: [string, string, number][]) =>
-    fields.flatMap(([name, field, n]) => Array.from({ length: n }, (_, i) => `const ${name}${i} = L.${field}[${i}];`)).join('\n');
-  const S = sched.states.length, Nn = sched.nodes.length, G = sched.groups.length;
-  const header = [`const X = L.X, dX = L.dX, dH = L.dH;`, decl([['S', 'S', S], ['N', 'N', Nn], ['G', 'G', G], ['W', 'W', G]])];
   const xg = groupIdx.get(INPUT);
 
-  // A fused loop over the B*H elements of step t: inline JavaScript, or a call of a C kernel that
-  // runs the same body (declarations retyped) over the arrays the body names.
-  const cKernels: string[] = [];
-  const kernelNames: string[] = [];
-  const fused = (body: string[]): string[] => {
-    if (!gen.c) {
-      return [
-        `for (let b = 0; b < ${B}; b++) {`, `const ib = o + b * ${H}, rb = r + b;`,
-        `for (let j = 0; j < ${H}; j++) {`, `const il = b * ${H} + j, i = ib + j;`,
-        ...body, '}', '}',
-      ];
-    }
-    const names = [...new Set(body.join('\n').match(ARRAY_NAME) ?? [])];
-    const name = `k${kernelNames.length}`;
-    kernelNames.push(name);
-    const cBody = body.map((l) => l.replace(/^const (\w+) = /, 'const real $1 = ').replace(/^let (\w+) = /, 'real $1 = '));
-    cKernels.push(
-      [
-        `CS_KERNEL(${name}) {`,
-        ...names.map((n, a) => `  real *const restrict ${n} = (real *)buf[${a}];`),
-        `  const long o = (long)sc[0], r = (long)sc[1];`,
-        `  for (long b = 0; b < ${B}; b++) {`,
-        `    const long ib = o + b * ${H}, rb = r + b;`,
-        `    for (long j = 0; j < ${H}; j++) {`,
-        `      const long il = b * ${H} + j, i = ib + j;`,
-        `      (void)il; (void)i; (void)rb;`,
-        ...cBody.map((l) => `      ${l}`),
-        '    }',
-        '  }',
-        '  return 0;',
-        '}',
-      ].join('\n'),
-    );
-    return [`SC[0] = o; SC[1] = r;`, `K${kernelNames.length - 1}(SC, ${names.join(', ')});`];
-  };
+  // The few places where the two languages differ: integer declarations, the matrix product
+  // (the `gemm` argument with offsets, or the addon's GEMM through GEMM() on offset pointers),
+  // zeroing, and typed locals in the fused loops.
+  const int = c ? 'long' : 'let';
+  const cst = c ? 'const long' : 'const';
+  const at = (a: string, off: string) => (off === '0' ? a : `${a} + ${off}`);
+  const gemm = (tA: boolean, tB: boolean, M: string | number, N: number, K: string | number, A: string, aOff: string, lda: number, Bm: string, bOff: string, ldb: number, beta: 0 | 1, C: string, cOff: string, ldc: number) =>
+    c
+      ? `GEMM(${+tA}, ${+tB}, ${M}, ${N}, ${K}, 1, ${at(A, aOff)}, ${lda}, ${at(Bm, bOff)}, ${ldb}, ${beta}, ${at(C, cOff)}, ${ldc});`
+      : `gemm(${tA}, ${tB}, ${M}, ${N}, ${K}, 1, ${A}, ${aOff}, ${lda}, ${Bm}, ${bOff}, ${ldb}, ${beta}, ${C}, ${cOff}, ${ldc});`;
+  const zero = (a: string, n: string | number) => (c ? `memset(${a}, 0, sizeof(real) * ${n});` : `${a}.fill(0, 0, ${n});`);
+  const typed = (l: string) => (c ? l.replace(/^const (\w+) = /, 'const real $1 = ').replace(/^let (\w+) = /, 'real $1 = ') : l);
+  // A fused loop over the B*H elements of step t.
+  const fused = (body: string[]): string[] => [
+    `for (${int} b = 0; b < ${B}; b++) {`,
+    `${cst} ib = o + b * ${H}, rb = r + b;`,
+    `for (${int} j = 0; j < ${H}; j++) {`,
+    `${cst} il = b * ${H} + j, i = ib + j;`,
+    ...body.map(typed),
+    '}',
+    '}',
+  ];
+  // C route: a per-step group's weights packed once per pass, so that each step's product reads
+  // contiguous panels (a product of B rows would spend as long packing W as multiplying, and read
+  // in place, W's rows are a cache-unfriendly stride apart at large H).
+  // Typed arrays are only 16-byte aligned: the panels start at the next 64-byte boundary
+  // (packedSize leaves room), so that no vector load of them straddles two cache lines.
+  const pack = (g: number, forward: boolean): string[] => [
+    `WP${g} = ALIGN64(WP${g});`,
+    forward
+      ? `PACK(1, ${H}, ${width[g]}, W${g}, ${H}, WP${g}); /* W${g}^T, ${H} x ${width[g]} */`
+      : `PACK(0, ${width[g]}, ${H}, W${g}, ${H}, WP${g}); /* W${g}, ${width[g]} x ${H} */`,
+  ];
+  const packed = (M: number, N: number, K: number, A: string, aOff: string, lda: number, g: number, beta: 0 | 1, C: string, cOff: string, ldc: number) =>
+    `GEMM_PACKED(0, ${M}, ${N}, ${K}, 1, ${at(A, aOff)}, ${lda}, WP${g}, ${beta}, ${at(C, cOff)}, ${ldc});`;
 
   // ------------------------------------------------------------------ forward
-  const f: string[] = [...header, decl([['b', 'bias', Nn], ['p', 'diag', Nn]])];
-  if (xg !== undefined) f.push(`gemm(false, true, ${TB}, ${width[xg]}, ${H}, 1, X, 0, ${H}, W${xg}, 0, ${H}, 0, G${xg}, 0, ${width[xg]});`);
-  f.push(`for (let t = 0; t < T; t++) {`, `const o = t * ${BH}, r = t * ${B};`);
+  const f: string[] = [];
+  if (xg !== undefined) f.push(gemm(false, true, TB, width[xg], H, 'X', '0', H, `W${xg}`, '0', H, 0, `G${xg}`, '0', width[xg]));
+  if (c) sched.groups.forEach((_, g) => g !== xg && f.push(...pack(g, true)));
+  f.push(`for (${int} t = 0; t < T; t++) {`, `${cst} o = t * ${BH}, r = t * ${B};`);
   for (const stage of sched.stages) {
     for (const src of stage.gemms) {
       const g = groupIdx.get(src)!;
-      f.push(`gemm(false, true, ${B}, ${width[g]}, ${H}, 1, ${allSteps(src)}, o, ${H}, W${g}, 0, ${H}, 0, G${g}, r * ${width[g]}, ${width[g]});`);
+      const out = [`G${g}`, `r * ${width[g]}`, width[g]] as const;
+      f.push(
+        c
+          ? packed(B, width[g], H, allSteps(src), 'o', H, g, 0, ...out)
+          : gemm(false, true, B, width[g], H, allSteps(src), 'o', H, `W${g}`, '0', H, 0, ...out),
+      );
     }
     if (stage.nodes.length === 0) continue;
     const local = new Set<string>();
@@ -193,27 +220,23 @@ export function generateLayer(sched: Schedule, H: number, B: number, gen: Genera
     }
     f.push(...fused(body));
   }
-  f.push(`for (let i = o; i < o + ${BH}; i++) {`);
+  f.push(`for (${int} i = o; i < o + ${BH}; i++) {`);
   sched.states.forEach((s, si) => f.push(`S${si}[i + ${BH}] = ${allSteps(sched.outputs[s])}[i];`));
   f.push('}', '}');
 
   // ------------------------------------------------------------------ backward
-  const bw: string[] = [
-    ...header,
-    decl([['dS', 'dS', S], ['dNew', 'dNew', S], ['dN', 'dN', Nn], ['dG', 'dG', G], ['dW', 'dW', G]]),
-    decl([['p', 'diag', Nn], ['db', 'dBias', Nn], ['dp', 'dDiag', Nn]]),
-    `dX.fill(0, 0, T * ${BH});`,
-  ];
-  for (let si = 0; si < S; si++) bw.push(`dS${si}.fill(0);`);
-  bw.push(`for (let t = T - 1; t >= 0; t--) {`, `const o = t * ${BH}, r = t * ${B};`);
+  const bw: string[] = [zero('dX', `T * ${BH}`)];
+  for (let si = 0; si < sched.states.length; si++) bw.push(zero(`dS${si}`, BH));
+  if (c) sched.groups.forEach((_, g) => g !== xg && bw.push(...pack(g, false)));
+  bw.push(`for (${int} t = T - 1; t >= 0; t--) {`, `${cst} o = t * ${BH}, r = t * ${B};`);
   // The gradient of each new state: from the next step (dS) and, for h, from above (dH).
-  bw.push(`for (let il = 0; il < ${BH}; il++) {`);
+  bw.push(`for (${int} il = 0; il < ${BH}; il++) {`);
   sched.states.forEach((s, si) => bw.push(`dNew${si}[il] = dS${si}[il]${s === 'h' ? ' + dH[o + il]' : ''};`, `dS${si}[il] = 0;`));
   bw.push('}');
   sched.nodes.forEach((n, k) => {
-    if (external(n.id)) bw.push(`dN${k}.fill(0);`);
+    if (external(n.id)) bw.push(zero(`dN${k}`, BH));
   });
-  bw.push(`for (let il = 0; il < ${BH}; il++) {`, `const i = o + il;`);
+  bw.push(`for (${int} il = 0; il < ${BH}; il++) {`, `${cst} i = o + il;`);
   sched.states.forEach((s, si) => bw.push(`${gradOf(sched.outputs[s])} += dNew${si}[il];`));
   bw.push('}');
   for (const stage of [...sched.stages].reverse()) {
@@ -250,37 +273,111 @@ export function generateLayer(sched: Schedule, H: number, B: number, gen: Genera
     for (const src of stage.gemms) {
       const g = groupIdx.get(src)!;
       const dst = kind(src) === 'state' ? `dS${stateIdx.get(src)}` : `dN${nodeIdx.get(src)}`;
-      bw.push(`gemm(false, false, ${B}, ${H}, ${width[g]}, 1, dG${g}, r * ${width[g]}, ${width[g]}, W${g}, 0, ${H}, 1, ${dst}, 0, ${H});`);
+      bw.push(
+        c
+          ? packed(B, H, width[g], `dG${g}`, `r * ${width[g]}`, width[g], g, 1, dst, '0', H)
+          : gemm(false, false, B, H, width[g], `dG${g}`, `r * ${width[g]}`, width[g], `W${g}`, '0', H, 1, dst, '0', H),
+      );
     }
   }
   bw.push('}');
-  if (xg !== undefined) bw.push(`gemm(false, false, ${TB}, ${H}, ${width[xg]}, 1, dG${xg}, 0, ${width[xg]}, W${xg}, 0, ${H}, 1, dX, 0, ${H});`);
-  sched.groups.forEach((grp, g) =>
-    bw.push(`gemm(true, false, ${width[g]}, ${H}, ${TB}, 1, dG${g}, 0, ${width[g]}, ${allSteps(grp.source)}, 0, ${H}, 1, dW${g}, 0, ${H});`),
-  );
+  if (xg !== undefined) bw.push(gemm(false, false, TB, H, width[xg], `dG${xg}`, '0', width[xg], `W${xg}`, '0', H, 1, 'dX', '0', H));
+  sched.groups.forEach((grp, g) => bw.push(gemm(true, false, width[g], H, TB, `dG${g}`, '0', width[g], allSteps(grp.source), '0', H, 1, `dW${g}`, '0', H)));
 
-  // Kernel handles, when the fused loops are C: K0, K1, ... and the scalar block SC.
-  const kdecl = (src: string[]) => {
-    const used = kernelNames.map((_, k) => k).filter((k) => src.some((l) => l.includes(`K${k}(SC`)));
-    return used.length ? [`const SC = K.sc;`, ...used.map((k) => `const K${k} = K.fns[${k}];`)] : [];
-  };
-  const forwardSource = [...kdecl(f), ...f].join('\n');
-  const backwardSource = [...kdecl(bw), ...bw].join('\n');
-  const real = gen.dtype === 'float64' ? 'double' : 'float';
-  const cSource = gen.c
-    ? [
-        `typedef ${real} real;`,
-        gen.dtype === 'float64' ? '#define TANH(x) tanh(x)' : '#define TANH(x) cs_tanhf(x)',
-        gen.dtype === 'float64' ? '#define SIGM(x) (1.0 / (1.0 + exp(-(x))))' : '#define SIGM(x) cs_sigmoidf(x)',
-        ...cKernels,
-      ].join('\n')
-    : null;
+  // Every array of the layer, by the name the passes use.
+  const S = sched.states.length, Nn = sched.nodes.length, G = sched.groups.length;
+  const decl = (fields: [string, string, number][]) =>
+    fields.flatMap(([name, field, n]) => Array.from({ length: n }, (_, i) => `const ${name}${i} = L.${field}[${i}];`));
+  const header = [
+    `const X = L.X, dX = L.dX, dH = L.dH;`,
+    ...decl([['S', 'S', S], ['dS', 'dS', S], ['dNew', 'dNew', S], ['N', 'N', Nn], ['dN', 'dN', Nn]]),
+    ...decl([['G', 'G', G], ['dG', 'dG', G], ['W', 'W', G], ['dW', 'dW', G], ['WP', 'WP', G]]),
+    ...decl([['b', 'bias', Nn], ['db', 'dBias', Nn], ['p', 'diag', Nn], ['dp', 'dDiag', Nn]]),
+  ];
+  /** The declarations of the arrays a pass names (the others would be unused). */
+  const arrays = (lines: string[]) => [...new Set(lines.join('\n').match(ARRAY_NAME) ?? [])];
+  const declared = (names: string[]) => header.filter((l) => names.some((n) => l.includes(` ${n} = `)));
+
+  if (!c) {
+    const js = (lines: string[]) => indent([...declared(arrays(lines)), ...lines]);
+    const forwardSource = js(f), backwardSource = js(bw);
+    return {
+      forward: new Function('L', 'gemm', 'TANH', 'SIGM', 'K', 'T', forwardSource) as LayerPass,
+      backward: new Function('L', 'gemm', 'TANH', 'SIGM', 'K', 'T', backwardSource) as LayerPass,
+      forwardSource,
+      backwardSource,
+      cSource: null,
+      kernelNames: [],
+      cBuffers: 0,
+    };
+  }
+
+  // C route: each pass is a function of T and its arrays (restrict parameters: no two alias, and
+  // GCC vectorises the fused loops without run-time overlap checks), called through CS_KERNEL.
+  const passes = [
+    { name: 'forward', lines: f, names: arrays(f) },
+    { name: 'backward', lines: bw, names: arrays(bw) },
+  ];
+  const cPass = ({ name, lines, names }: (typeof passes)[number]): string[] => [
+    `static __attribute__((noinline)) void ${name}_pass(long T,`,
+    ...wrap(names.map((n) => `real *restrict ${n}`)).map((l, k, all) => `    ${l}${k === all.length - 1 ? ') {' : ','}`),
+    ...lines,
+    '}',
+    `CS_KERNEL(${name}) {`,
+    `${name}_pass((long)sc[0],`,
+    ...wrap(names.map((_, a) => `(real *)buf[${a}]`)).map((l, k, all) => `    ${l}${k === all.length - 1 ? ');' : ','}`),
+    'return 0;',
+    '}',
+  ];
+  const f64 = gen.dtype === 'float64';
+  const cSource = [
+    `typedef ${f64 ? 'double' : 'float'} real;`,
+    f64 ? '#define TANH(x) tanh(x)' : '#define TANH(x) cs_tanhf(x)',
+    f64 ? '#define SIGM(x) (1.0 / (1.0 + exp(-(x))))' : '#define SIGM(x) cs_sigmoidf(x)',
+    `#define GEMM ${f64 ? 'cs_dgemm' : 'cs_sgemm'}`,
+    `#define PACK ${f64 ? 'cs_dpack' : 'cs_spack'}`,
+    `#define GEMM_PACKED ${f64 ? 'cs_dgemm_packed' : 'cs_sgemm_packed'}`,
+    '#define ALIGN64(p) ((real *)(((uintptr_t)(p) + 63) & ~(uintptr_t)63))',
+    '',
+    indent(cPass(passes[0])),
+    '',
+    indent(cPass(passes[1])),
+    '',
+  ].join('\n');
+  const call = ({ names }: (typeof passes)[number], k: number) =>
+    indent([...declared(names), `K.sc[0] = T;`, `K.fns[${k}](K.sc, ${names.join(', ')});`]);
+  const forwardSource = call(passes[0], 0), backwardSource = call(passes[1], 1);
   return {
     forward: new Function('L', 'gemm', 'TANH', 'SIGM', 'K', 'T', forwardSource) as LayerPass,
     backward: new Function('L', 'gemm', 'TANH', 'SIGM', 'K', 'T', backwardSource) as LayerPass,
     forwardSource,
     backwardSource,
     cSource,
-    kernelNames,
+    kernelNames: passes.map((p) => p.name),
+    cBuffers: Math.max(...passes.map((p) => p.names.length)),
   };
+}
+
+/** Joins items into lines of at most about 96 characters, separated by ', '. */
+function wrap(items: string[]): string[] {
+  const out: string[] = [];
+  for (const it of items) {
+    if (out.length && out[out.length - 1].length + it.length < 96) out[out.length - 1] += `, ${it}`;
+    else out.push(it);
+  }
+  return out;
+}
+
+/** Indents generated lines by their braces, two spaces a level, so that printed code reads. */
+function indent(lines: string[]): string {
+  let depth = 0;
+  return lines
+    .map((l) => {
+      const t = l.trim();
+      if (t.startsWith('}')) depth--;
+      const out = '  '.repeat(Math.max(0, depth)) + l; // continuation lines keep their own indent
+      depth += (t.match(/\{/g)?.length ?? 0) - (t.match(/\}/g)?.length ?? 0) + (t.startsWith('}') ? 1 : 0);
+      return out;
+    })
+    .join('\n');
 }

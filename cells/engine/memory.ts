@@ -2,12 +2,14 @@
 // model.ts allocates them. Parameters, their gradients and the best weights kept for restoreBest
 // (3 copies), the optimiser's buffers (momentum: 1, adam: 2), and for each batch shape the
 // forward values kept for the backward pass: per layer T*B*H for the input, every node and every
-// weight-group product (and their gradients), per state T*B*H + B*H, and the output layer's
+// weight-group product (and their gradients), per state T*B*H + B*H, the packed weights of
+// the per-step products (C route; counted always, an upper bound), and the output layer's
 // logits and their gradients (T*B*V each). These are typed arrays, outside the V8 heap that
 // --max-heap-mb limits, which is why a model far beyond the machine used to run unchecked.
-import type { CellJson } from '../graph.ts';
+import { INPUT, type CellJson } from '../graph.ts';
 import { modelParamCount } from './layout.ts';
 import { buildSchedule } from './schedule.ts';
+import { packedSize } from './codegen.ts';
 
 export interface MemoryEstimateInput {
   hidden: number;
@@ -41,7 +43,8 @@ export function estimateTrainingMemory(cell: CellJson, o: MemoryEstimateInput): 
     TBH * (3 + (o.dropout ? 2 : 0)) + // input, its gradient, the gradient of the outputs (+ dropout mask and input)
     sc.states.length * (TBH + 3 * BH) + // states over time, their gradients and new values
     sc.nodes.length * (TBH + BH) + // every node's values, its gradient for one step
-    2 * TBH * slots; // the weight groups' products and their gradients
+    2 * TBH * slots + // the weight groups' products and their gradients
+    sc.groups.filter((g) => g.source !== INPUT).reduce((n, g) => n + packedSize(g.slots.length * H, H), 0); // packed weights of the per-step groups (C route)
   const output = 2 * T * B * V + T * B + (o.input === 'multihot' ? T * B * V : 0);
   const optimizerCopies = o.optimizer === 'sgd' ? 0 : o.optimizer === 'momentum' ? 1 : 2;
   const bytes = {

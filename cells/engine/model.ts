@@ -14,12 +14,12 @@
 // uniform in [-s, s] / sqrt(H); `diagOffset` is added to the diagonal of a linear node's weights;
 // biases start at the node's `biasInit` (default 0); the output bias starts at 0.
 import seedrandom from 'seedrandom';
-import { paramSpecs, type Cell } from '../graph.ts';
+import { INPUT, paramSpecs, type Cell } from '../graph.ts';
 import type { Batch } from './batch.ts';
 import { UserError } from '../../errors.ts';
 import type { Gemm, Real } from './gemm.ts';
 import { defaultGemm } from './kernel.ts';
-import { generateLayer, type Kernels, type LayerBuffers, type LayerProgram } from './codegen.ts';
+import { generateLayer, packedSize, type Kernels, type LayerBuffers, type LayerProgram } from './codegen.ts';
 import { compileC, nativeStatus } from './native.ts';
 import { buildSchedule, type Schedule } from './schedule.ts';
 import { paramLayout, slotSize } from './layout.ts';
@@ -308,10 +308,10 @@ export class Model {
     return { loss, perplexity: Math.exp(loss), accuracy: total > 0 ? correct / total : 0, count };
   }
 
-  /** The generated code of one layer for batches of B streams, for inspection. */
-  source(B: number): { forward: string; backward: string } {
+  /** The generated code of one layer for batches of B streams, for inspection (c: both passes, on the C route). */
+  source(B: number): { forward: string; backward: string; c: string | null } {
     const code = this.programFor(1, B).code;
-    return { forward: code.forwardSource, backward: code.backwardSource };
+    return { forward: code.forwardSource, backward: code.backwardSource, c: code.cSource };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -341,8 +341,11 @@ export class Model {
     if (route === 'c' || (route === 'auto' && worthC)) {
       try {
         const code = generateLayer(this.schedule, this.H, B, { c: true, dtype });
+        const most = nativeStatus.maxBuffers;
+        if (most === undefined) throw new Error('the native addon was built before layer passes moved to C: rebuild it (node native/install.mjs)');
+        if (code.cBuffers > most) throw new Error(`a layer pass of this cell takes ${code.cBuffers} arrays, the native addon at most ${most}`);
         const lib = compileC(code.cSource!);
-        return { code, kernels: { fns: code.kernelNames.map((n) => lib.fn(n)), sc: new Float64Array(2) } };
+        return { code, kernels: { fns: code.kernelNames.map((n) => lib.fn(n)), sc: new Float64Array(1) } };
       } catch (e) {
         if (route === 'c') throw e;
         // auto: the JavaScript route computes the same thing.
@@ -393,6 +396,7 @@ export class Model {
         dG: sc.groups.map((g) => alloc(T * B * H * g.slots.length)),
         W,
         dW,
+        WP: sc.groups.map((g) => alloc(kernels && g.source !== INPUT ? packedSize(g.slots.length * H, H) : 0)),
         bias: sc.nodes.map((n) => opt(`${n.id}.b`, 'params')),
         dBias: sc.nodes.map((n) => opt(`${n.id}.b`, 'grads')),
         diag: sc.nodes.map((n) => opt(`${n.id}.p`, 'params')),

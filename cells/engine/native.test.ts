@@ -66,6 +66,8 @@ test('native gemm on the engine shapes and past the cache blocks (K > 256, M > 1
     check(rng, Arr, false, false, 3, 2100, 5, 1, 0.5);
     check(rng, Arr, false, false, 33, 75, 300, 1, 0.5); // B read in place (small M), ragged last panel, two K blocks
     check(rng, Arr, false, true, 64, 97, 300, -1, 1); // B transposed in registers, two K blocks
+    check(rng, Arr, false, false, 250, 70, 530, 1, 0.5); // A read in place past MC, ragged rows, three equal K slices
+    check(rng, Arr, true, true, 133, 45, 513, 0.5, 0); // A's columns read in place, ragged rows and columns
   }
 });
 

@@ -3,7 +3,7 @@
 // `gemm` is the addon's matrix product when the addon loaded, else `gemmJs`; `nativeStatus` says
 // which, and why not. The engine takes its products from here. `compileC` compiles C source at run
 // time (cc -O3 -march=native, cached by content hash), loads it through the addon and returns
-// callable kernels: the route for fused elementwise loops and whole steps in C.
+// callable kernels: the route for whole layer passes in C.
 //
 // Set CELLSEARCH_NO_NATIVE=1 to force the JavaScript kernels (to compare, or to rule the addon out).
 import { createHash } from 'node:crypto';
@@ -24,6 +24,9 @@ interface Addon {
   call(fn: Handle, scalars: Float64Array, ...buffers: ArrayBufferView[]): number;
   /** Vector ISA the kernel was compiled for: avx512, avx2, avx, neon or sse/generic128. */
   arch: string;
+  /** The most buffers one `call` takes. Absent from addons built before layer passes moved to C
+   * (they take 64 and hand compiled code only cs_sgemm / cs_dgemm, with another signature). */
+  maxBuffers?: number;
 }
 
 export interface NativeStatus {
@@ -32,6 +35,8 @@ export interface NativeStatus {
   reason?: string;
   /** Vector ISA of the loaded kernel. */
   arch?: string;
+  /** The most buffers one call of a compileC kernel takes; absent: an addon too old for layer passes in C. */
+  maxBuffers?: number;
   /** Path of the addon binary. */
   path: string;
 }
@@ -54,7 +59,7 @@ function loadAddon(): { addon?: Addon; status: NativeStatus } {
   }
   try {
     const addon = createRequire(import.meta.url)(addonPath) as Addon;
-    return { addon, status: { loaded: true, arch: addon.arch, path: addonPath } };
+    return { addon, status: { loaded: true, arch: addon.arch, maxBuffers: addon.maxBuffers, path: addonPath } };
   } catch (e) {
     return { status: { loaded: false, reason: `loading ${addonPath} failed: ${(e as Error).message}`, path: addonPath } };
   }
@@ -88,8 +93,9 @@ export const gemm: Gemm = addon
  * Prepended to every source given to compileC. A kernel is declared `CS_KERNEL(name) { ... }`; it
  * receives `buf[i]` (the data pointer of the i-th buffer argument, cast it to float* / double* /
  * int32_t*), `len[i]` (its length in elements) and `sc[i]` (the scalars, doubles), and returns a
- * double. cs_sgemm / cs_dgemm are the addon's matrix product (a whole forward or backward pass can
- * run in one call). The cs_tanhf / cs_sigmoidf / cs_expf helpers are branch-free (GCC vectorises loops that
+ * double. cs_sgemm / cs_dgemm are the addon's matrix product, cs_spack / cs_sgemm_packed (and
+ * the d versions) its product by an operand packed once (a whole forward or backward pass runs in
+ * one call). The cs_tanhf / cs_sigmoidf / cs_expf helpers are branch-free (GCC vectorises loops that
  * call them), float32-accurate and propagate NaN, since code is compiled without -ffast-math.
  */
 export const C_PRELUDE = `#include <stdint.h>
@@ -102,9 +108,28 @@ typedef int (*cs_sgemm_t)(int transA, int transB, int M, int N, int K, float alp
                           const float *B, long ldb, float beta, float *C, long ldc);
 typedef int (*cs_dgemm_t)(int transA, int transB, int M, int N, int K, double alpha, const double *A, long lda,
                           const double *B, long ldb, double beta, double *C, long ldc);
+/* op(B) (K x N) packed once for many products: dst holds K * ceil(N / NR) * NR values (NR <= 32
+ * floats, 16 doubles); cs_sgemm_packed multiplies by it (same K and N). */
+typedef void (*cs_spack_t)(int transB, int K, int N, const float *B, long ldb, float *dst);
+typedef void (*cs_dpack_t)(int transB, int K, int N, const double *B, long ldb, double *dst);
+typedef int (*cs_sgemm_packed_t)(int transA, int M, int N, int K, float alpha, const float *A, long lda,
+                                 const float *Bp, float beta, float *C, long ldc);
+typedef int (*cs_dgemm_packed_t)(int transA, int M, int N, int K, double alpha, const double *A, long lda,
+                                 const double *Bp, double beta, double *C, long ldc);
 static cs_sgemm_t cs_sgemm;
 static cs_dgemm_t cs_dgemm;
-void cs_set_gemm(void *s, void *d) { cs_sgemm = (cs_sgemm_t)s; cs_dgemm = (cs_dgemm_t)d; }
+static cs_spack_t cs_spack;
+static cs_dpack_t cs_dpack;
+static cs_sgemm_packed_t cs_sgemm_packed;
+static cs_dgemm_packed_t cs_dgemm_packed;
+void cs_set_gemm(void *const *f) {
+  cs_sgemm = (cs_sgemm_t)f[0];
+  cs_dgemm = (cs_dgemm_t)f[1];
+  cs_spack = (cs_spack_t)f[2];
+  cs_dpack = (cs_dpack_t)f[3];
+  cs_sgemm_packed = (cs_sgemm_packed_t)f[4];
+  cs_dgemm_packed = (cs_dgemm_packed_t)f[5];
+}
 static inline float cs_tanhf(float x) {
   float c = x > 7.90531110763549805f ? 7.90531110763549805f : x;
   c = c < -7.90531110763549805f ? -7.90531110763549805f : c;

@@ -123,7 +123,11 @@ static napi_value Dlopen(napi_env env, napi_callback_info info) {
   }
   /* Hand the library this addon's GEMM (see C_PRELUDE in cells/engine/native.ts). */
   void *set = dlsym(h, "cs_set_gemm");
-  if (set) ((void (*)(void *, void *))set)((void *)cs_gemm_s, (void *)cs_gemm_d);
+  if (set) {
+    void *fns[] = {(void *)cs_gemm_s, (void *)cs_gemm_d, (void *)cs_gemm_pack_b_s,
+                   (void *)cs_gemm_pack_b_d, (void *)cs_gemm_packed_s, (void *)cs_gemm_packed_d};
+    ((void (*)(void *const *))set)(fns);
+  }
   napi_value out;
   CHECK(napi_create_external(env, h, NULL, NULL, &out));
   return out;
@@ -152,7 +156,8 @@ static napi_value Dlsym(napi_env env, napi_callback_info info) {
   return out;
 }
 
-#define MAX_BUFS 64
+/* A whole layer pass is one call: every array of the layer, up to this many. */
+#define MAX_BUFS 256
 typedef double (*KernelFn)(void *const *bufs, const int64_t *lens, const double *scalars);
 
 /* call(fn, scalars: Float64Array, ...buffers: TypedArray[]) -> number. The function receives the
@@ -163,7 +168,7 @@ static napi_value Call(napi_env env, napi_callback_info info) {
   napi_value a[MAX_BUFS + 2];
   CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
   if (argc < 2) return type_error(env, "call: expected (fn, scalars, ...buffers)");
-  if (argc > MAX_BUFS + 2) return range_error(env, "call: at most 64 buffers");
+  if (argc > MAX_BUFS + 2) return range_error(env, "call: too many buffers (see maxBuffers)");
   void *f;
   if (napi_get_value_external(env, a[0], &f) != napi_ok) return type_error(env, "call: fn must come from dlsym");
   Arr sc;
@@ -202,5 +207,8 @@ NAPI_MODULE_INIT() {
   napi_value arch;
   if (napi_create_string_utf8(env, cs_gemm_arch(), NAPI_AUTO_LENGTH, &arch) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "arch", arch) != napi_ok) return NULL;
+  napi_value max_bufs;
+  if (napi_create_int32(env, MAX_BUFS, &max_bufs) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "maxBuffers", max_bufs) != napi_ok) return NULL;
   return exports;
 }

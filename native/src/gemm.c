@@ -20,11 +20,20 @@
 #else
 #define MR 8
 #endif
+/* Cache blocks; -D overrides them for tuning. */
+#ifndef KC_
 #define KC_ 256
+#endif
+#ifndef MC_
 #define MC_ 120
+#endif
+#ifndef NC_
 #define NC_ 2048
-/* Up to this many rows of C, op(A) and op(B) are read in place when not transposed (gemm_impl.h). */
+#endif
+/* Up to this many rows of C, op(B) is read in place when not transposed (gemm_impl.h). */
+#ifndef DIRECT_B_MAX_M
 #define DIRECT_B_MAX_M 64
+#endif
 
 #define T float
 #define SUF s

@@ -5,8 +5,9 @@
  *   MR     rows of the register tile; NR = 2 * NV columns
  *   SUF    name suffix (s or d)
  * Layout (BLIS): C is cut into NC-wide column blocks and KC-deep slices of K; each KC x NC slice
- * of op(B) is packed into NR-wide micro-panels, each MC x KC block of op(A) into MR-tall ones,
- * and the micro-kernel keeps an MR x NR tile of C in registers for the whole KC loop. */
+ * of op(B) is packed into NR-wide micro-panels (or, for few rows of C, read in place), op(A) is
+ * read in place MR rows at a time, and the micro-kernel keeps an MR x NR tile of C in registers
+ * for the whole KC loop. */
 
 #define NR (2 * NV)
 #define CAT_(a, b) a##b
@@ -84,7 +85,7 @@ static void FN(pack_b)(int trans, const T *B, long ldb, int k0, int j0, int kc, 
             for (int j = 0; j < NV; j++) r[j] = *(const VU *)(s + (long)(half * NV + j) * ldb + kdone);
             FN(transpose)(r);
 #pragma GCC unroll 16
-            for (int k = 0; k < NV; k++) *(V *)(panel + (long)(kdone + k) * NR + half * NV) = r[k];
+            for (int k = 0; k < NV; k++) *(VU *)(panel + (long)(kdone + k) * NR + half * NV) = r[k];
           }
         }
       }
@@ -99,9 +100,9 @@ static void FN(pack_b)(int trans, const T *B, long ldb, int k0, int j0, int kc, 
 
 /* acc = Ap (MR x kc panel) * Bp (kc x NR panel); then C = alpha * acc + beta * C on the mr x nr
  * valid part. beta == 0 overwrites C without reading it (BLAS semantics: NaN in C is ignored). */
-/* op(A)[i][k] of the panel is Ap[i * ai + k * ak]: a packed panel (ai = 1, ak = MR) or, for
- * small M, rows of A itself (ai = lda, ak = 1). Always inlined, so each call site gets code
- * specialised for its constant strides. */
+/* op(A)[i][k] of the panel is Ap[i * ai + k * ak]: a packed panel (ai = 1, ak = MR), rows of A
+ * itself (ai = lda, ak = 1) or columns of a transposed A (ai = 1, ak = lda). Always inlined, so
+ * each wrapper below gets code specialised for its constant strides. */
 static inline __attribute__((always_inline)) void FN(micro)(int kc, const T *restrict Ap, long ai, long ak,
                                                             const T *restrict Bp, long ldbp, T alpha, T beta,
                                                             T *restrict C, long ldc, int mr, int nr) {
@@ -138,6 +139,24 @@ static inline __attribute__((always_inline)) void FN(micro)(int kc, const T *res
   }
 }
 
+/* The micro-kernels the loops call, one per way of reading A. Kept out of line: inlined into the
+ * blocked loops, GCC spilled the B vectors to the stack and reloaded them for every FMA, which
+ * halved the speed of every product with more than 64 rows. */
+static __attribute__((noinline)) void FN(kern_packed)(int kc, const T *restrict Ap, const T *restrict Bp, long ldbp,
+                                                        T alpha, T beta, T *restrict C, long ldc, int mr, int nr) {
+  FN(micro)(kc, Ap, 1, MR, Bp, ldbp, alpha, beta, C, ldc, mr, nr);
+}
+
+static __attribute__((noinline)) void FN(kern_rows)(int kc, const T *restrict A, long lda, const T *restrict Bp, long ldbp,
+                                                      T alpha, T beta, T *restrict C, long ldc, int mr, int nr) {
+  FN(micro)(kc, A, lda, 1, Bp, ldbp, alpha, beta, C, ldc, mr, nr);
+}
+
+static __attribute__((noinline)) void FN(kern_cols)(int kc, const T *restrict A, long lda, const T *restrict Bp, long ldbp,
+                                                      T alpha, T beta, T *restrict C, long ldc, int mr, int nr) {
+  FN(micro)(kc, A, 1, lda, Bp, ldbp, alpha, beta, C, ldc, mr, nr);
+}
+
 static T *FN(scratch)(T **buf, size_t *cap, size_t n) {
   if (*cap < n) {
     free(*buf);
@@ -158,8 +177,18 @@ void FN(cs_gemm_free_)(void) {
   FN(capA) = FN(capB) = 0;
 }
 
-int FN(cs_gemm_)(int transA, int transB, int M, int N, int K, T alpha, const T *A, long lda,
-                 const T *B, long ldb, T beta, T *C, long ldc) {
+/* The K slices: equal, of at most KC_ (no thin last slice). They, hence the order in which each
+ * C entry's sum is accumulated, depend on K only: not on M, N, the transposes or which path
+ * below reads the operands (B packed here, packed before, or read in place). */
+static int FN(slice)(int K) {
+  int nk = (K + KC_ - 1) / KC_;
+  return (K + nk - 1) / nk;
+}
+
+/* C = alpha * op(A) * op(B) + beta * C; op(B) from B, or, when pre is set, packed before by
+ * cs_gemm_pack_b (B and transB are then unused). */
+static int FN(gemm)(int transA, int transB, int M, int N, int K, T alpha, const T *A, long lda,
+                    const T *B, long ldb, const T *pre, T beta, T *C, long ldc) {
   if (M <= 0 || N <= 0) return 0;
   if (K <= 0 || alpha == 0) {
     for (int i = 0; i < M; i++) {
@@ -169,46 +198,77 @@ int FN(cs_gemm_)(int transA, int transB, int M, int N, int K, T alpha, const T *
     }
     return 0;
   }
+  int kc_max = FN(slice)(K);
+  long npad = (long)((N + NR - 1) / NR) * NR;
   int nc_max = N < NC_ ? N : NC_;
-  int kc_max = K < KC_ ? K : KC_;
   int mc_max = M < MC_ ? M : MC_;
   T *pb = FN(scratch)(&FN(bufB), &FN(capB), (size_t)kc_max * ((nc_max + NR - 1) / NR) * NR);
   T *pa = FN(scratch)(&FN(bufA), &FN(capA), (size_t)kc_max * ((mc_max + MR - 1) / MR) * MR);
   if (!pa || !pb) return -1;
   for (int jc = 0; jc < N; jc += NC_) {
     int nc = N - jc < NC_ ? N - jc : NC_;
-    for (int pc = 0; pc < K; pc += KC_) {
-      int kc = K - pc < KC_ ? K - pc : KC_;
+    for (int pc = 0; pc < K; pc += kc_max) {
+      int kc = K - pc < kc_max ? K - pc : kc_max;
       T bet = pc == 0 ? beta : 1;
       /* When few row panels share B (the per-step products, M = batch), packing B costs as much
        * as it saves: the full-width panels read B's rows in place; only a ragged last panel is
        * packed (at its own offset in the buffer, where the micro-kernel expects it). */
-      int direct = !transB && M <= DIRECT_B_MAX_M;
+      int direct = !pre && !transB && M <= DIRECT_B_MAX_M;
       int nfull = direct ? (nc / NR) * NR : 0;
-      if (nfull < nc) FN(pack_b)(transB, B, ldb, pc, jc + nfull, kc, nc - nfull, pb + (long)nfull * kc);
+      if (!pre && nfull < nc) FN(pack_b)(transB, B, ldb, pc, jc + nfull, kc, nc - nfull, pb + (long)nfull * kc);
       for (int ic = 0; ic < M; ic += MC_) {
         int mc = M - ic < MC_ ? M - ic : MC_;
-        /* Likewise A: for small M its full-height panels are read in place (broadcasts from
-         * MR rows); only a ragged last panel is packed, at the start of the buffer. */
-        int mfull = !transA && M <= DIRECT_B_MAX_M ? (mc / MR) * MR : 0;
+        /* A is read in place, MR rows (or, transposed, MR-wide column runs) at a time, whatever
+         * M: its MC x KC block stays in L2 across the column panels, and packing it (a strided
+         * gather when not transposed) cost more than it saved. Only a ragged last panel is
+         * packed, zero-padded, at the start of the buffer. */
+        int mfull = (mc / MR) * MR;
         if (mfull < mc) FN(pack_a)(transA, A, lda, ic + mfull, pc, mc - mfull, kc, pa);
         for (int jr = 0; jr < nc; jr += NR) {
           int nr = nc - jr < NR ? nc - jr : NR;
-          const T *bp = jr < nfull ? B + (long)pc * ldb + jc + jr : pb + (long)jr * kc;
+          const T *bp = pre ? pre + (long)pc * npad + (long)(jc + jr) * kc
+                        : jr < nfull ? B + (long)pc * ldb + jc + jr : pb + (long)jr * kc;
           long ldbp = jr < nfull ? ldb : NR;
           for (int ir = 0; ir < mc; ir += MR) {
             int mr = mc - ir < MR ? mc - ir : MR;
             T *c = C + (long)(ic + ir) * ldc + jc + jr;
-            if (ir < mfull)
-              FN(micro)(kc, A + (long)(ic + ir) * lda + pc, lda, 1, bp, ldbp, alpha, bet, c, ldc, mr, nr);
+            if (ir >= mfull)
+              FN(kern_packed)(kc, pa + (long)(ir - mfull) * kc, bp, ldbp, alpha, bet, c, ldc, mr, nr);
+            else if (transA)
+              FN(kern_cols)(kc, A + (long)pc * lda + ic + ir, lda, bp, ldbp, alpha, bet, c, ldc, mr, nr);
             else
-              FN(micro)(kc, pa + (long)(ir - mfull) * kc, 1, MR, bp, ldbp, alpha, bet, c, ldc, mr, nr);
+              FN(kern_rows)(kc, A + (long)(ic + ir) * lda + pc, lda, bp, ldbp, alpha, bet, c, ldc, mr, nr);
           }
         }
       }
     }
   }
   return 0;
+}
+
+int FN(cs_gemm_)(int transA, int transB, int M, int N, int K, T alpha, const T *A, long lda,
+                 const T *B, long ldb, T beta, T *C, long ldc) {
+  return FN(gemm)(transA, transB, M, N, K, alpha, A, lda, B, ldb, NULL, beta, C, ldc);
+}
+
+/* op(B) (K x N) packed whole, as the blocked loop reads it: the K slices in order, each slice's
+ * NR-wide panels (kc x NR, zero-padded) in column order, K * ceil(N / NR) * NR values. For an
+ * operand that many products share (the recurrent weights across the T steps of a pass): each
+ * product then reads contiguous panels instead of packing, or striding through, B again. */
+void FN(cs_gemm_pack_b_)(int transB, int K, int N, const T *B, long ldb, T *dst) {
+  if (K <= 0 || N <= 0) return;
+  int kc_max = FN(slice)(K);
+  long npad = (long)((N + NR - 1) / NR) * NR;
+  for (int pc = 0; pc < K; pc += kc_max) {
+    int kc = K - pc < kc_max ? K - pc : kc_max;
+    FN(pack_b)(transB, B, ldb, pc, 0, kc, N, dst + (long)pc * npad);
+  }
+}
+
+/* C = alpha * op(A) * Bp + beta * C, Bp from cs_gemm_pack_b with the same K and N. */
+int FN(cs_gemm_packed_)(int transA, int M, int N, int K, T alpha, const T *A, long lda, const T *Bp, T beta, T *C,
+                        long ldc) {
+  return FN(gemm)(transA, 0, M, N, K, alpha, A, lda, NULL, 0, Bp, beta, C, ldc);
 }
 
 #undef NR
