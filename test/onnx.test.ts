@@ -10,8 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { runCli, tempDir } from './helpers.ts';
-import { openSqliteStorage } from '../runs/sqlite.ts';
-import { decodeCheckpoint } from '../cells/engine/checkpoint.ts';
+import { storedCheckpoint } from './stored-checkpoint.ts';
 import { compileModel } from '../cells/engine/model.ts';
 import { modelOptionsOf } from '../cells/engine/options.ts';
 import { parseCell } from '../cells/validate.ts';
@@ -20,22 +19,6 @@ import { TrainHyperparamsSchema } from '../runs/trainer.ts';
 
 ort.env.logLevel = 'error';
 ort.env.wasm.numThreads = 1;
-
-/** The stored evaluation, its architecture and checkpoint. */
-async function stored(db: string, name: string) {
-  const s = openSqliteStorage(db, { readonly: true });
-  try {
-    const e = await s.getExperiment(name);
-    assert.ok(e);
-    const [evaluation] = await s.evaluations(e.id);
-    const arch = await s.getArchitecture(evaluation.architecture);
-    const bytes = await s.checkpoint(e.id, evaluation.key);
-    assert.ok(arch && bytes, 'the evaluation kept its checkpoint');
-    return { evaluation, arch, checkpoint: decodeCheckpoint(bytes) };
-  } finally {
-    await s.close();
-  }
-}
 
 for (const { cell, layers } of [
   { cell: 'gru', layers: 1 },
@@ -46,7 +29,7 @@ for (const { cell, layers } of [
     const db = join(dir, 's.sqlite');
     const r = runCli(['train', '--cell', cell, '--task', 'arithmetic', '--steps', '20', '--eval-every', '10', '--valid-batches', '2', '--layers', String(layers), '--hidden', '8', '--db', db, '--name', 'saved', '--save', join(dir, 'saved')]);
     assert.equal(r.status, 0, r.stderr);
-    const { evaluation, arch, checkpoint } = await stored(db, 'saved');
+    const { evaluation, arch, checkpoint } = await storedCheckpoint(db, 'saved');
     const out = join(dir, 'onnx');
     const ex = runCli(['export', arch.hash.slice(0, 8), '--format', 'onnx', '--db', db, '--out', out]);
     assert.equal(ex.status, 0, ex.stderr);

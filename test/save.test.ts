@@ -9,8 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, tempDir } from './helpers.ts';
-import { openSqliteStorage } from '../runs/sqlite.ts';
-import { decodeCheckpoint } from '../cells/engine/checkpoint.ts';
+import { storedCheckpoint } from './stored-checkpoint.ts';
 import { compileModel } from '../cells/engine/model.ts';
 import { modelOptionsOf } from '../cells/engine/options.ts';
 import { decodeSafetensors } from '../cells/export/safetensors.ts';
@@ -25,22 +24,6 @@ import { TrainHyperparamsSchema } from '../runs/trainer.ts';
 const TINY = ['--task', 'memorize', '--steps', '30', '--eval-every', '10', '--valid-batches', '2'];
 const TORCH_PYTHON = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0);
 
-/** The stored evaluation, its architecture and checkpoint. */
-async function stored(db: string, name: string) {
-  const s = openSqliteStorage(db, { readonly: true });
-  try {
-    const e = await s.getExperiment(name);
-    assert.ok(e);
-    const [evaluation] = await s.evaluations(e.id);
-    const arch = await s.getArchitecture(evaluation.architecture);
-    const bytes = await s.checkpoint(e.id, evaluation.key);
-    assert.ok(arch && bytes, 'the evaluation kept its checkpoint');
-    return { evaluation, arch, checkpoint: decodeCheckpoint(bytes) };
-  } finally {
-    await s.close();
-  }
-}
-
 test('train --save writes the best weights as safetensors and a PyTorch module that gives the same logits', async () => {
   const dir = tempDir();
   const db = join(dir, 's.sqlite');
@@ -48,7 +31,7 @@ test('train --save writes the best weights as safetensors and a PyTorch module t
   // At this learning rate the validation loss rises from step 10 to step 20: the best weights are not the last.
   const r = runCli(['train', '--cell', 'lstm', '--task', 'memorize', '--steps', '20', '--eval-every', '10', '--valid-batches', '2', '--lr', '3', '--layers', '2', '--hidden', '6', '--db', db, '--name', 'saved', '--save', out]);
   assert.equal(r.status, 0, r.stderr);
-  const { evaluation, arch, checkpoint } = await stored(db, 'saved');
+  const { evaluation, arch, checkpoint } = await storedCheckpoint(db, 'saved');
   const stem = `lstm_${arch.hash.slice(0, 8)}`;
   assert.deepEqual(readdirSync(out).sort(), [`${stem}.py`, `${stem}.safetensors`]);
   assert.match(r.stdout, new RegExp(`saved lstm: .*${stem}\\.safetensors, .*${stem}\\.py`));
