@@ -94,9 +94,9 @@ export async function insertEvent(db: Db, experimentId: number | null, kind: str
 /** Columns of an evaluation that no claim holds. */
 export const NO_LEASE = 'lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL';
 /**
- * A running evaluation whose process is gone, as a driver that holds the writer lease sees it: no
- * lease, an expired one, or one of a driver (`driver host:pid`, runs/queue.ts' owners): the lease
- * proves that no other driver lives.
+ * A running evaluation of a study whose process is gone, as the driver that holds the study's lease
+ * sees it: no lease, an expired one, or one of a driver (`driver host:pid`, runs/queue.ts' owners):
+ * the study's lease proves that no other driver of it lives.
  */
 export const NOT_LEASED = `(lease_token IS NULL OR lease_expires_at < clock_timestamp() OR lease_owner LIKE 'driver %')`;
 
