@@ -102,27 +102,38 @@ export const NOT_LEASED = `(lease_token IS NULL OR lease_expires_at < clock_time
 
 /**
  * Records a running evaluation's result with its curve and (when it keeps one) checkpoint, and
- * frees its lease; false, and nothing written, when it is not running.
+ * frees its lease, in one statement (one round trip; a statement is atomic on its own); the id
+ * written, or undefined, and nothing written, when it is not running (or, by `token`, when that
+ * claim no longer holds it). The curve replaces any stored one: points at other steps are
+ * deleted, the others written over.
  */
-export async function writeResult(db: Db, evaluationId: number, r: EvaluationResult): Promise<boolean> {
-  const curve = checkCurve(evaluationId, r.curve);
-  const updated = await db.query(
-    `UPDATE evaluations SET status = $1, metrics = $2, steps = $3, wall_ms = $4, error = NULL, finished_at = $5, ${NO_LEASE} WHERE id = $6 AND status = 'running'`,
-    [r.status, json(r.metrics), r.steps, r.wallMs, now(), evaluationId],
+export async function writeResult(db: Db, which: { id: number } | { token: string }, r: EvaluationResult): Promise<number | undefined> {
+  const curve = checkCurve('id' in which ? which.id : `(claim ${which.token})`, r.curve);
+  const [row] = await rows<{ id: number }>(
+    db,
+    `WITH done AS (
+       UPDATE evaluations SET status = $2, metrics = $3, steps = $4, wall_ms = $5, error = NULL, finished_at = $6, ${NO_LEASE}
+       WHERE ${'id' in which ? 'id = $1::bigint' : 'lease_token = $1::text'} AND status = 'running'
+       RETURNING id, keep_checkpoint),
+     stale AS (DELETE FROM curves WHERE evaluation_id IN (SELECT id FROM done) AND NOT (step = ANY($7::int[]))),
+     points AS (INSERT INTO curves (evaluation_id, step, point) SELECT done.id, p.step, p.point FROM done, unnest($7::int[], $8::text[]) AS p(step, point)
+       ON CONFLICT (evaluation_id, step) DO UPDATE SET point = excluded.point),
+     kept AS (INSERT INTO checkpoints (evaluation_id, bytes) SELECT id, $9::bytea FROM done WHERE keep_checkpoint AND $9::bytea IS NOT NULL
+       ON CONFLICT (evaluation_id) DO UPDATE SET bytes = excluded.bytes)
+     SELECT id FROM done`,
+    [
+      'id' in which ? which.id : which.token,
+      r.status,
+      json(r.metrics),
+      r.steps,
+      r.wallMs,
+      now(),
+      curve.map((p) => p.step),
+      curve.map((p) => json(p)),
+      r.checkpoint === undefined ? null : Buffer.from(r.checkpoint),
+    ],
   );
-  if (updated.rowCount !== 1) return false;
-  await db.query('DELETE FROM curves WHERE evaluation_id = $1', [evaluationId]);
-  if (curve.length > 0) {
-    await db.query('INSERT INTO curves (evaluation_id, step, point) SELECT $1, * FROM unnest($2::int[], $3::text[])', [evaluationId, curve.map((p) => p.step), curve.map((p) => json(p))]);
-  }
-  if (r.checkpoint !== undefined) {
-    await db.query(
-      `INSERT INTO checkpoints (evaluation_id, bytes) SELECT id, $1 FROM evaluations WHERE id = $2 AND keep_checkpoint
-       ON CONFLICT (evaluation_id) DO UPDATE SET bytes = excluded.bytes`,
-      [Buffer.from(r.checkpoint), evaluationId],
-    );
-  }
-  return true;
+  return row?.id;
 }
 
 /** Counts a failed attempt of a running evaluation (locked by the caller): queued again below `maxAttempts`, else failed. */

@@ -620,7 +620,7 @@ export class PostgresStorage implements Storage {
 
   async recordResult(evaluationId: number, r: EvaluationResult): Promise<void> {
     await this.write(async (c) => {
-      if (!(await writeResult(c, evaluationId, r))) throw new Error(`evaluation ${evaluationId} is not running`);
+      if ((await writeResult(c, { id: evaluationId }, r)) === undefined) throw new Error(`evaluation ${evaluationId} is not running`);
     });
   }
 

@@ -336,12 +336,12 @@ export function checkGeneration(
   return { architectures, state, evaluations, release };
 }
 
-/** The curve as stored: every point parsed, each step once. */
-export function checkCurve(evaluationId: number, curve: readonly CurvePoint[]): CurvePoint[] {
+/** The curve as stored: every point parsed, each step once. `evaluation`: its id, or how a message names it. */
+export function checkCurve(evaluation: number | string, curve: readonly CurvePoint[]): CurvePoint[] {
   const steps = new Set<number>();
   return curve.map((p) => {
     const point = CurvePointSchema.parse(p);
-    if (steps.has(point.step)) throw new Error(`step ${point.step} appears twice in the curve of evaluation ${evaluationId}`);
+    if (steps.has(point.step)) throw new Error(`step ${point.step} appears twice in the curve of evaluation ${evaluation}`);
     steps.add(point.step);
     return point;
   });
