@@ -3,6 +3,7 @@
 // parsing (the same schemas as every backend), the reads both need, transactions, and the
 // scrubbing of passwords from errors.
 import pg from 'pg';
+import { isUserError } from '../errors.ts';
 import { scrub, type PostgresLocation } from './postgres-location.ts';
 import { EVALUATION_COLUMNS, EXPERIMENT_COLUMNS, json, now, toEvaluation, toEvent, toExperiment, toStrategyState, type EvaluationRow, type EventRow, type ExperimentRow, type StrategyStateRow } from './rows.ts';
 import { checkCurve, type CheckpointUsage, type Evaluation, type EvaluationFilter, type EvaluationResult, type Event, type Experiment, type JsonObject, type StrategyState } from './storage.ts';
@@ -191,7 +192,8 @@ export async function reconnecting<T>(
 
 /** Errors that mean the server could not be reached or the session was cut (a restart, a network drop), not a bad statement. */
 export function isConnectionError(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
+  // A refusal may quote a lost connection's message (a writer whose lease was taken): it is final.
+  if (!(err instanceof Error) || isUserError(err)) return false;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && (/^(08|57P)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN'].includes(code))) return true;
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(err.message);
