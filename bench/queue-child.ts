@@ -1,6 +1,7 @@
 // One worker process of `npm run bench:queue`: the queue worker of `cellsearch worker` with a
-// no-op job (the fixture worker, one step), on one thread, for one experiment, until SIGINT.
-// Usage: queue-child.ts <postgres url> <experiment id>
+// no-op job (the fixture worker, one step), on one thread, for one experiment, until SIGINT;
+// then prints its CPU time (`cpu <ms>`; its start-up's is on the `ready <ms>` line).
+// Usage: CELLSEARCH_DB=<postgres url> queue-child.ts <experiment id> (the URL never on the command line)
 import { hostname } from 'node:os';
 import { FIXTURE_WORKER } from '../runs/fixtures/fixture-study.ts';
 import { JobPool } from '../runs/pool.ts';
@@ -9,12 +10,14 @@ import { leaseOwner } from '../runs/queue.ts';
 import { runQueueWorker } from '../runs/queue-worker.ts';
 import { handleInterrupts } from '../runs/signals.ts';
 
-const [url, experiment] = process.argv.slice(2);
+const [experiment] = process.argv.slice(2);
+const url = process.env.CELLSEARCH_DB!;
 const queue = await openPostgresQueue(url);
 const pool = new JobPool({ handler: FIXTURE_WORKER, workers: 1 });
 const interrupts = handleInterrupts(() => {});
 try {
-  process.stdout.write('ready\n');
+  const ready = process.cpuUsage();
+  process.stdout.write(`ready ${(ready.user + ready.system) / 1000}\n`);
   await runQueueWorker({
     queue,
     pool,
@@ -30,4 +33,7 @@ try {
   interrupts.dispose();
   await pool.destroy();
   await queue.close();
+  // The whole process's CPU (its thread included), for the parent's CPU per evaluation.
+  const cpu = process.cpuUsage();
+  process.stdout.write(`cpu ${(cpu.user + cpu.system) / 1000}\n`);
 }

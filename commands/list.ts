@@ -72,6 +72,11 @@ export const COMMANDS = {
     describe: 'Serve a live web dashboard of every study in a database (read-only; safe while studies run)',
     load: async (): Promise<AnyCommand> => (await import('./dashboard.ts')).dashboardCommand,
   },
+  db: {
+    command: 'db',
+    describe: 'Copy experiments between databases (SQLite and PostgreSQL, either way): db copy FROM TO',
+    load: async (): Promise<AnyCommand> => (await import('./db.ts')).dbCommand,
+  },
   export: {
     command: 'export <cell>',
     describe: 'Write a cell (hash from a study, zoo key or file) as notation, JSON, DOT, a PyTorch module or a NAS-Bench-NLP recipe, or its trained model (safetensors + PyTorch, ONNX)',

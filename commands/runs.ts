@@ -43,8 +43,7 @@ export async function listRuns(args: RunsArgs): Promise<string> {
     try {
       const rows = (await s.listExperiments()).filter((e) => args.name === undefined || e.name === args.name);
       // A study marked running with no live writer was killed: resuming it is safe.
-      const writer = await s.activeWriter();
-      for (const e of rows) if (e.status === 'running' && !writer) e.status = 'interrupted';
+      for (const e of rows) if (e.status === 'running' && !(await s.activeWriter(e.id))) e.status = 'interrupted';
       out.push(`${s.location}:`);
       if (rows.length === 0) out.push(args.name === undefined ? '  (no experiments)' : `  (no experiment named '${args.name}')`);
       const table = rows.map((e) => {
@@ -73,6 +72,8 @@ export async function retryFailed(args: RunsArgs): Promise<string> {
       for (const e of await s.listExperiments()) {
         if (args.name !== undefined && e.name !== args.name) continue;
         matched++;
+        // Refused while the study's driver lives (PostgreSQL; a SQLite file has one writer anyway).
+        await s.leaseStudy?.(e.id);
         const n = await s.requeueFailed(e.id);
         out.push(`${s.location}: '${e.name}': ${n} failed evaluation${n === 1 ? '' : 's'} re-queued`);
       }

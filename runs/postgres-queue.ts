@@ -22,6 +22,7 @@ export class PostgresQueue implements WorkQueue {
   readonly location: string;
 
   private closed = false;
+  private readonly architectures = new Map<string, Promise<Architecture | undefined>>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -48,26 +49,28 @@ export class PostgresQueue implements WorkQueue {
     return this.guard(() => transaction(this.pool, fn));
   }
 
+  /**
+   * One statement, one round trip (a single statement is its own transaction): the next queued
+   * evaluation, locked with SKIP LOCKED in the partial index's (experiment, generation, ordinal)
+   * order, leased and returned whole. Round trips, not the server's work, are what a claim costs
+   * (bench/README.md).
+   */
   claim(r: ClaimRequest): Promise<Claim | undefined> {
-    return this.tx(async (c) => {
+    return this.guard(async () => {
       const token = randomUUID();
-      const [picked] = await rows<{ id: number }>(
-        c,
-        `WITH next AS (
+      const [row] = await rows<EvaluationRow>(
+        this.pool,
+        `UPDATE evaluations SET status = 'running', started_at = $2, lease_token = $3, lease_owner = $4, lease_expires_at = ${LEASE_END('$5')}
+         WHERE id = (
            SELECT e.id FROM evaluations e JOIN experiments x ON x.id = e.experiment_id
            WHERE e.status = 'queued' AND x.status = 'running' AND ($1::bigint IS NULL OR e.experiment_id = $1::bigint)
            ORDER BY e.experiment_id, e.generation, e.ordinal
            LIMIT 1
-           FOR UPDATE OF e SKIP LOCKED
-         )
-         UPDATE evaluations e SET status = 'running', started_at = $2, lease_token = $3, lease_owner = $4, lease_expires_at = ${LEASE_END('$5')}
-         FROM next WHERE e.id = next.id
-         RETURNING e.id`,
+           FOR UPDATE OF e SKIP LOCKED)
+         RETURNING ${EVALUATION_COLUMNS}`,
         [r.experimentId ?? null, now(), token, r.owner, r.leaseMs],
       );
-      if (!picked) return undefined;
-      const [row] = await rows<EvaluationRow>(c, `SELECT ${EVALUATION_COLUMNS} FROM evaluations WHERE id = $1`, [picked.id]);
-      return { evaluation: toEvaluation(row), token };
+      return row && { evaluation: toEvaluation(row), token };
     });
   }
 
@@ -89,10 +92,7 @@ export class PostgresQueue implements WorkQueue {
   }
 
   complete(token: string, result: EvaluationResult): Promise<boolean> {
-    return this.tx(async (c) => {
-      const row = await this.held(c, token);
-      return row !== undefined && (await writeResult(c, row.id, result));
-    });
+    return this.guard(async () => (await writeResult(this.pool, { token }, result)) !== undefined);
   }
 
   fail(token: string, error: string, maxAttempts: number): Promise<'queued' | 'failed' | 'lost'> {
@@ -136,11 +136,19 @@ export class PostgresQueue implements WorkQueue {
     });
   }
 
+  /** Read once per process: an architecture never changes (its hash is its content). */
   architecture(hash: string): Promise<Architecture | undefined> {
-    return this.guard(async () => {
-      const [r] = await rows<ArchitectureRow>(this.pool, `SELECT ${ARCHITECTURE_COLUMNS} FROM architectures WHERE hash = $1`, [hash]);
-      return r && toArchitecture(r);
-    });
+    let found = this.architectures.get(hash);
+    if (!found) {
+      found = this.guard(async () => {
+        const [r] = await rows<ArchitectureRow>(this.pool, `SELECT ${ARCHITECTURE_COLUMNS} FROM architectures WHERE hash = $1`, [hash]);
+        return r && toArchitecture(r);
+      });
+      this.architectures.set(hash, found);
+      // A failed read (the server away) is not kept.
+      found.then((a) => a === undefined && this.architectures.delete(hash), () => this.architectures.delete(hash));
+    }
+    return found;
   }
 
   checkpoint(experimentId: number, key: string): Promise<Uint8Array | undefined> {

@@ -3,6 +3,7 @@
 // parsing (the same schemas as every backend), the reads both need, transactions, and the
 // scrubbing of passwords from errors.
 import pg from 'pg';
+import { isUserError } from '../errors.ts';
 import { scrub, type PostgresLocation } from './postgres-location.ts';
 import { EVALUATION_COLUMNS, EXPERIMENT_COLUMNS, json, now, toCurvePoint, toEvaluation, toEvent, toExperiment, toStrategyState, type EvaluationRow, type EventRow, type ExperimentRow, type StrategyStateRow } from './rows.ts';
 import {
@@ -106,35 +107,46 @@ export async function insertEvent(db: Db, experimentId: number | null, kind: str
 /** Columns of an evaluation that no claim holds. */
 export const NO_LEASE = 'lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL';
 /**
- * A running evaluation whose process is gone, as a driver that holds the writer lease sees it: no
- * lease, an expired one, or one of a driver (`driver host:pid`, runs/queue.ts' owners): the lease
- * proves that no other driver lives.
+ * A running evaluation of a study whose process is gone, as the driver that holds the study's lease
+ * sees it: no lease, an expired one, or one of a driver (`driver host:pid`, runs/queue.ts' owners):
+ * the study's lease proves that no other driver of it lives.
  */
 export const NOT_LEASED = `(lease_token IS NULL OR lease_expires_at < clock_timestamp() OR lease_owner LIKE 'driver %')`;
 
 /**
  * Records a running evaluation's result with its curve and (when it keeps one) checkpoint, and
- * frees its lease; false, and nothing written, when it is not running.
+ * frees its lease, in one statement (one round trip; a statement is atomic on its own); the id
+ * written, or undefined, and nothing written, when it is not running (or, by `token`, when that
+ * claim no longer holds it). The curve replaces any stored one: points at other steps are
+ * deleted, the others written over.
  */
-export async function writeResult(db: Db, evaluationId: number, r: EvaluationResult): Promise<boolean> {
-  const curve = checkCurve(evaluationId, r.curve);
-  const updated = await db.query(
-    `UPDATE evaluations SET status = $1, metrics = $2, steps = $3, wall_ms = $4, error = NULL, finished_at = $5, ${NO_LEASE} WHERE id = $6 AND status = 'running'`,
-    [r.status, json(r.metrics), r.steps, r.wallMs, now(), evaluationId],
+export async function writeResult(db: Db, which: { id: number } | { token: string }, r: EvaluationResult): Promise<number | undefined> {
+  const curve = checkCurve('id' in which ? which.id : `(claim ${which.token})`, r.curve);
+  const [row] = await rows<{ id: number }>(
+    db,
+    `WITH done AS (
+       UPDATE evaluations SET status = $2, metrics = $3, steps = $4, wall_ms = $5, error = NULL, finished_at = $6, ${NO_LEASE}
+       WHERE ${'id' in which ? 'id = $1::bigint' : 'lease_token = $1::text'} AND status = 'running'
+       RETURNING id, keep_checkpoint),
+     stale AS (DELETE FROM curves WHERE evaluation_id IN (SELECT id FROM done) AND NOT (step = ANY($7::int[]))),
+     points AS (INSERT INTO curves (evaluation_id, step, point) SELECT done.id, p.step, p.point FROM done, unnest($7::int[], $8::text[]) AS p(step, point)
+       ON CONFLICT (evaluation_id, step) DO UPDATE SET point = excluded.point),
+     kept AS (INSERT INTO checkpoints (evaluation_id, bytes) SELECT id, $9::bytea FROM done WHERE keep_checkpoint AND $9::bytea IS NOT NULL
+       ON CONFLICT (evaluation_id) DO UPDATE SET bytes = excluded.bytes)
+     SELECT id FROM done`,
+    [
+      'id' in which ? which.id : which.token,
+      r.status,
+      json(r.metrics),
+      r.steps,
+      r.wallMs,
+      now(),
+      curve.map((p) => p.step),
+      curve.map((p) => json(p)),
+      r.checkpoint === undefined ? null : Buffer.from(r.checkpoint),
+    ],
   );
-  if (updated.rowCount !== 1) return false;
-  await db.query('DELETE FROM curves WHERE evaluation_id = $1', [evaluationId]);
-  if (curve.length > 0) {
-    await db.query('INSERT INTO curves (evaluation_id, step, point) SELECT $1, * FROM unnest($2::int[], $3::text[])', [evaluationId, curve.map((p) => p.step), curve.map((p) => json(p))]);
-  }
-  if (r.checkpoint !== undefined) {
-    await db.query(
-      `INSERT INTO checkpoints (evaluation_id, bytes) SELECT id, $1 FROM evaluations WHERE id = $2 AND keep_checkpoint
-       ON CONFLICT (evaluation_id) DO UPDATE SET bytes = excluded.bytes`,
-      [Buffer.from(r.checkpoint), evaluationId],
-    );
-  }
-  return true;
+  return row?.id;
 }
 
 /** Stores points of a running evaluation's curve (locked by the caller); a step already stored is kept. */
@@ -234,7 +246,8 @@ export async function reconnecting<T>(
 
 /** Errors that mean the server could not be reached or the session was cut (a restart, a network drop), not a bad statement. */
 export function isConnectionError(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
+  // A refusal may quote a lost connection's message (a writer whose lease was taken): it is final.
+  if (!(err instanceof Error) || isUserError(err)) return false;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && (/^(08|57P)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN'].includes(code))) return true;
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(err.message);

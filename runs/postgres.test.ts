@@ -1,8 +1,9 @@
 // The PostgreSQL experiment database on a real server (scripts/with-postgres.sh; skipped without
 // CELLSEARCH_TEST_PG): what only concerns this backend. A database that is not cellsearch's, or is
 // from a newer cellsearch, is refused untouched; a wrong password, an unreachable server or a
-// missing database is a clear error that shows no password; one writer at a time, and a writer
-// killed with -9 leaves no lease behind. The behaviours every backend shares are storage.test.ts'.
+// missing database is a clear error that shows no password; writers share a database but each
+// study has one (its lease), a writer killed with -9 leaves no lease behind, and one that lost its
+// lease connection takes its leases back unless another process took its study meanwhile. The behaviours every backend shares are storage.test.ts'.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -12,7 +13,7 @@ import { isUserError } from '../errors.ts';
 import { repoRoot } from '../test/helpers.ts';
 import { databaseUrl, freshDatabase, SKIP_WITHOUT_PG, TEST_PG } from '../test/postgres.ts';
 import pg from 'pg';
-import { META_TABLE, openPostgresStorage, SCHEMA_VERSION } from './postgres.ts';
+import { META_TABLE, openPostgresStorage, SCHEMA_VERSION, type PostgresStorage } from './postgres.ts';
 import { openStorage } from './open-storage.ts';
 import { APPLICATION_ID, type NewGeneration } from './storage.ts';
 
@@ -100,7 +101,7 @@ describe('PostgreSQL backend', { skip: SKIP_WITHOUT_PG }, () => {
       } finally {
         await s.close();
       }
-      assert.deepEqual(await raw(url, 'SELECT * FROM writer'), [], 'a closed writer leaves no lease');
+      assert.deepEqual([await raw(url, 'SELECT * FROM writers'), await raw(url, 'SELECT * FROM study_leases')], [[], []], 'a closed writer leaves no lease');
     } finally {
       await drop();
     }
@@ -159,45 +160,111 @@ describe('PostgreSQL backend', { skip: SKIP_WITHOUT_PG }, () => {
     }
   });
 
-  test('a second writer is refused while the first lives, readers are not; a writer killed with -9 leaves its lease to the next', async () => {
+  test('writers share a database, each study has one: a second lease of a study is refused with the holder while it lives, other studies and readers are not; a holder killed with -9 leaves the study to the next', async () => {
     const { url, drop } = await freshDatabase();
     try {
       await sampleDb(url);
-      // The first writer in another process, as another command (or machine) would hold it.
+      // The study's driver in another process, as another command (or machine) would hold it.
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', '--input-type=module', '-e', `const { openPostgresStorage } = await import('./runs/postgres.ts'); await openPostgresStorage(process.env.URL); console.log('ready'); setInterval(() => {}, 1000);`],
+        [
+          '--import',
+          'tsx',
+          '--input-type=module',
+          '-e',
+          `const { openPostgresStorage } = await import('./runs/postgres.ts'); const s = await openPostgresStorage(process.env.URL); await s.leaseStudy((await s.getExperiment('exp')).id); console.log('ready'); setInterval(() => {}, 1000);`,
+        ],
         { cwd: repoRoot, env: { ...process.env, URL: url }, stdio: ['ignore', 'pipe', 'inherit'] },
       );
+      const s = await openPostgresStorage(url);
       try {
         const [line] = await once(child.stdout, 'data');
         assert.equal(String(line).trim(), 'ready');
-        await assert.rejects(openPostgresStorage(url), (e) => {
+        const exp = (await s.getExperiment('exp'))!;
+        await assert.rejects(s.leaseStudy!(exp.id), (e) => {
           assert.ok(isUserError(e));
-          assert.match((e as Error).message, new RegExp(`is being written by another cellsearch process \\(pid ${child.pid} on .+, since .+\\); a database has one writer`));
+          assert.match((e as Error).message, new RegExp(`^experiment 'exp' in postgres://postgres@[^ ]+ is being run by another cellsearch process \\(pid ${child.pid} on .+, since .+\\); a study has one driver`));
+          assert.ok(!(e as Error).message.includes(password(url)));
           return true;
         });
+        // Another study of the same database is this writer's to drive meanwhile.
+        const other = await s.createExperiment({ name: 'other', kind: 'train', config: {}, seed: 1 });
+        await s.leaseStudy!(other.id);
+        await s.recordGeneration(other.id, generation(0, ['o0']));
         const r = await openPostgresStorage(url, { readonly: true });
         try {
-          assert.equal((await r.activeWriter())?.pid, child.pid);
-          assert.equal((await r.listExperiments()).length, 1);
+          assert.equal((await r.activeWriter(exp.id))?.pid, child.pid);
+          assert.equal((await r.snapshot(exp.id))!.writer?.pid, child.pid);
+          assert.equal((await r.snapshot(other.id))!.writer?.pid, process.pid);
+          assert.ok([child.pid, process.pid].includes((await r.activeWriter())?.pid), 'a writer of the database');
           child.kill('SIGKILL');
           await once(child, 'exit');
-          // The server ends the dead session's backend, and frees its lock, once it sees the socket closed.
-          for (let i = 0; i < 100 && (await r.activeWriter()) !== undefined; i++) await new Promise((ok) => setTimeout(ok, 100));
-          assert.equal(await r.activeWriter(), undefined, 'a dead writer is no writer');
+          // The server ends the dead session's backend, and frees its locks, once it sees the socket closed.
+          for (let i = 0; i < 100 && (await r.activeWriter(exp.id)) !== undefined; i++) await new Promise((ok) => setTimeout(ok, 100));
+          assert.equal(await r.activeWriter(exp.id), undefined, 'a dead holder holds nothing');
         } finally {
           await r.close();
         }
+        await s.leaseStudy!(exp.id);
+        assert.equal((await s.snapshot(exp.id))!.writer?.pid, process.pid, 'the study is taken over');
       } finally {
         child.kill('SIGKILL');
-      }
-      const s = await openPostgresStorage(url);
-      try {
-        assert.equal((await s.activeWriter())?.pid, process.pid);
-        assert.equal((await s.listExperiments()).length, 1);
-      } finally {
         await s.close();
+      }
+    } finally {
+      await drop();
+    }
+  });
+
+  test('a writer whose lease connection was cut takes its leases back, unless another process took its study meanwhile', async () => {
+    const { url, drop } = await freshDatabase();
+    try {
+      await sampleDb(url);
+      const cut = async (s: PostgresStorage) => {
+        const [{ backend_pid }] = await raw<{ backend_pid: number }>(url, 'SELECT backend_pid FROM writers');
+        await raw(url, 'SELECT pg_terminate_backend($1)', [backend_pid]);
+        // Until the client notices the end of its connection.
+        for (let i = 0; i < 100 && (s as unknown as { leaseLost?: Error }).leaseLost === undefined; i++) await new Promise((ok) => setTimeout(ok, 50));
+      };
+      const a = await openPostgresStorage(url);
+      const exp = (await a.getExperiment('exp'))!;
+      await a.leaseStudy!(exp.id);
+      await cut(a);
+      await a.logEvent(exp.id, 'after-cut');
+      assert.equal((await a.activeWriter(exp.id))?.pid, process.pid, 'the lease taken back');
+      await cut(a);
+      const b = await openPostgresStorage(url);
+      try {
+        await b.leaseStudy!(exp.id);
+        await assert.rejects(a.logEvent(exp.id, 'lost'), (e) => isUserError(e) && /the connection holding the write lease was lost \(.+\) and another process (drives|drove)/.test((e as Error).message));
+        assert.ok(!(await b.events(exp.id)).some((e) => e.kind === 'lost'), 'nothing written');
+      } finally {
+        await b.close();
+        await a.close();
+      }
+    } finally {
+      await drop();
+    }
+  });
+
+  test('writers opening an empty database at once all get it (one creates the tables); a database held alone by an older cellsearch is refused to writers, not to readers', async () => {
+    const { url, drop } = await freshDatabase();
+    try {
+      const writers = await Promise.all([1, 2, 3].map(() => openPostgresStorage(url)));
+      await Promise.all(writers.map((w, i) => w.createExperiment({ name: `e${i}`, kind: 'k', config: {}, seed: i })));
+      for (const w of writers) await w.close();
+      assert.deepEqual(await raw(url, `SELECT application_id, schema_version FROM ${META_TABLE}`), [{ application_id: APPLICATION_ID, schema_version: SCHEMA_VERSION }]);
+      // An older cellsearch held the database's lock exclusively while it wrote.
+      const old = new pg.Client({ connectionString: url });
+      await old.connect();
+      try {
+        await old.query('SELECT pg_advisory_lock($1)', [APPLICATION_ID]);
+        await assert.rejects(openPostgresStorage(url), (e) => isUserError(e) && /is held alone by another cellsearch process \(an older version writing it, or one upgrading its tables\)/.test((e as Error).message));
+        const r = await openPostgresStorage(url, { readonly: true });
+        assert.equal((await r.listExperiments()).length, 3);
+        await r.close();
+      } finally {
+        await old.end();
       }
     } finally {
       await drop();

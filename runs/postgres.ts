@@ -6,21 +6,24 @@
 //   `cellsearch_meta`, or one whose meta names another application or a newer schema, is refused
 //   with a UserError and left untouched. An empty database is given the tables, in one transaction
 //   (PostgreSQL's DDL is transactional: a failed creation or migration leaves nothing behind).
-// - One writer per database, as with SQLite: the writer holds a session-level advisory lock on a
-//   connection of its own, so a second writer is refused while the first lives, anywhere, and a
-//   writer that died (its connection closed) has released it; `activeWriter` asks the server
-//   whether the lock is held rather than whether a pid lives.
+// - Several writers share a database, one per study: a writer holds session-level advisory locks
+//   on a connection of its own (runs/postgres-leases.ts), the database's in shared mode and each
+//   study's it drives (`leaseStudy`) alone, so a second driver of a study is refused while the
+//   first lives, anywhere, and a writer that died (its connection closed) has released them;
+//   `activeWriter` asks the server whether a lock is held rather than whether a pid lives.
 // - One pool of a few connections per process (default 4); every unit of work is one transaction
 //   on one connection; a snapshot is one REPEATABLE READ transaction.
 // - JSON columns are TEXT holding the exact JSON written (as in SQLite, so a copied study reads
 //   back byte for byte); text is ordered with COLLATE "C" (bytewise, as SQLite orders it).
 // - The location is shown without password (runs/postgres-location.ts), and every error from the
 //   driver has passwords scrubbed before it leaves this file.
-import { hostname } from 'node:os';
 import pg from 'pg';
 import { UserError } from '../errors.ts';
 import { parsePostgresLocation, scrub, type PostgresLocation } from './postgres-location.ts';
 import { PostgresQueue, type QueueRetry } from './postgres-queue.ts';
+import { insertStudy } from './postgres-copy.ts';
+import type { StudyCopy } from './study-copy.ts';
+import { liveWriter, lockDatabase, lockStudy, newWriter, registerWriter, releaseLeases, retakeLeases, studyHolder, type WriterIdentity } from './postgres-leases.ts';
 import type { WorkQueue } from './queue.ts';
 import {
   checkpointUsage,
@@ -64,7 +67,6 @@ import {
   duplicateExperiment,
   unknownExperiment,
   withAncestors,
-  WriterSchema,
   type Architecture,
   type CurvePoint,
   type Evaluation,
@@ -91,7 +93,7 @@ export const META_TABLE = 'cellsearch_meta';
 /**
  * Migration i takes a database from schema i to i + 1 (PostgreSQL's own numbering). Never edit
  * one that has shipped; append one. Schema 1 has what SQLite's schema 2 has; 2 adds the leases of
- * the work queue (runs/postgres-queue.ts).
+ * the work queue (runs/postgres-queue.ts); 3 the lease per study (runs/postgres-leases.ts).
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -177,6 +179,26 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX evaluations_to_claim ON evaluations (experiment_id, generation, ordinal) WHERE status = 'queued';
   CREATE INDEX evaluations_leased ON evaluations (lease_expires_at) WHERE status = 'running';
   CREATE UNIQUE INDEX evaluations_by_lease ON evaluations (lease_token);
+  `,
+  // 3: a lease per study (runs/postgres-leases.ts): writers share the database, and each study has
+  // one driver. Rows name the server session holding each lock; they count while it lives.
+  `
+  DROP TABLE writer;
+  CREATE TABLE writers (
+    token TEXT PRIMARY KEY,
+    backend_pid INTEGER NOT NULL,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    since TEXT NOT NULL
+  );
+  CREATE TABLE study_leases (
+    experiment_id BIGINT PRIMARY KEY REFERENCES experiments(id),
+    token TEXT NOT NULL,
+    backend_pid INTEGER NOT NULL,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    since TEXT NOT NULL
+  );
   `,
 ];
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -265,6 +287,22 @@ async function checkOrRefuse(pool: pg.Pool, loc: PostgresLocation): Promise<Data
   }
 }
 
+/** Creates the tables (from schema 0) or migrates them, in one transaction: a failure changes nothing. */
+async function upgrade(pool: pg.Pool, loc: PostgresLocation, from: number): Promise<void> {
+  try {
+    await transaction(pool, async (c) => {
+      if (from === 0) {
+        await c.query(`CREATE TABLE ${META_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1), application_id INTEGER NOT NULL, schema_version INTEGER NOT NULL)`);
+        await c.query(`INSERT INTO ${META_TABLE} (id, application_id, schema_version) VALUES (1, $1, 0)`, [APPLICATION_ID]);
+      }
+      for (let v = from; v < SCHEMA_VERSION; v++) await c.query(MIGRATIONS[v]);
+      await c.query(`UPDATE ${META_TABLE} SET schema_version = $1 WHERE id = 1`, [SCHEMA_VERSION]);
+    });
+  } catch (err) {
+    throw new UserError(`cannot ${from === 0 ? 'create' : 'migrate'} the cellsearch tables in ${loc.shown}: ${scrub((err as Error).message, loc.secrets)}; nothing was changed`);
+  }
+}
+
 /** Opens (and for a writer creates or migrates) the cellsearch database at a postgres:// location. */
 export async function openPostgresStorage(location: string, o: PostgresOptions = {}): Promise<PostgresStorage> {
   const loc = parsePostgresLocation(location);
@@ -272,7 +310,7 @@ export async function openPostgresStorage(location: string, o: PostgresOptions =
   const pool = newPool(config, o.poolSize);
   let lease: pg.Client | undefined;
   try {
-    let found = await checkOrRefuse(pool, loc);
+    const found = await checkOrRefuse(pool, loc);
     if (o.readonly) {
       if (found.state === 'empty') throw new UserError(`no cellsearch database at ${loc.shown}`);
       return new PostgresStorage(pool, loc, config, o.reconnect ?? {}, undefined);
@@ -284,36 +322,19 @@ export async function openPostgresStorage(location: string, o: PostgresOptions =
     } catch (err) {
       throw cannotConnect(loc, err);
     }
-    const got = (await lease.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [APPLICATION_ID])).rows[0].ok;
-    if (!got) {
-      const w = found.state === 'database' ? (await pool.query<Writer>('SELECT pid, host, since FROM writer WHERE id = 1')).rows[0] : undefined;
-      throw new UserError(
-        `${loc.shown} is being written by another cellsearch process${w ? ` (pid ${w.pid} on ${w.host}, since ${w.since})` : ''}; ` +
-          'a database has one writer: wait for it to finish (read-only commands work meanwhile)',
-      );
-    }
-    // Checked again under the lock: another writer may have created or migrated it meanwhile.
-    found = await checkDatabase(pool, loc);
-    const from = found.state === 'empty' ? 0 : found.version;
-    if (from < SCHEMA_VERSION) {
-      try {
-        await transaction(pool, async (c) => {
-          if (from === 0) {
-            await c.query(`CREATE TABLE ${META_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1), application_id INTEGER NOT NULL, schema_version INTEGER NOT NULL)`);
-            await c.query(`INSERT INTO ${META_TABLE} (id, application_id, schema_version) VALUES (1, $1, 0)`, [APPLICATION_ID]);
-          }
-          for (let v = from; v < SCHEMA_VERSION; v++) await c.query(MIGRATIONS[v]);
-          await c.query(`UPDATE ${META_TABLE} SET schema_version = $1 WHERE id = 1`, [SCHEMA_VERSION]);
-        });
-      } catch (err) {
-        throw new UserError(`cannot ${from === 0 ? 'create' : 'migrate'} the cellsearch tables in ${loc.shown}: ${scrub((err as Error).message, loc.secrets)}; nothing was changed`);
-      }
-    }
-    await pool.query(
-      'INSERT INTO writer (id, pid, host, since) VALUES (1, $1, $2, $3) ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, host = excluded.host, since = excluded.since',
-      [process.pid, hostname(), now()],
-    );
-    return new PostgresStorage(pool, loc, config, o.reconnect ?? {}, lease);
+    await lockDatabase(lease, {
+      check: () => checkDatabase(pool, loc),
+      current: (f) => f.state === 'database' && f.version === SCHEMA_VERSION,
+      upgrade: (f) => upgrade(pool, loc, f.state === 'empty' ? 0 : f.version),
+      busy: () =>
+        new UserError(
+          `${loc.shown} is held alone by another cellsearch process (an older version writing it, or one upgrading its tables); ` +
+            'wait for it to finish (read-only commands work meanwhile)',
+        ),
+    });
+    const writer = newWriter();
+    await registerWriter(lease, writer);
+    return new PostgresStorage(pool, loc, config, o.reconnect ?? {}, { connection: lease, writer });
   } catch (err) {
     await lease?.end().catch(() => {});
     await pool.end().catch(() => {});
@@ -358,13 +379,10 @@ async function architecturesWithAncestors(db: Db, hashes: readonly string[]): Pr
   return withAncestors(hashes, (h) => known.get(h));
 }
 
-/** The lock a writer holds, as pg_locks shows a session-level advisory lock on one bigint key. */
-const WRITER_LOCK = `locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-  AND classid = 0 AND objid = ${APPLICATION_ID} AND objsubid = 1 AND granted`;
-
-async function writerRow(db: Db): Promise<Writer | undefined> {
-  const [r] = await rows<Writer & { held: boolean }>(db, `SELECT pid, host, since, EXISTS (SELECT 1 FROM pg_locks WHERE ${WRITER_LOCK}) AS held FROM writer WHERE id = 1`);
-  return r?.held ? WriterSchema.parse({ pid: r.pid, host: r.host, since: r.since }) : undefined;
+/** A writer's connection holding its leases (runs/postgres-leases.ts), and who it is. */
+interface Lease {
+  connection: pg.Client;
+  writer: WriterIdentity;
 }
 
 export class PostgresStorage implements Storage {
@@ -372,6 +390,8 @@ export class PostgresStorage implements Storage {
   readonly readonly: boolean;
   private closed = false;
   private leaseLost: Error | undefined;
+  /** The studies whose lease this writer holds. */
+  private readonly studies = new Set<number>();
 
   constructor(
     /** The process's connections; exposed for this backend's own tests. */
@@ -379,18 +399,18 @@ export class PostgresStorage implements Storage {
     private readonly loc: PostgresLocation,
     private readonly config: pg.ClientConfig,
     private readonly retry: Reconnect,
-    /** The writer's own connection, holding the advisory lock (undefined for a reader). */
-    private lease: pg.Client | undefined,
+    /** The writer's own connection, holding its leases (undefined for a reader). */
+    private lease: Lease | undefined,
   ) {
     this.location = loc.shown;
     this.readonly = lease === undefined;
-    if (lease) this.watch(lease);
+    if (lease) this.watch(lease.connection);
   }
 
   /** Notes the loss of the lease's connection (a server restart, a network drop). */
   private watch(lease: pg.Client): void {
-    lease.on('error', (err) => lease === this.lease && (this.leaseLost = err));
-    lease.on('end', () => lease === this.lease && (this.leaseLost ??= new Error('connection closed')));
+    lease.on('error', (err) => lease === this.lease?.connection && (this.leaseLost = err));
+    lease.on('end', () => lease === this.lease?.connection && (this.leaseLost ??= new Error('connection closed')));
   }
 
   /** Runs `fn`, again after a lost connection (for `reconnect.forMs`), passing its errors on with passwords scrubbed. */
@@ -406,9 +426,9 @@ export class PostgresStorage implements Storage {
   }
 
   /**
-   * Takes the writer lease again on a new connection after its connection was lost. Refused when
-   * another writer holds it, or took it meanwhile (the writer row is no longer this process's):
-   * that writer may have changed what this one believes.
+   * Takes the writer's leases again on a new connection after its connection was lost. Refused
+   * when another process holds one of them, or drove one of its studies meanwhile: that process
+   * may have changed what this one believes.
    */
   private async retake(): Promise<void> {
     const lost = scrub(this.leaseLost!.message, this.loc.secrets);
@@ -416,23 +436,40 @@ export class PostgresStorage implements Storage {
     lease.on('error', () => {});
     try {
       await lease.connect();
-      const got = (await lease.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [APPLICATION_ID])).rows[0].ok;
-      const [w] = got ? await rows<Writer>(lease, 'SELECT pid, host, since FROM writer WHERE id = 1') : [];
-      if (!got || !w || w.pid !== process.pid || w.host !== hostname()) {
-        throw new UserError(
-          `${this.location}: the connection holding the write lease was lost (${lost}) and another writer ${got ? 'wrote' : 'holds the database'} since; nothing more is written: run the same command again to resume`,
-        );
+      const refused = await retakeLeases(lease, this.lease!.writer, this.studies);
+      if (refused !== undefined) {
+        throw new UserError(`${this.location}: the connection holding the write lease was lost (${lost}) and ${refused}; nothing more is written: run the same command again to resume`);
       }
     } catch (err) {
       // Not awaited: ending a connection the server dropped may never be acknowledged.
       void lease.end().catch(() => {});
       throw err;
     }
-    const old = this.lease;
-    this.lease = lease;
+    const old = this.lease!.connection;
+    this.lease = { connection: lease, writer: this.lease!.writer };
     this.leaseLost = undefined;
     this.watch(lease);
-    void old?.end().catch(() => {});
+    void old.end().catch(() => {});
+  }
+
+  /**
+   * Takes the study's lease (runs/postgres-leases.ts): a second process driving the same experiment
+   * is refused with the holder's pid and host while it lives.
+   */
+  async leaseStudy(experimentId: number): Promise<void> {
+    await this.guard(async () => {
+      if (this.readonly) throw new Error(`${this.location} was opened read-only`);
+      if (this.leaseLost) await this.retake();
+      if (this.studies.has(experimentId)) return;
+      if (!(await lockStudy(this.lease!.connection, this.lease!.writer, experimentId))) {
+        const [holder, experiment] = [await studyHolder(this.pool, experimentId), await experimentById(this.pool, experimentId)];
+        throw new UserError(
+          `experiment '${experiment?.name ?? experimentId}' in ${this.location} is being run by another cellsearch process${holder ? ` (pid ${holder.pid} on ${holder.host}, since ${holder.since})` : ''}; ` +
+            'a study has one driver: wait for it to finish, or stop it (read-only commands work meanwhile)',
+        );
+      }
+      this.studies.add(experimentId);
+    });
   }
 
   /** One unit of work in one transaction (the writer's lease must still be held, or be taken back). */
@@ -560,6 +597,10 @@ export class PostgresStorage implements Storage {
     });
   }
 
+  importStudy(copy: StudyCopy): Promise<Experiment> {
+    return this.write(async (c) => (await experimentById(c, await insertStudy(c, copy, this.location)))!);
+  }
+
   strategyState(experimentId: number): Promise<StrategyState | undefined> {
     return this.query((c) => strategyRow(c, experimentId));
   }
@@ -600,7 +641,7 @@ export class PostgresStorage implements Storage {
 
   async recordResult(evaluationId: number, r: EvaluationResult): Promise<void> {
     await this.write(async (c) => {
-      if (!(await writeResult(c, evaluationId, r))) throw new Error(`evaluation ${evaluationId} is not running`);
+      if ((await writeResult(c, { id: evaluationId }, r)) === undefined) throw new Error(`evaluation ${evaluationId} is not running`);
     });
   }
 
@@ -696,7 +737,7 @@ export class PostgresStorage implements Storage {
         curves,
         events: await eventRows(c, experimentId),
         strategy: await strategyRow(c, experimentId),
-        writer: await writerRow(c),
+        writer: await studyHolder(c, experimentId),
         checkpoints: await checkpointUsage(c, experimentId),
       };
     });
@@ -707,8 +748,9 @@ export class PostgresStorage implements Storage {
     return new PostgresQueue(this.pool, this.loc, false, { forMs: this.retry.forMs ?? DEFAULT_RECONNECT_MS, onRetry: this.retry.onRetry });
   }
 
-  activeWriter(): Promise<Writer | undefined> {
-    return this.query((c) => writerRow(c));
+  /** The live holder of the experiment's lease; without one, the writer that opened the database most recently. */
+  activeWriter(experimentId?: number): Promise<Writer | undefined> {
+    return this.query((c) => (experimentId === undefined ? liveWriter(c) : studyHolder(c, experimentId)));
   }
 
   async logEvent(experimentId: number | null, kind: string, data: JsonObject = {}): Promise<void> {
@@ -726,14 +768,11 @@ export class PostgresStorage implements Storage {
     if (this.closed) return;
     this.closed = true;
     try {
-      if (this.lease && !this.leaseLost) {
-        await this.lease.query('DELETE FROM writer WHERE id = 1 AND pid = $1 AND host = $2', [process.pid, hostname()]);
-        // Released before closing, so a reader asking right after sees no writer (the server ends a
-        // closed session's backend, and frees its locks, a moment later).
-        await this.lease.query('SELECT pg_advisory_unlock($1)', [APPLICATION_ID]);
-      }
+      // Released before closing, so a reader asking right after sees no writer (the server ends a
+      // closed session's backend, and frees its locks, a moment later).
+      if (this.lease && !this.leaseLost) await releaseLeases(this.lease.connection, this.lease.writer);
     } finally {
-      await this.lease?.end().catch(() => {});
+      await this.lease?.connection.end().catch(() => {});
       await this.pool.end();
     }
   }

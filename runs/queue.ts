@@ -64,8 +64,8 @@ export const DEFAULT_LEASE: LeaseTimes = { leaseMs: 60_000, heartbeatMs: 10_000 
 
 /**
  * The owner a process's leases name: `driver host:pid` for a study's driver, `worker host:pid` for
- * `cellsearch worker`. A driver that takes the database's writer lease knows every other driver is
- * dead, so it re-queues the evaluations other drivers held at once instead of waiting for them to expire.
+ * `cellsearch worker`. A driver that takes its study's lease knows every other driver of the study is
+ * dead, so it re-queues the evaluations they held at once instead of waiting for them to expire.
  */
 export function leaseOwner(role: 'driver' | 'worker', host: string, pid: number): string {
   return `${role} ${host}:${pid}`;

@@ -14,6 +14,7 @@ import { accessSync, closeSync, constants as fsConstants, existsSync, linkSync, 
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { systemError, UserError } from '../errors.ts';
+import { remapEventData, type StudyCopy } from './study-copy.ts';
 import {
   ARCHITECTURE_COLUMNS,
   EVALUATION_COLUMNS,
@@ -527,6 +528,45 @@ export class SqliteStorage implements Storage {
         .run(experimentId, g.generation + 1, json(state), g.finished ? 1 : 0);
       this.insertEvent(experimentId, 'generation', { generation: g.generation, evaluations: g.evaluations.length, finished: g.finished });
       return this.evaluationRows(experimentId, { generation: g.generation });
+    });
+  }
+
+  async importStudy(copy: StudyCopy): Promise<Experiment> {
+    return this.write(() => {
+      const x = copy.experiment;
+      if (this.db.prepare('SELECT 1 FROM experiments WHERE name = ?').get(x.name)) throw duplicateExperiment(x.name, this.location);
+      const id = Number(
+        this.db
+          .prepare('INSERT INTO experiments (name, kind, config, seed, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+          .run(x.name, x.kind, json(x.config), x.seed, x.status, x.createdAt, x.updatedAt).lastInsertRowid,
+      );
+      const addArch = this.db.prepare('INSERT OR IGNORE INTO architectures (hash, cell, notation, origin, created_at) VALUES (?, ?, ?, ?, ?)');
+      for (const a of copy.architectures.values()) addArch.run(a.hash, json(a.cell), a.notation, json(a.origin), now());
+      const addEval = this.db.prepare(
+        `INSERT INTO evaluations (experiment_id, key, generation, ordinal, architecture, task, task_options, hyperparameters, seed, status, metrics, steps, wall_ms, error, attempts, continues, keep_checkpoint)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      const addPoint = this.db.prepare('INSERT INTO curves (evaluation_id, step, point) VALUES (?, ?, ?)');
+      const addCheckpoint = this.db.prepare('INSERT INTO checkpoints (evaluation_id, bytes) VALUES (?, ?)');
+      const ids = new Map<number, number>();
+      for (const e of copy.evaluations) {
+        const to = Number(
+          addEval.run(
+            id, e.key, e.generation, e.ordinal, e.architecture, e.task, json(e.taskOptions), json(e.hyperparameters), e.seed, e.status,
+            e.metrics === null ? null : json(e.metrics), e.steps, e.wallMs, e.error, e.attempts, e.continues, e.keepCheckpoint ? 1 : 0,
+          ).lastInsertRowid,
+        );
+        ids.set(e.id, to);
+        for (const p of copy.curves.get(e.id) ?? []) addPoint.run(to, p.step, json(p));
+        const bytes = copy.checkpoints.get(e.key);
+        if (bytes) addCheckpoint.run(to, Buffer.from(bytes));
+      }
+      const addEvent = this.db.prepare('INSERT INTO events (experiment_id, at, kind, data) VALUES (?, ?, ?, ?)');
+      for (const v of copy.events) addEvent.run(id, v.at, v.kind, json(remapEventData(v.data, (from) => ids.get(from))));
+      if (copy.strategy) {
+        this.db.prepare('INSERT INTO strategy_state (experiment_id, generations, state, finished) VALUES (?, ?, ?, ?)').run(id, copy.strategy.generations, json(copy.strategy.state), copy.strategy.finished ? 1 : 0);
+      }
+      return this.experimentById(id)!;
     });
   }
 

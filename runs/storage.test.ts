@@ -272,6 +272,8 @@ for (const b of BACKENDS) {
         await s.markRunning(g0[0].id);
         await s.recordResult(g0[0].id, { status: 'diverged', metrics: {}, steps: 1, wallMs: 5, curve: [] });
 
+        // Where several processes write one database (PostgreSQL), the study's writer is its lease's holder.
+        await s.leaseStudy?.(e.id);
         const snap = (await s.snapshot(e.id))!;
         assert.deepEqual(snap.experiment, await s.getExperiment('s'));
         assert.deepEqual(snap.evaluations, await s.evaluations(e.id));

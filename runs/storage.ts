@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { ArchitectureSchema, JsonObjectSchema, JsonSchema, type Architecture, type Json, type JsonObject } from '../search/contract.ts';
 import { TextLineSchema } from '../cells/text.ts';
 import type { WorkQueue } from './queue.ts';
+import type { StudyCopy } from './study-copy.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Values
@@ -127,7 +128,7 @@ export interface StudySnapshot {
   /** Ordered by id (the order they were logged). */
   events: Event[];
   strategy: StrategyState | undefined;
-  /** The process writing the database at that moment, if any (as `activeWriter`). */
+  /** The process writing the experiment at that moment, if any (as `activeWriter(experimentId)`). */
   writer: Writer | undefined;
   /** The checkpoints stored for the experiment: how many and their total size (never the bytes). */
   checkpoints: CheckpointUsage;
@@ -280,8 +281,27 @@ export interface Storage {
    */
   queue?(): WorkQueue;
 
-  /** The process holding the write connection, if one is recorded and alive (or on another host). */
-  activeWriter(): Promise<Writer | undefined>;
+  /**
+   * Writes a copy of an experiment from another database (runs/study-copy.ts, `db copy`) in one
+   * transaction, with new ids, and returns it; refused when the name exists here. Absent where no
+   * copy is written (memory).
+   */
+  importStudy?(copy: StudyCopy): Promise<Experiment>;
+
+  /**
+   * Takes the study's lease for this process where several processes write one database at once
+   * (PostgreSQL: one driver per study): a second process leasing the same experiment is refused
+   * with a UserError naming the holder while it lives; released at close or when the process
+   * dies. Absent where the writer's lease covers the whole database (a SQLite file, memory).
+   * Whatever writes a study (its driver, retry-failed, db copy) takes it first.
+   */
+  leaseStudy?(experimentId: number): Promise<void>;
+
+  /**
+   * The process holding the write connection, if one is recorded and alive (or on another host);
+   * with `experimentId`, the one writing that experiment (PostgreSQL: the holder of its lease).
+   */
+  activeWriter(experimentId?: number): Promise<Writer | undefined>;
 
   logEvent(experimentId: number | null, kind: string, data?: JsonObject): Promise<void>;
   events(experimentId: number | null): Promise<Event[]>;
@@ -345,12 +365,12 @@ export function checkGeneration(
   return { architectures, state, evaluations, release };
 }
 
-/** The curve as stored: every point parsed, each step once. */
-export function checkCurve(evaluationId: number, curve: readonly CurvePoint[]): CurvePoint[] {
+/** The curve as stored: every point parsed, each step once. `evaluation`: its id, or how a message names it. */
+export function checkCurve(evaluation: number | string, curve: readonly CurvePoint[]): CurvePoint[] {
   const steps = new Set<number>();
   return curve.map((p) => {
     const point = CurvePointSchema.parse(p);
-    if (steps.has(point.step)) throw new Error(`step ${point.step} appears twice in the curve of evaluation ${evaluationId}`);
+    if (steps.has(point.step)) throw new Error(`step ${point.step} appears twice in the curve of evaluation ${evaluation}`);
     steps.add(point.step);
     return point;
   });

@@ -191,6 +191,8 @@ export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
 
   const { experiment, created } = await openExperiment(storage, o.spec);
   const id = experiment.id;
+  // One driver per study where several processes write the database (PostgreSQL).
+  await storage.leaseStudy?.(id);
   await storage.setExperimentStatus(id, 'running');
   const requeued = await storage.requeueRunning(id);
   const fresh = (await storage.strategyState(id)) === undefined;

@@ -1,6 +1,7 @@
 // The CLI on a PostgreSQL server (scripts/with-postgres.sh; skipped without CELLSEARCH_TEST_PG):
 // `train` records the same evaluations on PostgreSQL (named by --db or by CELLSEARCH_DB) as on
-// SQLite; `runs` and `report` read it; no output ever shows the password.
+// SQLite; `runs` and `report` read it; `db copy` takes a study SQLite -> PostgreSQL -> SQLite with
+// identical reports; no output ever shows the password.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -86,6 +87,46 @@ describe('the CLI on PostgreSQL', { skip: SKIP_WITHOUT_PG }, () => {
       assert.equal(refused.status, 2, refused.stderr);
       assert.match(refused.stderr, /cannot connect to postgres:\/\/postgres@127\.0\.0\.1:\d+\/\w+: password authentication failed/);
       assert.ok(!refused.stderr.includes('wrong-password-x2'));
+    } finally {
+      await drop();
+    }
+  });
+
+  test('db copy: a study SQLite -> PostgreSQL -> SQLite has the report of the original; runs lists the copy; refusals exit 2 and show no password', async () => {
+    const dir = tempDir();
+    const { url, drop } = await freshDatabase();
+    const password = decodeURIComponent(new URL(url).password);
+    try {
+      const a = join(dir, 'a.sqlite');
+      const b = join(dir, 'b.sqlite');
+      const trained = runCli(['train', '--cell', 'gru', ...TINY, '--repeats', '2', '--name', 'moved', '--workers', '1', '--db', a], { cwd: dir });
+      assert.equal(trained.status, 0, trained.stderr);
+      const there = runCli(['db', 'copy', a, url], { cwd: dir });
+      assert.equal(there.status, 0, there.stderr);
+      assert.match(output(there, password), /^copied 'moved': 2 evaluations, \d+ events, 0 checkpoints; read back equal$/m);
+      const listed = runCli(['runs', '--db', url], { cwd: dir });
+      assert.match(output(listed, password), /^\s+moved\s+train\s+done\s+2\/2\b/m);
+      const back = runCli(['db', 'copy', url, b, '--name', 'moved'], { cwd: dir });
+      assert.equal(back.status, 0, back.stderr);
+      output(back, password);
+      const report = (db: string, out: string) => {
+        const r = runCli(['report', '--db', db, '--name', 'moved', '--out', join(dir, out)], { cwd: dir });
+        assert.equal(r.status, 0, r.stderr);
+        output(r, password);
+        // Less the line naming the database and the time the report was written.
+        return ['report.md', 'report.html'].map((f) => readFileSync(join(dir, out, f), 'utf8').replace(/ in \S+; report written [^<\n]*/g, ''));
+      };
+      assert.deepEqual(report(b, 'rb'), report(a, 'ra'), 'the same report, after two copies');
+      const pgReport = report(url, 'rp');
+      assert.ok(!pgReport.join('').includes(password));
+
+      const wrong = new URL(url);
+      wrong.password = 'wrong-password-x3';
+      for (const args of [['db', 'copy', a, wrong.toString()], ['db', 'copy', wrong.toString(), b], ['db', 'copy', a, url]]) {
+        const r = runCli(args, { cwd: dir });
+        assert.equal(r.status, 2, r.stderr);
+        assert.ok(!(r.stdout + r.stderr).includes('wrong-password-x3') && !(r.stdout + r.stderr).includes(password), r.stderr);
+      }
     } finally {
       await drop();
     }

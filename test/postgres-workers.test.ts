@@ -98,7 +98,7 @@ describe('workers on PostgreSQL', { skip: SKIP_WITHOUT_PG }, () => {
       // Before any worker starts, the driver (coordinating only) waits: it is surely alive.
       const second = runCli([...SEARCH, '--db', url, '--workers', '1']);
       assert.equal(second.status, 2, second.stderr);
-      assert.match(second.stderr, /is being written by another cellsearch process \(pid \d+ on /);
+      assert.match(second.stderr, /experiment 's' in postgres:\/\/\S+ is being run by another cellsearch process \(pid \d+ on .+\); a study has one driver/);
       const listed = runCli(['runs', '--db', url]);
       assert.equal(listed.status, 0, listed.stderr);
       assert.match(listed.stdout, /^\s+s\s+search\s+running\s+0\/\d+/m);
