@@ -32,6 +32,11 @@ export function scrubbed(err: unknown, loc: PostgresLocation): unknown {
 export async function transaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
   const c = await pool.connect();
   let broken: Error | undefined;
+  // The pool listens for errors only on idle connections: a server that ends this one between two
+  // statements (a restart) would otherwise crash the process with an unhandled 'error' event. The
+  // next statement fails with the lost connection, which `reconnecting` retries.
+  const lost = (err: Error): void => void (broken ??= err);
+  c.on('error', lost);
   try {
     await c.query(begin);
     const out = await fn(c);
@@ -41,7 +46,8 @@ export async function transaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Pr
     await c.query('ROLLBACK').catch((e: Error) => (broken = e));
     throw err;
   } finally {
-    // A connection that could not roll back is not given to the next unit of work.
+    // A connection that could not roll back, or was lost, is not given to the next unit of work.
+    c.removeListener('error', lost);
     c.release(broken);
   }
 }
