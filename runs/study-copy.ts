@@ -5,23 +5,13 @@
 //
 // Ids are the destination's: the experiment's, its evaluations' and its events' are new, and an
 // event's `evaluation` (the id of the evaluation it concerns) is mapped to the new one.
-import type { Architecture, CurvePoint, Evaluation, Event, Experiment, JsonObject, Storage, StrategyState, StudySnapshot } from './storage.ts';
+import type { JsonObject, Storage, StudySnapshot } from './storage.ts';
 
-/** An experiment and everything recorded about it, as the source's Storage reads it. */
-export interface StudyCopy {
-  experiment: Experiment;
-  /** Ordered by (generation, ordinal). */
-  evaluations: Evaluation[];
-  /** Every architecture evaluated and its recorded ancestors, by hash. */
-  architectures: Map<string, Architecture>;
-  /** By evaluation id (the source's). */
-  curves: Map<number, CurvePoint[]>;
-  /** Ordered by id. */
-  events: Event[];
-  strategy: StrategyState | undefined;
-  /** The stored checkpoints' bytes, by evaluation key. */
+/** An experiment and everything recorded about it, as the source's Storage reads it (curves by the source's evaluation ids). */
+export type StudyCopy = Omit<StudySnapshot, 'writer' | 'checkpoints'> & {
+  /** The stored checkpoints' bytes, by evaluation key (a snapshot has only their count and size). */
   checkpoints: Map<string, Uint8Array>;
-}
+};
 
 /** The experiment as `storage` holds it, its checkpoints' bytes included; undefined when there is no such experiment. */
 export async function readStudy(storage: Storage, experimentId: number): Promise<StudyCopy | undefined> {
