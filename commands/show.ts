@@ -6,7 +6,7 @@ import type { SimpleCommand } from './simple-args.ts';
 import { UserError } from '../errors.ts';
 import { toDot } from '../cells/dot.ts';
 import { paramCount } from '../cells/graph.ts';
-import { canonicalForm } from '../cells/canonical.ts';
+import type { canonicalForm } from '../cells/canonical.ts';
 import { printNotation } from '../cells/notation-print.ts';
 import type { Cell } from '../cells/graph.ts';
 
@@ -19,15 +19,22 @@ interface ShowArgs {
   canonical?: boolean;
 }
 
-/** What `show` prints for a loaded cell. */
-export function showCell(cell: Cell, args: Omit<ShowArgs, 'cell'>): string {
+/**
+ * What `show` prints for a loaded cell. `canonical` prints it through `canonicalForm` of
+ * cells/canonical.ts, which the caller passes: a plain `show` does not load it (nor the
+ * node:crypto it hashes with, a tenth of `show gru`'s start-up).
+ */
+export function showCell(cell: Cell, args: Omit<ShowArgs, 'cell'>, canonical?: typeof canonicalForm): string {
   // yargs reads a repeated option as a list, and checks each of its values against the choices.
   if (!(SHOW_FORMATS as readonly unknown[]).includes(args.format)) throw new UserError(`--format takes one of ${SHOW_FORMATS.join(', ')}, once; got ${String(args.format)}`);
   if (args.hidden !== undefined && !(Number.isInteger(args.hidden) && args.hidden >= 1)) {
     throw new UserError(`--hidden must be a positive integer, got ${args.hidden}`);
   }
   let hash: string | undefined;
-  if (args.canonical) ({ cell, hash } = canonicalForm(cell));
+  if (args.canonical) {
+    if (canonical === undefined) throw new Error('showCell: --canonical needs canonicalForm');
+    ({ cell, hash } = canonical(cell));
+  }
   switch (args.format) {
     case 'text': {
       let text = printNotation(cell);
@@ -68,7 +75,8 @@ export const showSimple: SimpleCommand<ShowArgs> = {
     // loaded only for a file, so that `show gru` starts fast (issue 17).
     const { isZooKey, zooCell } = await import('../cells/zoo/index.ts');
     const cell = isZooKey(args.cell) ? zooCell(args.cell) : (await import('../cells/load.ts')).loadCell(args.cell);
-    process.stdout.write(showCell(cell, args));
+    const canonical = args.canonical ? (await import('../cells/canonical.ts')).canonicalForm : undefined;
+    process.stdout.write(showCell(cell, args, canonical));
   },
 };
 
