@@ -3,7 +3,8 @@
 // CommandModule; this file only assembles them and turns user-facing errors into exit codes.
 // Only the module of the command that runs is loaded (commands/list.ts holds what the help shows
 // of the others), so the start-up pays for one command, not fourteen; `--version` and `--help`
-// load no command and not yargs (commands/usage.ts), the others load yargs (commands/parser.ts).
+// load no command and not yargs (commands/usage.ts), nor does a plain line of a light command such as
+// `show gru` (commands/simple-args.ts); the others load yargs (commands/parser.ts).
 //
 // Installed, `bin` runs its compiled form, dist/cli.js; from a clone, bin/cellsearch.js runs this file
 // through tsx.
@@ -12,7 +13,8 @@
 // file, a database: the message names the problem and where), 130 interrupted.
 import { isUserError, systemError } from './errors.ts';
 import { packageVersion } from './package-files.ts';
-import { COMMAND_WORDS, isCommandWord, type CommandWord } from './commands/list.ts';
+import { COMMANDS, COMMAND_WORDS, isCommandWord, simpleLoader, type CommandWord } from './commands/list.ts';
+import { simpleArgs } from './commands/simple-args.ts';
 import { MIN_HELP_WIDTH, UsageError, helpWidth, topLevelHelp } from './commands/usage.ts';
 
 /** The word that names the command: the top level takes no option with a value, so the first word that is not a flag. */
@@ -49,8 +51,17 @@ export async function main(argv: string[]): Promise<void> {
     console.log(topLevelHelp(width));
     return;
   }
+  const word = commandWord(argv);
+  // A plain line of a light command (`show gru`) runs without yargs (commands/simple-args.ts);
+  // anything else, help and mistakes included, is yargs' to parse.
+  const load = word === undefined ? undefined : simpleLoader(word);
+  if (word !== undefined && load !== undefined) {
+    const command = await load();
+    const args = simpleArgs(COMMANDS[word].command, command, argv);
+    if (args !== undefined) return command.run(args);
+  }
   const { cliParser } = await import('./commands/parser.ts');
-  await (await cliParser(argv, commandWord(argv), width)).parseAsync();
+  await (await cliParser(argv, word, width)).parseAsync();
 }
 
 try {

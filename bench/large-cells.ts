@@ -7,7 +7,7 @@
 //   npm run bench:large-cells                      sizes 2000, 6000, 10000
 //   npm run bench:large-cells -- --sizes 1000,2000 --shapes chain
 import { parseArgs } from 'node:util';
-import { cellHash } from '../cells/canonical.ts';
+import { canonicalForm, cellHash } from '../cells/canonical.ts';
 import type { CellJson, CellNode } from '../cells/graph.ts';
 import { printNotation, readNotation } from '../cells/notation.ts';
 import { parseCell } from '../cells/validate.ts';
@@ -57,7 +57,7 @@ for (const shape of values.shapes.split(',')) {
     const json = SHAPES[shape](n);
     const v = time(() => parseCell(json));
     const h = time(() => cellHash(v.value));
-    const sc = time(() => showCell(v.value, { format: 'text', canonical: true }));
+    const sc = time(() => showCell(v.value, { format: 'text', canonical: true }, canonicalForm));
     const p = time(() => printNotation(v.value));
     const r = time(() => readNotation(p.value));
     const same = cellHash(r.value) === h.value && sc.value.includes(`# cellHash ${h.value}`) ? 'same' : 'DIFFERENT';

@@ -5,6 +5,7 @@
 // zod schemas and imports of the others (issue 17: a start-up under 150 ms of CPU). Each module
 // takes its head from here (`...commandHead('show')`), so the two never disagree.
 import type { CommandModule } from 'yargs';
+import type { SimpleCommand } from './simple-args.ts';
 
 /** What `cellsearch --help` shows of a command without loading it. */
 export interface CommandHead {
@@ -19,6 +20,8 @@ type AnyCommand = CommandModule<any, any>;
 interface CommandEntry extends CommandHead {
   /** The command's module, imported on demand. */
   readonly load: () => Promise<AnyCommand>;
+  /** The command without yargs, for its plain command lines (commands/simple-args.ts), when it has one. */
+  readonly simple?: () => Promise<SimpleCommand<any>>;
 }
 
 export const COMMANDS = {
@@ -31,6 +34,7 @@ export const COMMANDS = {
     command: 'show <cell>',
     describe: 'Print a cell (zoo key or file) as notation, Graphviz DOT or JSON; checks cell files',
     load: async (): Promise<AnyCommand> => (await import('./show.ts')).showCommand,
+    simple: async (): Promise<SimpleCommand<any>> => (await import('./show.ts')).showSimple,
   },
   tasks: {
     command: 'tasks',
@@ -111,6 +115,12 @@ export const COMMAND_WORDS = Object.keys(COMMANDS) as CommandWord[];
 
 export function isCommandWord(word: string): word is CommandWord {
   return Object.hasOwn(COMMANDS, word);
+}
+
+/** The loader of the yargs-free form of a command (commands/simple-args.ts), if it has one. */
+export function simpleLoader(word: CommandWord): (() => Promise<SimpleCommand<any>>) | undefined {
+  const entry: CommandEntry = COMMANDS[word];
+  return entry.simple;
 }
 
 /** The usage and summary of a command, for its module to spread into its CommandModule. */

@@ -6,7 +6,10 @@
 // runs/worker-entry.mjs.
 import type { MessagePort } from 'node:worker_threads';
 import { z } from 'zod';
-import { CurvePointSchema, JsonObjectSchema, type CurvePoint, type Evaluation, type EvaluationResult, type JsonObject } from './storage.ts';
+// Not runs/storage.ts: a worker thread loads this module, and needs no schema of a stored row.
+import { JsonObjectSchema, type JsonObject } from '../search/contract.ts';
+import { CurvePointSchema, type CurvePoint } from './curve-point.ts';
+import type { Evaluation, EvaluationResult } from './storage.ts';
 
 /** Bytes (a Buffer on the sending side arrives as a Uint8Array through the thread boundary). */
 const BytesSchema = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected bytes (a Uint8Array)');

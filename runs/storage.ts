@@ -11,6 +11,7 @@ import { ArchitectureSchema, JsonObjectSchema, JsonSchema, type Architecture, ty
 import { TextLineSchema } from '../cells/text.ts';
 import type { WorkQueue } from './queue.ts';
 import type { StudyCopy } from './study-copy.ts';
+import { CurvePointSchema, type CurvePoint } from './curve-point.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Values
@@ -89,9 +90,7 @@ export const EvaluationSchema = z.strictObject({
 });
 export type Evaluation = z.infer<typeof EvaluationSchema>;
 
-/** One point of a learning curve: the step and any named values (loss, valid metric, lr...). */
-export const CurvePointSchema = z.record(z.string(), z.number().nullable()).and(z.object({ step: int.nonnegative() }));
-export type CurvePoint = z.infer<typeof CurvePointSchema>;
+export { CurvePointSchema, type CurvePoint } from './curve-point.ts';
 
 export const EventSchema = z.strictObject({
   id: int,

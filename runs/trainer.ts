@@ -14,7 +14,7 @@ import { getTask } from '../tasks/registry.ts';
 import { iterateBatches, type BatchOptions, type Task } from '../tasks/task.ts';
 import { HyperparamsSchema } from '../search/space.ts';
 import type { Job, JobResult, Progress } from './job.ts';
-import type { CurvePoint } from './storage.ts';
+import type { CurvePoint } from './curve-point.ts';
 
 /**
  * The hyperparameters of a training job: a setting of search/space.ts (model, optimiser,

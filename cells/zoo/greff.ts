@@ -96,12 +96,10 @@ export function greffLstm(o: GreffOptions = {}, meta: { name?: string; descripti
   });
 }
 
-/** Zoo key -> cell, in the paper's order. */
-export function greffCells(): Record<string, Cell> {
-  const out: Record<string, Cell> = {};
-  for (const v of GREFF_VARIANTS) {
-    out[v.key] = greffLstm(v.opts, { name: v.name, description: v.description, source: `${SRC}, ${v.where}` });
-  }
+/** Zoo key -> how to build its cell, in the paper's order. */
+export function greffBuilders(): Record<string, () => Cell> {
+  const out: Record<string, () => Cell> = {};
+  for (const v of GREFF_VARIANTS) out[v.key] = () => greffLstm(v.opts, { name: v.name, description: v.description, source: `${SRC}, ${v.where}` });
   return out;
 }
 

@@ -1,9 +1,10 @@
 // The zoo: every cell of Jozefowicz et al. (2015) and Greff et al. (2016), by short key.
-// Cells are built and checked (checkCell) once, when this module is first imported.
+// Each cell is built and checked (checkCell) once, when it is first read: `show gru` builds one
+// cell, not twenty (issue 17's start-up); cells/zoo/zoo.test.ts reads them all.
 import { UserError } from '../../errors.ts';
 import type { Cell } from '../graph.ts';
-import { GREFF_KEYS, greffCells } from './greff.ts';
-import { JOZEFOWICZ_KEYS, jozefowiczCells } from './jozefowicz.ts';
+import { GREFF_KEYS, greffBuilders } from './greff.ts';
+import { JOZEFOWICZ_KEYS, jozefowiczBuilders } from './jozefowicz.ts';
 
 export { greffLstm, GREFF_VARIANTS, type GreffOptions } from './greff.ts';
 export { jozefowiczLstm, type JozefowiczLstmOptions } from './jozefowicz.ts';
@@ -21,7 +22,17 @@ function deepFreeze<T>(value: T): T {
  * Deeply frozen: the zoo is shared, so editing a zoo cell in place throws; copy it first
  * (`structuredClone`, or `parseCell` of its JSON).
  */
-export const ZOO: Readonly<Record<string, Cell>> = deepFreeze({ ...jozefowiczCells(), ...greffCells() });
+export const ZOO: Readonly<Record<string, Cell>> = lazyRecord({ ...jozefowiczBuilders(), ...greffBuilders() });
+
+/** A frozen record whose values are built on first read (each once, deeply frozen). */
+function lazyRecord(builders: Record<string, () => Cell>): Readonly<Record<string, Cell>> {
+  const record = {};
+  for (const [key, build] of Object.entries(builders)) {
+    let cell: Cell | undefined;
+    Object.defineProperty(record, key, { enumerable: true, get: () => (cell ??= deepFreeze(build())) });
+  }
+  return Object.freeze(record);
+}
 
 /** The cells of Jozefowicz et al.: tanh-rnn, lstm, lstm-f, lstm-i, lstm-o, lstm-b, gru, mut1-3. */
 export const JOZEFOWICZ_CELLS: readonly string[] = JOZEFOWICZ_KEYS;

@@ -163,20 +163,20 @@ export function mut3(): Cell {
   });
 }
 
-/** Zoo key -> cell, in the paper's order. */
-export function jozefowiczCells(): Record<string, Cell> {
+/** Zoo key -> how to build its cell, in the paper's order. */
+export function jozefowiczBuilders(): Record<string, () => Cell> {
   return {
-    'tanh-rnn': tanhRnn(),
-    lstm: jozefowiczLstm(),
-    'lstm-f': jozefowiczLstm({ forgetGate: false, name: 'LSTM-f', description: 'LSTM without the forget gate: c = c + i*j' }),
-    'lstm-i': jozefowiczLstm({ inputGate: false, name: 'LSTM-i', description: 'LSTM without the input gate: c = c*f + i' }),
-    'lstm-o': jozefowiczLstm({ outputGateOn: false, name: 'LSTM-o', description: 'LSTM without the output gate: h = tanh(c)' }),
-    'lstm-b': jozefowiczLstm({ forgetBias: 1, name: 'LSTM-b', description: 'LSTM with the forget-gate bias initialised to 1' }),
-    gru: gru(),
-    mut1: mut1(),
-    mut2: mut2(),
-    mut3: mut3(),
-    'lstm-tanh-o': jozefowiczLstm({ outputGate: 'tanh', name: 'LSTM (tanh o)', description: 'LSTM with a tanh output gate, as the paper prints its equations' }),
+    'tanh-rnn': tanhRnn,
+    lstm: () => jozefowiczLstm(),
+    'lstm-f': () => jozefowiczLstm({ forgetGate: false, name: 'LSTM-f', description: 'LSTM without the forget gate: c = c + i*j' }),
+    'lstm-i': () => jozefowiczLstm({ inputGate: false, name: 'LSTM-i', description: 'LSTM without the input gate: c = c*f + i' }),
+    'lstm-o': () => jozefowiczLstm({ outputGateOn: false, name: 'LSTM-o', description: 'LSTM without the output gate: h = tanh(c)' }),
+    'lstm-b': () => jozefowiczLstm({ forgetBias: 1, name: 'LSTM-b', description: 'LSTM with the forget-gate bias initialised to 1' }),
+    gru,
+    mut1,
+    mut2,
+    mut3,
+    'lstm-tanh-o': () => jozefowiczLstm({ outputGate: 'tanh', name: 'LSTM (tanh o)', description: 'LSTM with a tanh output gate, as the paper prints its equations' }),
   };
 }
 

@@ -97,4 +97,10 @@ test('zoo cells are frozen: editing one in place throws', () => {
   const copy = structuredClone(ZOO.gru);
   copy.nodes[0].id = 'renamed';
   assert.equal(ZOO.gru.nodes[0].id, 'r_lin');
+  // Built on first read, once: every read gives the same cell, and the zoo itself takes no new one.
+  assert.equal(ZOO.lstm, ZOO.lstm);
+  assert.throws(() => {
+    (ZOO as Record<string, unknown>).gru = copy;
+  }, TypeError);
+  assert.deepEqual(structuredClone(ZOO).gru, ZOO.gru);
 });
