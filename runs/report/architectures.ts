@@ -86,7 +86,7 @@ export function notationOf(arch: Architecture, name?: string): string {
 export function archName(hash: string, archs: ReadonlyMap<string, Architecture>): string {
   const ref = referenceByHash().get(hash);
   if (ref) return ref;
-  const chain = lineage(hash, archs);
+  const chain = ancestry(hash, archs);
   const root = chain[0];
   const rootName =
     root.arch?.origin.kind === 'zoo'
@@ -104,19 +104,27 @@ export interface LineageStep {
   changes: string[];
 }
 
-/** From the root ancestor (a zoo cell, a file, or the first unknown parent) to `hash`. */
-export function lineage(hash: string, archs: ReadonlyMap<string, Architecture>): LineageStep[] {
-  const out: LineageStep[] = [];
+/**
+ * The architectures from the root ancestor (a zoo cell, a file, or the first unknown parent) to
+ * `hash`, without describing their mutations (a name needs only the root and the length: every
+ * architecture of a large search is named).
+ */
+function ancestry(hash: string, archs: ReadonlyMap<string, Architecture>): Omit<LineageStep, 'changes'>[] {
+  const out: Omit<LineageStep, 'changes'>[] = [];
   const seen = new Set<string>();
   let h: string | undefined = hash;
   while (h !== undefined && !seen.has(h)) {
     seen.add(h);
     const arch = archs.get(h);
-    const origin = arch?.origin;
-    out.push({ hash: h, arch, changes: origin?.kind === 'mutant' ? origin.mutations.map(describeMutation) : [] });
-    h = origin?.kind === 'mutant' ? origin.parent : undefined;
+    out.push({ hash: h, arch });
+    h = arch?.origin.kind === 'mutant' ? arch.origin.parent : undefined;
   }
   return out.reverse();
+}
+
+/** From the root ancestor (a zoo cell, a file, or the first unknown parent) to `hash`, with each step's mutations. */
+export function lineage(hash: string, archs: ReadonlyMap<string, Architecture>): LineageStep[] {
+  return ancestry(hash, archs).map((s) => ({ ...s, changes: s.arch?.origin.kind === 'mutant' ? s.arch.origin.mutations.map(describeMutation) : [] }));
 }
 
 /** The lineage as a report shows it: a sentence and one line per step, from the root ancestor. */
