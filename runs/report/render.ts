@@ -2,19 +2,15 @@
 // - vega-lite specs are compiled to vega and drawn by vega's SVG string renderer (`renderer:
 //   'none'` + `view.toSVG()`; text widths are estimated, as vega does without a canvas);
 // - DOT from cells/dot.ts is laid out by Graphviz compiled to WebAssembly (@viz-js/viz).
-// vega and vega-lite are loaded with the first figure, not with this module: a process that builds
-// report models and draws nothing yet (the dashboard before a page asks for a figure) does not hold them.
-import type { TopLevelSpec } from 'vega-lite';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
 import type { ReportModel, Section } from './model.ts';
-
-let vegaModules: Promise<[typeof import('vega'), typeof import('vega-lite')]> | undefined;
 
 const FONT = 'Helvetica, Arial, sans-serif';
 
 /** A vega-lite spec as an SVG document (no XML prolog). */
 export async function renderVegaLite(spec: Record<string, unknown>): Promise<string> {
   const withConfig = { ...spec, config: { font: FONT, view: { stroke: '#ddd' }, axis: { labelFontSize: 11, titleFontSize: 12 }, ...(spec.config as object | undefined) } };
-  const [vega, { compile }] = await (vegaModules ??= Promise.all([import('vega'), import('vega-lite')]));
   const { spec: vg } = compile(withConfig as unknown as TopLevelSpec);
   // No loader can reach the network: every figure's data is inline.
   const view = new vega.View(vega.parse(vg), { renderer: 'none', logLevel: vega.Error });
