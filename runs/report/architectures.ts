@@ -53,13 +53,20 @@ export function cellBlocks(arch: Architecture, name: string, title: string): Blo
  * The checked cells of architecture rows already counted, by row object: a reader that keeps a
  * study's rows across reads (the dashboard, whose rows of one hash never change) checks each cell once.
  */
-const counted = new WeakMap<Architecture, { cell: Cell } | { error: string }>();
+const counted = new WeakMap<Architecture, { cell: Cell; widths: Map<number, number> } | { error: string }>();
 
 /** Cell parameters (every layer) at a width, or null when the stored cell is not valid. */
 export function cellParams(arch: Architecture, hidden: number, layers = 1): number | null {
   let c = counted.get(arch);
-  if (!c) counted.set(arch, (c = tryCell(arch)));
-  return 'error' in c ? null : paramCount(c.cell, hidden) * layers;
+  if (!c) {
+    const t = tryCell(arch);
+    counted.set(arch, (c = 'error' in t ? t : { cell: t.cell, widths: new Map() }));
+  }
+  if ('error' in c) return null;
+  // Counted once per width: a search's figure asks for every evaluation's (10,000 over a few widths).
+  let n = c.widths.get(hidden);
+  if (n === undefined) c.widths.set(hidden, (n = paramCount(c.cell, hidden)));
+  return n * layers;
 }
 
 /**
