@@ -2,8 +2,13 @@
 // 1,000 architectures must open in under 1 s on localhost, the server under 200 MB). Builds the
 // study with runs/dashboard/fixtures.ts (drawn results, real architectures, a learning curve per
 // evaluation) into a SQLite file, starts `cellsearch dashboard` on it as its own process, then:
-// - times the JSON endpoints with fetch, the first request (the snapshot is read and the report
-//   model built) and the next ones (cached until the study changes);
+// - the first open, `--repeat` times (default 3), each on a fresh server: the server's CPU time for
+//   its first request (the snapshot is read and the report model built) and its resident memory
+//   after it, alternating with a reference of the same run: the same study read the way `cellsearch
+//   report` reads it (runs/report: one snapshot with every curve, then the report model, no figure
+//   drawn) in a process of its own, its CPU time for that read and its memory after it;
+// - on the last server, times the JSON endpoints with fetch, the first request and the next ones
+//   (cached until the study changes), with the server's memory after each;
 // - with Chromium (when found), times the study page from navigation to the rendered leaderboard
 //   and to every figure drawn, on a fresh server state and again;
 // - reads the server's resident memory (now and peak, /proc/<pid>/status) and the CPU time it
@@ -16,6 +21,7 @@
 //   npm run bench:dashboard                                   10,000 evaluations, 1,000 architectures
 //   npm run bench:dashboard -- --evaluations 2000 --architectures 200 --db /tmp/x.sqlite
 //   npm run build && npm run bench:dashboard -- --cli dist/cli.js     the server as the installed package runs it (no tsx)
+//   npm run bench:dashboard -- --repeat 5                     five first opens and five references
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,13 +39,31 @@ const OptionsSchema = z.object({
   points: z.coerce.number().int().positive(),
   db: z.string().optional(),
   cli: z.string().optional(),
+  repeat: z.coerce.number().int().positive(),
+  reference: z.boolean(),
 });
 
 const { values } = parseArgs({
-  options: { evaluations: { type: 'string', default: '10000' }, architectures: { type: 'string', default: '1000' }, points: { type: 'string', default: '8' }, db: { type: 'string' }, cli: { type: 'string' } },
+  options: { evaluations: { type: 'string', default: '10000' }, architectures: { type: 'string', default: '1000' }, points: { type: 'string', default: '8' }, db: { type: 'string' }, cli: { type: 'string' }, repeat: { type: 'string', default: '3' }, reference: { type: 'boolean', default: false } },
 });
 const o = OptionsSchema.parse(values);
 const NAME = 'search-large';
+
+if (o.reference) {
+  // The reference child: the study read as `cellsearch report` reads it, timed from the open on.
+  const { openStorage } = await import('../runs/open-storage.ts');
+  const { buildReport } = await import('../runs/report/index.ts');
+  const { readStudy } = await import('../runs/report/queries.ts');
+  const storage = await openStorage(o.db!, { readonly: true, snapshot: true });
+  const before = process.cpuUsage();
+  const { model } = buildReport(await readStudy(storage, NAME));
+  const used = process.cpuUsage(before);
+  await storage.close();
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const mb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) / 1024;
+  console.log(JSON.stringify({ cpuMs: (used.user + used.system) / 1000, rss: mb('VmRSS'), peak: mb('VmHWM'), sections: model.sections.length }));
+  process.exit(0);
+}
 const db = o.db ?? join(mkdtempSync(join(tmpdir(), 'cellsearch-bench-dashboard-')), 'large.sqlite');
 
 if (!existsSync(db)) {
@@ -84,12 +108,27 @@ function memoryMb(pid: number): { rss: number; peak: number } {
 
 // The clone's launcher (tsx) by default; `--cli dist/cli.js` measures the built package as installed.
 const cli = o.cli ?? new URL('../bin/cellsearch.js', import.meta.url).pathname;
-const server = spawn(process.execPath, [cli, 'dashboard', '--db', db, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-const first = await createInterface({ input: server.stdout })[Symbol.asyncIterator]().next();
-const base = /(http:\/\/\S+?)\/?$/m.exec(String(first.value))?.[1];
-if (!base) throw new Error(`the dashboard printed no URL: ${String(first.value)}`);
 const rows: [string, string][] = [];
 const ms = (t: number) => `${(performance.now() - t).toFixed(0)} ms`;
+
+/** `cellsearch dashboard` on the study as a process of its own, and its URL. */
+async function startServer() {
+  const server = spawn(process.execPath, [cli, 'dashboard', '--db', db, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const first = await createInterface({ input: server.stdout })[Symbol.asyncIterator]().next();
+  const base = /(http:\/\/\S+?)\/?$/m.exec(String(first.value))?.[1];
+  if (!base) throw new Error(`the dashboard printed no URL: ${String(first.value)}`);
+  return { server, pid: server.pid!, base };
+}
+
+/** The reference: the same study read as `cellsearch report` reads it, in a process of its own (see `--reference`). */
+async function referenceRead(): Promise<{ cpuMs: number; rss: number; peak: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--reference', '--db', db], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (b) => (out += b));
+  const code = await new Promise((r) => child.on('close', r));
+  if (code !== 0) throw new Error(`the reference read exited with ${code}`);
+  return JSON.parse(out) as { cpuMs: number; rss: number; peak: number };
+}
 
 /** The resident memory of a process of the launcher that loads nothing of cellsearch: node with tsx, the reference of the server's figures. */
 async function launcherMb(): Promise<number> {
@@ -100,10 +139,36 @@ async function launcherMb(): Promise<number> {
   return mb;
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const mem = (pid: number) => {
+  const m = memoryMb(pid);
+  return `RSS ${m.rss.toFixed(0)} MB, peak ${m.peak.toFixed(0)} MB`;
+};
+
+// The first open, `--repeat` times on a fresh server, each after a reference read of the same run.
+const opens: { cpu: number; ref: number; rss: number; peak: number }[] = [];
+let last: Awaited<ReturnType<typeof startServer>> | undefined;
+for (let i = 0; i < o.repeat; i++) {
+  const ref = await referenceRead();
+  rows.push([`reference ${i + 1}: the report's read (snapshot with curves + report model)`, `CPU ${ref.cpuMs.toFixed(0)} ms, RSS ${ref.rss.toFixed(0)} MB, peak ${ref.peak.toFixed(0)} MB`]);
+  last?.server.kill('SIGINT');
+  last = await startServer();
+  const started = memoryMb(last.pid);
+  const t = performance.now();
+  const cpu = cpuMs(last.pid);
+  const r = await fetch(`${last.base}/api/experiments`);
+  await r.arrayBuffer();
+  if (!r.ok) throw new Error(`/api/experiments: HTTP ${r.status}`);
+  const used = cpuMs(last.pid) - cpu;
+  const m = memoryMb(last.pid);
+  opens.push({ cpu: used, ref: ref.cpuMs, rss: m.rss, peak: m.peak });
+  rows.push([`first open ${i + 1}: GET /api/experiments on a fresh server`, `${ms(t)}, server CPU ${used} ms (${(used / ref.cpuMs).toFixed(2)} x the reference); RSS ${started.rss.toFixed(0)} MB after start, ${m.rss.toFixed(0)} MB after (peak ${m.peak.toFixed(0)} MB)`]);
+}
+const { server, base } = last!;
 try {
-  rows.push(['server memory after start', `${memoryMb(server.pid!).rss.toFixed(0)} MB (node with tsx alone, loading nothing of cellsearch: ${(await launcherMb()).toFixed(0)} MB)`]);
+  rows.push(['first open, median', `server CPU ${median(opens.map((x) => x.cpu))} ms (${median(opens.map((x) => x.cpu / x.ref)).toFixed(2)} x the reference), RSS ${median(opens.map((x) => x.rss)).toFixed(0)} MB, peak ${median(opens.map((x) => x.peak)).toFixed(0)} MB`]);
+  rows.push(['node with tsx alone, loading nothing of cellsearch', `RSS ${(await launcherMb()).toFixed(0)} MB`]);
   for (const [label, path] of [
-    ['GET /api/experiments (first: snapshot + report model)', '/api/experiments'],
     ['GET /api/experiments (cached)', '/api/experiments'],
     ['GET /api/studies/<name> (cached)', `/api/studies/${NAME}`],
     ['GET leaderboard page 1 (20 rows)', `/api/studies/${NAME}/leaderboard`],
@@ -117,7 +182,7 @@ try {
     const r = await fetch(base + path);
     const body = await r.arrayBuffer();
     if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
-    rows.push([label, `${ms(t)}, server CPU ${cpuMs(server.pid!) - cpu} ms (${(body.byteLength / 1024).toFixed(0)} KB)`]);
+    rows.push([label, `${ms(t)}, server CPU ${cpuMs(server.pid!) - cpu} ms (${(body.byteLength / 1024).toFixed(0)} KB); ${mem(server.pid!)}`]);
   }
   const chromiumPath = findChromium();
   if (chromiumPath) {
@@ -132,7 +197,7 @@ try {
         await page.waitForSelector('#leaderboard-table tbody tr', { timeout: 120_000 });
         rows.push([`study page in Chromium, ${round}: leaderboard shown`, ms(t)]);
         await page.waitForFunction(() => [...document.images].every((i) => i.complete && i.naturalWidth > 0), undefined, { timeout: 300_000 });
-        rows.push([`study page in Chromium, ${round}: every figure drawn`, `${ms(t)}, server CPU ${cpuMs(server.pid!) - cpu} ms`]);
+        rows.push([`study page in Chromium, ${round}: every figure drawn`, `${ms(t)}, server CPU ${cpuMs(server.pid!) - cpu} ms; ${mem(server.pid!)}`]);
         await page.close();
       }
       // The writer alone, then while a page listens and reloads the study again and again.
@@ -155,7 +220,7 @@ try {
         await page.close();
         const fmt = (r: Record<string, number>) => `${r.ok} ok, ${r.failed} failed, slowest ${r.maxMs.toFixed(1)} ms, total ${r.totalMs.toFixed(0)} ms`;
         rows.push(['writer: 200 transactions, no page open', fmt(alone)]);
-        rows.push([`writer: 200 transactions during ${reloads} study page loads`, fmt(watched)]);
+        rows.push([`writer: 200 transactions during ${reloads} study page loads`, `${fmt(watched)}; server ${mem(server.pid!)}`]);
       } finally {
         writer.stop();
       }

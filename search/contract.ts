@@ -18,11 +18,56 @@ import { z } from 'zod';
 // ---------------------------------------------------------------------------------------------
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-export const JsonSchema: z.ZodType<Json> = z.lazy(() =>
-  z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(JsonSchema), z.record(z.string(), JsonSchema)]),
-);
-export const JsonObjectSchema = z.record(z.string(), JsonSchema);
-export type JsonObject = z.infer<typeof JsonObjectSchema>;
+export type JsonObject = { [key: string]: Json };
+
+const isPlainObject = (v: object): boolean => {
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+};
+
+/**
+ * Where `v` stops being a JSON value (the path and why), or undefined when it is one. One walk that
+ * copies nothing: a study's rows hold JSON text parsed by JSON.parse, thousands at a time (cells,
+ * settings, metrics), and a union schema tried at every node, copying every object, was most of
+ * the time a large study took to read (issue 14).
+ */
+function notJson(v: unknown): { path: (string | number)[]; message: string } | undefined {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return undefined;
+    case 'number':
+      return Number.isFinite(v) ? undefined : { path: [], message: `${v} is not a JSON number` };
+    case 'object': {
+      if (v === null) return undefined;
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) {
+          const bad = notJson(v[i]);
+          if (bad) return bad.path.unshift(i), bad;
+        }
+        return undefined;
+      }
+      if (!isPlainObject(v)) return { path: [], message: 'expected a plain object' };
+      for (const k of Object.keys(v)) {
+        const bad = notJson((v as Record<string, unknown>)[k]);
+        if (bad) return bad.path.unshift(k), bad;
+      }
+      return undefined;
+    }
+    default:
+      return { path: [], message: `${typeof v} is not a JSON value` };
+  }
+}
+
+const jsonCheck = (topObject: boolean) => (v: unknown, ctx: z.RefinementCtx) => {
+  const bad = topObject && (typeof v !== 'object' || v === null || Array.isArray(v)) ? { path: [], message: 'expected a JSON object' } : notJson(v);
+  if (bad) ctx.addIssue({ code: 'custom', message: bad.message, path: bad.path });
+};
+
+/** A JSON value, checked in place (parsing returns the value itself, not a copy). */
+export const JsonSchema: z.ZodType<Json> = z.custom<Json>().superRefine(jsonCheck(false));
+/** A JSON object (not an array, not null), checked in place. */
+export const JsonObjectSchema: z.ZodType<JsonObject> = z.custom<JsonObject>().superRefine(jsonCheck(true));
 
 /**
  * A value as it reads back from JSON: fields that are undefined are dropped. For values whose

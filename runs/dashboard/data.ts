@@ -13,7 +13,7 @@
 // checked once while the server lives. Of the state before a change only its drawings stay, not
 // its rows: one study's rows are in memory at a time.
 import { UserError } from '../../errors.ts';
-import type { ExperimentSummary, Storage } from '../storage.ts';
+import type { Architecture, ExperimentSummary, Storage } from '../storage.ts';
 import { buildReport, cellsearchVersion, isSearchKind } from '../report/index.ts';
 import type { Block, ReportModel, Section, Table } from '../report/model.ts';
 import { renderDot, renderVegaLite } from '../report/render.ts';
@@ -113,18 +113,20 @@ export class DashboardData {
     const old = await cached?.catch(() => undefined);
     if (cached && old?.fingerprint === fingerprint) return cached;
     if (old) this.previous.set(name, { fingerprint: old.fingerprint, assets: old.assets, svgs: old.svgs, archs: old.archs });
-    const built = this.build(name, fingerprint, old);
+    // Only the old rows' architectures go on (a hash's row never changes): the rest of the old
+    // state is not held while the new one is read, so a re-read never holds two studies' rows.
+    const built = this.build(name, fingerprint, old?.data.architectures);
     this.studies.set(name, built);
     built.catch(() => this.studies.get(name) === built && this.studies.delete(name));
     return built;
   }
 
-  private async build(name: string, fingerprint: string, old: StudyState | undefined): Promise<StudyState> {
+  private async build(name: string, fingerprint: string, known: ReadonlyMap<string, Architecture> | undefined): Promise<StudyState> {
     const experiment = await this.storage.getExperiment(name);
     const search = experiment !== undefined && isSearchKind(experiment.kind);
     const snap = experiment && (await this.storage.snapshot(experiment.id, { curves: !search }));
     if (!snap) throw new NotFound(`no experiment named '${name}' in ${this.storage.location}`);
-    for (const [hash, a] of old?.data.architectures ?? []) if (snap.architectures.has(hash)) snap.architectures.set(hash, a);
+    for (const [hash, a] of known ?? []) if (snap.architectures.has(hash)) snap.architectures.set(hash, a);
     const data: LiveStudy = { ...snap, location: this.storage.location, writerActive: snap.writer !== undefined };
     const now = new Date();
     if (data.experiment.kind === 'ablate') {

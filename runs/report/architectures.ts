@@ -53,13 +53,20 @@ export function cellBlocks(arch: Architecture, name: string, title: string): Blo
  * The checked cells of architecture rows already counted, by row object: a reader that keeps a
  * study's rows across reads (the dashboard, whose rows of one hash never change) checks each cell once.
  */
-const counted = new WeakMap<Architecture, { cell: Cell } | { error: string }>();
+const counted = new WeakMap<Architecture, { cell: Cell; widths: Map<number, number> } | { error: string }>();
 
 /** Cell parameters (every layer) at a width, or null when the stored cell is not valid. */
 export function cellParams(arch: Architecture, hidden: number, layers = 1): number | null {
   let c = counted.get(arch);
-  if (!c) counted.set(arch, (c = tryCell(arch)));
-  return 'error' in c ? null : paramCount(c.cell, hidden) * layers;
+  if (!c) {
+    const t = tryCell(arch);
+    counted.set(arch, (c = 'error' in t ? t : { cell: t.cell, widths: new Map() }));
+  }
+  if ('error' in c) return null;
+  // Counted once per width: a search's figure asks for every evaluation's (10,000 over a few widths).
+  let n = c.widths.get(hidden);
+  if (n === undefined) c.widths.set(hidden, (n = paramCount(c.cell, hidden)));
+  return n * layers;
 }
 
 /**
@@ -86,7 +93,7 @@ export function notationOf(arch: Architecture, name?: string): string {
 export function archName(hash: string, archs: ReadonlyMap<string, Architecture>): string {
   const ref = referenceByHash().get(hash);
   if (ref) return ref;
-  const chain = lineage(hash, archs);
+  const chain = ancestry(hash, archs);
   const root = chain[0];
   const rootName =
     root.arch?.origin.kind === 'zoo'
@@ -104,19 +111,27 @@ export interface LineageStep {
   changes: string[];
 }
 
-/** From the root ancestor (a zoo cell, a file, or the first unknown parent) to `hash`. */
-export function lineage(hash: string, archs: ReadonlyMap<string, Architecture>): LineageStep[] {
-  const out: LineageStep[] = [];
+/**
+ * The architectures from the root ancestor (a zoo cell, a file, or the first unknown parent) to
+ * `hash`, without describing their mutations (a name needs only the root and the length: every
+ * architecture of a large search is named).
+ */
+function ancestry(hash: string, archs: ReadonlyMap<string, Architecture>): Omit<LineageStep, 'changes'>[] {
+  const out: Omit<LineageStep, 'changes'>[] = [];
   const seen = new Set<string>();
   let h: string | undefined = hash;
   while (h !== undefined && !seen.has(h)) {
     seen.add(h);
     const arch = archs.get(h);
-    const origin = arch?.origin;
-    out.push({ hash: h, arch, changes: origin?.kind === 'mutant' ? origin.mutations.map(describeMutation) : [] });
-    h = origin?.kind === 'mutant' ? origin.parent : undefined;
+    out.push({ hash: h, arch });
+    h = arch?.origin.kind === 'mutant' ? arch.origin.parent : undefined;
   }
   return out.reverse();
+}
+
+/** From the root ancestor (a zoo cell, a file, or the first unknown parent) to `hash`, with each step's mutations. */
+export function lineage(hash: string, archs: ReadonlyMap<string, Architecture>): LineageStep[] {
+  return ancestry(hash, archs).map((s) => ({ ...s, changes: s.arch?.origin.kind === 'mutant' ? s.arch.origin.mutations.map(describeMutation) : [] }));
 }
 
 /** The lineage as a report shows it: a sentence and one line per step, from the root ancestor. */

@@ -50,9 +50,12 @@ export function fmt(v: number | null | undefined, digits = 4): string {
   return typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '-';
 }
 
+/** One formatter for every call: `toLocaleString` builds one per call (a large search formats thousands of counts). */
+const INTEGER = new Intl.NumberFormat('en-US');
+
 /** An integer with thin grouping: 12345 -> "12,345". */
 export function fmtInt(v: number | null | undefined): string {
-  return typeof v === 'number' && Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '-';
+  return typeof v === 'number' && Number.isFinite(v) ? INTEGER.format(Math.round(v)) : '-';
 }
 
 /** Milliseconds as "1 h 02 min", "3 min 05 s", "12.3 s". */

@@ -15,7 +15,9 @@ export async function renderVegaLite(spec: Record<string, unknown>): Promise<str
   // No loader can reach the network: every figure's data is inline.
   const view = new vega.View(vega.parse(vg), { renderer: 'none', logLevel: vega.Error });
   try {
-    return await view.toSVG();
+    // vega builds the document by concatenation: V8 holds it as a tree of its pieces (about 8 times
+    // the text for a 10,000-point figure) until it is flattened; a copy through UTF-8 is one flat string.
+    return Buffer.from(await view.toSVG(), 'utf8').toString('utf8');
   } finally {
     view.finalize();
   }

@@ -113,9 +113,12 @@ export function learningCurveFigures(data: StudyData): Block[] {
   const labels = cellLabels(data);
   const repeated = new Set(data.evaluations.filter((e) => trialOf(e) !== '0').map((e) => e.architecture));
   const tasks = new Set(data.evaluations.map((e) => e.task));
+  // The cell's name only where several cells are drawn (an architecture's page draws one): a long
+  // name would fill the legend's label and cut off the task and trial that tell the curves apart.
+  const named = new Set(data.evaluations.map((e) => e.architecture)).size > 1 || (tasks.size <= 1 && repeated.size === 0);
   const rows: { run: string; step: number; metric: string; value: number }[] = [];
   for (const e of data.evaluations) {
-    const run = `${labels.get(e.architecture)}${tasks.size > 1 ? ` ${e.task}` : ''}${repeated.has(e.architecture) ? ` #${trialOf(e)}` : ''}`;
+    const run = [named ? labels.get(e.architecture) : undefined, tasks.size > 1 ? e.task : undefined, repeated.has(e.architecture) ? `#${trialOf(e)}` : undefined].filter((x) => x !== undefined).join(' ');
     for (const p of data.curves.get(e.id) ?? []) {
       for (const [metric, key] of [['validation loss', 'validLoss'], ['validation accuracy', 'validAccuracy'], ['training loss', 'trainLoss']] as const) {
         const v = p[key];
