@@ -14,7 +14,6 @@
 import { isUserError, systemError } from './errors.ts';
 import { packageVersion } from './package-files.ts';
 import { COMMANDS, COMMAND_WORDS, isCommandWord, simpleLoader, type CommandWord } from './commands/list.ts';
-import { simpleArgs } from './commands/simple-args.ts';
 import { MIN_HELP_WIDTH, UsageError, helpWidth, topLevelHelp } from './commands/usage.ts';
 
 /** The word that names the command: the top level takes no option with a value, so the first word that is not a flag. */
@@ -56,7 +55,7 @@ export async function main(argv: string[]): Promise<void> {
   // anything else, help and mistakes included, is yargs' to parse.
   const load = word === undefined ? undefined : simpleLoader(word);
   if (word !== undefined && load !== undefined) {
-    const command = await load();
+    const [command, { simpleArgs }] = await Promise.all([load(), import('./commands/simple-args.ts')]);
     const args = simpleArgs(COMMANDS[word].command, command, argv);
     if (args !== undefined) return command.run(args);
   }
