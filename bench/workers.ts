@@ -2,9 +2,10 @@
 // a GRU on memorize, --repeats evaluations of --steps steps: one generation, so every evaluation
 // can run at once) on PostgreSQL, its driver only coordinating (--workers 0), trained by 1 and then
 // by 2 `cellsearch worker` processes of one thread each; each configuration --rounds times,
-// alternating. For each run: evaluations per wall second from the first claim to the driver's end,
-// the workers' CPU seconds per evaluation (from /proc, after their start-up), and the cores other
-// processes used meanwhile (/proc/stat minus the workers' and the driver's CPU). Target: 2 workers
+// alternating. For each run, in the steady state (each worker from its first result on: that
+// evaluation carries its thread's start-up): evaluations per wall second, the workers' CPU seconds
+// per evaluation (from /proc), and the cores other processes used meanwhile (/proc/stat minus the
+// workers' and the driver's CPU). Target: 2 workers
 // >= 1.8x the throughput of 1, which needs 2 idle cores; on a shared machine the CPU per
 // evaluation says whether a second worker costs anything (it should not: the same work, split).
 // Needs a server: `scripts/with-postgres.sh npm run bench:workers` (or --db postgres://...).
@@ -18,8 +19,8 @@ import { fileURLToPath } from 'node:url';
 const { values } = parseArgs({
   options: {
     db: { type: 'string' },
-    steps: { type: 'string', default: '300' },
-    repeats: { type: 'string', default: '8' },
+    steps: { type: 'string', default: '1000' },
+    repeats: { type: 'string', default: '12' },
     rounds: { type: 'string', default: '1' },
   },
 });
@@ -50,13 +51,20 @@ function busy(): number {
 }
 
 /** A cellsearch process given the URL through the environment (never on its command line), its stderr collected. */
-function cellsearch(args: string[]): { child: ChildProcess; until: (re: RegExp) => Promise<void> } {
+function cellsearch(args: string[], onLine?: (line: string) => void): { child: ChildProcess; until: (re: RegExp) => Promise<void> } {
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CELLSEARCH_DB: url } });
   let text = '';
+  let partial = '';
   const waiters: { re: RegExp; done: () => void }[] = [];
   const check = () => waiters.splice(0, waiters.length, ...waiters.filter((w) => (w.re.test(text) ? (w.done(), false) : true)));
   child.stdout!.on('data', (d) => ((text += d), check()));
-  child.stderr!.on('data', (d) => ((text += d), check()));
+  child.stderr!.on('data', (d) => {
+    text += d;
+    const lines = (partial + String(d)).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) onLine?.(line);
+    check();
+  });
   const until = (re: RegExp) =>
     new Promise<void>((done, fail) => {
       if (re.test(text)) return done();
@@ -70,28 +78,44 @@ async function run(workers: number, round: number): Promise<{ rate: number; cpuP
   const name = `bench-workers-${workers}-${round}-${Date.now()}`;
   const driver = cellsearch(['train', '--cell', 'gru', '--task', 'memorize', '--steps', String(values.steps), '--eval-every', String(values.steps), '--valid-batches', '2', '--repeats', String(repeats), '--name', name, '--workers', '0']);
   await driver.until(/0 workers here/);
-  const pool = Array.from({ length: workers }, () => cellsearch(['worker', '--workers', '1', '--name', name]));
-  // Start-up (tsx, the imports, the thread) is not the queue's: the clock starts at the first claim.
-  await Promise.race(pool.map((w) => w.until(/^claimed evaluation/m)));
-  const [t0, busy0] = [performance.now(), busy()];
-  const cpu0 = pool.map((w) => cpuOf(w.child.pid!));
+  // Steady state: a worker's first evaluation carries its thread's start-up (tsx, the engine's
+  // modules, the task's data), so each worker is counted from its first result on, and the rate
+  // from the moment every worker has one.
+  const first: { at: number; cpu: number }[] = [];
+  const recorded: number[][] = [];
+  const pool = Array.from({ length: workers }, (_, i) => {
+    recorded.push([]);
+    const w = cellsearch(['worker', '--workers', '1', '--name', name], (line) => {
+      if (!line.startsWith('recorded evaluation')) return;
+      const at = performance.now();
+      if (recorded[i].length === 0) first[i] = { at, cpu: cpuOf(w.child.pid!) };
+      recorded[i].push(at);
+    });
+    return w;
+  });
   const driverCpu0 = cpuOf(driver.child.pid!);
-  let [cpu1, driverCpu1, busy1, t1] = [cpu0, driverCpu0, busy0, t0];
+  const busy0 = busy();
+  let last = { at: performance.now(), workers: pool.map(() => NaN), driver: driverCpu0, busy: busy0 };
   // Read every 100 ms: the last reading before the driver ends is the run's.
   const sample = setInterval(() => {
     const c = pool.map((w) => cpuOf(w.child.pid!));
     const d = cpuOf(driver.child.pid!);
-    if (c.every(Number.isFinite) && Number.isFinite(d)) [cpu1, driverCpu1, busy1, t1] = [c, d, busy(), performance.now()];
+    if (c.every(Number.isFinite) && Number.isFinite(d)) last = { at: performance.now(), workers: c, driver: d, busy: busy() };
   }, 100);
+  const start = performance.now();
   const [code] = await once(driver.child, 'exit');
   clearInterval(sample);
   if (code !== 0) throw new Error(`the driver exited with ${code}`);
   for (const w of pool) w.child.kill('SIGINT');
   await Promise.all(pool.map((w) => once(w.child, 'exit')));
-  const seconds = (t1 - t0) / 1000;
-  const workerCpu = cpu1.reduce((s, c, i) => s + c - cpu0[i], 0);
-  const others = (busy1 - busy0 - workerCpu - (driverCpu1 - driverCpu0)) / seconds;
-  return { rate: repeats / seconds, cpuPerEval: workerCpu / repeats, others };
+  if (recorded.some((r) => r.length < 2)) throw new Error(`a worker recorded fewer than 2 evaluations (${recorded.map((r) => r.length).join(', ')}): give --repeats more`);
+  const from = Math.max(...first.map((f) => f.at));
+  const inWindow = recorded.flat().filter((at) => at > from).length;
+  const workerCpu = first.reduce((sum, f, i) => sum + last.workers[i] - f.cpu, 0);
+  const counted = recorded.reduce((n, r) => n + r.length - 1, 0);
+  const seconds = (last.at - start) / 1000;
+  const others = (last.busy - busy0 - (last.driver - driverCpu0) - last.workers.reduce((a, b) => a + b, 0)) / seconds;
+  return { rate: inWindow / ((last.at - from) / 1000), cpuPerEval: workerCpu / counted, others };
 }
 
 console.log(`${repeats} evaluations (train gru, memorize, ${values.steps} steps) per run; ${cpus().length} cores`);
