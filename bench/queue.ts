@@ -27,6 +27,8 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '1000,10000,100000' },
     measure: { type: 'string', default: '2000' },
     processes: { type: 'string', default: '4' },
+    /** Profile every worker process (node --cpu-prof, their threads too) into this folder. */
+    'cpu-prof': { type: 'string' },
   },
 });
 const url = values.db ?? process.env.CELLSEARCH_TEST_PG;
@@ -102,7 +104,10 @@ try {
     const rtt = await roundTripMs();
     const server0 = serverCpuMs();
     // The URL goes by the environment, not the command line, which other users see in the process list.
-    const children = Array.from({ length: processes }, () => spawn(process.execPath, ['--import', 'tsx', CHILD, String(e.id)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, CELLSEARCH_DB: url } }));
+    const profile = values['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`];
+    const children = Array.from({ length: processes }, () =>
+      spawn(process.execPath, [...profile, '--import', 'tsx', CHILD, String(e.id)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, CELLSEARCH_DB: url } }),
+    );
     const started = await Promise.all(children.map(async (c) => Number(/^ready ([\d.]+)/.exec(String((await once(c.stdout, 'data'))[0]))?.[1] ?? NaN)));
     const t1 = performance.now();
     let finished = 0;

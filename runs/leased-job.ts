@@ -33,6 +33,14 @@ export async function runLeasedJob(o: LeasedJobOptions): Promise<LeasedOutcome> 
   const { queue, claim } = o;
   const e = claim.evaluation;
   const lost = new AbortController();
+  // The job stops on a lost lease or the hard stop. One listener, removed when the job ends: the
+  // hard stop's signal lives as long as the worker, and AbortSignal.any would tie every job's
+  // signal to it.
+  const stopped = new AbortController();
+  lost.signal.addEventListener('abort', () => stopped.abort(), { once: true });
+  const hardStop = () => stopped.abort();
+  if (o.abort?.aborted) stopped.abort();
+  o.abort?.addEventListener('abort', hardStop, { once: true });
   let beating = false;
   const heartbeat = setInterval(() => {
     if (beating) return;
@@ -55,14 +63,13 @@ export async function runLeasedJob(o: LeasedJobOptions): Promise<LeasedOutcome> 
     // Where the continued evaluation ended: a continuation stores only its own curve points.
     const from = e.continues === null ? 0 : await queue.stepsOf(e.experimentId, e.continues);
     const job = jobOf(e, arch.cell, resumeFrom);
-    const signal = o.abort ? AbortSignal.any([o.abort, lost.signal]) : lost.signal;
     // Live points go under the lease, as the result does; one that cannot be written is only a warning.
     const feed = curveFeed({
       write: (points) => queue.appendCurve(claim.token, points),
       after: from,
       onError: (err) => o.onWarning?.(`evaluation ${e.key}: curve points could not be stored (${err instanceof Error ? err.message : String(err)})`),
     });
-    const out = await o.pool.run(job, { signal, onProgress: o.onProgress, onCurvePoint: (p) => feed.push(p) });
+    const out = await o.pool.run(job, { signal: stopped.signal, onProgress: o.onProgress, onCurvePoint: (p) => feed.push(p) });
     await feed.close();
     clearInterval(heartbeat);
     if (lost.signal.aborted) return { kind: 'lost' };
@@ -78,5 +85,6 @@ export async function runLeasedJob(o: LeasedJobOptions): Promise<LeasedOutcome> 
     return then === 'lost' ? { kind: 'lost' } : { kind: 'failure', error: out.error, then };
   } finally {
     clearInterval(heartbeat);
+    o.abort?.removeEventListener('abort', hardStop);
   }
 }

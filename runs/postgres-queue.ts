@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { PostgresLocation } from './postgres-location.ts';
-import { appendCurvePoints, dropAttemptCurves, insertEvent, NO_LEASE, reconnecting, rows, transaction, writeFailure, writeResult, type Db, type Reconnect } from './postgres-rows.ts';
+import { appendCurvePoints, dropAttemptCurves, insertEvent, NO_LEASE, reconnecting, rows, transaction, writeFailure, writeResult, type Db, type Prepared, type Reconnect } from './postgres-rows.ts';
 import { ARCHITECTURE_COLUMNS, EVALUATION_COLUMNS, now, toArchitecture, toEvaluation, type ArchitectureRow, type EvaluationRow } from './rows.ts';
 import { QueueUnreachable, type Claim, type ClaimRequest, type WorkQueue } from './queue.ts';
 import type { Architecture, CurvePoint, EvaluationResult } from './storage.ts';
@@ -17,6 +17,27 @@ export type QueueRetry = Reconnect;
 
 /** `ms` from now by the server's clock. */
 const LEASE_END = (param: string) => `clock_timestamp() + ${param} * interval '1 millisecond'`;
+
+/**
+ * The claim: the next queued evaluation, locked with SKIP LOCKED in the partial index's
+ * (experiment, generation, ordinal) order, leased and returned whole, in one statement (one round
+ * trip; a single statement is its own transaction). Prepared once per connection, so two
+ * statements: any running study's evaluation (a worker without --name), or one experiment's ($5;
+ * a plan made once must not scan other experiments' queued rows to find it).
+ */
+const claimStatement = (experiment: 'any' | 'one'): Prepared => ({
+  name: `cellsearch_claim_${experiment}`,
+  text: `UPDATE evaluations SET status = 'running', started_at = $1, lease_token = $2, lease_owner = $3, lease_expires_at = ${LEASE_END('$4')}
+         WHERE id = (
+           SELECT e.id FROM evaluations e JOIN experiments x ON x.id = e.experiment_id
+           WHERE e.status = 'queued' AND x.status = 'running'${experiment === 'one' ? ' AND e.experiment_id = $5::bigint' : ''}
+           ORDER BY e.experiment_id, e.generation, e.ordinal
+           LIMIT 1
+           FOR UPDATE OF e SKIP LOCKED)
+         RETURNING ${EVALUATION_COLUMNS}`,
+});
+const CLAIM_ANY = claimStatement('any');
+const CLAIM_ONE = claimStatement('one');
 
 export class PostgresQueue implements WorkQueue {
   readonly location: string;
@@ -49,27 +70,14 @@ export class PostgresQueue implements WorkQueue {
     return this.guard(() => transaction(this.pool, fn));
   }
 
-  /**
-   * One statement, one round trip (a single statement is its own transaction): the next queued
-   * evaluation, locked with SKIP LOCKED in the partial index's (experiment, generation, ordinal)
-   * order, leased and returned whole. Round trips, not the server's work, are what a claim costs
-   * (bench/README.md).
-   */
+  /** One prepared statement (claimStatement). */
   claim(r: ClaimRequest): Promise<Claim | undefined> {
     return this.guard(async () => {
       const token = randomUUID();
-      const [row] = await rows<EvaluationRow>(
-        this.pool,
-        `UPDATE evaluations SET status = 'running', started_at = $2, lease_token = $3, lease_owner = $4, lease_expires_at = ${LEASE_END('$5')}
-         WHERE id = (
-           SELECT e.id FROM evaluations e JOIN experiments x ON x.id = e.experiment_id
-           WHERE e.status = 'queued' AND x.status = 'running' AND ($1::bigint IS NULL OR e.experiment_id = $1::bigint)
-           ORDER BY e.experiment_id, e.generation, e.ordinal
-           LIMIT 1
-           FOR UPDATE OF e SKIP LOCKED)
-         RETURNING ${EVALUATION_COLUMNS}`,
-        [r.experimentId ?? null, now(), token, r.owner, r.leaseMs],
-      );
+      const [row] =
+        r.experimentId === undefined
+          ? await rows<EvaluationRow>(this.pool, CLAIM_ANY, [now(), token, r.owner, r.leaseMs])
+          : await rows<EvaluationRow>(this.pool, CLAIM_ONE, [now(), token, r.owner, r.leaseMs, r.experimentId]);
       return row && { evaluation: toEvaluation(row), token };
     });
   }

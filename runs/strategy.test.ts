@@ -7,6 +7,7 @@ import { canonicalJson, cellHash } from '../cells/canonical.ts';
 import { ZOO } from '../cells/zoo/index.ts';
 import { isUserError } from '../errors.ts';
 import { StrategyStateError } from '../search/contract.ts';
+import { zooRow } from '../search/strategies/common.ts';
 import { tempDir } from '../test/helpers.ts';
 import { FIXTURE_ARCHITECTURE, FIXTURE_WORKER, fixtureSpec, fixtureStrategy } from './fixtures/fixture-study.ts';
 import { JobPool } from './pool.ts';
@@ -22,6 +23,14 @@ test('fixedListStrategy: the whole list in generation 0, then finished; its stat
   assert.equal(state, null);
   assert.deepEqual(s.propose(state, []), { state: null, proposals: list, finished: true });
   assert.throws(() => s.propose({ generation: 1 }, []), (e) => e instanceof StrategyStateError && /strategy 'list'/.test(e.message));
+});
+
+test('a zoo cell is stored alike by a search (zooRow) and by train/ablate (architectureOf): the same hash, the same cell JSON, so two studies sharing a database train it alike', () => {
+  for (const key of Object.keys(ZOO)) {
+    const [searched, named] = [zooRow(key), architectureOf(key, ZOO[key])];
+    assert.equal(searched.hash, named.hash, key);
+    assert.equal(JSON.stringify(searched.cell), JSON.stringify(named.cell), key);
+  }
 });
 
 test('architectureOf: a zoo key or a file (made absolute), the canonical cell, its hash and notation', () => {

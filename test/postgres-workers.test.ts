@@ -3,7 +3,7 @@
 // coordinates and three workers give the database and leaderboard of SQLite with --workers 1;
 // a worker killed with -9 in the middle of an evaluation loses its lease and the evaluation runs
 // elsewhere, once; a driver killed with -9 is resumed by the same command; a second driver is
-// refused; `runs` reads the study while it runs.
+// refused; `runs` reads the study while it runs; two studies run at once on one database, each as alone.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -16,6 +16,8 @@ import { openStorage } from '../runs/open-storage.ts';
 const NAME = 's';
 // As test/search.test.ts: 10 evaluations of 30 steps on arithmetic, several generations.
 const SEARCH = ['search', '--tasks', 'arithmetic', '--steps', '30', '--budget', '10', '--seed', '3', '--name', NAME];
+// A second, different study for the same database: 3 short trainings of one cell.
+const TRAIN = ['train', '--cell', 'lstm', '--task', 'memorize', '--steps', '40', '--eval-every', '20', '--valid-batches', '2', '--repeats', '3', '--name', 't'];
 
 /** A running `cellsearch` process whose output is collected; `until(re)` waits for a line. */
 class Cli {
@@ -61,6 +63,7 @@ async function rows(db: string, name: string) {
     const e = (await s.getExperiment(name))!;
     const evaluations = await s.evaluations(e.id);
     return {
+      id: e.id,
       status: e.status,
       comparable: evaluations.map((v) => ({ key: v.key, generation: v.generation, ordinal: v.ordinal, status: v.status, metrics: v.metrics, steps: v.steps, hp: v.hyperparameters, attempts: v.attempts })),
       state: (await s.strategyState(e.id))?.state,
@@ -73,6 +76,13 @@ async function rows(db: string, name: string) {
 
 /** The printed leaderboard, without the line naming the database. */
 const board = (stdout: string) => stdout.split('\n').filter((l) => !l.startsWith('recorded in')).join('\n');
+/** `train`'s printed table without its wall times (the last column) and the line naming the database. */
+const trainTable = (stdout: string) =>
+  stdout
+    .split('\n')
+    .filter((l) => !/recorded in/.test(l))
+    .map((l) => l.replace(/\s+\S+$/, ''))
+    .join('\n');
 
 let reference: { db: string; stdout: string } | undefined;
 function sqliteReference() {
@@ -114,6 +124,51 @@ describe('workers on PostgreSQL', { skip: SKIP_WITHOUT_PG }, () => {
       const recorded = workers.map((w) => (w.stderr.match(/^recorded evaluation/gm) ?? []).length);
       assert.equal(recorded.reduce((a, b) => a + b), 10, `the workers trained every evaluation (${recorded.join(' + ')})`);
       assert.ok(!mine.events.includes('lease-expired') && !mine.events.includes('attempt-failed'));
+    } finally {
+      for (const w of workers) w.child.kill('SIGKILL');
+      await drop();
+    }
+  });
+
+  test('two studies at once on one database (a search whose driver trains too, a train study whose driver only coordinates) with 2 workers: both finish, each as it does alone on SQLite; a second driver of either is refused', async () => {
+    const ref = sqliteReference();
+    const dir = tempDir();
+    const other = join(dir, 't.sqlite');
+    const alone = runCli([...TRAIN, '--db', other, '--workers', '1']);
+    assert.equal(alone.status, 0, alone.stderr);
+    const { url, drop } = await freshDatabase();
+    const workers: Cli[] = [];
+    try {
+      const search = new Cli([...SEARCH, '--db', url, '--workers', '1']);
+      const train = new Cli([...TRAIN, '--db', url, '--workers', '0']);
+      await train.until(/experiment 't' in postgres:\/\/\S+, 0 workers here/);
+      // The train study's driver trains nothing and no worker runs yet: it surely lives.
+      const second = runCli([...TRAIN, '--db', url, '--workers', '1']);
+      assert.equal(second.status, 2, second.stderr);
+      assert.match(second.stderr, /experiment 't' in postgres:\/\/\S+ is being run by another cellsearch process \(pid \d+ on .+\); a study has one driver/);
+      await search.until(/experiment 's' in postgres:/);
+      for (let i = 0; i < 2; i++) workers.push(worker(url));
+      const [searched, trained] = [await search.exit(), await train.exit()];
+      assert.equal(searched, 0, search.stderr);
+      assert.equal(trained, 0, train.stderr);
+      for (const w of workers) assert.equal(await w.interrupt(), 0, w.stderr);
+
+      for (const [name, db, stdout, mine, shown] of [
+        [NAME, ref.db, ref.stdout, search.stdout, board],
+        ['t', other, alone.stdout, train.stdout, trainTable],
+      ] as const) {
+        const [shared, single] = [await rows(url, name), await rows(db, name)];
+        assert.deepEqual(shared.comparable, single.comparable, `'${name}': the same evaluations, in the same generations, with the same metrics as alone`);
+        assert.deepEqual(shared.state, single.state, `'${name}': the same strategy state`);
+        assert.equal(shared.status, 'done');
+        assert.ok(!shared.events.includes('lease-expired') && !shared.events.includes('attempt-failed'), `'${name}': ${shared.events.join(', ')}`);
+        assert.equal(shown(mine), shown(stdout), `'${name}': the same summary`);
+      }
+      // The workers trained every evaluation of the coordinate-only study (and perhaps some of the other).
+      const recorded = workers.flatMap((w) => [...w.stderr.matchAll(/^recorded evaluation \d+ \((\S+)\) of experiment (\d+)/gm)].map((m) => `${m[2]} ${m[1]}`));
+      assert.equal(new Set(recorded).size, recorded.length, `no evaluation recorded twice: ${recorded.join(', ')}`);
+      const trainId = (await rows(url, 't')).id;
+      assert.equal(recorded.filter((r) => r.startsWith(`${trainId} `)).length, 3, recorded.join(', '));
     } finally {
       for (const w of workers) w.child.kill('SIGKILL');
       await drop();

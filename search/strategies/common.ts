@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import seedrandom from 'seedrandom';
 import type { Cell } from '../../cells/graph.ts';
-import { cellHash } from '../../cells/canonical.ts';
+import { canonicalJson, cellHash } from '../../cells/canonical.ts';
 import { parseCell } from '../../cells/validate.ts';
 import { printNotation } from '../../cells/notation.ts';
 import { ZOO } from '../../cells/zoo/index.ts';
@@ -91,9 +91,15 @@ export function cellOf(json: JsonObject): Cell {
   return parseCell(json);
 }
 
+/**
+ * A zoo cell as stored: its canonical JSON, as `cellsearch train --cell` stores it (runs/strategy.ts'
+ * architectureOf). The engine lays a model out in the order of the stored nodes, so the zoo's own
+ * order trained different weights for the same hash, and a study's results depended on which
+ * study of a shared database stored the architecture first.
+ */
 export function zooRow(key: string): Architecture {
   const cell = ZOO[key];
-  return { hash: cellHash(cell), cell: toJsonObject(cell), notation: printNotation(cell), origin: { kind: 'zoo', name: key } };
+  return { hash: cellHash(cell), cell: JsonObjectSchema.parse(JSON.parse(canonicalJson(cell))), notation: printNotation(cell), origin: { kind: 'zoo', name: key } };
 }
 
 export function mutantRow(cell: Cell, hash: string, parent: string, ops: MutationRecord[]): Architecture {
