@@ -58,6 +58,8 @@ const STUDIES: ReproStudy[] = [
     presetGrid: true,
     trials: 10,
     scale: 'small',
+    // Measured (README "What cellsearch reproduces"): at small's 3,000 steps the gated cells stay
+    // near Tanh on arithmetic (no gap resolves); at 10,000 the Tanh gap and the ordering do.
     train: { maxSteps: 10_000, evalEvery: 1_000 },
     findings: ['jozefowicz-ordering', 'jozefowicz-lstm-f', 'jozefowicz-tanh'],
     fidelity: [
@@ -79,6 +81,7 @@ const STUDIES: ReproStudy[] = [
     presetGrid: false,
     trials: 20,
     scale: 'small',
+    // Measured: no affordable length resolved NFG/NOAF (10,000 steps on arithmetic did not), so small as it is.
     train: {},
     findings: ['greff-nfg', 'greff-noaf', 'greff-cifg', 'greff-np', 'greff-nig-music', 'greff-nog-music', 'greff-niaf-music', 'greff-importance', 'greff-independence'],
     fidelity: [
