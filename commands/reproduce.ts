@@ -5,7 +5,7 @@
 // as Ctrl-C does, with exit 0.
 import type { CommandModule } from 'yargs';
 import { SCALES, type Scale } from '../search/space.ts';
-import { REPRO_STUDY_KEYS } from '../search/reproduce/studies.ts';
+import { REPRO_STUDIES, REPRO_STUDY_KEYS } from '../search/reproduce/studies.ts';
 import { parseSettingFlags } from '../runs/flags.ts';
 import { budgetOptions, parseSessionFlags, settingFlagValues, studyOptions, type StudyArgs } from './options.ts';
 
@@ -22,6 +22,9 @@ interface ReproduceArgs extends Omit<StudyArgs, 'scale'> {
   'valid-batches'?: number;
 }
 
+/** Each study's preset, for the help: its scale, and the training length it sets beyond it. */
+const studyPresets = REPRO_STUDIES.map((s) => `${s.key} ${s.scale}${s.train.maxSteps === undefined ? '' : ` with ${s.train.maxSteps.toLocaleString('en-US')} steps`}`).join('; ');
+
 function parseReproduceFlags(args: ReproduceArgs) {
   return { budget: parseSettingFlags(settingFlagValues(args)), session: parseSessionFlags(args as unknown as StudyArgs) };
 }
@@ -33,8 +36,8 @@ export const reproduceCommand: CommandModule<object, ReproduceArgs> = {
     y
       .positional('study', { choices: REPRO_STUDY_KEYS, demandOption: true, describe: "jozefowicz-table1: ten cells' best accuracy on arithmetic, xml, ptb; greff-findings: the vanilla LSTM and its eight variants" })
       .options({
-        ...studyOptions({ scale: "training budget, task sizes, hidden range (default: the study's, small)", seed: 'the plan and the evaluation seeds', name: 'reproduce-<study>-<scale>' }),
-        scale: { choices: SCALES, describe: "fidelity preset (default: the study's: small)" },
+        ...studyOptions({ scale: "training budget, task sizes, hidden range (default: the study's)", seed: 'the plan and the evaluation seeds', name: 'reproduce-<study>-<scale>' }),
+        scale: { choices: SCALES, describe: `fidelity preset (default: the study's: ${studyPresets}; another scale is that scale's preset as it is)` },
       })
       .option('tasks', { type: 'string', describe: 'comma list of tasks (default: the study\'s: jozefowicz-table1 arithmetic,xml,ptb; greff-findings arithmetic,xml, and music when --data-dir or JSB_DIR gives JSB Chorales)' })
       .option('trials', { type: 'number', describe: "settings per (cell, task); trial t has the same setting for every cell (default: the study's: 10 for jozefowicz-table1, 20 for greff-findings)" })

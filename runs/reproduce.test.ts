@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { isUserError } from '../errors.ts';
 import { ablateStudy } from './ablate.ts';
 import { reproductionRequest } from './reproduce.ts';
+import { reproStudy } from '../search/reproduce/index.ts';
+import { FIDELITY } from '../search/space.ts';
 
 const userError = (re: RegExp) => (err: unknown) => isUserError(err) && re.test((err as Error).message);
 
@@ -23,6 +25,21 @@ test("reproductionRequest: the study's cells, baseline, space, metric, preset an
 
   const chosen = reproductionRequest({ study: 'greff-findings', seed: 1, tasks: ['arithmetic'], trials: 3, scale: 'tiny' }, {});
   assert.deepEqual([chosen.tasks, chosen.trials, chosen.scale, chosen.name], [['arithmetic'], 3, 'tiny', 'reproduce-greff-findings-tiny-arithmetic']);
+});
+
+test("a study's preset is its scale with the study's training length; the flags win, another --scale is that scale's preset", () => {
+  const study = reproStudy('jozefowicz-table1')!;
+  assert.ok(Object.keys(study.train).length > 0, 'jozefowicz-table1 trains longer than small');
+  const own = ablateStudy(reproductionRequest({ study: 'jozefowicz-table1', seed: 1, tasks: ['arithmetic'], trials: 1 }, {}));
+  const expected = { ...FIDELITY.small.train, ...study.train };
+  assert.deepEqual([own.config.train.maxSteps, own.config.train.evalEvery], [expected.maxSteps, expected.evalEvery]);
+  assert.notEqual(own.config.train.maxSteps, FIDELITY.small.train.maxSteps);
+  const flagged = ablateStudy(reproductionRequest({ study: 'jozefowicz-table1', seed: 1, tasks: ['arithmetic'], trials: 1, budget: { maxSteps: 500 } }, {}));
+  assert.equal(flagged.config.train.maxSteps, 500, '--steps wins');
+  assert.equal(flagged.config.train.evalEvery, expected.evalEvery, "the study's other values stay");
+  const tiny = ablateStudy(reproductionRequest({ study: 'jozefowicz-table1', seed: 1, tasks: ['arithmetic'], trials: 1, scale: 'tiny' }, {}));
+  assert.deepEqual([tiny.config.train.maxSteps, tiny.config.train.evalEvery], [FIDELITY.tiny.train.maxSteps, FIDELITY.tiny.train.evalEvery]);
+  assert.deepEqual(own.proposals.map((p) => p.hyperparameters.maxSteps), Array(10).fill(own.config.train.maxSteps), 'every evaluation trains that long');
 });
 
 test('reproductionRequest refuses an unknown study and a --data-dir for a task the study does not run', () => {

@@ -47,6 +47,8 @@ export function reproductionRequest(req: ReproduceRequest, env: NodeJS.ProcessEn
   const tasks = req.tasks ?? defaults;
   if (req.dataDir !== undefined && !tasks.includes(data)) throw new UserError(`--data-dir gives the ${data} data of ${study.key}, but --tasks leaves ${data} out`);
   const scale = req.scale ?? study.scale;
+  // The study's training length belongs to its preset: another --scale is that scale's preset as it is.
+  const budget = { ...(scale === study.scale ? study.train : {}), ...req.budget };
   return {
     cells: study.cells.map((ref) => ({ ref, cell: zooCell(ref) })),
     cellsLabel: study.key,
@@ -59,7 +61,7 @@ export function reproductionRequest(req: ReproduceRequest, env: NodeJS.ProcessEn
     seed: req.seed,
     name: req.name ?? defaultReproduceName(study, scale, tasks, defaults),
     ...(req.dataDir !== undefined ? { taskDataDirs: { [data]: req.dataDir } } : {}),
-    ...(req.budget ? { budget: req.budget } : {}),
+    ...(Object.keys(budget).length > 0 ? { budget } : {}),
     presetGrid: study.presetGrid,
     reproduce: study.key,
   };

@@ -4,8 +4,8 @@
 // and their text (text.ts). May import search/ablation and search/stats; never runs/.
 export { PUBLISHED, PublishedSchema, FindingSchema, PublishedTableSchema, PaperSchema, paperOf, tableOf, findingOf, publishedValue } from './published.ts';
 export type { Published, Finding, PublishedTable, Paper, TaskScope } from './published.ts';
-export { REPRO_STUDIES, REPRO_STUDY_KEYS, ReproStudySchema, reproStudy, defaultTasks, studyFindings, studyTables } from './studies.ts';
-export type { ReproStudy } from './studies.ts';
+export { REPRO_STUDIES, REPRO_STUDY_KEYS, ReproStudySchema, StudyTrainSchema, reproStudy, defaultTasks, studyFindings, studyTables } from './studies.ts';
+export type { ReproStudy, StudyTrain } from './studies.ts';
 export { averageRanks, spearman, bestOfTrials, orderingAgreement } from './rank.ts';
 export type { TrialResult, OrderingAgreement } from './rank.ts';
 export { compareWithPaper, compareTable, judgeDifference, combineOutcomes, findingTasks, CRITERIA, EQUIVALENCE_SD, MIN_OOB_R2, INDEPENDENT_BELOW, MIN_ORDERING_TRIALS } from './verdicts.ts';
