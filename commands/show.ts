@@ -9,6 +9,9 @@ import { paramCount } from '../cells/graph.ts';
 import type { canonicalForm } from '../cells/canonical.ts';
 import { printNotation } from '../cells/notation-print.ts';
 import type { Cell } from '../cells/graph.ts';
+// Static: the zoo builds its cells on first read, so loading it costs little, and `show`'s
+// compiled module (one bundle, scripts/bundle.mjs) then holds it.
+import { isZooKey, zooCell } from '../cells/zoo/index.ts';
 
 export const SHOW_FORMATS = ['text', 'dot', 'json'] as const;
 
@@ -70,10 +73,8 @@ export const showSimple: SimpleCommand<ShowArgs> = {
   positionals: { cell: CELL },
   options: OPTIONS,
   run: async (args) => {
-    // Imported here: loading builds the whole zoo, which other commands need not pay for at startup.
     // A zoo key wins over a file, as in loadCell; the file readers (and their zod schemas) are
     // loaded only for a file, so that `show gru` starts fast (issue 17).
-    const { isZooKey, zooCell } = await import('../cells/zoo/index.ts');
     const cell = isZooKey(args.cell) ? zooCell(args.cell) : (await import('../cells/load.ts')).loadCell(args.cell);
     const canonical = args.canonical ? (await import('../cells/canonical.ts')).canonicalForm : undefined;
     process.stdout.write(showCell(cell, args, canonical));

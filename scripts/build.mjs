@@ -10,15 +10,15 @@
 // The build does not type-check (noCheck): `npm test` and CI check the whole project with
 // tsconfig.json, so the build (run by every `npm ci`) only transpiles and writes the types.
 //
-// Last, the training worker (dist/runs/worker.js) is replaced by one bundled module of its whole
-// import graph (scripts/bundle-worker.mjs): every pool thread loads it, and a thread loading ~160
-// modules one by one (zod's 64 locales among them) took 2.5x the time of the thread itself.
+// Last, two modules that a start-up target loads are replaced by one bundled module each, of
+// their import graph (scripts/bundle.mjs): the training worker that every pool thread loads
+// (~160 modules, zod's 64 locales among them) and the `show` command.
 import { cpSync, readdirSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleWorker } from './bundle-worker.mjs';
+import { bundleModule, staticClosure } from './bundle.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
@@ -39,4 +39,6 @@ for (const { dir, keep } of ASSETS) {
   if (files.length === 0) throw new Error(`build: no run-time file in ${dir}`);
   for (const f of files) cpSync(join(root, dir, f), join(dist, dir, f));
 }
-await bundleWorker(dist, join(dist, 'runs', 'worker.js'));
+await bundleModule(dist, join(dist, 'runs', 'worker.js'), { packages: 'bundle' });
+// `cellsearch show gru`: what cli.js loaded before stays shared, one instance of each module.
+await bundleModule(dist, join(dist, 'commands', 'show.js'), { packages: 'external', shared: await staticClosure(dist, join(dist, 'cli.js')) });
