@@ -133,13 +133,16 @@ table(`cellsearch ${measured.version} installed in ${app}`, rows);
 if (other) {
   const otherRows = results.map((r) => r[1]);
   table(`compared with cellsearch ${other.version} installed in ${other.app} (runs alternating)`, otherRows);
-  // The excess over the reference of the same kind (a process: node -e 0; a thread: the empty module).
+  // The excess over the reference of the same kind (a process: node -e 0; a thread: the empty
+  // module). The reference runs the same code for both installs, so its runs of both count
+  // together: one median, less noise in the ratio.
   console.log(`\n${'median CPU over the reference, ms'.padEnd(42)}     this  compared  ratio`);
   rows.forEach((r, i) => {
     const ref = i < 4 ? 0 : 4;
     if (i === ref) return;
-    const mine = median(r.cpu) - median(rows[ref].cpu);
-    const theirs = median(otherRows[i].cpu) - median(otherRows[ref].cpu);
+    const reference = median([...rows[ref].cpu, ...otherRows[ref].cpu]);
+    const mine = median(r.cpu) - reference;
+    const theirs = median(otherRows[i].cpu) - reference;
     console.log(`${r.name.padEnd(42)} ${f(mine)}    ${f(theirs)}  ${(mine / theirs).toFixed(2).padStart(5)}`);
   });
 }
