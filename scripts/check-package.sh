@@ -2,8 +2,8 @@
 # The packaging test (.ci/run, after the unit tests): packs cellsearch as `npm pack` would publish
 # it, checks what the tarball holds, installs it into an empty folder with production dependencies
 # only (no tsx, no TypeScript: what a user gets from `npm install cellsearch`), and from there runs
-# the command, the library from a plain .mjs file, the README's "Library API" examples, and
-# type-checks a TypeScript consumer against the installed types. Any failure fails the run.
+# the command, the bundled training worker against tsc's modules (the same numbers), the library
+# from a plain .mjs file, the README's "Library API" examples, and type-checks a TypeScript consumer against the installed types. Any failure fails the run.
 #
 #   scripts/check-package.sh [--keep DIR]   DIR: install there and keep it (bench:startup uses it)
 # Needs no internet when every production dependency is in the npm cache.
@@ -69,6 +69,27 @@ grep -q 'done' runs.txt || { cat runs.txt; fail "the training run is not done"; 
 "$bin" report --db study.sqlite --out report > report.txt 2>&1 || { cat report.txt; fail "report failed"; }
 [[ -s report/report.html && -s report/report.md ]] || fail "report wrote no report.html / report.md"
 grep -q "cellsearch $want" report/report.md || fail "the report does not name cellsearch $want"
+
+step "the bundled training worker (scripts/bundle.mjs) trains as tsc's modules do, and rejects a bad job"
+cat > bundled-worker.mjs <<'JS'
+import assert from 'node:assert/strict';
+import { Piscina } from 'piscina';
+const dist = new URL('./node_modules/cellsearch/dist/', import.meta.url);
+const { trainJob } = await import(new URL('runs/trainer.js', dist));
+const { zooCell } = await import('cellsearch');
+const pool = new Piscina({ filename: new URL('runs/worker-entry.mjs', dist).pathname, workerData: { handler: new URL('runs/worker.js', dist).pathname }, minThreads: 1, maxThreads: 1 });
+const hyperparameters = { space: 'jozefowicz', hidden: 8, layers: 1, initScale: 1, optimizer: 'nesterov', learningRate: 0.5, momentum: 0.9, clip: 5, inputNoise: 0.1,
+  batch: 8, unroll: 12, maxSteps: 12, evalEvery: 6, validBatches: 2, patience: 1, maxHalvings: 1 };
+// memorize: a generated task; ptb: the shipped corpus, read from beside dist/tasks/ptb.js.
+for (const [task, taskOptions] of [['memorize', { validSize: 16, testSize: 16 }], ['ptb', {}]]) {
+  const job = { evaluationId: 1, cell: JSON.parse(JSON.stringify(zooCell('lstm'))), task, taskOptions, hyperparameters, seed: 7 };
+  const { result } = await pool.run({ job });
+  assert.deepEqual(result, trainJob(job, () => {}), `${task}: the bundled worker and tsc's trainer.js differ`);
+}
+await assert.rejects(pool.run({ job: { evaluationId: 1 } }), /invalid job/);
+await pool.destroy();
+JS
+node bundled-worker.mjs || fail "the bundled worker"
 
 step "cellsearch dashboard serves its page script and style from the installed package"
 "$bin" dashboard --db study.sqlite --port 0 > dashboard.txt 2>&1 &
