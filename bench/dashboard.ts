@@ -15,7 +15,12 @@
 //   spent (/proc/<pid>/stat), which a loaded machine does not inflate as it inflates wall time;
 // - times a writer (runs/dashboard/writer-child.ts: 200 short write transactions on the same file)
 //   with no page open, then while a page listens for changes and reloads the study without pause:
-//   the dashboard must not slow it.
+//   the dashboard must not slow it;
+// - a live update: the writer appends a generation (runs/dashboard/fixtures.ts' hostile one, which
+//   takes the top of the leaderboard) while a page is open: the time until the page shows it
+//   without reload and until every figure is drawn again, the server's CPU and memory for it.
+// The server's peak memory (VmHWM) at the end covers the whole run. A `--db` that exists is
+// copied first: the bench writes to the study, and every run measures the same one.
 // Not a test: nothing here runs in `npm test`.
 //
 //   npm run bench:dashboard                                   10,000 evaluations, 1,000 architectures
@@ -23,7 +28,7 @@
 //   npm run build && npm run bench:dashboard -- --cli dist/cli.js     the server as the installed package runs it (no tsx)
 //   npm run bench:dashboard -- --repeat 5                     five first opens and five references
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,7 +36,7 @@ import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { openSqliteStorage } from '../runs/sqlite.ts';
 import { findChromium } from '../runs/dashboard/chromium.ts';
-import { writeLargeSearch } from '../runs/dashboard/fixtures.ts';
+import { HOSTILE_NAME, writeLargeSearch } from '../runs/dashboard/fixtures.ts';
 
 const OptionsSchema = z.object({
   evaluations: z.coerce.number().int().positive(),
@@ -64,18 +69,20 @@ if (o.reference) {
   console.log(JSON.stringify({ cpuMs: (used.user + used.system) / 1000, rss: mb('VmRSS'), peak: mb('VmHWM'), sections: model.sections.length }));
   process.exit(0);
 }
-const db = o.db ?? join(mkdtempSync(join(tmpdir(), 'cellsearch-bench-dashboard-')), 'large.sqlite');
-
-if (!existsSync(db)) {
+// The study the bench serves and writes to: built here, or a copy of `--db` (built there first when missing).
+const db = join(mkdtempSync(join(tmpdir(), 'cellsearch-bench-dashboard-')), 'large.sqlite');
+const source = o.db ?? db;
+if (!existsSync(source)) {
   const t = performance.now();
-  const storage = openSqliteStorage(db);
+  const storage = openSqliteStorage(source);
   try {
     await writeLargeSearch(storage, { name: NAME, evaluations: o.evaluations, architectures: o.architectures, points: o.points });
   } finally {
     await storage.close();
   }
-  console.log(`built ${db}: ${o.evaluations} evaluations, ${o.architectures} architectures, ${o.points} curve points each (${((performance.now() - t) / 1000).toFixed(1)} s)`);
-} else console.log(`using ${db} as it is`);
+  console.log(`built ${source}: ${o.evaluations} evaluations, ${o.architectures} architectures, ${o.points} curve points each (${((performance.now() - t) / 1000).toFixed(1)} s)`);
+} else console.log(`using a copy of ${source} as it is`);
+if (source !== db) copyFileSync(source, db);
 
 /** User + system CPU time a process has used, in ms (/proc/<pid>/stat, clock ticks of 10 ms). */
 function cpuMs(pid: number): number {
@@ -94,6 +101,11 @@ function startWriter(path: string) {
     churn: async (n: number) => {
       child.stdin.write(`churn ${n}\n`);
       return next();
+    },
+    hostile: async (name: string) => {
+      child.stdin.write(`hostile ${name}\n`);
+      const r = await next();
+      if ('error' in r) throw new Error(`the writer: ${String(r.error)}`);
     },
     stop: () => child.stdin.end('quit\n'),
   };
@@ -221,6 +233,25 @@ try {
         const fmt = (r: Record<string, number>) => `${r.ok} ok, ${r.failed} failed, slowest ${r.maxMs.toFixed(1)} ms, total ${r.totalMs.toFixed(0)} ms`;
         rows.push(['writer: 200 transactions, no page open', fmt(alone)]);
         rows.push([`writer: 200 transactions during ${reloads} study page loads`, `${fmt(watched)}; server ${mem(server.pid!)}`]);
+
+        // A live update: a new generation while a page is open, shown without reload.
+        const open = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        await open.goto(`${base}/s/${NAME}`);
+        await open.waitForSelector('#leaderboard-table tbody tr', { timeout: 120_000 });
+        await open.waitForFunction(() => [...document.images].every((i) => i.complete && i.naturalWidth > 0), undefined, { timeout: 300_000 });
+        const before = await open.evaluate(() => [...document.querySelectorAll('img[data-id]')].map((i) => i.getAttribute('src')));
+        const t = performance.now();
+        const cpu = cpuMs(server.pid!);
+        await writer.hostile(NAME);
+        await open.waitForFunction((name) => document.querySelector('#leaderboard-table tbody tr')?.textContent?.includes(name), HOSTILE_NAME, { timeout: 120_000 });
+        rows.push(['live update: a new generation written, shown on the open page', `${ms(t)} after the write`]);
+        await open.waitForFunction(
+          (old) => [...document.querySelectorAll<HTMLImageElement>('img[data-id]')].every((i) => !old.includes(i.getAttribute('src')) && i.complete && i.naturalWidth > 0),
+          before,
+          { timeout: 300_000 },
+        );
+        rows.push(['live update: every figure of the page drawn again', `${ms(t)} after the write, server CPU ${cpuMs(server.pid!) - cpu} ms; ${mem(server.pid!)}`]);
+        await open.close();
       } finally {
         writer.stop();
       }
@@ -229,7 +260,7 @@ try {
     }
   } else rows.push(['study page in Chromium', 'skipped: no Chromium found']);
   const m = memoryMb(server.pid!);
-  rows.push(['server memory at the end', `${m.rss.toFixed(0)} MB (peak ${m.peak.toFixed(0)} MB)`]);
+  rows.push(['server memory at the end', `${m.rss.toFixed(0)} MB (peak over the whole run ${m.peak.toFixed(0)} MB)`]);
   rows.push(['server CPU time in all', `${cpuMs(server.pid!)} ms`]);
 } finally {
   server.kill('SIGINT');
