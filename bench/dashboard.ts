@@ -16,8 +16,8 @@
 // - times a writer (runs/dashboard/writer-child.ts: 200 short write transactions on the same file)
 //   with no page open, then while a page listens for changes and reloads the study without pause:
 //   the dashboard must not slow it;
-// - a live update: the writer appends a generation (runs/dashboard/fixtures.ts' hostile one, which
-//   takes the top of the leaderboard) while a page is open: the time until the page shows it
+// - a live update: the writer appends a generation (runs/dashboard/fixtures.ts' hostile one: three
+//   evaluations of a new cell) while a page is open: the time until the page shows it
 //   without reload and until every figure is drawn again, the server's CPU and memory for it.
 // The server's peak memory (VmHWM) at the end covers the whole run. A `--db` that exists is
 // copied first: the bench writes to the study, and every run measures the same one.
@@ -36,7 +36,7 @@ import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { openSqliteStorage } from '../runs/sqlite.ts';
 import { findChromium } from '../runs/dashboard/chromium.ts';
-import { HOSTILE_NAME, writeLargeSearch } from '../runs/dashboard/fixtures.ts';
+import { writeLargeSearch } from '../runs/dashboard/fixtures.ts';
 
 const OptionsSchema = z.object({
   evaluations: z.coerce.number().int().positive(),
@@ -240,10 +240,13 @@ try {
         await open.waitForSelector('#leaderboard-table tbody tr', { timeout: 120_000 });
         await open.waitForFunction(() => [...document.images].every((i) => i.complete && i.naturalWidth > 0), undefined, { timeout: 300_000 });
         const before = await open.evaluate(() => [...document.querySelectorAll('img[data-id]')].map((i) => i.getAttribute('src')));
+        const finishedShown = await open.evaluate(() => /(\d+ of \d+ finished)/.exec(document.body.textContent ?? '')?.[1]);
+        if (!finishedShown) throw new Error('the study page shows no progress count');
         const t = performance.now();
         const cpu = cpuMs(server.pid!);
         await writer.hostile(NAME);
-        await open.waitForFunction((name) => document.querySelector('#leaderboard-table tbody tr')?.textContent?.includes(name), HOSTILE_NAME, { timeout: 120_000 });
+        // The page shows the new evaluations: its progress counts them (the new cell need not enter the first page).
+        await open.waitForFunction((shown) => /(\d+ of \d+ finished)/.exec(document.body.textContent ?? '')?.[1] !== shown, finishedShown, { timeout: 120_000 });
         rows.push(['live update: a new generation written, shown on the open page', `${ms(t)} after the write`]);
         await open.waitForFunction(
           (old) => [...document.querySelectorAll<HTMLImageElement>('img[data-id]')].every((i) => !old.includes(i.getAttribute('src')) && i.complete && i.naturalWidth > 0),

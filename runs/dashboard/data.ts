@@ -11,7 +11,9 @@
 // top architectures, an architecture page's evaluations: finished curves never change). The
 // architecture rows of the previous read are kept (a hash's row never changes), so each cell is
 // checked once while the server lives. Of the state before a change only its drawings stay, not
-// its rows: one study's rows are in memory at a time.
+// its rows: one study's rows are in memory at a time. A change that only the writer makes (a
+// process opened or left the study) keeps the rows; a figure whose specification a change left
+// alone keeps its drawing; figures are drawn one at a time (see `draw`).
 import { createHash } from 'node:crypto';
 import { UserError } from '../../errors.ts';
 import type { Architecture, ExperimentSummary, Storage, Writer } from '../storage.ts';
