@@ -28,7 +28,7 @@
 //   npm run build && npm run bench:dashboard -- --cli dist/cli.js     the server as the installed package runs it (no tsx)
 //   npm run bench:dashboard -- --repeat 5                     five first opens and five references
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -69,9 +69,11 @@ if (o.reference) {
   console.log(JSON.stringify({ cpuMs: (used.user + used.system) / 1000, rss: mb('VmRSS'), peak: mb('VmHWM'), sections: model.sections.length }));
   process.exit(0);
 }
-// The study the bench serves and writes to: built here, or a copy of `--db` (built there first when missing).
-const db = join(mkdtempSync(join(tmpdir(), 'cellsearch-bench-dashboard-')), 'large.sqlite');
-const source = o.db ?? db;
+// The study as built (`--db`, built there when missing, or large.sqlite in a new folder, kept for
+// another run's `--db`) and the copy the bench serves and writes to, removed at the end.
+const work = mkdtempSync(join(tmpdir(), 'cellsearch-bench-dashboard-'));
+const source = o.db ?? join(work, 'large.sqlite');
+const db = join(work, 'served.sqlite');
 if (!existsSync(source)) {
   const t = performance.now();
   const storage = openSqliteStorage(source);
@@ -82,7 +84,7 @@ if (!existsSync(source)) {
   }
   console.log(`built ${source}: ${o.evaluations} evaluations, ${o.architectures} architectures, ${o.points} curve points each (${((performance.now() - t) / 1000).toFixed(1)} s)`);
 } else console.log(`using a copy of ${source} as it is`);
-if (source !== db) copyFileSync(source, db);
+copyFileSync(source, db);
 
 /** User + system CPU time a process has used, in ms (/proc/<pid>/stat, clock ticks of 10 ms). */
 function cpuMs(pid: number): number {
@@ -267,7 +269,10 @@ try {
   rows.push(['server CPU time in all', `${cpuMs(server.pid!)} ms`]);
 } finally {
   server.kill('SIGINT');
+  if (server.exitCode === null && server.signalCode === null) await new Promise((r) => server.once('exit', r));
+  for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
+  if (o.db) rmSync(work, { recursive: true, force: true });
 }
 const width = Math.max(...rows.map(([k]) => k.length));
-console.log(`\ndashboard on ${o.evaluations} evaluations / ${o.architectures} architectures (${db}), server ${cli}`);
+console.log(`\ndashboard on ${o.evaluations} evaluations / ${o.architectures} architectures (a copy of ${source}), server ${cli}`);
 for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
