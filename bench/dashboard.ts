@@ -15,7 +15,12 @@
 //   spent (/proc/<pid>/stat), which a loaded machine does not inflate as it inflates wall time;
 // - times a writer (runs/dashboard/writer-child.ts: 200 short write transactions on the same file)
 //   with no page open, then while a page listens for changes and reloads the study without pause:
-//   the dashboard must not slow it.
+//   the dashboard must not slow it;
+// - a live update: the writer appends a generation (runs/dashboard/fixtures.ts' hostile one: three
+//   evaluations of a new cell) while a page is open: the time until the page shows it
+//   without reload and until every figure is drawn again, the server's CPU and memory for it.
+// The server's peak memory (VmHWM) at the end covers the whole run. A `--db` that exists is
+// copied first: the bench writes to the study, and every run measures the same one.
 // Not a test: nothing here runs in `npm test`.
 //
 //   npm run bench:dashboard                                   10,000 evaluations, 1,000 architectures
@@ -23,7 +28,7 @@
 //   npm run build && npm run bench:dashboard -- --cli dist/cli.js     the server as the installed package runs it (no tsx)
 //   npm run bench:dashboard -- --repeat 5                     five first opens and five references
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -64,18 +69,22 @@ if (o.reference) {
   console.log(JSON.stringify({ cpuMs: (used.user + used.system) / 1000, rss: mb('VmRSS'), peak: mb('VmHWM'), sections: model.sections.length }));
   process.exit(0);
 }
-const db = o.db ?? join(mkdtempSync(join(tmpdir(), 'cellsearch-bench-dashboard-')), 'large.sqlite');
-
-if (!existsSync(db)) {
+// The study as built (`--db`, built there when missing, or large.sqlite in a new folder, kept for
+// another run's `--db`) and the copy the bench serves and writes to, removed at the end.
+const work = mkdtempSync(join(tmpdir(), 'cellsearch-bench-dashboard-'));
+const source = o.db ?? join(work, 'large.sqlite');
+const db = join(work, 'served.sqlite');
+if (!existsSync(source)) {
   const t = performance.now();
-  const storage = openSqliteStorage(db);
+  const storage = openSqliteStorage(source);
   try {
     await writeLargeSearch(storage, { name: NAME, evaluations: o.evaluations, architectures: o.architectures, points: o.points });
   } finally {
     await storage.close();
   }
-  console.log(`built ${db}: ${o.evaluations} evaluations, ${o.architectures} architectures, ${o.points} curve points each (${((performance.now() - t) / 1000).toFixed(1)} s)`);
-} else console.log(`using ${db} as it is`);
+  console.log(`built ${source}: ${o.evaluations} evaluations, ${o.architectures} architectures, ${o.points} curve points each (${((performance.now() - t) / 1000).toFixed(1)} s)`);
+} else console.log(`using a copy of ${source} as it is`);
+copyFileSync(source, db);
 
 /** User + system CPU time a process has used, in ms (/proc/<pid>/stat, clock ticks of 10 ms). */
 function cpuMs(pid: number): number {
@@ -94,6 +103,11 @@ function startWriter(path: string) {
     churn: async (n: number) => {
       child.stdin.write(`churn ${n}\n`);
       return next();
+    },
+    hostile: async (name: string) => {
+      child.stdin.write(`hostile ${name}\n`);
+      const r = await next();
+      if ('error' in r) throw new Error(`the writer: ${String(r.error)}`);
     },
     stop: () => child.stdin.end('quit\n'),
   };
@@ -221,6 +235,28 @@ try {
         const fmt = (r: Record<string, number>) => `${r.ok} ok, ${r.failed} failed, slowest ${r.maxMs.toFixed(1)} ms, total ${r.totalMs.toFixed(0)} ms`;
         rows.push(['writer: 200 transactions, no page open', fmt(alone)]);
         rows.push([`writer: 200 transactions during ${reloads} study page loads`, `${fmt(watched)}; server ${mem(server.pid!)}`]);
+
+        // A live update: a new generation while a page is open, shown without reload.
+        const open = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        await open.goto(`${base}/s/${NAME}`);
+        await open.waitForSelector('#leaderboard-table tbody tr', { timeout: 120_000 });
+        await open.waitForFunction(() => [...document.images].every((i) => i.complete && i.naturalWidth > 0), undefined, { timeout: 300_000 });
+        const before = await open.evaluate(() => [...document.querySelectorAll('img[data-id]')].map((i) => i.getAttribute('src')));
+        const finishedShown = await open.evaluate(() => /(\d+ of \d+ finished)/.exec(document.body.textContent ?? '')?.[1]);
+        if (!finishedShown) throw new Error('the study page shows no progress count');
+        const t = performance.now();
+        const cpu = cpuMs(server.pid!);
+        await writer.hostile(NAME);
+        // The page shows the new evaluations: its progress counts them (the new cell need not enter the first page).
+        await open.waitForFunction((shown) => /(\d+ of \d+ finished)/.exec(document.body.textContent ?? '')?.[1] !== shown, finishedShown, { timeout: 120_000 });
+        rows.push(['live update: a new generation written, shown on the open page', `${ms(t)} after the write`]);
+        await open.waitForFunction(
+          (old) => [...document.querySelectorAll<HTMLImageElement>('img[data-id]')].every((i) => !old.includes(i.getAttribute('src')) && i.complete && i.naturalWidth > 0),
+          before,
+          { timeout: 300_000 },
+        );
+        rows.push(['live update: every figure of the page drawn again', `${ms(t)} after the write, server CPU ${cpuMs(server.pid!) - cpu} ms; ${mem(server.pid!)}`]);
+        await open.close();
       } finally {
         writer.stop();
       }
@@ -229,11 +265,14 @@ try {
     }
   } else rows.push(['study page in Chromium', 'skipped: no Chromium found']);
   const m = memoryMb(server.pid!);
-  rows.push(['server memory at the end', `${m.rss.toFixed(0)} MB (peak ${m.peak.toFixed(0)} MB)`]);
+  rows.push(['server memory at the end', `${m.rss.toFixed(0)} MB (peak over the whole run ${m.peak.toFixed(0)} MB)`]);
   rows.push(['server CPU time in all', `${cpuMs(server.pid!)} ms`]);
 } finally {
   server.kill('SIGINT');
+  if (server.exitCode === null && server.signalCode === null) await new Promise((r) => server.once('exit', r));
+  for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
+  if (o.db) rmSync(work, { recursive: true, force: true });
 }
 const width = Math.max(...rows.map(([k]) => k.length));
-console.log(`\ndashboard on ${o.evaluations} evaluations / ${o.architectures} architectures (${db}), server ${cli}`);
+console.log(`\ndashboard on ${o.evaluations} evaluations / ${o.architectures} architectures (a copy of ${source}), server ${cli}`);
 for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);

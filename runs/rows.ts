@@ -6,7 +6,6 @@ import {
   ArchitectureSchema,
   CurvePointSchema,
   EVALUATION_STATUSES,
-  EvaluationSchema,
   EventSchema,
   ExperimentSchema,
   ExperimentSummarySchema,
@@ -20,6 +19,8 @@ import {
   type ExperimentSummary,
   type StrategyState,
 } from './storage.ts';
+import { evaluationProblem } from './evaluation-check.ts';
+import { UserError } from '../errors.ts';
 
 /** A SQL boolean: SQLite's 0/1 or PostgreSQL's true/false. */
 type SqlBoolean = boolean | number;
@@ -94,8 +95,32 @@ export interface EvaluationRow {
   keep_checkpoint: SqlBoolean;
 }
 
+/** The column of the evaluations table that holds a field of `Evaluation` (`wallMs` -> `wall_ms`). */
+const columnOf = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** A row the schema refuses: a corrupt database, or one another program wrote. Named by its id and column. */
+function badEvaluation(r: EvaluationRow, field: string, why: string): UserError {
+  const id = typeof r.id === 'number' ? `id ${r.id}` : 'without a valid id';
+  return new UserError(`the evaluations row ${id} is not a cellsearch evaluation: column ${field}: ${why} (the database is corrupt or was written by another program)`);
+}
+
+/** A JSON column's value, or the row's error when its text is not JSON. */
+function jsonColumn(r: EvaluationRow, column: 'task_options' | 'hyperparameters' | 'metrics'): unknown {
+  try {
+    return parseJson(r[column]);
+  } catch {
+    // Not the parser's message: it quotes the text, which a terminal need not be shown.
+    throw badEvaluation(r, column, 'not JSON text');
+  }
+}
+
+/**
+ * The evaluation of a row, checked against EvaluationSchema by runs/evaluation-check.ts (in place:
+ * the object built here is the one returned), not by the schema's parse, which copied every row
+ * and was most of a large study's read.
+ */
 export function toEvaluation(r: EvaluationRow): Evaluation {
-  return EvaluationSchema.parse({
+  const e = {
     id: r.id,
     experimentId: r.experiment_id,
     key: r.key,
@@ -103,18 +128,21 @@ export function toEvaluation(r: EvaluationRow): Evaluation {
     ordinal: r.ordinal,
     architecture: r.architecture,
     task: r.task,
-    taskOptions: parseJson(r.task_options),
-    hyperparameters: parseJson(r.hyperparameters),
+    taskOptions: jsonColumn(r, 'task_options'),
+    hyperparameters: jsonColumn(r, 'hyperparameters'),
     seed: r.seed,
     status: r.status,
-    metrics: parseJson(r.metrics),
+    metrics: jsonColumn(r, 'metrics'),
     steps: r.steps,
     wallMs: r.wall_ms,
     error: r.error,
     attempts: r.attempts,
     continues: r.continues,
     keepCheckpoint: truth(r.keep_checkpoint),
-  });
+  };
+  const bad = evaluationProblem(e);
+  if (bad) throw badEvaluation(r, columnOf(bad.field) + bad.path.map((p) => `[${JSON.stringify(p)}]`).join(''), bad.message);
+  return e as Evaluation;
 }
 
 export interface StrategyStateRow {

@@ -25,13 +25,19 @@ const isPlainObject = (v: object): boolean => {
   return proto === Object.prototype || proto === null;
 };
 
+/** Where a value stops being JSON: the path inside it and why. */
+export interface JsonProblem {
+  path: (string | number)[];
+  message: string;
+}
+
 /**
  * Where `v` stops being a JSON value (the path and why), or undefined when it is one. One walk that
  * copies nothing: a study's rows hold JSON text parsed by JSON.parse, thousands at a time (cells,
  * settings, metrics), and a union schema tried at every node, copying every object, was most of
  * the time a large study took to read (issue 14).
  */
-function notJson(v: unknown): { path: (string | number)[]; message: string } | undefined {
+export function notJson(v: unknown): JsonProblem | undefined {
   switch (typeof v) {
     case 'string':
     case 'boolean':
@@ -59,8 +65,13 @@ function notJson(v: unknown): { path: (string | number)[]; message: string } | u
   }
 }
 
+/** Where `v` stops being a JSON object (not an array, not null), or undefined when it is one. */
+export function notJsonObject(v: unknown): JsonProblem | undefined {
+  return typeof v !== 'object' || v === null || Array.isArray(v) ? { path: [], message: 'expected a JSON object' } : notJson(v);
+}
+
 const jsonCheck = (topObject: boolean) => (v: unknown, ctx: z.RefinementCtx) => {
-  const bad = topObject && (typeof v !== 'object' || v === null || Array.isArray(v)) ? { path: [], message: 'expected a JSON object' } : notJson(v);
+  const bad = topObject ? notJsonObject(v) : notJson(v);
   if (bad) ctx.addIssue({ code: 'custom', message: bad.message, path: bad.path });
 };
 

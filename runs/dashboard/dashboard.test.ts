@@ -245,3 +245,57 @@ test("a search's page reads only the curves it draws, and is the report's model 
   const fresh = buildReport(await readStudy(reader, 'search-fixture'));
   assert.deepEqual(after.model.sections, fresh.model.sections);
 });
+
+test('a change draws again only the figures it changed; a writer that comes or goes changes the page without reading the rows again', async () => {
+  const { renderDot, renderVegaLite } = await import('../report/render.ts');
+  const db = new MemoryDatabase();
+  const writer = memoryStorage(db);
+  await writeSearchStudy(writer);
+  await writer.close();
+  let snapshots = 0;
+  const reader = memoryStorage(db, { readonly: true });
+  const watched = new Proxy(reader, {
+    get(target, key, receiver) {
+      if (key === 'snapshot') return (id: number, options?: unknown) => (snapshots++, target.snapshot(id, options as never));
+      const v = Reflect.get(target, key, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  const drawn: string[] = [];
+  const data = new DashboardData(watched, {
+    vegaLite: (spec) => (drawn.push(JSON.stringify(spec)), renderVegaLite(spec)),
+    dot: (dot) => (drawn.push(dot), renderDot(dot)),
+  });
+  const ids = ['best-score', 'score-distribution', 'accuracy-params', 'learning-curves'];
+  const all = async () => Promise.all(ids.map((id) => data.svg('search-fixture', id)));
+  const first = await data.study('search-fixture');
+  const svgs = await all();
+  assert.equal(drawn.length, ids.length);
+  assert.match(first.model.subtitle, /\(done\)/);
+
+  // A writer opens the file (a study resumed, or any process writing it): the page says so, from the same rows and drawings.
+  const second = memoryStorage(db);
+  const running = await data.study('search-fixture');
+  assert.notEqual(running.fingerprint, first.fingerprint);
+  assert.equal(snapshots, 1, 'the rows are not read again');
+  assert.equal(running.analysis, first.analysis);
+  assert.deepEqual(await all(), svgs);
+  assert.equal(drawn.length, ids.length, 'nothing drawn again');
+  await second.close();
+  assert.notEqual((await data.study('search-fixture')).fingerprint, running.fingerprint);
+  assert.equal(snapshots, 1);
+
+  // A new generation: read again; the figures it changed are drawn again, each once, and equal a fresh server's.
+  const w = memoryStorage(db);
+  await recordHostileGeneration(w, 'search-fixture');
+  await w.close();
+  const after = await data.study('search-fixture');
+  assert.equal(snapshots, 2);
+  const again = await all();
+  const fresh = new DashboardData(memoryStorage(db, { readonly: true }));
+  assert.deepEqual(again, await Promise.all(ids.map((id) => fresh.svg('search-fixture', id))));
+  const changed = ids.filter((_, i) => again[i] !== svgs[i]);
+  assert.ok(changed.includes('best-score') && changed.includes('accuracy-params'), `changed: ${changed.join(', ')}`);
+  assert.equal(drawn.length, ids.length + changed.length, `drawn again: ${changed.join(', ')} only`);
+  assert.deepEqual(after.model.sections, (await fresh.study('search-fixture')).model.sections);
+});

@@ -11,9 +11,12 @@
 // top architectures, an architecture page's evaluations: finished curves never change). The
 // architecture rows of the previous read are kept (a hash's row never changes), so each cell is
 // checked once while the server lives. Of the state before a change only its drawings stay, not
-// its rows: one study's rows are in memory at a time.
+// its rows: one study's rows are in memory at a time. A change that only the writer makes (a
+// process opened or left the study) keeps the rows; a figure whose specification a change left
+// alone keeps its drawing; figures are drawn one at a time (see `draw`).
+import { createHash } from 'node:crypto';
 import { UserError } from '../../errors.ts';
-import type { Architecture, ExperimentSummary, Storage } from '../storage.ts';
+import type { Architecture, ExperimentSummary, Storage, Writer } from '../storage.ts';
 import { buildReport, cellsearchVersion, isSearchKind } from '../report/index.ts';
 import type { Block, ReportModel, Section, Table } from '../report/model.ts';
 import { renderDot, renderVegaLite } from '../report/render.ts';
@@ -46,8 +49,27 @@ export type Fingerprints = Map<string, string>;
 
 export class NotFound extends Error {}
 
-function fingerprintOf(e: ExperimentSummary, writer: string): string {
-  return [e.id, e.status, e.updatedAt, ...Object.values(e.counts), writer].join('|');
+const writerPart = (writer: Writer | undefined) => (writer ? `${writer.host}:${writer.pid}` : '-');
+
+function fingerprintOf(e: ExperimentSummary, writer: Writer | undefined): string {
+  return [e.id, e.status, e.updatedAt, ...Object.values(e.counts), writerPart(writer)].join('|');
+}
+
+/** The part of a fingerprint that the study's rows determine: all but the writer (its last field). */
+const rowsPart = (fingerprint: string) => fingerprint.slice(0, fingerprint.lastIndexOf('|'));
+
+/**
+ * What an asset draws, as a short key: two states of a study whose figure has the same
+ * specification (a change that left it alone) share one drawing instead of drawing it again.
+ */
+const contentKeys = new WeakMap<Asset, string>();
+function contentKey(asset: Asset): string {
+  let key = contentKeys.get(asset);
+  if (key === undefined) {
+    key = `${asset.draw}:${createHash('sha256').update(asset.draw === 'dot' ? asset.dot : JSON.stringify(asset.spec)).digest('base64url')}`;
+    contentKeys.set(asset, key);
+  }
+  return key;
 }
 
 /** Every figure and drawing of a model, by block id. */
@@ -95,14 +117,30 @@ export class DashboardData {
   private readonly version = cellsearchVersion();
   /** The live figure of each study as last read, drawn on request. */
   private readonly liveFigures = new Map<string, Map<string, { figure: LiveView['figure']; svg: Promise<string> | undefined }>>();
+  /** The end of the drawing under way: figures are drawn one at a time (see `draw`). */
+  private drawing: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly storage: Storage) {}
+  /** `renderers`: the report's own (tests count the drawings made). */
+  constructor(
+    readonly storage: Storage,
+    private readonly renderers: { vegaLite: typeof renderVegaLite; dot: typeof renderDot } = { vegaLite: renderVegaLite, dot: renderDot },
+  ) {}
 
   /** One cheap read: every experiment's fingerprint. */
   async fingerprints(): Promise<Fingerprints> {
     const [list, writer] = [await this.storage.listExperiments(), await this.storage.activeWriter()];
-    const w = writer ? `${writer.host}:${writer.pid}` : '-';
-    return new Map(list.map((e) => [e.name, fingerprintOf(e, w)]));
+    return new Map(list.map((e) => [e.name, fingerprintOf(e, writer)]));
+  }
+
+  /**
+   * Draws one figure after the ones asked before it. A page asks for all its figures at once, and
+   * drawing them side by side holds every figure's scene graph at once (vega's, 10,000 items for
+   * the largest): one at a time, the server's peak is the largest figure's, not their sum.
+   */
+  private draw(make: () => Promise<string>): Promise<string> {
+    const svg = this.drawing.then(make);
+    this.drawing = svg.catch(() => undefined);
+    return svg;
   }
 
   /** The study `name` as it is now (rebuilt when its fingerprint changed since the last call). */
@@ -113,9 +151,12 @@ export class DashboardData {
     const old = await cached?.catch(() => undefined);
     if (cached && old?.fingerprint === fingerprint) return cached;
     if (old) this.previous.set(name, { fingerprint: old.fingerprint, assets: old.assets, svgs: old.svgs, archs: old.archs });
-    // Only the old rows' architectures go on (a hash's row never changes): the rest of the old
-    // state is not held while the new one is read, so a re-read never holds two studies' rows.
-    const built = this.build(name, fingerprint, old?.data.architectures);
+    // Only the writer changed (a study's process started or went away; its rows did not): the
+    // rows are kept and only the model, which says whether the study runs, is built again.
+    // Otherwise only the old rows' architectures go on (a hash's row never changes): the rest of
+    // the old state is not held while the new one is read, so a re-read never holds two studies' rows.
+    const built =
+      old && rowsPart(old.fingerprint) === rowsPart(fingerprint) ? this.rewrite(fingerprint, old) : this.build(name, fingerprint, old?.data.architectures);
     this.studies.set(name, built);
     built.catch(() => this.studies.get(name) === built && this.studies.delete(name));
     return built;
@@ -128,7 +169,6 @@ export class DashboardData {
     if (!snap) throw new NotFound(`no experiment named '${name}' in ${this.storage.location}`);
     for (const [hash, a] of known ?? []) if (snap.architectures.has(hash)) snap.architectures.set(hash, a);
     const data: LiveStudy = { ...snap, location: this.storage.location, writerActive: snap.writer !== undefined };
-    const now = new Date();
     if (data.experiment.kind === 'ablate') {
       let model: ReportModel;
       try {
@@ -140,13 +180,22 @@ export class DashboardData {
       }
       return { fingerprint, data, analysis: undefined, model, assets: assetsOf(model, true), svgs: new Map(), archs: new Map() };
     }
-    if (!search) {
-      const { model } = buildReport(data, { now, version: this.version });
-      return { fingerprint, data, analysis: undefined, model, assets: assetsOf(model, false), svgs: new Map(), archs: new Map() };
-    }
+    if (!search) return this.model(fingerprint, data, undefined);
     const analysis = analyzeSearch(data);
     await this.readCurves(data, drawnCurves(analysis).map((c) => c.evaluation.id));
-    const { model } = buildReport(data, { now, version: this.version, analysis });
+    return this.model(fingerprint, data, analysis);
+  }
+
+  /** The state of the same rows with the study's writer as it is now (the snapshot's: this study's, on PostgreSQL). */
+  private async rewrite(fingerprint: string, old: StudyState): Promise<StudyState> {
+    const writer = await this.storage.activeWriter(old.data.experiment.id);
+    return this.model(fingerprint, { ...old.data, writer, writerActive: writer !== undefined }, old.analysis);
+  }
+
+  /** The report model of a study's rows (a search's with their analysis, made once per read). */
+  private async model(fingerprint: string, data: LiveStudy, analysis: SearchAnalysis | undefined): Promise<StudyState> {
+    if (data.experiment.kind === 'ablate') return this.build(data.experiment.name, fingerprint, data.architectures);
+    const { model } = buildReport(data, { now: new Date(), version: this.version, ...(analysis ? { analysis } : {}) });
     return { fingerprint, data, analysis, model, assets: assetsOf(model, false), svgs: new Map(), archs: new Map() };
   }
 
@@ -213,7 +262,8 @@ export class DashboardData {
       f = this.liveFigures.get(name)?.get(now.fingerprint);
     }
     if (!f?.figure) throw new NotFound(`the study '${name}' has no running evaluation with curve points`);
-    f.svg ??= renderVegaLite(f.figure.spec);
+    const spec = f.figure.spec;
+    f.svg ??= this.draw(() => this.renderers.vegaLite(spec));
     return f.svg;
   }
 
@@ -265,11 +315,21 @@ export class DashboardData {
       const key = `${arch ?? ''}/${id}`;
       let svg = s.svgs.get(key);
       if (!svg) {
-        svg = asset.draw === 'dot' ? renderDot(asset.dot) : asset.draw === 'vega-lite' ? renderVegaLite(asset.spec) : import('../report/ablation/index.ts').then((m) => m.vegaLiteToSvg(asset.spec));
+        const drawn = () => (asset.draw === 'dot' ? this.renderers.dot(asset.dot) : asset.draw === 'vega-lite' ? this.renderers.vegaLite(asset.spec) : import('../report/ablation/index.ts').then((m) => m.vegaLiteToSvg(asset.spec)));
+        svg = this.drawnBefore(prev, s, arch, id, asset).then((before) => before ?? this.draw(drawn));
         s.svgs.set(key, svg);
       }
       return svg;
     }
     throw new NotFound(`no figure '${id}' in the study '${name}'`);
+  }
+
+  /** The drawing of the same figure in the state before the study's latest change, when it draws the same. */
+  private async drawnBefore(prev: Drawings | undefined, s: Drawings, arch: string | undefined, id: string, asset: Asset): Promise<string | undefined> {
+    if (!prev || prev === s) return undefined;
+    const svg = prev.svgs.get(`${arch ?? ''}/${id}`);
+    if (!svg) return undefined;
+    const before = arch === undefined ? prev.assets.get(id) : (await prev.archs.get(arch))?.assets.get(id);
+    return before && contentKey(before) === contentKey(asset) ? svg : undefined;
   }
 }

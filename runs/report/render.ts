@@ -10,7 +10,9 @@ const FONT = 'Helvetica, Arial, sans-serif';
 
 /** A vega-lite spec as an SVG document (no XML prolog). */
 export async function renderVegaLite(spec: Record<string, unknown>): Promise<string> {
-  const withConfig = { ...spec, config: { font: FONT, view: { stroke: '#ddd' }, axis: { labelFontSize: 11, titleFontSize: 12 }, ...(spec.config as object | undefined) } };
+  // A copy: vega marks every inline datum it reads (a symbol property), and the spec is the
+  // report model's, which the dashboard keeps and compares after drawing.
+  const withConfig = structuredClone({ ...spec, config: { font: FONT, view: { stroke: '#ddd' }, axis: { labelFontSize: 11, titleFontSize: 12 }, ...(spec.config as object | undefined) } });
   const { spec: vg } = compile(withConfig as unknown as TopLevelSpec);
   // No loader can reach the network: every figure's data is inline.
   const view = new vega.View(vega.parse(vg), { renderer: 'none', logLevel: vega.Error });

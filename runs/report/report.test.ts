@@ -368,6 +368,16 @@ test("the progress curve: after each finished evaluation, the best score of the 
   }
   assert.deepEqual(a.progress, expected);
   assert.ok(expected.some((p, i) => i > 0 && p.best < expected[i - 1].best), 'the late GRU lowered the best score');
+
+  // The figure draws the changes only: read as a step-after line, they give every point's value.
+  const { searchFigures, stepChanges } = await import('./search.ts');
+  const drawn = stepChanges(a.progress, 'best');
+  assert.ok(drawn.length < a.progress.length / 2, `${drawn.length} of ${a.progress.length} points drawn`);
+  assert.deepEqual([drawn[0], drawn.at(-1)], [a.progress[0], a.progress.at(-1)], 'the first and the last point: the same x axis');
+  for (const p of a.progress) assert.equal(drawn.filter((d) => d.evaluations <= p.evaluations).at(-1)!.best, p.best, `the line at ${p.evaluations} evaluations`);
+  const figure = searchFigures(a, { ...data, evaluations }).find((b) => b.kind === 'figure' && b.id === 'best-score');
+  assert.ok(figure?.kind === 'figure');
+  assert.deepEqual((figure.spec.layer as { data: { values: unknown } }[])[0].data.values, drawn);
 });
 
 test('the report ranks and scores architectures exactly as the search strategies do (search/strategies leaderboard)', async () => {

@@ -351,6 +351,17 @@ function curveRows(a: SearchAnalysis, curves: ReadonlyMap<number, CurvePoint[]>)
 
 const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
 
+/**
+ * The points of a step-after line that draw it: the first, each one whose value differs from the
+ * one before, and the last (which ends the x axis). A point repeating the value before it only
+ * extends a horizontal run that the next drawn point extends anyway, so the line is the same; a
+ * search's best score changes a few dozen times in 10,000 evaluations, and drawing every point
+ * cost the dashboard a 270 KB figure, 0.2 s of CPU and 10 MB of heap per change.
+ */
+export function stepChanges<T extends Record<K, number>, K extends keyof T>(points: readonly T[], key: K): T[] {
+  return points.filter((p, i) => i === 0 || i === points.length - 1 || p[key] !== points[i - 1][key]);
+}
+
 export function searchFigures(a: SearchAnalysis, data: StudyData): Block[] {
   const blocks: Block[] = [];
   blocks.push({
@@ -363,7 +374,7 @@ export function searchFigures(a: SearchAnalysis, data: StudyData): Block[] {
       width: 520,
       height: 220,
       layer: [
-        { data: { values: a.progress }, mark: { type: 'line', interpolate: 'step-after' }, encoding: { x: { field: 'evaluations', type: 'quantitative', title: 'evaluations finished' }, y: { field: 'best', type: 'quantitative', title: 'best score', scale: { zero: false } } } },
+        { data: { values: stepChanges(a.progress, 'best') }, mark: { type: 'line', interpolate: 'step-after' }, encoding: { x: { field: 'evaluations', type: 'quantitative', title: 'evaluations finished' }, y: { field: 'best', type: 'quantitative', title: 'best score', scale: { zero: false } } } },
         { data: { values: [{ y: 1 }] }, mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { y: { field: 'y', type: 'quantitative' } } },
       ],
     },
