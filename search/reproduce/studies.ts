@@ -38,13 +38,18 @@ export const ReproStudySchema = z.strictObject({
   scale: z.enum(SCALES),
   /** The study's preset beyond its scale (measured: README "What cellsearch reproduces"). */
   train: StudyTrainSchema,
+  /**
+   * Task options of the study's preset, per task (e.g. arithmetic's `batching`), applied like
+   * `train` only at the study's scale; `--set` wins over them.
+   */
+  taskOptions: z.record(z.string(), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))).default({}),
   findings: z.array(z.string()).min(1),
   /** What differs from the paper whatever the preset: printed with every comparison. */
   fidelity: z.array(z.string()),
 });
 export type ReproStudy = z.infer<typeof ReproStudySchema>;
 
-const STUDIES: ReproStudy[] = [
+const STUDIES: z.input<typeof ReproStudySchema>[] = [
   {
     key: 'jozefowicz-table1',
     title: 'Jozefowicz et al. (2015), Table 1: the best accuracy of ten architectures on three tasks',
