@@ -24,8 +24,12 @@ interface ReproduceArgs extends Omit<StudyArgs, 'scale'> {
   'valid-batches'?: number;
 }
 
-/** Each study's preset, for the help: its scale, and the training length it sets beyond it. */
-const studyPresets = REPRO_STUDIES.map((s) => `${s.key} ${s.scale}${s.train.maxSteps === undefined ? '' : ` with ${s.train.maxSteps.toLocaleString('en-US')} steps`}`).join('; ');
+/** Each study's preset, for the help: its scale, and the training length and task options it sets beyond it. */
+const studyPresets = REPRO_STUDIES.map((s) => {
+  const steps = s.train.maxSteps === undefined ? '' : ` with ${s.train.maxSteps.toLocaleString('en-US')} steps`;
+  const options = Object.entries(s.taskOptions).map(([task, o]) => `${task} ${Object.entries(o).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  return `${s.key} ${s.scale}${steps}${options.length > 0 ? ` (${options.join(', ')})` : ''}`;
+}).join('; ');
 
 function parseReproduceFlags(args: ReproduceArgs) {
   return { budget: parseSettingFlags(settingFlagValues(args)), session: parseSessionFlags(args as unknown as StudyArgs) };

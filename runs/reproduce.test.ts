@@ -70,3 +70,17 @@ test("--cells runs a subset of the study's cells in the paper's order, its basel
   assert.deepEqual(s.config.tasks.map((t) => t.taskOptions.batching), ['plain']);
   assert.ok(s.proposals.every((p) => p.taskOptions.batching === 'plain'));
 });
+
+test("a study's task options belong to its preset: jozefowicz-table1 streams arithmetic and xml at small; --set wins; another --scale leaves them out", () => {
+  const study = reproStudy('jozefowicz-table1')!;
+  assert.deepEqual(study.taskOptions, { arithmetic: { batching: 'stream' }, xml: { batching: 'stream' } });
+  const batching = (s: ReturnType<typeof ablateStudy>) => s.config.tasks.map((t) => t.taskOptions.batching);
+  const own = ablateStudy(reproductionRequest({ study: 'jozefowicz-table1', seed: 1, tasks: ['arithmetic', 'xml', 'ptb'], trials: 1 }, {}));
+  assert.deepEqual(batching(own), ['stream', 'stream', undefined], 'ptb is a stream already and has no such option');
+  assert.ok(own.proposals.filter((p) => p.task === 'arithmetic').every((p) => p.taskOptions.batching === 'stream'));
+  const set = ablateStudy(reproductionRequest({ study: 'jozefowicz-table1', seed: 1, tasks: ['arithmetic'], trials: 1, taskSettings: { batching: 'bucket' } }, {}));
+  assert.deepEqual(batching(set), ['bucket']);
+  const tiny = ablateStudy(reproductionRequest({ study: 'jozefowicz-table1', seed: 1, tasks: ['arithmetic'], trials: 1, scale: 'tiny' }, {}));
+  assert.deepEqual(batching(tiny), [undefined]);
+  assert.deepEqual(reproStudy('greff-findings')!.taskOptions, {});
+});
