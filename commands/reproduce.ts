@@ -13,6 +13,8 @@ interface ReproduceArgs extends Omit<StudyArgs, 'scale'> {
   study: string;
   scale?: Scale;
   tasks?: string;
+  cells?: string;
+  set?: string[];
   trials?: number;
   time?: string;
   report?: string;
@@ -22,8 +24,12 @@ interface ReproduceArgs extends Omit<StudyArgs, 'scale'> {
   'valid-batches'?: number;
 }
 
-/** Each study's preset, for the help: its scale, and the training length it sets beyond it. */
-const studyPresets = REPRO_STUDIES.map((s) => `${s.key} ${s.scale}${s.train.maxSteps === undefined ? '' : ` with ${s.train.maxSteps.toLocaleString('en-US')} steps`}`).join('; ');
+/** Each study's preset, for the help: its scale, and the training length and task options it sets beyond it. */
+const studyPresets = REPRO_STUDIES.map((s) => {
+  const steps = s.train.maxSteps === undefined ? '' : ` with ${s.train.maxSteps.toLocaleString('en-US')} steps`;
+  const options = Object.entries(s.taskOptions).map(([task, o]) => `${task} ${Object.entries(o).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  return `${s.key} ${s.scale}${steps}${options.length > 0 ? ` (${options.join(', ')})` : ''}`;
+}).join('; ');
 
 function parseReproduceFlags(args: ReproduceArgs) {
   return { budget: parseSettingFlags(settingFlagValues(args)), session: parseSessionFlags(args as unknown as StudyArgs) };
@@ -40,6 +46,8 @@ export const reproduceCommand: CommandModule<object, ReproduceArgs> = {
         scale: { choices: SCALES, describe: `fidelity preset (default: the study's: ${studyPresets}; another scale is that scale's preset as it is)` },
       })
       .option('tasks', { type: 'string', describe: 'comma list of tasks (default: the study\'s: jozefowicz-table1 arithmetic,xml,ptb; greff-findings arithmetic,xml, and music when --data-dir or JSB_DIR gives JSB Chorales)' })
+      .option('cells', { type: 'string', describe: "comma list of the study's cells to run, its baseline among them (default: all of them)" })
+      .option('set', { type: 'string', array: true, describe: "a task option for every task, key=value (e.g. batching=stream); wins over the study's preset; repeatable" })
       .option('trials', { type: 'number', describe: "settings per (cell, task); trial t has the same setting for every cell (default: the study's: 10 for jozefowicz-table1, 20 for greff-findings)" })
       .option('data-dir', { type: 'string', describe: "the files of the study's data task: Penn Treebank for jozefowicz-table1 (default PTB_DIR, else the shipped corpus), JSB Chorales for greff-findings (default JSB_DIR)" })
       .option('time', { type: 'string', describe: 'after this long (2h, 90m, 45s) start no more evaluations, let the running ones finish and stop (exit 0); the same command continues. Not part of the study\'s config' })
@@ -57,9 +65,12 @@ export const reproduceCommand: CommandModule<object, ReproduceArgs> = {
 
     const { budget, session } = parseReproduceFlags(args);
     const timeLimit = args.time === undefined ? undefined : { ms: parseDuration(args.time), flag: args.time };
-    const tasks = args.tasks === undefined ? undefined : args.tasks.split(',').map((t) => t.trim()).filter((t) => t !== '');
+    const list = (s: string | undefined) => (s === undefined ? undefined : s.split(',').map((t) => t.trim()).filter((t) => t !== ''));
+    const tasks = list(args.tasks);
+    const cells = list(args.cells);
+    const taskSettings = (await import('./sample.ts')).parseSettings(args.set ?? []);
     const study = ablateStudy(
-      reproductionRequest({ study: args.study, tasks, trials: args.trials, scale: args.scale, seed: args.seed, name: args.name, dataDir: args['data-dir'], budget }),
+      reproductionRequest({ study: args.study, tasks, cells, taskSettings, trials: args.trials, scale: args.scale, seed: args.seed, name: args.name, dataDir: args['data-dir'], budget }),
     );
     await executeAblation(study, {
       ...session,

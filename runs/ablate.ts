@@ -72,6 +72,8 @@ export interface AblateRequest {
   reproduce?: string;
   /** Task options from `--set key=value`, for every task of the study. */
   taskSettings?: Record<string, unknown>;
+  /** Task options per task from a study's preset (reproduce); `taskSettings` wins over them. */
+  taskPresets?: Readonly<Record<string, Record<string, unknown>>>;
   /** Jozefowicz space: the preset's grid instead of the paper's (what a search draws from). */
   presetGrid?: boolean;
 }
@@ -115,7 +117,7 @@ export function ablateStudy(req: AblateRequest): AblateStudy {
   }
   const fid = fidelity(req.scale);
   const tasks = req.tasks.map((name) => {
-    const taskOptions = presetTaskOptions(name, fid, req.taskDataDirs?.[name] ?? req.dataDir, process.env, req.taskSettings);
+    const taskOptions = presetTaskOptions(name, fid, req.taskDataDirs?.[name] ?? req.dataDir, process.env, { ...req.taskPresets?.[name], ...req.taskSettings });
     // Building the task checks its options (and a data folder) before anything is written.
     const vocab = getTask(name, taskOptions).vocab.length;
     return { name, taskOptions, vocab, budget: taskBudget(fid, name, taskOptions) };

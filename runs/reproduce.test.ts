@@ -57,3 +57,30 @@ test('a reproduction is an ablation whose config names the study; a plain ablati
   assert.equal('reproduce' in plain.config, false);
   assert.deepEqual(plain.proposals, s.proposals, 'the same evaluations: reproduce adds judging, not training');
 });
+
+test("--cells runs a subset of the study's cells in the paper's order, its baseline among them; --set reaches every task's options", () => {
+  const sub = reproductionRequest({ study: 'jozefowicz-table1', seed: 1, tasks: ['arithmetic'], cells: ['lstm-f', 'tanh-rnn', 'lstm'] }, {});
+  assert.deepEqual(sub.cells.map((c) => c.ref), ['tanh-rnn', 'lstm', 'lstm-f']);
+  assert.equal(sub.name, 'reproduce-jozefowicz-table1-small-arithmetic-tanh-rnn+lstm+lstm-f');
+  assert.throws(() => reproductionRequest({ study: 'jozefowicz-table1', seed: 1, cells: ['gru', 'tanh-rnn'] }, {}), userError(/--cells must include jozefowicz-table1's baseline, lstm/));
+  assert.throws(() => reproductionRequest({ study: 'jozefowicz-table1', seed: 1, cells: ['lstm', 'greff-nfg'] }, {}), userError(/--cells: greff-nfg is not a cell of jozefowicz-table1/));
+  assert.throws(() => reproductionRequest({ study: 'jozefowicz-table1', seed: 1, cells: ['lstm'] }, {}), userError(/at least 2 cells/));
+  const s = ablateStudy(reproductionRequest({ study: 'jozefowicz-table1', seed: 1, tasks: ['arithmetic'], cells: ['lstm', 'lstm-f'], trials: 2, taskSettings: { batching: 'plain' } }, {}));
+  assert.equal(s.proposals.length, 4);
+  assert.deepEqual(s.config.tasks.map((t) => t.taskOptions.batching), ['plain']);
+  assert.ok(s.proposals.every((p) => p.taskOptions.batching === 'plain'));
+});
+
+test("a study's task options belong to its preset: jozefowicz-table1 streams arithmetic and xml at small; --set wins; another --scale leaves them out", () => {
+  const study = reproStudy('jozefowicz-table1')!;
+  assert.deepEqual(study.taskOptions, { arithmetic: { batching: 'stream' }, xml: { batching: 'stream' } });
+  const batching = (s: ReturnType<typeof ablateStudy>) => s.config.tasks.map((t) => t.taskOptions.batching);
+  const own = ablateStudy(reproductionRequest({ study: 'jozefowicz-table1', seed: 1, tasks: ['arithmetic', 'xml', 'ptb'], trials: 1 }, {}));
+  assert.deepEqual(batching(own), ['stream', 'stream', undefined], 'ptb is a stream already and has no such option');
+  assert.ok(own.proposals.filter((p) => p.task === 'arithmetic').every((p) => p.taskOptions.batching === 'stream'));
+  const set = ablateStudy(reproductionRequest({ study: 'jozefowicz-table1', seed: 1, tasks: ['arithmetic'], trials: 1, taskSettings: { batching: 'bucket' } }, {}));
+  assert.deepEqual(batching(set), ['bucket']);
+  const tiny = ablateStudy(reproductionRequest({ study: 'jozefowicz-table1', seed: 1, tasks: ['arithmetic'], trials: 1, scale: 'tiny' }, {}));
+  assert.deepEqual(batching(tiny), [undefined]);
+  assert.deepEqual(reproStudy('greff-findings')!.taskOptions, {});
+});

@@ -12,6 +12,10 @@ import type { AblateBudget, AblateRequest } from './ablate.ts';
 
 export interface ReproduceRequest {
   study: string;
+  /** A subset of the study's cells, its baseline among them (default: all, in the paper's order). */
+  cells?: string[];
+  /** Task options from `--set key=value`, for every task; they win over the study's preset. */
+  taskSettings?: Record<string, unknown>;
   /** Default: the study's tasks (with its data task when that is always run or its files are given). */
   tasks?: string[];
   trials?: number;
@@ -33,9 +37,21 @@ export function studyByKey(key: string): ReproStudy {
 /** The environment variable that names the data task's files when --data-dir is not given. */
 const DATA_ENV: Record<string, string> = { ptb: 'PTB_DIR', music: 'JSB_DIR' };
 
-export function defaultReproduceName(study: ReproStudy, scale: Scale, tasks: readonly string[], defaults: readonly string[]): string {
-  const same = tasks.length === defaults.length && tasks.every((t, i) => t === defaults[i]);
-  return `reproduce-${study.key}-${scale}${same ? '' : `-${tasks.join('+')}`}`.replace(/[^A-Za-z0-9._+-]/g, '_').slice(0, 120);
+export function defaultReproduceName(study: ReproStudy, scale: Scale, tasks: readonly string[], defaults: readonly string[], cells: readonly string[] = study.cells): string {
+  const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((t, i) => t === b[i]);
+  const name = `reproduce-${study.key}-${scale}${same(tasks, defaults) ? '' : `-${tasks.join('+')}`}${same(cells, study.cells) ? '' : `-${cells.join('+')}`}`;
+  return name.replace(/[^A-Za-z0-9._+-]/g, '_').slice(0, 120);
+}
+
+/** The study's cells that --cells keeps, in the paper's order; a UserError on a cell outside the study or without its baseline. */
+export function studyCells(study: ReproStudy, cells: readonly string[] | undefined): string[] {
+  if (cells === undefined) return [...study.cells];
+  const unknown = cells.find((c) => !study.cells.includes(c));
+  if (unknown !== undefined) throw new UserError(`--cells: ${unknown} is not a cell of ${study.key} (${study.cells.join(', ')})`);
+  if (!cells.includes(study.baseline)) throw new UserError(`--cells must include ${study.key}'s baseline, ${study.baseline}: every finding compares against it`);
+  const kept = study.cells.filter((c) => cells.includes(c));
+  if (kept.length < 2) throw new UserError(`--cells: a reproduction compares at least 2 cells; got ${kept.join(', ')}`);
+  return kept;
 }
 
 /** Resolves a reproduction into the ablation that runs it. */
@@ -49,8 +65,11 @@ export function reproductionRequest(req: ReproduceRequest, env: NodeJS.ProcessEn
   const scale = req.scale ?? study.scale;
   // The study's training length belongs to its preset: another --scale is that scale's preset as it is.
   const budget = { ...(scale === study.scale ? study.train : {}), ...req.budget };
+  const cells = studyCells(study, req.cells);
+  // The study's task options belong to its preset too; --set wins over them.
+  const taskPresets = scale === study.scale ? study.taskOptions : {};
   return {
-    cells: study.cells.map((ref) => ({ ref, cell: zooCell(ref) })),
+    cells: cells.map((ref) => ({ ref, cell: zooCell(ref) })),
     cellsLabel: study.key,
     baseline: study.baseline,
     tasks,
@@ -59,9 +78,11 @@ export function reproductionRequest(req: ReproduceRequest, env: NodeJS.ProcessEn
     scale,
     metric: study.metric,
     seed: req.seed,
-    name: req.name ?? defaultReproduceName(study, scale, tasks, defaults),
+    name: req.name ?? defaultReproduceName(study, scale, tasks, defaults, cells),
     ...(req.dataDir !== undefined ? { taskDataDirs: { [data]: req.dataDir } } : {}),
     ...(Object.keys(budget).length > 0 ? { budget } : {}),
+    ...(Object.keys(taskPresets).length > 0 ? { taskPresets } : {}),
+    ...(req.taskSettings !== undefined && Object.keys(req.taskSettings).length > 0 ? { taskSettings: req.taskSettings } : {}),
     presetGrid: study.presetGrid,
     reproduce: study.key,
   };

@@ -122,3 +122,21 @@ test('the real JSB Chorales, when ../shared/data/jsb exists: 229 / 76 / 77 piece
   for (const b of task.batches('test', o)) steps += b.mask.reduce((a, m) => a + m, 0);
   assert.equal(steps, 4725 - 77, 'every step but the first of each piece is scored');
 });
+
+test('stream batching: the pieces end to end in carried streams, the first step of each piece unscored', () => {
+  const task = musicTask({ dataDir: writeJson(tiny), batching: 'stream' });
+  // Test: stream 0 is piece 0 then nothing (2 steps), stream 1 piece 1 (3 steps); unroll 1.
+  const o = { seed: 1, batchSize: 2, unroll: 1 };
+  assert.equal(task.numBatches('test', o), 2);
+  const [b0, b1] = [0, 1].map((i) => task.batch('test', i, o));
+  if (b0.kind !== 'multihot' || b1.kind !== 'multihot') throw new Error('multi-hot batches expected');
+  assert.deepEqual([b0.T, b0.carry, b1.carry], [1, false, true]);
+  assert.deepEqual([Array.from(b0.mask), Array.from(b1.mask)], [[1, 1], [0, 1]]);
+  const on = (a: Float32Array, s: number) => [...Array(KEYS).keys()].filter((v) => a[s * KEYS + v] === 1).map((v) => v + LOWEST_KEY);
+  assert.deepEqual([on(b1.inputs, 1), on(b1.targets, 1)], [G, C]);
+  // Train: stream 0 holds the epoch's pieces 0, 2, 4, ...; a piece's first step (after the end of the one before) is not scored.
+  const long = { seed: 1, batchSize: 2, unroll: 20 };
+  const t = task.batch('train', 0, long);
+  const scored = Array.from({ length: 20 }, (_, s) => t.mask[s * 2]).reduce((a, m) => a + m, 0);
+  assert.ok(scored < 20 && scored > 10, `stream 0 scores ${scored} of 20 steps`);
+});

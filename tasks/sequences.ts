@@ -17,6 +17,14 @@
 //   validates on `validBatches` of them) holds the same sequences as in plain batching.
 //   Computed positions (T*B) fall 3x for xml at the small preset (see bench/padding.ts).
 // - 'plain': batch i holds sequences i*B .. i*B + B-1, in order, and T = max(unroll, longest - 1).
+// - 'stream': the sequences are concatenated into B streams, read `unroll` steps at a time with
+//   the state carried across batches (`carry` true except at the start of a pass), as ptb reads
+//   its text. Stream b holds sequences b, b+B, b+2B, ... end to end; batch i is steps
+//   i*T .. i*T + T-1 of every stream. A cell is then never reset between problems and must clear
+//   its own state (Jozefowicz et al.'s LSTM-f, which cannot, is the reason this exists). Scored are
+//   exactly the targets the other batchings score: a sequence's own scored targets, never the first
+//   symbol of the next sequence. A finite split ends when its longest stream does; the shorter
+//   streams are padded with mask 0.
 //
 // Either way a batch is a pure function of (task options, seed, split, index, B) and never of the
 // order in which batches are built: the chunk cache below is only a cache.
@@ -94,15 +102,46 @@ export interface Packing<S> {
   length(seq: S): number;
   /** A batch of T = max(minSteps, longest - 1) steps; null streams are empty (all mask 0). */
   pack(seqs: (S | null)[], minSteps: number): TokenBatch | MultiHotBatch;
+  /** An empty batch of T x B steps, all mask 0 (stream batching fills it with `put`). */
+  empty(T: number, B: number, carry: boolean): TokenBatch | MultiHotBatch;
+  /**
+   * Writes position (t, b) of a batch from `empty`: the input is step `inAt` of `from`, the target
+   * step `outAt` of `to` (the same sequence, or the next one when `outAt` is 0). Scored as `to`
+   * says, and never its first step, which nothing before it in `to` predicts.
+   */
+  put(batch: TokenBatch | MultiHotBatch, t: number, b: number, from: S, inAt: number, to: S, outAt: number): void;
 }
 
-export const TOKEN_PACKING: Packing<TokenSequence> = { length: (s) => s.tokens.length, pack: packTokens };
+export const TOKEN_PACKING: Packing<TokenSequence> = {
+  length: (s) => s.tokens.length,
+  pack: packTokens,
+  empty: (T, B, carry) => ({ kind: 'tokens', T, B, inputs: new Int32Array(T * B), targets: new Int32Array(T * B), mask: new Float32Array(T * B), carry }),
+  put: (batch, t, b, from, inAt, to, outAt) => {
+    const i = t * batch.B + b;
+    (batch.inputs as Int32Array)[i] = from.tokens[inAt];
+    (batch.targets as Int32Array)[i] = to.tokens[outAt];
+    batch.mask[i] = outAt > 0 ? to.scored[outAt] : 0;
+  },
+};
 
 export function rollPacking(units: number): Packing<RollSequence> {
-  return { length: (s) => s.steps, pack: (seqs, minSteps) => packRolls(seqs, minSteps, units) };
+  const V = units;
+  return {
+    length: (s) => s.steps,
+    pack: (seqs, minSteps) => packRolls(seqs, minSteps, units),
+    empty: (T, B, carry) => ({ kind: 'multihot', T, B, inputs: new Float32Array(T * B * V), targets: new Float32Array(T * B * V), mask: new Float32Array(T * B), carry }),
+    put: (batch, t, b, from, inAt, to, outAt) => {
+      const row = (t * batch.B + b) * V;
+      for (let v = 0; v < V; v++) {
+        batch.inputs[row + v] = from.roll[inAt * V + v];
+        batch.targets[row + v] = to.roll[outAt * V + v];
+      }
+      batch.mask[t * batch.B + b] = outAt > 0 ? 1 : 0;
+    },
+  };
 }
 
-export const BATCHINGS = ['bucket', 'plain'] as const;
+export const BATCHINGS = ['bucket', 'plain', 'stream'] as const;
 export type Batching = (typeof BATCHINGS)[number];
 
 /**
@@ -124,15 +163,106 @@ export const BUCKET_BATCHES = { endless: 16, finite: 4 } as const;
 /** Chunks kept built per task: training walks a chunk batch by batch, validation interleaves. */
 const CHUNK_CACHE = 4;
 
+/** Stream layouts kept per task: (seed, split, B) keys; training and validation interleave. */
+const LAYOUT_CACHE = 6;
+
+/** Sequences kept per stream: a window needs the few that cover it, and walking on reuses them. */
+const STREAM_RECENT = 8;
+
+/**
+ * Where the sequences of one stream start: `starts[k]` is the first step of the stream's k-th
+ * sequence and `starts[k + 1]` its end, grown as far as a window needs (a finite split: to its
+ * end). `recent` keeps the last sequences drawn, so that training draws each one once.
+ */
+interface StreamLayout<S> {
+  starts: number[];
+  /** No sequence after the last one in `starts` (the end of a finite split). */
+  done: boolean;
+  recent: Map<number, S>;
+}
+
+/**
+ * The B streams of a split, as a function of (source, seed, split, B): stream b holds sequences
+ * b, b+B, b+2B, ... Layouts grow lazily, from each stream's start, and are cached, so a fresh
+ * process asked for batch i (a resumed run) first measures the sequences before it.
+ */
+function streamReader<S>(source: SequenceSource<S>, packing: Packing<S>) {
+  const layouts = new Map<string, StreamLayout<S>[]>();
+  const layoutsOf = (split: Split, opts: BatchOptions): StreamLayout<S>[] => {
+    const key = `${opts.seed}|${split}|${opts.batchSize}`;
+    let hit = layouts.get(key);
+    if (!hit) {
+      hit = Array.from({ length: opts.batchSize }, () => ({ starts: [0], done: false, recent: new Map<number, S>() }));
+      layouts.set(key, hit);
+      if (layouts.size > LAYOUT_CACHE) layouts.delete(layouts.keys().next().value!);
+    }
+    return hit;
+  };
+  const seqOf = (l: StreamLayout<S>, split: Split, opts: BatchOptions, b: number, k: number): S => {
+    let s = l.recent.get(k);
+    if (s === undefined) {
+      s = source.get(opts.seed, split, b + k * opts.batchSize);
+      l.recent.set(k, s);
+      if (l.recent.size > STREAM_RECENT) l.recent.delete(Math.min(...l.recent.keys()));
+    }
+    return s;
+  };
+  /** Grows stream b's layout until it covers step `pos`, or to its end. */
+  const grow = (l: StreamLayout<S>, split: Split, opts: BatchOptions, b: number, pos: number) => {
+    const n = source.count(split);
+    while (!l.done && l.starts[l.starts.length - 1] <= pos) {
+      const k = l.starts.length - 1;
+      if (n !== null && b + k * opts.batchSize >= n) { l.done = true; break; }
+      l.starts.push(l.starts[k] + packing.length(seqOf(l, split, opts, b, k)));
+    }
+  };
+  /** The sequence holding step `pos` of a stream (its layout covers pos) and the step within it. */
+  const locate = (starts: number[], pos: number): [number, number] => {
+    let lo = 0, hi = starts.length - 2;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= pos) lo = mid; else hi = mid - 1;
+    }
+    return [lo, pos - starts[lo]];
+  };
+  /** Steps in each stream of a finite split (its whole layout). */
+  const lengths = (split: Split, opts: BatchOptions): number[] =>
+    layoutsOf(split, opts).map((l, b) => {
+      grow(l, split, opts, b, Infinity);
+      return l.starts[l.starts.length - 1];
+    });
+  const window = (split: Split, index: number, opts: BatchOptions) => {
+    const T = opts.unroll, B = opts.batchSize;
+    const batch = packing.empty(T, B, index > 0);
+    layoutsOf(split, opts).forEach((l, b) => {
+      grow(l, split, opts, b, (index + 1) * T);
+      const end = l.starts[l.starts.length - 1];
+      for (let t = 0; t < T; t++) {
+        const p = index * T + t;
+        if (p + 1 >= end) break;
+        const [k, at] = locate(l.starts, p);
+        const [k2, at2] = locate(l.starts, p + 1);
+        packing.put(batch, t, b, seqOf(l, split, opts, b, k), at, seqOf(l, split, opts, b, k2), at2);
+      }
+    });
+    return batch;
+  };
+  return { lengths, window };
+}
+
 /** numBatches / batch / batches for a task of independent sequences. */
 export function sequenceBatching<S>(
   source: SequenceSource<S>,
   packing: Packing<S>,
   batching: Batching = 'bucket',
 ): Pick<Task, 'numBatches' | 'batch' | 'batches'> {
+  const streams = streamReader(source, packing);
   const numBatches = (split: Split, opts: BatchOptions): number => {
     const n = source.count(split);
-    return n === null ? Infinity : Math.ceil(n / opts.batchSize);
+    if (n === null) return Infinity;
+    // Targets are steps 1 .. length-1 of a stream: the longest stream decides.
+    if (batching === 'stream') return Math.ceil((Math.max(...streams.lengths(split, opts)) - 1) / opts.unroll);
+    return Math.ceil(n / opts.batchSize);
   };
   /** Sequences i*B .. i*B + B-1, null past the end of a finite split. */
   const inOrder = (split: Split, index: number, opts: BatchOptions): (S | null)[] => {
@@ -175,6 +305,7 @@ export function sequenceBatching<S>(
     if (!Number.isInteger(index) || index < 0 || index >= numBatches(split, opts)) {
       throw new RangeError(`batch index ${index} is outside the ${split} split (${numBatches(split, opts)} batches)`);
     }
+    if (batching === 'stream') return streams.window(split, index, opts);
     return batching === 'plain' ? packing.pack(inOrder(split, index, opts), opts.unroll) : packing.pack(bucketed(split, index, opts), 1);
   };
   const self = { numBatches, batch };

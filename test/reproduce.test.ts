@@ -124,6 +124,12 @@ test('reproduce refuses an unknown study, a --data-dir its tasks leave out, and 
   const data = runCli(['reproduce', 'greff-findings', '--tasks', 'arithmetic', '--data-dir', dir, '--db', db]);
   assert.equal(data.status, 2);
   assert.match(data.stderr, /--data-dir gives the music data of greff-findings, but --tasks leaves music out/);
+  const cells = runCli(['reproduce', 'jozefowicz-table1', '--cells', 'gru,tanh-rnn', '--db', db]);
+  assert.equal(cells.status, 2);
+  assert.match(cells.stderr, /--cells must include jozefowicz-table1's baseline, lstm/);
+  const set = runCli(['reproduce', 'jozefowicz-table1', '--tasks', 'arithmetic', '--set', 'batching=sideways', '--db', db]);
+  assert.equal(set.status, 2);
+  assert.match(set.stderr, /batching/);
   assert.ok(!existsSync(db));
 
   const a = referenceRun();
@@ -132,4 +138,15 @@ test('reproduce refuses an unknown study, a --data-dir its tasks leave out, and 
   assert.equal(changed.status, 2, changed.stderr);
   assert.match(changed.stderr, /trials/);
   assert.deepEqual(await stored(a.db), before);
+});
+
+test('reproduce --cells runs a subset of the study, --set streams its tasks', async () => {
+  const db = join(tempDir(), 's.sqlite');
+  const r = runCli([...ARGS, '--cells', 'lstm,lstm-f', '--set', 'batching=stream', '--db', db, '--workers', '1']);
+  assert.equal(r.status, 0, r.stderr);
+  const s = await stored(db);
+  assert.equal(s.comparable.length, 4, 'two cells, two settings');
+  assert.deepEqual((s.config as { tasks: { taskOptions: { batching?: string } }[] }).tasks.map((t) => t.taskOptions.batching), ['stream']);
+  assert.match(against(r.stdout), /lstm-f/);
+  assert.doesNotMatch(against(r.stdout), /\bgru\b/);
 });
