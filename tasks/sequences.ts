@@ -237,12 +237,18 @@ function streamReader<S>(source: SequenceSource<S>, packing: Packing<S>) {
     layoutsOf(split, opts).forEach((l, b) => {
       grow(l, split, opts, b, (index + 1) * T);
       const end = l.starts[l.starts.length - 1];
+      if (index * T + 1 >= end) return;
+      // One search per stream and window; the next step's sequence follows from this one's.
+      let [k, at] = locate(l.starts, index * T);
       for (let t = 0; t < T; t++) {
         const p = index * T + t;
         if (p + 1 >= end) break;
-        const [k, at] = locate(l.starts, p);
-        const [k2, at2] = locate(l.starts, p + 1);
+        let k2 = k;
+        while (l.starts[k2 + 1] <= p + 1) k2++;
+        const at2 = p + 1 - l.starts[k2];
         packing.put(batch, t, b, seqOf(l, split, opts, b, k), at, seqOf(l, split, opts, b, k2), at2);
+        k = k2;
+        at = at2;
       }
     });
     return batch;
