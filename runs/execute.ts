@@ -55,7 +55,12 @@ export interface ExecuteResult {
  */
 export async function executeStudy(o: ExecuteOptions): Promise<ExecuteResult> {
   const clock = o.clock ?? systemClock;
-  const say = (line: string) => (o.progressOut ?? process.stderr).write(printable(line) + '\n');
+  // A message's leading line breaks (past the terminal's ^C) stay line breaks; everything after
+  // is escaped, so a study's strings cannot start lines of their own.
+  const say = (line: string) => {
+    const lead = /^\n*/.exec(line)![0];
+    (o.progressOut ?? process.stderr).write(lead + printable(line.slice(lead.length)) + '\n');
+  };
   const timeUp = new AbortController();
   const cancelLimit =
     o.timeLimit === undefined

@@ -115,6 +115,8 @@ test('search: --time stops the session (exit 0) with the rest queued, and the sa
   const cut = runCli([...SMALL, '--db', db, '--workers', '1', '--time', '2.5s'], { env: { CELLSEARCH_TEST_CLOCK: '1000' } });
   assert.equal(cut.status, 0, cut.stderr);
   assert.match(cut.stderr, /time limit \(2\.5s\) reached: finishing the running evaluations, starting no more/);
+  assert.match(cut.stderr, /(^|\n)time limit/, 'the message starts a line of its own (a line break, not an escaped "\\n")');
+  assert.doesNotMatch(cut.stderr, /\\ntime limit/);
   const mid = await rows(db);
   assert.equal(mid.status, 'interrupted');
   assert.equal(mid.evaluations.filter((e) => e.status === 'done' || e.status === 'diverged').length, 3, 'stopped at the 3rd result');
