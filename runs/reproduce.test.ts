@@ -71,7 +71,7 @@ test("--cells runs a subset of the study's cells in the paper's order, its basel
   assert.ok(s.proposals.every((p) => p.taskOptions.batching === 'plain'));
 });
 
-test("a study's task options belong to its preset: jozefowicz-table1 streams arithmetic and xml at small; --set wins; another --scale leaves them out", () => {
+test("a study's task options belong to its preset: both studies stream arithmetic and xml at small; --set wins; another --scale leaves them out", () => {
   const study = reproStudy('jozefowicz-table1')!;
   assert.deepEqual(study.taskOptions, { arithmetic: { batching: 'stream' }, xml: { batching: 'stream' } });
   const batching = (s: ReturnType<typeof ablateStudy>) => s.config.tasks.map((t) => t.taskOptions.batching);
@@ -82,5 +82,7 @@ test("a study's task options belong to its preset: jozefowicz-table1 streams ari
   assert.deepEqual(batching(set), ['bucket']);
   const tiny = ablateStudy(reproductionRequest({ study: 'jozefowicz-table1', seed: 1, tasks: ['arithmetic'], trials: 1, scale: 'tiny' }, {}));
   assert.deepEqual(batching(tiny), [undefined]);
-  assert.deepEqual(reproStudy('greff-findings')!.taskOptions, {});
+  assert.deepEqual(reproStudy('greff-findings')!.taskOptions, { arithmetic: { batching: 'stream' }, xml: { batching: 'stream' } });
+  const greff = ablateStudy(reproductionRequest({ study: 'greff-findings', seed: 1, tasks: ['xml'], trials: 1 }, {}));
+  assert.deepEqual(batching(greff), ['stream']);
 });
