@@ -188,7 +188,7 @@ try {
     ['GET leaderboard page 1 (20 rows)', `/api/studies/${NAME}/leaderboard`],
     ['GET leaderboard page 30, sorted by xml accuracy', `/api/studies/${NAME}/leaderboard?page=30&sort=task:xml&dir=desc`],
     ['GET figure: best score against evaluations', `/api/studies/${NAME}/svg/best-score`],
-    ['GET figure: accuracy against parameters (every evaluation)', `/api/studies/${NAME}/svg/accuracy-params`],
+    ['GET figure: accuracy against parameters (best per architecture and task)', `/api/studies/${NAME}/svg/accuracy-params`],
     ['GET figure: learning curves of the top 5', `/api/studies/${NAME}/svg/learning-curves`],
   ] as const) {
     const t = performance.now();

@@ -5,7 +5,7 @@
 import pg from 'pg';
 import { isUserError } from '../errors.ts';
 import { scrub, type PostgresLocation } from './postgres-location.ts';
-import { EVALUATION_COLUMNS, EXPERIMENT_COLUMNS, json, now, toCurvePoint, toEvaluation, toEvent, toExperiment, toStrategyState, type EvaluationRow, type EventRow, type ExperimentRow, type StrategyStateRow } from './rows.ts';
+import { EVALUATION_COLUMNS, EVALUATION_STATE_COLUMNS, EXPERIMENT_COLUMNS, json, now, sameEvaluationState, toCurvePoint, toEvaluation, toEvent, toExperiment, toStrategyState, type EvaluationRow, type EvaluationStateRow, type EventRow, type ExperimentRow, type StrategyStateRow } from './rows.ts';
 import {
   checkCurve,
   type CheckpointUsage,
@@ -88,6 +88,18 @@ export async function evaluationRows(db: Db, experimentId: number, filter: Evalu
   }
   const found = await rows<EvaluationRow>(db, `SELECT ${EVALUATION_COLUMNS} FROM evaluations WHERE ${where.join(' AND ')} ORDER BY generation, ordinal`, params);
   return found.map(toEvaluation);
+}
+
+/** The experiment's evaluations in order, as `known`'s objects where their row has not changed (SnapshotOptions.reuse). */
+export async function evaluationsReusing(db: Db, experimentId: number, known: ReadonlyMap<number, Evaluation>): Promise<Evaluation[]> {
+  const states = await rows<EvaluationStateRow>(db, `SELECT ${EVALUATION_STATE_COLUMNS} FROM evaluations WHERE experiment_id = $1 ORDER BY generation, ordinal`, [experimentId]);
+  const changed = states.flatMap((r) => {
+    const e = known.get(r.id);
+    return e && sameEvaluationState(e, r) ? [] : [r.id];
+  });
+  const read = changed.length ? await rows<EvaluationRow>(db, `SELECT ${EVALUATION_COLUMNS} FROM evaluations WHERE id = ANY($1::bigint[])`, [changed]) : [];
+  const fresh = new Map(read.map((r) => [r.id, toEvaluation(r)]));
+  return states.map((r) => fresh.get(r.id) ?? known.get(r.id)!);
 }
 
 export async function strategyRow(db: Db, experimentId: number): Promise<StrategyState | undefined> {

@@ -31,6 +31,7 @@ import {
   dropAttemptCurves,
   eventRows,
   evaluationRows,
+  evaluationsReusing,
   experimentById,
   insertEvent,
   NO_LEASE,
@@ -365,13 +366,16 @@ export async function openPostgresQueue(location: string, o: Omit<PostgresOption
 }
 
 /** The architectures of `hashes` and their recorded ancestors, fetched a level at a time. */
-async function architecturesWithAncestors(db: Db, hashes: readonly string[]): Promise<Map<string, Architecture>> {
+async function architecturesWithAncestors(db: Db, hashes: readonly string[], reuse?: ReadonlyMap<string, Architecture>): Promise<Map<string, Architecture>> {
   const known = new Map<string, Architecture>();
   const asked = new Set<string>();
   let pending = [...new Set(hashes)];
   while (pending.length > 0) {
     for (const h of pending) asked.add(h);
-    const found = (await rows<ArchitectureRow>(db, `SELECT ${ARCHITECTURE_COLUMNS} FROM architectures WHERE hash = ANY($1::text[])`, [pending])).map(toArchitecture);
+    // An architecture read before is the same row (one per hash): only the others are read.
+    const unknown = pending.filter((h) => !reuse?.has(h));
+    const read = unknown.length ? (await rows<ArchitectureRow>(db, `SELECT ${ARCHITECTURE_COLUMNS} FROM architectures WHERE hash = ANY($1::text[])`, [unknown])).map(toArchitecture) : [];
+    const found = [...pending.flatMap((h) => reuse?.get(h) ?? []), ...read];
     for (const a of found) known.set(a.hash, a);
     pending = [...new Set(found.flatMap((a) => (a.origin.kind === 'mutant' && !asked.has(a.origin.parent) ? [a.origin.parent] : [])))];
   }
@@ -714,7 +718,8 @@ export class PostgresStorage implements Storage {
     return this.read(async (c) => {
       const experiment = await experimentById(c, experimentId);
       if (!experiment) return undefined;
-      const evaluations = await evaluationRows(c, experimentId);
+      const known = options.reuse?.evaluations;
+      const evaluations = known?.size ? await evaluationsReusing(c, experimentId, known) : await evaluationRows(c, experimentId);
       const curves = new Map<number, CurvePoint[]>();
       const points = options.curves === false ? [] : await rows<{ id: number; point: string }>(
         c,
@@ -730,10 +735,7 @@ export class PostgresStorage implements Storage {
       return {
         experiment,
         evaluations,
-        architectures: await architecturesWithAncestors(
-          c,
-          evaluations.map((e) => e.architecture),
-        ),
+        architectures: await architecturesWithAncestors(c, evaluations.map((e) => e.architecture), options.reuse?.architectures),
         curves,
         events: await eventRows(c, experimentId),
         strategy: await strategyRow(c, experimentId),

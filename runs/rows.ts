@@ -145,6 +145,30 @@ export function toEvaluation(r: EvaluationRow): Evaluation {
   return e as Evaluation;
 }
 
+/**
+ * The columns of an evaluation that change after its insert (every other one is written once, by
+ * `recordGeneration`): a reader that has the row already reads these to know whether it changed.
+ */
+export const EVALUATION_STATE_COLUMNS = 'id, status, metrics, steps, wall_ms, error, attempts';
+export type EvaluationStateRow = Pick<EvaluationRow, 'id' | 'status' | 'metrics' | 'steps' | 'wall_ms' | 'error' | 'attempts'>;
+
+/**
+ * True when `e` (read before) still is the row whose changing columns are `r`. Metrics are compared
+ * as text: a row whose stored text is not the one `JSON.stringify` gives back counts as changed
+ * and is read again, never the other way round.
+ */
+export function sameEvaluationState(e: Evaluation, r: EvaluationStateRow): boolean {
+  return (
+    e.id === r.id &&
+    e.status === r.status &&
+    e.steps === r.steps &&
+    e.wallMs === r.wall_ms &&
+    e.error === r.error &&
+    e.attempts === r.attempts &&
+    (e.metrics === null ? r.metrics === null : r.metrics !== null && JSON.stringify(e.metrics) === r.metrics)
+  );
+}
+
 export interface StrategyStateRow {
   generations: number;
   state: string;

@@ -18,9 +18,11 @@ import { remapEventData, type StudyCopy } from './study-copy.ts';
 import {
   ARCHITECTURE_COLUMNS,
   EVALUATION_COLUMNS,
+  EVALUATION_STATE_COLUMNS,
   experimentSummary,
   json,
   now,
+  sameEvaluationState,
   toArchitecture,
   toCurvePoint,
   toEvaluation,
@@ -29,6 +31,7 @@ import {
   toStrategyState,
   type ArchitectureRow,
   type EvaluationRow,
+  type EvaluationStateRow,
   type EventRow,
   type ExperimentRow,
   type StrategyStateRow,
@@ -595,6 +598,16 @@ export class SqliteStorage implements Storage {
     return rows.map(toEvaluation);
   }
 
+  /** The experiment's evaluations in order, as `known`'s objects where their row has not changed (SnapshotOptions.reuse). */
+  private evaluationsReusing(experimentId: number, known: ReadonlyMap<number, Evaluation>): Evaluation[] {
+    const states = this.db.prepare(`SELECT ${EVALUATION_STATE_COLUMNS} FROM evaluations WHERE experiment_id = ? ORDER BY generation, ordinal`).all(experimentId) as EvaluationStateRow[];
+    const byId = this.db.prepare(`SELECT ${this.evaluationColumns} FROM evaluations WHERE id = ?`);
+    return states.map((r) => {
+      const e = known.get(r.id);
+      return e && sameEvaluationState(e, r) ? e : toEvaluation(byId.get(r.id) as EvaluationRow);
+    });
+  }
+
   async evaluations(experimentId: number, filter: EvaluationFilter = {}): Promise<Evaluation[]> {
     return this.evaluationRows(experimentId, filter);
   }
@@ -748,7 +761,8 @@ export class SqliteStorage implements Storage {
     return this.read(() => {
       const experiment = this.experimentById(experimentId);
       if (!experiment) return undefined;
-      const evaluations = this.evaluationRows(experimentId);
+      const known = options.reuse?.evaluations;
+      const evaluations = known?.size ? this.evaluationsReusing(experimentId, known) : this.evaluationRows(experimentId);
       const curves = new Map<number, CurvePoint[]>();
       const rows = options.curves === false ? [] : this.db
         .prepare(
@@ -764,7 +778,7 @@ export class SqliteStorage implements Storage {
       return {
         experiment,
         evaluations,
-        architectures: withAncestors(evaluations.map((e) => e.architecture), (hash) => this.architecture(hash)),
+        architectures: withAncestors(evaluations.map((e) => e.architecture), (hash) => options.reuse?.architectures?.get(hash) ?? this.architecture(hash)),
         curves,
         events: this.eventRows(experimentId),
         strategy: this.strategyRow(experimentId),

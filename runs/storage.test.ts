@@ -300,6 +300,54 @@ for (const b of BACKENDS) {
         }
       }));
 
+    test('snapshot with reuse: the snapshot a plain read gives after every kind of change; rows that did not change come back as the objects read before', () =>
+      withStorage(b, async (s) => {
+        const m1 = arch('m1', { kind: 'mutant', parent: 'a1', mutations: [] });
+        const e = await s.createExperiment({ name: 'again', kind: 'search', config: {}, seed: 1 });
+        const [x, y, z] = await s.recordGeneration(e.id, generation(0, ['x', 'y', 'z'], [A1]));
+        let before = (await s.snapshot(e.id, { curves: false }))!;
+        /** A read reusing the one before: equal to a plain read, unchanged rows as they were. */
+        const again = async (step: string) => {
+          const plain = (await s.snapshot(e.id, { curves: false }))!;
+          const reuse = { evaluations: new Map(before.evaluations.map((v) => [v.id, v])), architectures: before.architectures };
+          const read = (await s.snapshot(e.id, { curves: false, reuse }))!;
+          assert.deepEqual(read, plain, step);
+          // The memory backend reads everything again (it may); the SQL backends reuse.
+          if (b.name !== 'memory') {
+            for (const v of read.evaluations) {
+              const old = reuse.evaluations.get(v.id);
+              const same = old !== undefined && JSON.stringify(old) === JSON.stringify(v);
+              assert.equal(v === old, same, `${step}: evaluation ${v.key} ${same ? 'unchanged is reused' : 'changed is read again'}`);
+            }
+            for (const [hash, a] of read.architectures) assert.equal(a === before.architectures.get(hash), before.architectures.has(hash), `${step}: architecture ${hash}`);
+          }
+          before = read;
+        };
+        await again('nothing changed');
+        await s.markRunning(x.id);
+        await again('running');
+        await s.recordResult(x.id, { status: 'done', metrics: { accuracy: 0.9 }, steps: 100, wallMs: 12, curve: [] });
+        await s.markRunning(y.id);
+        await again('a result');
+        assert.equal(await s.recordFailure(y.id, 'boom', 2), 'queued');
+        await again('a failed attempt');
+        await s.markRunning(y.id);
+        await s.requeue(y.id);
+        await s.markRunning(z.id);
+        await s.requeueRunning(e.id);
+        await again('re-queued');
+        await s.markRunning(y.id);
+        assert.equal(await s.recordFailure(y.id, 'boom', 2), 'failed');
+        await again('failed');
+        await s.requeueFailed(e.id);
+        await again('failed ones queued again');
+        await s.recordGeneration(e.id, generation(1, ['v'], [m1]));
+        await s.markRunning(z.id);
+        await s.recordResult(z.id, { status: 'diverged', metrics: { accuracy: null }, steps: 3, wallMs: 1, curve: [] });
+        await again('a new generation, a new architecture and a result');
+        assert.deepEqual(before.evaluations.map((v) => [v.key, v.status]), [['x', 'done'], ['y', 'queued'], ['z', 'diverged'], ['v', 'queued']]);
+      }));
+
     test('live curves: points of a running evaluation are stored as they come and replaced by the result; a failure or a re-queue deletes them; running names the runner', () =>
       withStorage(b, async (s, open) => {
         const e = await s.createExperiment({ name: 'live', kind: 'train', config: {}, seed: 1 });

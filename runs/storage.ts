@@ -136,6 +136,15 @@ export interface StudySnapshot {
 export interface SnapshotOptions {
   /** Read every learning curve (default true). */
   curves?: boolean;
+  /**
+   * What the caller read of the study before (a reader that reads it again after each change: the
+   * dashboard). A backend may return these very objects for the rows that have not changed since
+   * instead of reading, parsing and checking them again: an architecture never changes (one row
+   * per hash), an evaluation is unchanged while its status, metrics, steps, wall time, error and
+   * attempts are (`sameEvaluationState` in rows.ts; no other column is written after its insert).
+   * The snapshot is the same as without it, only with fewer new objects.
+   */
+  reuse?: { evaluations?: ReadonlyMap<number, Evaluation>; architectures?: ReadonlyMap<string, Architecture> };
 }
 
 /** A running evaluation as a live page shows it: who runs it, and the curve points stored so far. */

@@ -8,15 +8,17 @@
 //
 // What a large search costs (10,000 evaluations): a search's snapshot is read without its
 // learning curves (most of its rows), and only the curves a page draws are read (the report's
-// top architectures, an architecture page's evaluations: finished curves never change). The
-// architecture rows of the previous read are kept (a hash's row never changes), so each cell is
-// checked once while the server lives. Of the state before a change only its drawings stay, not
-// its rows: one study's rows are in memory at a time. A change that only the writer makes (a
+// top architectures, an architecture page's evaluations: finished curves never change). A read
+// after a change is handed the rows of the one before and gets back those that did not change as
+// they were (SnapshotOptions.reuse: a hash's architecture never changes, an evaluation only with
+// its status, metrics or attempts), so each cell is checked once while the server lives and a new
+// generation costs a few new rows, not the study's. Of the state before a change only its
+// drawings stay besides those rows. A change that only the writer makes (a
 // process opened or left the study) keeps the rows; a figure whose specification a change left
 // alone keeps its drawing; figures are drawn one at a time (see `draw`).
 import { createHash } from 'node:crypto';
 import { UserError } from '../../errors.ts';
-import type { Architecture, ExperimentSummary, Storage, Writer } from '../storage.ts';
+import type { Architecture, Evaluation, ExperimentSummary, Storage, Writer } from '../storage.ts';
 import { buildReport, cellsearchVersion, isSearchKind } from '../report/index.ts';
 import type { Block, ReportModel, Section, Table } from '../report/model.ts';
 import { renderDot, renderVegaLite } from '../report/render.ts';
@@ -153,21 +155,30 @@ export class DashboardData {
     if (old) this.previous.set(name, { fingerprint: old.fingerprint, assets: old.assets, svgs: old.svgs, archs: old.archs });
     // Only the writer changed (a study's process started or went away; its rows did not): the
     // rows are kept and only the model, which says whether the study runs, is built again.
-    // Otherwise only the old rows' architectures go on (a hash's row never changes): the rest of
-    // the old state is not held while the new one is read, so a re-read never holds two studies' rows.
+    // Otherwise only the old rows go on, for the read to reuse: the rest of the old state (its
+    // analysis, model and curves) is not held while the new one is read.
     const built =
-      old && rowsPart(old.fingerprint) === rowsPart(fingerprint) ? this.rewrite(fingerprint, old) : this.build(name, fingerprint, old?.data.architectures);
+      old && rowsPart(old.fingerprint) === rowsPart(fingerprint)
+        ? this.rewrite(fingerprint, old)
+        : this.build(name, fingerprint, old && { evaluations: old.data.evaluations, architectures: old.data.architectures });
     this.studies.set(name, built);
     built.catch(() => this.studies.get(name) === built && this.studies.delete(name));
     return built;
   }
 
-  private async build(name: string, fingerprint: string, known: ReadonlyMap<string, Architecture> | undefined): Promise<StudyState> {
+  /**
+   * Reads the study. `known`: the rows of the previous read, whose unchanged evaluations and
+   * architectures the snapshot returns as they are (SnapshotOptions.reuse): a re-read after a
+   * new generation makes a few new objects, not 10,000, and checks each cell once while the
+   * server lives (a backend that reads everything again gets the known architectures here).
+   */
+  private async build(name: string, fingerprint: string, known: { evaluations: readonly Evaluation[]; architectures: ReadonlyMap<string, Architecture> } | undefined): Promise<StudyState> {
     const experiment = await this.storage.getExperiment(name);
     const search = experiment !== undefined && isSearchKind(experiment.kind);
-    const snap = experiment && (await this.storage.snapshot(experiment.id, { curves: !search }));
+    const reuse = known && { evaluations: new Map(known.evaluations.map((e) => [e.id, e])), architectures: known.architectures };
+    const snap = experiment && (await this.storage.snapshot(experiment.id, { curves: !search, ...(reuse ? { reuse } : {}) }));
     if (!snap) throw new NotFound(`no experiment named '${name}' in ${this.storage.location}`);
-    for (const [hash, a] of known ?? []) if (snap.architectures.has(hash)) snap.architectures.set(hash, a);
+    for (const [hash, a] of known?.architectures ?? []) if (snap.architectures.has(hash)) snap.architectures.set(hash, a);
     const data: LiveStudy = { ...snap, location: this.storage.location, writerActive: snap.writer !== undefined };
     if (data.experiment.kind === 'ablate') {
       let model: ReportModel;
@@ -194,7 +205,7 @@ export class DashboardData {
 
   /** The report model of a study's rows (a search's with their analysis, made once per read). */
   private async model(fingerprint: string, data: LiveStudy, analysis: SearchAnalysis | undefined): Promise<StudyState> {
-    if (data.experiment.kind === 'ablate') return this.build(data.experiment.name, fingerprint, data.architectures);
+    if (data.experiment.kind === 'ablate') return this.build(data.experiment.name, fingerprint, data);
     const { model } = buildReport(data, { now: new Date(), version: this.version, ...(analysis ? { analysis } : {}) });
     return { fingerprint, data, analysis, model, assets: assetsOf(model, false), svgs: new Map(), archs: new Map() };
   }

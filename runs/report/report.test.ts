@@ -380,6 +380,41 @@ test("the progress curve: after each finished evaluation, the best score of the 
   assert.deepEqual((figure.spec.layer as { data: { values: unknown } }[])[0].data.values, drawn);
 });
 
+test("the accuracy-against-parameters figure: per task, each architecture's best evaluation (the leaderboard's) at its setting's parameter count, one point each", async () => {
+  const { analyzeSearch, accuracyParamsPoints, searchFigures } = await import('./search.ts');
+  const { readStudy } = await import('./queries.ts');
+  const { cellParams, referenceByHash } = await import('./architectures.ts');
+  const data = await readStudy(await memoryFixture({ seed: 3 }), undefined);
+  const a = analyzeSearch(data);
+  // From the rows: per (architecture, task) the first evaluation of the highest value, a diverged one counting 0.
+  const best = new Map<string, { value: number; e: (typeof data.evaluations)[number] }>();
+  for (const e of data.evaluations) {
+    if (!FINISHED_STATUSES.includes(e.status) || isConfirmationKey(e.key)) continue;
+    const value = e.status === 'done' ? (e.metrics?.validAccuracy ?? 0) : 0;
+    const k = `${e.architecture} ${e.task}`;
+    if (!best.has(k) || value > best.get(k)!.value) best.set(k, { value, e });
+  }
+  const expected = [...best.values()]
+    .filter(({ e }) => e.status === 'done')
+    .map(({ value, e }) => ({ task: e.task, params: cellParams(data.architectures.get(e.architecture)!, e.hyperparameters.hidden as number, e.hyperparameters.layers as number), accuracy: value, kind: referenceByHash().get(e.architecture) ?? 'searched' }));
+  const points = accuracyParamsPoints(a, data);
+  const key = (p: { task: string; params: number | null; accuracy: number; kind: string }) => JSON.stringify([p.task, p.accuracy, p.params, p.kind]);
+  assert.deepEqual(points.map(key).sort(), expected.map(key).sort());
+  const done = data.evaluations.filter((e) => e.status === 'done').length;
+  assert.ok(points.length < done / 2, `${points.length} points for ${done} evaluations done`);
+  assert.ok(new Set(expected.map((p) => p.params)).size > 3, 'the settings differ in size');
+  // The first scored task's point of each architecture is the leaderboard's accuracy and parameters.
+  for (const s of a.archs.filter((x) => x.best[a.tasks[0]]?.evaluation.status === 'done')) {
+    assert.ok(points.some((p) => p.task === a.tasks[0] && p.accuracy === s.best[a.tasks[0]].accuracy && p.params === s.params), `${s.name} on ${a.tasks[0]}`);
+  }
+  // Reference cells last: drawn over the searched ones.
+  const refs = points.map((p) => Number(p.kind !== 'searched'));
+  assert.ok(refs.includes(0) && refs.includes(1) && refs.every((r, i) => i === 0 || r >= refs[i - 1]), 'the reference points come last');
+  const figure = searchFigures(a, data).find((b) => b.kind === 'figure' && b.id === 'accuracy-params');
+  assert.ok(figure?.kind === 'figure');
+  assert.deepEqual((figure.spec.data as { values: unknown }).values, points);
+});
+
 test('the report ranks and scores architectures exactly as the search strategies do (search/strategies leaderboard)', async () => {
   const { leaderboard } = await import('../../search/strategies/index.ts');
   const { analyzeSearch } = await import('./search.ts');
