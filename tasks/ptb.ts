@@ -21,17 +21,12 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import type { TokenBatch } from '../cells/engine/batch.ts';
 import { rngFor, randInt } from './random.ts';
 import { iterateBatches, SPLITS, type BatchOptions, type Split, type Task } from './task.ts';
+import type { PtbOptions } from './task-options.ts';
 
-export const PtbOptionsSchema = z.strictObject({
-  /** Folder with ptb.train.txt, ptb.valid.txt and ptb.test.txt; default: PTB_DIR, else the shipped corpus. */
-  dataDir: z.string().min(1).optional(),
-});
-export type PtbOptions = z.infer<typeof PtbOptionsSchema>;
 
 export const PTB_FILES: Readonly<Record<Split, string>> = { train: 'ptb.train.txt', valid: 'ptb.valid.txt', test: 'ptb.test.txt' };
 /** Tokens (with `<eos>`) in Mikolov's files, as the TF reader counts them. */
@@ -218,8 +213,7 @@ export function corpusTask(corpus: Corpus): Task {
 }
 
 /** The ptb task: Mikolov's files from `dataDir` (or `env.PTB_DIR`), else the shipped corpus. */
-export function ptbTask(options: z.input<typeof PtbOptionsSchema> = {}, env: NodeJS.ProcessEnv = process.env): Task {
-  const o = PtbOptionsSchema.parse(options);
+export function ptbTask(o: PtbOptions, env: NodeJS.ProcessEnv = process.env): Task {
   const dir = o.dataDir ?? (env.PTB_DIR || undefined);
   return corpusTask(dir === undefined ? loadSotu() : loadPtbDir(dir));
 }

@@ -7,7 +7,6 @@
 //
 // Set CELLSEARCH_NO_NATIVE=1 to force the JavaScript kernels (to compare, or to rule the addon out).
 import { createHash } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
@@ -201,12 +200,17 @@ export const C_FLAGS = ['-O3', '-march=native', '-fPIC', '-shared', '-std=gnu11'
 // (H = 256) on the engine's GRU kernels (bench, CPU time). `#pragma GCC ivdep` on the inner loop
 // in the generated code does better still (2.6x to 4.2x) and compiles faster.
 const GCC_ONLY_FLAGS = ['--param=vect-max-version-for-alias-checks=200'];
+
+// node:child_process is loaded when a compiler must run, not at import: every worker thread loads
+// this module, most of them never run the compiler (kernels come from the cache, or a model takes
+// the JavaScript route), and loading it was the largest builtin of a thread's start-up (issue 17).
+const childProcess = () => process.getBuiltinModule('node:child_process');
 const isGcc = new Map<string, boolean>();
 
 function compilerFlags(cc: string): string[] {
   let gcc = isGcc.get(cc);
   if (gcc === undefined) {
-    const r = spawnSync(cc, ['--version'], { encoding: 'utf8' });
+    const r = childProcess().spawnSync(cc, ['--version'], { encoding: 'utf8' });
     gcc = r.status === 0 && /Free Software Foundation/.test(r.stdout) && !/clang/i.test(r.stdout);
     isGcc.set(cc, gcc);
   }
@@ -249,7 +253,7 @@ export function compileC(source: string, options: CompileOptions = {}): NativeLi
       // never see a half-written library.
       const tmp = join(dir, `k${key}.${process.pid}.${Math.random().toString(36).slice(2)}`);
       writeFileSync(`${tmp}.c`, full);
-      const r = spawnSync(cc, [...flags, '-o', `${tmp}.so`, `${tmp}.c`, '-lm'], { encoding: 'utf8' });
+      const r = childProcess().spawnSync(cc, [...flags, '-o', `${tmp}.so`, `${tmp}.c`, '-lm'], { encoding: 'utf8' });
       if (r.error) throw new Error(`compileC: could not run ${cc}: ${r.error.message}`);
       if (r.status !== 0) throw new Error(`compileC: ${cc} failed (exit ${r.status}):\n${r.stderr}`);
       renameSync(`${tmp}.so`, so);
