@@ -20,7 +20,6 @@
 // the B streams is scored.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { UserError } from '../errors.ts';
 import type { TokenBatch } from '../cells/engine/batch.ts';
 import { rngFor, randInt } from './random.ts';
@@ -139,7 +138,8 @@ export function loadSotu(): Corpus {
   const where = Object.fromEntries(SPLITS.map((s) => [s, new URL(`./data/sotu.${s}.txt.gz`, import.meta.url).pathname])) as Record<Split, string>;
   const texts = Object.fromEntries(SPLITS.map((s) => {
     try {
-      return [s, gunzipSync(readFileSync(where[s])).toString('utf8')];
+      // node:zlib on first use: a worker thread loads this module before it is ready to train (issue 17).
+      return [s, process.getBuiltinModule('node:zlib').gunzipSync(readFileSync(where[s])).toString('utf8')];
     } catch (err) {
       throw new UserError(`${where[s]}: cannot read the shipped corpus (${(err as Error).message}); restore it from git`);
     }

@@ -12,7 +12,6 @@
 // platform's byte order (little-endian on every platform Node runs on in practice). Reading it
 // back (decodeCheckpoint) is checkpoint-decode.ts, with the header's zod schema: a worker thread
 // encodes checkpoints but never decodes one (the coordinator does), so it loads no zod.
-import { crc32 } from 'node:zlib';
 import type { Real } from './gemm.ts';
 import type { CarriedState, Metrics, Model, RandomState } from './model.ts';
 import type { OptimizerState } from './optim.ts';
@@ -192,6 +191,7 @@ export function encodeCheckpoint(c: Checkpoint): Buffer {
   out.writeUInt32LE(json.length, 8);
   json.copy(out, 12);
   arrays.forEach(([, a], i) => out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), offsets[i]));
-  out.writeUInt32LE(crc32(out.subarray(0, size)), size);
+  // node:zlib on first use: a worker thread loads this module before it is ready to train (issue 17).
+  out.writeUInt32LE(process.getBuiltinModule('node:zlib').crc32(out.subarray(0, size)), size);
   return out;
 }

@@ -6,7 +6,6 @@
 // callable kernels: the route for whole layer passes in C.
 //
 // Set CELLSEARCH_NO_NATIVE=1 to force the JavaScript kernels (to compare, or to rule the addon out).
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
@@ -201,10 +200,11 @@ export const C_FLAGS = ['-O3', '-march=native', '-fPIC', '-shared', '-std=gnu11'
 // in the generated code does better still (2.6x to 4.2x) and compiles faster.
 const GCC_ONLY_FLAGS = ['--param=vect-max-version-for-alias-checks=200'];
 
-// node:child_process is loaded when a compiler must run, not at import: every worker thread loads
-// this module, most of them never run the compiler (kernels come from the cache, or a model takes
-// the JavaScript route), and loading it was the largest builtin of a thread's start-up (issue 17).
+// node:child_process and node:crypto are loaded on first use, not at import: every worker thread
+// loads this module before it is ready to train, and these two were the largest builtins of its
+// start-up (issue 17, bench/README.md); a model on the JavaScript route never needs them.
 const childProcess = () => process.getBuiltinModule('node:child_process');
+const crypto = () => process.getBuiltinModule('node:crypto');
 const isGcc = new Map<string, boolean>();
 
 function compilerFlags(cc: string): string[] {
@@ -242,7 +242,7 @@ export function compileC(source: string, options: CompileOptions = {}): NativeLi
   const cc = options.cc ?? process.env.CC ?? 'cc';
   const flags = [...compilerFlags(cc), ...(options.flags ?? [])];
   const full = C_PRELUDE + source;
-  const key = createHash('sha256').update(JSON.stringify([cc, flags, full])).digest('hex').slice(0, 32);
+  const key = crypto().createHash('sha256').update(JSON.stringify([cc, flags, full])).digest('hex').slice(0, 32);
   const dir = options.cacheDir ?? defaultCacheDir();
   const so = join(dir, `k${key}.so`);
   let handle = loadedLibs.get(so);
