@@ -7,7 +7,6 @@
 //
 // Set CELLSEARCH_NO_NATIVE=1 to force the JavaScript kernels (to compare, or to rule the addon out).
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { packageFile } from '../../package-files.ts';
@@ -56,7 +55,11 @@ function loadAddon(): { addon?: Addon; status: NativeStatus } {
     return { status: { loaded: false, reason: `${why}; run \`node native/install.mjs\` to build it`, path: addonPath } };
   }
   try {
-    const addon = createRequire(import.meta.url)(addonPath) as Addon;
+    // process.dlopen is what require() does for a .node file, without setting up the CommonJS
+    // loader, which a worker thread would do for this one file (a few ms of its start-up, issue 17).
+    const loaded = { exports: {} as Addon };
+    process.dlopen(loaded, addonPath);
+    const addon = loaded.exports;
     return { addon, status: { loaded: true, arch: addon.arch, maxBuffers: addon.maxBuffers, path: addonPath } };
   } catch (e) {
     return { status: { loaded: false, reason: `loading ${addonPath} failed: ${(e as Error).message}`, path: addonPath } };
