@@ -4,7 +4,6 @@
 // runs/training-job.ts), the reply when it arrives. The worker's side (runs/define-worker.ts)
 // parses nothing and loads no zod.
 import { z } from 'zod';
-// Not runs/storage.ts: a worker thread loads this module, and needs no schema of a stored row.
 import { JsonObjectSchema, type JsonObject } from '../search/contract.ts';
 import { CurvePointSchema, type CurvePoint } from './curve-point.ts';
 import type { Evaluation, EvaluationResult } from './storage.ts';
@@ -15,7 +14,7 @@ const BytesSchema = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expect
 export const JobSchema = z.strictObject({
   /** The evaluation's id, for messages only. */
   evaluationId: z.number().int(),
-  /** The cell's canonical JSON (parsed again by the worker that trains it). */
+  /** The cell's canonical JSON (checked again before a training thread gets it: runs/training-job.ts). */
   cell: JsonObjectSchema,
   task: z.string().min(1),
   taskOptions: JsonObjectSchema,
