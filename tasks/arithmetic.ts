@@ -19,7 +19,6 @@ import { sequenceBatching, TOKEN_PACKING, tokenExample, type TokenSequence } fro
 import type { Split, Task } from './task.ts';
 import type { ArithmeticOptions } from './task-options.ts';
 
-
 export const DIGITS = '0123456789';
 export const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 export const ARITHMETIC_VOCAB: readonly string[] = [...DIGITS, '+', '-', '=', '.', ...LETTERS];

@@ -6,7 +6,6 @@ import { sequenceBatching, TOKEN_PACKING, tokenExample, type TokenSequence } fro
 import type { Split, Task } from './task.ts';
 import type { MemorizeOptions } from './task-options.ts';
 
-
 /** Letters a..z are ids 0..25; `=` (the separator) is id 26. */
 export const MEMORIZE_VOCAB: readonly string[] = [...'abcdefghijklmnopqrstuvwxyz', '='];
 export const MEMORIZE_SEPARATOR = 26;

@@ -22,8 +22,6 @@ import type { MusicOptions } from './task-options.ts';
 
 export { KEYS, LOWEST_KEY } from './music-keys.ts';
 
-
-
 const NOTE_NAMES = ['C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B'];
 /** Scientific pitch name of each unit: A0 .. C8. */
 export const KEY_NAMES: readonly string[] = Array.from({ length: KEYS }, (_, i) => {

@@ -26,7 +26,6 @@ import { rngFor, randInt } from './random.ts';
 import { iterateBatches, SPLITS, type BatchOptions, type Split, type Task } from './task.ts';
 import type { PtbOptions } from './task-options.ts';
 
-
 export const PTB_FILES: Readonly<Record<Split, string>> = { train: 'ptb.train.txt', valid: 'ptb.valid.txt', test: 'ptb.test.txt' };
 /** Tokens (with `<eos>`) in Mikolov's files, as the TF reader counts them. */
 export const PTB_COUNTS: Readonly<Record<Split, number>> = { train: 929_589, valid: 73_760, test: 82_430 };

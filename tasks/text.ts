@@ -21,7 +21,6 @@ import type { TextOptions } from './task-options.ts';
 
 export const TEXT_LEVELS = ['char', 'word'] as const;
 
-
 export const TEXT_FILES: Readonly<Record<Split, string>> = { train: 'train.txt', valid: 'valid.txt', test: 'test.txt' };
 export const UNK = '<unk>';
 /** How one file is split by position. */

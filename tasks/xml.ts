@@ -15,7 +15,6 @@ import { sequenceBatching, TOKEN_PACKING, tokenExample, type TokenSequence } fro
 import type { Split, Task } from './task.ts';
 import type { XmlOptions } from './task-options.ts';
 
-
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 export const XML_VOCAB: readonly string[] = [...LETTERS, '<', '>', '/', '\n'];
 const ID = new Map(XML_VOCAB.map((s, i) => [s, i]));

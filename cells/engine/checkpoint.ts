@@ -142,7 +142,6 @@ export function restoreCheckpoint(model: Model, c: Checkpoint): LoopState {
 // ---------------------------------------------------------------------------------------------
 // Binary form.
 
-
 /** Curve points and the best evaluation as float64 rows (NaN survives, as JSON's null would not). */
 export const CURVE_FIELDS = 7, BEST_FIELDS = 5;
 const curveRow = (p: CurvePoint) => [p.step, p.trainLoss, p.valid.loss, p.valid.perplexity, p.valid.accuracy, p.valid.count, p.lr];
