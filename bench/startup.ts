@@ -49,7 +49,7 @@ const POOL_PROBE = `import { Piscina } from 'piscina';
 const [entry, handler] = process.argv.slice(2);
 const u0 = process.cpuUsage(), t0 = performance.now();
 const pool = new Piscina({ filename: entry, workerData: { handler }, minThreads: 1, maxThreads: 1 });
-try { await pool.run({ job: null }); } catch {} // an invalid job: answered as soon as the modules are loaded
+try { await pool.run({ job: null }); } catch {} // no job: the worker fails on it at once, so it answers as soon as its modules are loaded
 const u = process.cpuUsage(u0);
 console.log(JSON.stringify({ cpuMs: (u.user + u.system) / 1000, wallMs: performance.now() - t0 }));
 await pool.destroy();

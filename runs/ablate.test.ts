@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { zooCell } from '../cells/zoo/index.ts';
 import { isUserError } from '../errors.ts';
 import { ablateStudy, ablationRows, type AblateRequest } from './ablate.ts';
-import { TrainHyperparamsSchema } from './trainer.ts';
+import { TrainHyperparamsSchema } from './train-hyperparams.ts';
 import type { Evaluation } from './storage.ts';
 
 const base = (over: Partial<AblateRequest> = {}): AblateRequest => ({

@@ -16,7 +16,7 @@ import { getTask, isTaskName } from '../tasks/registry.ts';
 import type { StudySpec } from './study.ts';
 import { JsonObjectSchema, type Architecture, type Evaluation, type Experiment, type JsonObject, type Storage } from './storage.ts';
 import { architectureOf, fixedListStrategy, type Proposal, type Strategy } from './strategy.ts';
-import { TrainHyperparamsSchema } from './trainer.ts';
+import { TrainHyperparamsSchema } from './train-hyperparams.ts';
 import { presetTaskOptions } from './train.ts';
 import { parseFlags, SETTING_FLAGS, SettingOverridesSchema } from './flags.ts';
 import { trialOfKey } from './seeds.ts';

@@ -1,12 +1,9 @@
-// The unit of work that crosses the thread boundary: a job goes from the coordinator to a worker,
-// a result comes back. Both sides parse what they receive with these schemas.
-//
-// A worker module (runs/worker.ts for training, runs/fixtures/ for tests) exports
-// `defineWorker(handler)` as its default export; runs/pool.ts loads it through
-// runs/worker-entry.mjs.
-import type { MessagePort } from 'node:worker_threads';
+// The unit of work that crosses the thread boundary, on the coordinator's side: a job goes from the
+// coordinator to a worker, a result comes back. The coordinator parses both with these schemas
+// (runs/pool.ts): the job before it is sent (for the training worker, into the parsed job of
+// runs/training-job.ts), the reply when it arrives. The worker's side (runs/define-worker.ts)
+// parses nothing and loads no zod.
 import { z } from 'zod';
-// Not runs/storage.ts: a worker thread loads this module, and needs no schema of a stored row.
 import { JsonObjectSchema, type JsonObject } from '../search/contract.ts';
 import { CurvePointSchema, type CurvePoint } from './curve-point.ts';
 import type { Evaluation, EvaluationResult } from './storage.ts';
@@ -17,7 +14,7 @@ const BytesSchema = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expect
 export const JobSchema = z.strictObject({
   /** The evaluation's id, for messages only. */
   evaluationId: z.number().int(),
-  /** The cell's canonical JSON (parsed again by the worker that trains it). */
+  /** The cell's canonical JSON (checked again before a training thread gets it: runs/training-job.ts). */
   cell: JsonObjectSchema,
   task: z.string().min(1),
   taskOptions: JsonObjectSchema,
@@ -47,42 +44,8 @@ export type WorkerReply = z.infer<typeof WorkerReplySchema>;
 /** A progress report from a running job, for the person watching (its step, loss, ...). */
 export type Progress = CurvePoint;
 
-/**
- * Trains (or computes) one job. `progress` may be called any number of times; `curve` is called
- * with each point of the learning curve as it is made, exactly as the result's `curve` will hold
- * it (the driver stores them while the job runs, so that a live page sees the curve grow).
- */
-export type JobHandler = (job: Job, progress: (p: Progress) => void, curve: (p: CurvePoint) => void) => JobResult | Promise<JobResult>;
-
 /** What a worker posts while a job runs: a progress report, or a point of the learning curve. */
 export const WorkerMessageSchema = z.union([z.strictObject({ progress: CurvePointSchema }), z.strictObject({ curve: CurvePointSchema })]);
-
-/** What the pool posts to a worker: the job, and a port for progress reports. */
-export interface WorkerTask {
-  job: unknown;
-  port?: MessagePort;
-}
-
-/** Wraps a handler as a piscina worker function: validates the job and the result. */
-export function defineWorker(handler: JobHandler): (task: WorkerTask) => Promise<WorkerReply> {
-  return async ({ job, port }) => {
-    const parsed = JobSchema.safeParse(job);
-    if (!parsed.success) throw new Error(`invalid job: ${z.prettifyError(parsed.error)}`);
-    const t0 = performance.now();
-    try {
-      const result = JobResultSchema.parse(
-        await handler(
-          parsed.data,
-          (p) => port?.postMessage({ progress: p }),
-          (p) => port?.postMessage({ curve: p }),
-        ),
-      );
-      return { result, wallMs: performance.now() - t0 };
-    } finally {
-      port?.close();
-    }
-  };
-}
 
 /** The job that trains evaluation `e` of `cell`, from the checkpoint it continues when it continues one. */
 export function jobOf(e: Evaluation, cell: JsonObject, resumeFrom: Uint8Array | undefined): Job {

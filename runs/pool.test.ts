@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { JobPool, resolveWorkers } from './pool.ts';
+import { JobPool, resolveWorkers, TRAIN_WORKER } from './pool.ts';
+import { zooCell } from '../cells/zoo/index.ts';
 import type { Job } from './job.ts';
 
 export const FIXTURE_WORKER = fileURLToPath(new URL('./fixtures/fixture-worker.ts', import.meta.url));
@@ -45,6 +46,24 @@ test('the pool runs jobs, streams progress, and survives throwing, out-of-memory
     const b = await pool.run(job({ x: 0.3, steps: 4 }, 9));
     assert.ok(b.ok);
     assert.deepEqual(b.reply.result, a.reply.result);
+  } finally {
+    await pool.destroy();
+  }
+});
+
+test('the training worker gets its job parsed: a job with a bad part is refused in the coordinator, naming the part', async () => {
+  const pool = new JobPool({ handler: TRAIN_WORKER, workers: 1 });
+  try {
+    const bad = await pool.run({ evaluationId: 7, cell: { states: ['h'], nodes: [], outputs: { h: 'h' } }, task: 'sudoku', taskOptions: {}, hyperparameters: {}, seed: 1 });
+    assert.ok(!bad.ok && !bad.aborted);
+    assert.match(bad.error, /^invalid job 7: cell: /);
+    const gru = JSON.parse(JSON.stringify(zooCell('gru')));
+    const task = await pool.run({ evaluationId: 7, cell: gru, task: 'sudoku', taskOptions: {}, hyperparameters: {}, seed: 1 });
+    assert.ok(!task.ok);
+    assert.match(task.error, /^invalid job 7: task: unknown task "sudoku"/);
+    const hp = await pool.run({ evaluationId: 7, cell: gru, task: 'memorize', taskOptions: {}, hyperparameters: { hidden: 0 }, seed: 1 });
+    assert.ok(!hp.ok);
+    assert.match(hp.error, /^invalid job 7: hyperparameters: .*hidden/);
   } finally {
     await pool.destroy();
   }

@@ -2,19 +2,29 @@
 // throws, exhausts its heap (resourceLimits) or kills its thread (process.exit, a fatal error)
 // comes back as a failure with a message; piscina replaces the dead thread. The pool never
 // decides what to do about a failure: the study driver (runs/study.ts) records and retries it.
+// The pool parses each job before it sends it (JobSchema; for the training worker, into the
+// parsed job of runs/training-job.ts, which its threads trust) and each reply it gets back: a job
+// it refuses is a failure too, as one that throws in its thread, and no thread sees it.
 import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { siblingModule } from '../package-files.ts';
 import { Piscina } from 'piscina';
+import { z } from 'zod';
 import { UserError } from '../errors.ts';
-import { WorkerMessageSchema, WorkerReplySchema, type Job, type Progress, type WorkerReply } from './job.ts';
+import { JobSchema, WorkerMessageSchema, WorkerReplySchema, type Job, type Progress, type WorkerReply } from './job.ts';
+import { trainingJob } from './training-job.ts';
 import type { CurvePoint } from './storage.ts';
 import { RUN_FLAG_DEFAULTS } from './flags.ts';
 
 export const WORKER_ENTRY = fileURLToPath(new URL('./worker-entry.mjs', import.meta.url));
 /** The training worker: worker.ts from the sources, worker.js from dist/. */
 export const TRAIN_WORKER = siblingModule(import.meta.url, 'worker');
+
+/** What a thread of `handler` is sent for a job: the training worker's parsed job, or (any other worker: the test fixtures) the job itself. */
+function messageFor(handler: string): (job: Job) => unknown {
+  return handler === TRAIN_WORKER ? trainingJob : (job) => job;
+}
 
 export interface PoolOptions {
   /** Absolute path of the worker module (.ts or compiled .js) whose default export is defineWorker(...). */
@@ -62,11 +72,13 @@ export class JobPool {
   readonly workers: number;
   readonly maxHeapMb: number;
   private readonly handler: string;
+  private readonly message: (job: Job) => unknown;
 
   constructor(opts: PoolOptions) {
     this.workers = opts.workers;
     this.maxHeapMb = opts.maxHeapMb ?? DEFAULT_MAX_HEAP_MB;
     this.handler = opts.handler;
+    this.message = messageFor(opts.handler);
   }
 
   /** Threads start with the first job: a resumed study with nothing left to do starts none. */
@@ -84,6 +96,14 @@ export class JobPool {
 
   /** Runs one job; never rejects. */
   async run(job: Job, opts: RunOptions = {}): Promise<JobOutcome> {
+    let message: unknown;
+    try {
+      const parsed = JobSchema.safeParse(job);
+      if (!parsed.success) throw new Error(`invalid job: ${z.prettifyError(parsed.error).replace(/\n+/g, '; ')}`);
+      message = this.message(parsed.data);
+    } catch (err) {
+      return { ok: false, aborted: false, error: err instanceof Error ? err.message : String(err) };
+    }
     const { port1, port2 } = new MessageChannel();
     if (opts.onProgress || opts.onCurvePoint) {
       port1.on('message', (m: unknown) => {
@@ -94,7 +114,7 @@ export class JobPool {
       });
     }
     try {
-      const raw = await this.threads().run({ job, port: port2 }, { transferList: [port2], signal: opts.signal ?? null });
+      const raw = await this.threads().run({ job: message, port: port2 }, { transferList: [port2], signal: opts.signal ?? null });
       const reply = WorkerReplySchema.safeParse(raw);
       if (!reply.success) return { ok: false, aborted: false, error: `the worker returned a malformed result: ${reply.error.message}` };
       return { ok: true, reply: reply.data };

@@ -11,7 +11,7 @@
 // `embed` and `out.weight`), where it was trained, and its metrics.
 import { lstatSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeCheckpoint } from '../cells/engine/checkpoint.ts';
+import { decodeCheckpoint } from '../cells/engine/checkpoint-decode.ts';
 import { encodeSafetensors } from '../cells/export/safetensors.ts';
 import { MODEL_METADATA_KEY, modelTensors, toPytorchModel, type ModelShapeMetadata } from '../cells/export/pytorch-model.ts';
 import { pythonClassName } from '../cells/export/pytorch.ts';

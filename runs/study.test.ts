@@ -15,7 +15,8 @@ import { z } from 'zod';
 import { zooCell } from '../cells/zoo/index.ts';
 import { defineStrategy } from '../search/contract.ts';
 import { cliPath, repoRoot, tempDir } from '../test/helpers.ts';
-import type { Job, JobResult, WorkerReply, WorkerTask } from './job.ts';
+import type { WorkerTask } from './define-worker.ts';
+import type { Job, JobResult, WorkerReply } from './job.ts';
 import { JobPool, TRAIN_WORKER } from './pool.ts';
 import { memoryStorage } from './memory-storage.ts';
 import { openSqliteStorage } from './sqlite.ts';
@@ -24,6 +25,7 @@ import { trialOfKey } from './seeds.ts';
 import { runStudy, type StudySpec } from './study.ts';
 import { architectureOf, fixedListStrategy, type Proposal, type Strategy } from './strategy.ts';
 import { trainJob } from './trainer.ts';
+import { trainingJob } from './training-job.ts';
 import {
   FIXTURE_ARCHITECTURE,
   FIXTURE_WORKER,
@@ -343,7 +345,7 @@ test('an existing experiment with a different configuration is refused with the 
 
 /** The fixture worker's result for `job`, computed here in one go (no driver, no checkpoint). */
 async function fixtureJob(job: Job): Promise<JobResult> {
-  const worker = (await import(FIXTURE_WORKER)).default as (task: WorkerTask) => Promise<WorkerReply>;
+  const worker = (await import(FIXTURE_WORKER)).default as (task: WorkerTask<Job>) => Promise<WorkerReply>;
   return (await worker({ job })).result;
 }
 
@@ -514,7 +516,7 @@ test('the training worker through the driver on a SQLite file: a GRU continued f
     assert.deepEqual([rung0.status, rung1.status, rung1.seed, rung1.continues], ['done', 'done', rung0.seed, rung0.key]);
     assert.ok(stored > 0, 'the first rung\'s checkpoint was stored');
     assert.equal(await storage.checkpointBytes(out.experiment.id), 0, 'and released');
-    const whole = trainJob({ evaluationId: 0, cell: gru.architecture.cell, task: gru.task, taskOptions: gru.taskOptions, hyperparameters: { ...hp, maxSteps: 18 }, seed: rung0.seed }, () => {});
+    const whole = trainJob(trainingJob({ evaluationId: 0, cell: gru.architecture.cell, task: gru.task, taskOptions: gru.taskOptions, hyperparameters: { ...hp, maxSteps: 18 }, seed: rung0.seed }), () => {});
     assert.deepEqual([rung1.metrics, rung1.steps], [whole.metrics, whole.steps]);
     assert.deepEqual(await storage.curve(rung1.id), whole.curve.filter((p) => p.step > 9));
     // Step 9 is off the evaluation grid: rung 0 ended with a validation of its own there, which the

@@ -1,12 +1,17 @@
 // The training job in-process (no thread): deterministic, scored on valid and test, and its
-// hyperparameters parsed at the boundary.
+// parts parsed at the boundary (runs/training-job.ts, which the pool applies before a thread sees
+// the job).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { canonicalJson } from '../cells/canonical.ts';
 import { zooCell } from '../cells/zoo/index.ts';
 import { JobResultSchema, type Job, type Progress } from './job.ts';
 import type { CurvePoint } from './storage.ts';
-import { trainJob } from './trainer.ts';
+import { trainJob as trainParsed } from './trainer.ts';
+import { trainingJob } from './training-job.ts';
+
+/** A job parsed as the pool parses it, then trained as its thread trains it. */
+const trainJob = (j: Job, progress: (p: Progress) => void, curve?: (p: CurvePoint) => void) => trainParsed(trainingJob(j), progress, curve);
 
 const hp = {
   space: 'jozefowicz', hidden: 8, layers: 1, initScale: 1, optimizer: 'sgd', learningRate: 1, momentum: 0, clip: 5, inputNoise: 0,
@@ -36,10 +41,12 @@ test('a training job is a pure function of the job: same job, same result', () =
   assert.notDeepEqual(trainJob(job({ inputNoise: 0.5 }), () => {}).curve, a.curve, 'input noise reaches the engine');
 });
 
-test('a training job with bad hyperparameters, cell or task fails with a message', () => {
-  assert.throws(() => trainJob(job({ learningRate: -1 }), () => {}), /learningRate/);
-  assert.throws(() => trainJob({ ...job(), cell: { states: ['h'], nodes: [], outputs: {} } }, () => {}), /job 1/);
-  assert.throws(() => trainJob({ ...job(), task: 'sudoku' }, () => {}), /unknown task/);
+test('a training job with bad hyperparameters, cell, task or checkpoint is refused with a message', () => {
+  assert.throws(() => trainingJob(job({ learningRate: -1 })), /invalid job 1: hyperparameters: .*learningRate/);
+  assert.throws(() => trainingJob({ ...job(), cell: { states: ['h'], nodes: [], outputs: {} } }), /invalid job 1: cell: .*job 1/);
+  assert.throws(() => trainingJob({ ...job(), task: 'sudoku' }), /invalid job 1: task: unknown task/);
+  assert.throws(() => trainingJob({ ...job(), taskOptions: { length: 0 } }), /invalid job 1: task: task memorize: bad options/);
+  assert.throws(() => trainingJob({ ...job(), resumeFrom: new Uint8Array([1, 2, 3]) }), /invalid job 1: resumeFrom: not a usable checkpoint/);
 });
 
 test('a job continued from the checkpoint of a shorter job equals one uninterrupted job', () => {

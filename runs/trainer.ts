@@ -3,26 +3,27 @@
 // derives from the job's seed: the data from `seed`, the weights (and input noise) from `seed:init`.
 // A job may continue from a checkpoint of an earlier job of the same cell, task, setting and seed
 // (and a smaller maxSteps): its result is then that of one uninterrupted job.
+//
+// The job comes parsed (runs/training-job.ts, in the coordinator), so this module and everything
+// it imports load no zod: the engine's modules that take parsed options (the Model, trainLoop,
+// setting-options.ts) and the tasks built from parsed options (tasks/build-task.ts). The build
+// fails if zod comes back into the bundled worker (scripts/bundle.mjs).
 import { totalmem } from 'node:os';
 import { resourceLimits } from 'node:worker_threads';
-import { z } from 'zod';
 import type { CellJson } from '../cells/graph.ts';
+import type { Batch } from '../cells/engine/batch.ts';
+import { encodeCheckpoint } from '../cells/engine/checkpoint.ts';
+import { defaultGemm } from '../cells/engine/kernel.ts';
 import { estimateTrainingMemory, megabytes, type MemoryEstimate } from '../cells/engine/memory.ts';
-import { compileModel, decodeCheckpoint, encodeCheckpoint, modelOptionsOf, ScheduleSettingSchema, train, trainOptionsOf, type Batch, type CurvePoint as EngineCurvePoint, type Metrics } from '../cells/engine/index.ts';
-import { parseCell } from '../cells/validate.ts';
-import { getTask } from '../tasks/registry.ts';
+import { Model, type Metrics } from '../cells/engine/model.ts';
+import { modelOptionsOf, trainOptionsOf } from '../cells/engine/setting-options.ts';
+import { trainLoop, type CurvePoint as EngineCurvePoint } from '../cells/engine/training-loop.ts';
+import { buildTask } from '../tasks/build-task.ts';
 import { iterateBatches, type BatchOptions, type Task } from '../tasks/task.ts';
-import { HyperparamsSchema } from '../search/space.ts';
-import type { Job, JobResult, Progress } from './job.ts';
+import type { JobResult, Progress } from './job.ts';
 import type { CurvePoint } from './curve-point.ts';
-
-/**
- * The hyperparameters of a training job: a setting of search/space.ts (model, optimiser,
- * batching) and the training budget and schedule (the `train` part of a fidelity preset), both
- * fields of the engine's training setting.
- */
-export const TrainHyperparamsSchema = HyperparamsSchema.extend(ScheduleSettingSchema.shape);
-export type TrainHyperparams = z.infer<typeof TrainHyperparamsSchema>;
+import type { TrainHyperparams } from './train-hyperparams.ts';
+import type { TrainingJob } from './training-job.ts';
 
 /** NaN and Infinity are not JSON: a metric that is not finite is stored as null. */
 const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
@@ -76,24 +77,24 @@ export function memoryRefusal(e: MemoryEstimate, hp: Pick<TrainHyperparams, 'hid
   );
 }
 
-export function trainJob(job: Job, progress: (p: Progress) => void, curvePoint: (p: CurvePoint) => void = () => {}): JobResult {
-  const hp = TrainHyperparamsSchema.parse(job.hyperparameters);
-  const cell = parseCell(job.cell, `job ${job.evaluationId}`);
-  const task = getTask(job.task, job.taskOptions);
+export function trainJob(job: TrainingJob, progress: (p: Progress) => void, curvePoint: (p: CurvePoint) => void = () => {}): JobResult {
+  const { cell, hyperparameters: hp } = job;
+  const task = buildTask(job.task);
   // In a worker thread, its --max-heap-mb; a refused job fails at once with the reason.
   const refused = memoryRefusal(jobMemory(cell, hp, task), hp, resourceLimits.maxOldGenerationSizeMb);
   if (refused !== undefined) throw new Error(refused);
   const batchOpts: BatchOptions = { seed: job.seed, batchSize: hp.batch, unroll: hp.unroll };
-  const model = compileModel(
+  const model = new Model(
     cell,
     modelOptionsOf(hp, { vocab: task.vocab.length, seed: `${job.seed}:init`, input: task.output === 'sigmoid' ? 'multihot' : 'tokens' }),
+    defaultGemm,
   );
   const valid = (): Iterable<Batch> => take(task.batches('valid', batchOpts), hp.validBatches);
-  const resume = job.resumeFrom ? decodeCheckpoint(job.resumeFrom) : undefined;
+  const resume = job.resumeFrom;
 
   // At most ~10 progress messages a second, plus every evaluation.
   let last = 0;
-  const result = train(
+  const result = trainLoop(
     model,
     {
       // A continued job reads on from the first training batch its checkpoint did not consume.

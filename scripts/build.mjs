@@ -12,7 +12,7 @@
 //
 // Last, two modules that a start-up target loads are replaced by one bundled module each, of
 // their import graph (scripts/bundle.mjs): the training worker that every pool thread loads
-// (~160 modules, zod's 64 locales among them) and the `show` command.
+// (~35 modules, and no zod: the build fails if zod comes back into it) and the `show` command.
 import { cpSync, readdirSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -39,6 +39,6 @@ for (const { dir, keep } of ASSETS) {
   if (files.length === 0) throw new Error(`build: no run-time file in ${dir}`);
   for (const f of files) cpSync(join(root, dir, f), join(dist, dir, f));
 }
-await bundleModule(dist, join(dist, 'runs', 'worker.js'), { packages: 'bundle' });
+await bundleModule(dist, join(dist, 'runs', 'worker.js'), { packages: 'bundle', forbid: ['zod'] });
 // `cellsearch show gru`: what cli.js loaded before stays shared, one instance of each module.
 await bundleModule(dist, join(dist, 'commands', 'show.js'), { packages: 'external', shared: await staticClosure(dist, join(dist, 'cli.js')) });

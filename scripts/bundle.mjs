@@ -3,10 +3,11 @@
 // from the JavaScript that tsc wrote (dist/). Node 20 loads an ES module for about 2-5 ms of CPU
 // whatever its size (resolve, read, compile, link), so a start-up that walks dozens of them pays
 // for the count (bench/startup.ts, bench/README.md):
-// - dist/runs/worker.js, the training worker that every pool thread loads: ~45 modules of
-//   cellsearch and ~115 of zod, 64 of them zod's locales, which zod's entry re-exports all
-//   (`z.locales`). As one file, in which esbuild keeps only the zod code the schemas use, a thread
-//   is ready in about a third of the CPU over an empty thread.
+// - dist/runs/worker.js, the training worker that every pool thread loads: ~35 modules of
+//   cellsearch, and no zod: the pool sends each thread its job parsed (runs/training-job.ts), and
+//   the worker's modules take parsed options, so none of them builds a schema at import (zod
+//   building its schemas was most of a thread's start-up, bench/README.md). The build fails if a
+//   module of zod comes back into this bundle (`forbid`), naming the module that imports it.
 // - dist/commands/show.js, which `cellsearch show gru` loads (cli.ts runs it without yargs): 9
 //   modules of the cells and the zoo. Its dynamic imports (the file readers with zod, the
 //   canonical form with node:crypto) stay separate modules, loaded only when used, and so do the
@@ -64,8 +65,9 @@ export async function staticClosure(dist, entry) {
  * `import()` of a compiled module stays an import of its file, loaded when it runs. `packages`:
  * 'bundle' takes the npm packages in too (the worker), 'external' leaves them to node_modules.
  * `shared`: compiled modules to leave outside as well (imported from their own files).
+ * `forbid`: packages that must not be in the bundle (the build fails, naming who imports them).
  */
-export async function bundleModule(dist, entry, { packages, shared = new Set() }) {
+export async function bundleModule(dist, entry, { packages, shared = new Set(), forbid = [] }) {
   const outDir = dirname(entry);
   const perModule = {
     name: 'cellsearch-bundle',
@@ -107,6 +109,11 @@ export async function bundleModule(dist, entry, { packages, shared = new Set() }
         throw new Error(`bundle: ${importer} requires ${i.path}, which an ES module bundle cannot require`);
       }
     }
+  }
+  for (const pkg of forbid) {
+    const inside = (f) => new RegExp(`(^|[\\\\/])node_modules[\\\\/]${pkg}[\\\\/]`).test(f);
+    const importers = Object.entries(result.metafile.inputs).filter(([f, input]) => !inside(f) && input.imports.some((i) => inside(i.path)));
+    if (importers.length > 0) throw new Error(`bundle: ${pkg} is bundled into ${entry}, imported by ${importers.map(([f]) => f).join(', ')}`);
   }
   // The map carries the sources of cellsearch (tsc's maps inline them); those of npm packages are
   // in node_modules beside it, so the map does not ship them a second time (about 1 MB of zod).

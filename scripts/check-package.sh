@@ -70,23 +70,30 @@ grep -q 'done' runs.txt || { cat runs.txt; fail "the training run is not done"; 
 [[ -s report/report.html && -s report/report.md ]] || fail "report wrote no report.html / report.md"
 grep -q "cellsearch $want" report/report.md || fail "the report does not name cellsearch $want"
 
-step "the bundled training worker (scripts/bundle.mjs) trains as tsc's modules do, and rejects a bad job"
+step "the bundled training worker (scripts/bundle.mjs) trains as tsc's modules do; the pool refuses a bad job"
 cat > bundled-worker.mjs <<'JS'
 import assert from 'node:assert/strict';
-import { Piscina } from 'piscina';
 const dist = new URL('./node_modules/cellsearch/dist/', import.meta.url);
 const { trainJob } = await import(new URL('runs/trainer.js', dist));
+const { trainingJob } = await import(new URL('runs/training-job.js', dist));
+const { JobPool, TRAIN_WORKER } = await import(new URL('runs/pool.js', dist));
 const { zooCell } = await import('cellsearch');
-const pool = new Piscina({ filename: new URL('runs/worker-entry.mjs', dist).pathname, workerData: { handler: new URL('runs/worker.js', dist).pathname }, minThreads: 1, maxThreads: 1 });
+assert.equal(TRAIN_WORKER, new URL('runs/worker.js', dist).pathname, 'the installed pool loads the bundled worker');
+const pool = new JobPool({ handler: TRAIN_WORKER, workers: 1 });
 const hyperparameters = { space: 'jozefowicz', hidden: 8, layers: 1, initScale: 1, optimizer: 'nesterov', learningRate: 0.5, momentum: 0.9, clip: 5, inputNoise: 0.1,
   batch: 8, unroll: 12, maxSteps: 12, evalEvery: 6, validBatches: 2, patience: 1, maxHalvings: 1 };
 // memorize: a generated task; ptb: the shipped corpus, read from beside dist/tasks/ptb.js.
 for (const [task, taskOptions] of [['memorize', { validSize: 16, testSize: 16 }], ['ptb', {}]]) {
   const job = { evaluationId: 1, cell: JSON.parse(JSON.stringify(zooCell('lstm'))), task, taskOptions, hyperparameters, seed: 7 };
-  const { result } = await pool.run({ job });
-  assert.deepEqual(result, trainJob(job, () => {}), `${task}: the bundled worker and tsc's trainer.js differ`);
+  const out = await pool.run(job);
+  assert.ok(out.ok, `${task}: ${out.error}`);
+  assert.deepEqual(out.reply.result, trainJob(trainingJob(job), () => {}), `${task}: the bundled worker and tsc's trainer.js differ`);
 }
-await assert.rejects(pool.run({ job: { evaluationId: 1 } }), /invalid job/);
+// A bad job is refused by the pool (runs/pool.ts parses every job before a thread sees it), as a failure.
+for (const bad of [{ evaluationId: 1 }, { evaluationId: 1, cell: {}, task: 'memorize', taskOptions: {}, hyperparameters, seed: 7 }]) {
+  const out = await pool.run(bad);
+  assert.ok(!out.ok && /invalid job/.test(out.error), `a bad job: ${JSON.stringify(out)}`);
+}
 await pool.destroy();
 JS
 node bundled-worker.mjs || fail "the bundled worker"

@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ARITHMETIC_VOCAB, ArithmeticOptionsSchema, arithmeticTask, encodeArithmetic, generateArithmetic, parseArithmetic,
+  ARITHMETIC_VOCAB, encodeArithmetic, generateArithmetic, parseArithmetic,
 } from './arithmetic.ts';
 import { rngFor } from './random.ts';
+import { getTask } from './registry.ts';
+import { ArithmeticOptionsSchema } from './task-options.ts';
 
 test("the paper's example parses: 3369 - 13994433 = -13991064", () => {
   const p = parseArithmetic('3e36d9-h1h39f94eeh43keg3c=-13991064');
@@ -21,7 +23,7 @@ test('parseArithmetic rejects text that is not a problem', () => {
 
 test('generated problems are correct, in range, with distractors only between question characters', () => {
   const o = ArithmeticOptionsSchema.parse({});
-  const task = arithmeticTask();
+  const task = getTask('arithmetic');
   let gaps = 0, letters = 0, negatives = 0, plus = 0;
   for (let i = 0; i < 2000; i++) {
     const p = generateArithmetic(rngFor('t', i), o);
@@ -68,7 +70,7 @@ test('options: maxDigits and distractorRate 0', () => {
 });
 
 test('a batch holds the sequences, scored after =, padded with mask 0', () => {
-  const task = arithmeticTask({ maxDigits: 3 });
+  const task = getTask('arithmetic', { maxDigits: 3 });
   const b = task.batch('valid', 0, { seed: 4, batchSize: 3, unroll: 5 });
   assert.equal(b.kind, 'tokens');
   if (b.kind !== 'tokens') return;

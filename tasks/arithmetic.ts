@@ -14,23 +14,10 @@
 // - the result is written as numbers usually are: `-` before a negative result, no sign otherwise,
 //   followed by the end marker `.`;
 // - scored: the result characters and the end marker (the targets after `=`).
-import { z } from 'zod';
 import { rngFor, randInt, type Rng } from './random.ts';
-import { BatchingOptionSchema, sequenceBatching, TOKEN_PACKING, tokenExample, type TokenSequence } from './sequences.ts';
+import { sequenceBatching, TOKEN_PACKING, tokenExample, type TokenSequence } from './sequences.ts';
 import type { Split, Task } from './task.ts';
-
-export const ArithmeticOptionsSchema = z.strictObject({
-  /** Most digits in an operand (at most 15, so that every value is an exact double). */
-  maxDigits: z.number().int().min(1).max(15).default(8),
-  /** Ratio of successive probabilities of the number of distractors in a gap (0: none). */
-  distractorRate: z.number().min(0).max(0.95).default(0.5),
-  /** Most distractor letters in one gap. */
-  maxDistractors: z.number().int().min(0).max(50).default(5),
-  validSize: z.number().int().positive().default(1000),
-  testSize: z.number().int().positive().default(1000),
-  ...BatchingOptionSchema.shape,
-});
-export type ArithmeticOptions = z.infer<typeof ArithmeticOptionsSchema>;
+import type { ArithmeticOptions } from './task-options.ts';
 
 export const DIGITS = '0123456789';
 export const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
@@ -104,8 +91,7 @@ export function encodeArithmetic(text: string): TokenSequence {
   return { tokens, scored };
 }
 
-export function arithmeticTask(options: z.input<typeof ArithmeticOptionsSchema> = {}): Task {
-  const o = ArithmeticOptionsSchema.parse(options);
+export function arithmeticTask(o: ArithmeticOptions): Task {
   // The batching does not change what is drawn, so it is not part of the generators' key.
   const { batching, ...drawn } = o;
   const key = JSON.stringify(drawn);

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TokenBatch } from '../cells/engine/batch.ts';
-import { MEMORIZE_VOCAB, memorizeSequence, memorizeTask } from './memorize.ts';
+import { MEMORIZE_VOCAB, memorizeSequence } from './memorize.ts';
+import { getTask } from './registry.ts';
 
 test('the answer equals the prompt and only the answer is scored', () => {
-  const task = memorizeTask();
+  const task = getTask('memorize');
   assert.equal(task.vocab.length, 27);
   const counts = new Array(26).fill(0);
   for (const e of task.sample(400, 9)) {
@@ -19,7 +20,7 @@ test('the answer equals the prompt and only the answer is scored', () => {
 });
 
 test('a batch: 10 steps, 5 scored per stream, targets of the scored steps are the prompt', () => {
-  const task = memorizeTask();
+  const task = getTask('memorize');
   const batch = task.batch('test', 2, { seed: 3, batchSize: 4, unroll: 10 });
   if (batch.kind !== 'tokens') throw new Error('token batch expected');
   const b: TokenBatch = batch;
@@ -34,7 +35,7 @@ test('a batch: 10 steps, 5 scored per stream, targets of the scored steps are th
 });
 
 test('options: length and alphabet', () => {
-  const task = memorizeTask({ length: 3, symbols: 2 });
+  const task = getTask('memorize', { length: 3, symbols: 2 });
   for (const e of task.sample(50, 1)) assert.match(e.symbols.join(''), /^([ab]{3})=\1$/);
   assert.deepEqual(Array.from(memorizeSequence([1, 2]).scored), [0, 0, 0, 1, 1]);
 });

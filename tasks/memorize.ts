@@ -1,19 +1,10 @@
 // Memorization, the filter of Jozefowicz et al. (2015): read `length` symbols drawn uniformly
 // from an alphabet of `symbols` letters, then `=`, then reproduce them. Only the reproduced
 // symbols are scored (the prompt is random and cannot be predicted).
-import { z } from 'zod';
 import { rngFor, randInt } from './random.ts';
-import { BatchingOptionSchema, sequenceBatching, TOKEN_PACKING, tokenExample, type TokenSequence } from './sequences.ts';
+import { sequenceBatching, TOKEN_PACKING, tokenExample, type TokenSequence } from './sequences.ts';
 import type { Split, Task } from './task.ts';
-
-export const MemorizeOptionsSchema = z.strictObject({
-  length: z.number().int().min(1).max(100).default(5),
-  symbols: z.number().int().min(2).max(26).default(26),
-  validSize: z.number().int().positive().default(1000),
-  testSize: z.number().int().positive().default(1000),
-  ...BatchingOptionSchema.shape,
-});
-export type MemorizeOptions = z.infer<typeof MemorizeOptionsSchema>;
+import type { MemorizeOptions } from './task-options.ts';
 
 /** Letters a..z are ids 0..25; `=` (the separator) is id 26. */
 export const MEMORIZE_VOCAB: readonly string[] = [...'abcdefghijklmnopqrstuvwxyz', '='];
@@ -28,8 +19,7 @@ export function memorizeSequence(prompt: readonly number[]): TokenSequence {
   return { tokens, scored };
 }
 
-export function memorizeTask(options: z.input<typeof MemorizeOptionsSchema> = {}): Task {
-  const o = MemorizeOptionsSchema.parse(options);
+export function memorizeTask(o: MemorizeOptions): Task {
   // The batching does not change what is drawn, so it is not part of the generators' key.
   const { batching, ...drawn } = o;
   const key = JSON.stringify(drawn);

@@ -4,7 +4,9 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isUserError } from '../errors.ts';
-import { KEY_NAMES, KEYS, LOWEST_KEY, musicTask, pianoRoll } from './music.ts';
+import { asJsbFile, jsbFileProblem } from './jsb-check.ts';
+import { JsbFileSchema } from './jsb-file.ts';
+import { KEY_NAMES, KEYS, LOWEST_KEY, pianoRoll } from './music.ts';
 import { getTask } from './registry.ts';
 
 const repoRoot = new URL('..', import.meta.url).pathname;
@@ -35,7 +37,7 @@ test('piano rolls: 88 keys from A0 (MIDI 21) to C8', () => {
 
 test('a tiny JSB file: sizes, multi-hot batches, next step as target, padding unscored', () => {
   const dir = writeJson(tiny);
-  const task = musicTask({ dataDir: dir });
+  const task = getTask('music', { dataDir: dir });
   assert.equal(task.output, 'sigmoid');
   assert.equal(task.metric, 'nll');
   assert.deepEqual(task.sizes(), { unit: 'pieces', train: 4, valid: 1, test: 2 });
@@ -54,12 +56,12 @@ test('a tiny JSB file: sizes, multi-hot batches, next step as target, padding un
   assert.deepEqual(on(b.targets, 1, 1), C);
   assert.deepEqual(Array.from(b.mask), [1, 1, 0, 1]);
   // The same file given as the file itself.
-  const same = musicTask({ dataDir: join(dir, 'jsb-chorales-quarter.json') }).batch('test', 0, o);
+  const same = getTask('music', { dataDir: join(dir, 'jsb-chorales-quarter.json') }).batch('test', 0, o);
   assert.deepEqual(same, b);
 });
 
 test('train (plain batching): endless, every piece once per epoch in a seeded order', () => {
-  const task = musicTask({ dataDir: writeJson(tiny), batching: 'plain' });
+  const task = getTask('music', { dataDir: writeJson(tiny), batching: 'plain' });
   const o = { seed: 3, batchSize: 1, unroll: 1 };
   const firstStep = (i: number, seed = 3) => {
     const b = task.batch('train', i, { ...o, seed });
@@ -81,7 +83,7 @@ test('train (bucket batching): a chunk of 16 batches of 2 holds the 32 pieces of
   const o = { seed: 3, batchSize: 2, unroll: 5 };
   // A batch's pieces: the first step's lowest note and the piece's length (T + 1 when it is the longest).
   const pieces = (batching: 'bucket' | 'plain') => {
-    const task = musicTask({ dataDir: dir, batching });
+    const task = getTask('music', { dataDir: dir, batching });
     return Array.from({ length: 16 }, (_, i) => task.batch('train', i, o)).flatMap((b) => [0, 1].map((s) => {
       let steps = 0;
       for (let t = 0; t < b.T; t++) if (b.mask[t * 2 + s]) steps = t + 2;
@@ -89,7 +91,7 @@ test('train (bucket batching): a chunk of 16 batches of 2 holds the 32 pieces of
     })).sort();
   };
   assert.deepEqual(pieces('bucket'), pieces('plain'));
-  const task = musicTask({ dataDir: dir });
+  const task = getTask('music', { dataDir: dir });
   for (let i = 0; i < 16; i++) {
     const b = task.batch('train', i, o);
     assert.equal(b.T, Math.max(...[0, 1].map((s) => Array.from({ length: b.T }, (_, t) => b.mask[t * 2 + s] ? t + 1 : 0).reduce((x, y) => Math.max(x, y)))), 'no step beyond the longest piece');
@@ -97,24 +99,56 @@ test('train (bucket batching): a chunk of 16 batches of 2 holds the 32 pieces of
 });
 
 test('missing or malformed data: a UserError naming the file (and the entry)', () => {
-  assert.throws(() => musicTask({}, {}), (e) => isUserError(e) && /--data-dir/.test(e.message));
+  assert.throws(() => getTask('music', {}, {}), (e) => isUserError(e) && /--data-dir/.test(e.message));
   const missing = join(tmpdir(), 'no-such-jsb');
-  assert.throws(() => musicTask({ dataDir: missing }), (e) => isUserError(e) && e.message.includes(missing));
+  assert.throws(() => getTask('music', { dataDir: missing }), (e) => isUserError(e) && e.message.includes(missing));
   const wrongName = writeJson(tiny, 'other.json');
-  assert.throws(() => musicTask({ dataDir: wrongName }), (e) => isUserError(e) && e.message.includes(join(wrongName, 'jsb-chorales-quarter.json')));
+  assert.throws(() => getTask('music', { dataDir: wrongName }), (e) => isUserError(e) && e.message.includes(join(wrongName, 'jsb-chorales-quarter.json')));
   const notJson = writeJson('{"train": [');
-  assert.throws(() => musicTask({ dataDir: notJson }), (e) => isUserError(e) && /jsb-chorales-quarter\.json: not valid JSON/.test(e.message));
+  assert.throws(() => getTask('music', { dataDir: notJson }), (e) => isUserError(e) && /jsb-chorales-quarter\.json: not valid JSON/.test(e.message));
   const badNote = writeJson({ ...tiny, valid: [[C, [60, 200]]] });
-  assert.throws(() => musicTask({ dataDir: badNote }), (e) => isUserError(e) && /at \.valid\[0\]\[1\]\[1\]/.test(e.message));
+  assert.throws(() => getTask('music', { dataDir: badNote }), (e) => isUserError(e) && /at \.valid\[0\]\[1\]\[1\]/.test(e.message));
   const noTest = writeJson({ train: tiny.train, valid: tiny.valid });
-  assert.throws(() => musicTask({ dataDir: noTest }), (e) => isUserError(e) && /\.test/.test(e.message));
+  assert.throws(() => getTask('music', { dataDir: noTest }), (e) => isUserError(e) && /\.test/.test(e.message));
   // JSB_DIR is the default, and the registry parses options.
   assert.equal(getTask('music', {}, { JSB_DIR: writeJson(tiny) }).sizes().train, 4);
   assert.throws(() => getTask('music', { resolution: 'half' }), (e) => isUserError(e) && /resolution/.test(e.message));
 });
 
+test('the JSB file check (no zod, for worker threads) accepts and refuses what JsbFileSchema does, naming its first bad entry', () => {
+  const piece = (...steps: unknown[]) => steps;
+  const cases: unknown[] = [
+    tiny,
+    { ...tiny, extra: 1 },
+    { train: tiny.train, valid: tiny.valid },
+    { train: [], valid: tiny.valid, test: tiny.test },
+    { ...tiny, valid: [piece(C)] },
+    { ...tiny, valid: [piece(C, [60, 20])] },
+    { ...tiny, valid: [piece(C, [60, 109])] },
+    { ...tiny, valid: [piece(C, [60, 21])] },
+    { ...tiny, valid: [piece(C, [60, 108])] },
+    { ...tiny, valid: [piece(C, [60.5])] },
+    { ...tiny, valid: [piece(C, ['60'])] },
+    { ...tiny, valid: [piece(C, 60)] },
+    { ...tiny, test: [C] },
+    { ...tiny, test: 'x' },
+    { ...tiny, test: [[[], []]] },
+    { ...tiny, train: [piece(C, [null])] },
+    [tiny],
+    null,
+    'jsb',
+  ];
+  for (const json of cases) {
+    const schema = JsbFileSchema.safeParse(json);
+    const problem = jsbFileProblem(json);
+    assert.equal(problem === undefined, schema.success, `${JSON.stringify(json)}: ${problem?.message}`);
+    if (schema.success) assert.deepEqual(asJsbFile(json as object), schema.data);
+    else assert.deepEqual(problem!.path, schema.error.issues[0].path, JSON.stringify(json));
+  }
+});
+
 test('the real JSB Chorales, when ../shared/data/jsb exists: 229 / 76 / 77 pieces', { skip: !existsSync(realJsb) && 'no ../shared/data/jsb' }, () => {
-  const task = musicTask({ dataDir: realJsb });
+  const task = getTask('music', { dataDir: realJsb });
   assert.deepEqual(task.sizes(), { unit: 'pieces', train: 229, valid: 76, test: 77 });
   const o = { seed: 1, batchSize: 16, unroll: 20 };
   assert.equal(task.numBatches('test', o), 5);
@@ -124,7 +158,7 @@ test('the real JSB Chorales, when ../shared/data/jsb exists: 229 / 76 / 77 piece
 });
 
 test('stream batching: the pieces end to end in carried streams, the first step of each piece unscored', () => {
-  const task = musicTask({ dataDir: writeJson(tiny), batching: 'stream' });
+  const task = getTask('music', { dataDir: writeJson(tiny), batching: 'stream' });
   // Test: stream 0 is piece 0 then nothing (2 steps), stream 1 piece 1 (3 steps); unroll 1.
   const o = { seed: 1, batchSize: 2, unroll: 1 };
   assert.equal(task.numBatches('test', o), 2);

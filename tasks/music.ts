@@ -11,26 +11,16 @@
 // order drawn from (seed, epoch).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { UserError } from '../errors.ts';
+import { asJsbFile, jsbFileProblem } from './jsb-check.ts';
+import type { JsbFile } from './jsb-file.ts';
+import { KEYS, LOWEST_KEY } from './music-keys.ts';
 import { permutation, rngFor } from './random.ts';
-import { BatchingOptionSchema, rollPacking, sequenceBatching, type Batching, type RollSequence } from './sequences.ts';
+import { rollPacking, sequenceBatching, type Batching, type RollSequence } from './sequences.ts';
 import { SPLITS, type Split, type Task } from './task.ts';
+import type { MusicOptions } from './task-options.ts';
 
-export const LOWEST_KEY = 21;
-export const KEYS = 88;
-
-export const MusicOptionsSchema = z.strictObject({
-  /** The JSON file, or a folder holding jsb-chorales-<resolution>.json; default: JSB_DIR. */
-  dataDir: z.string().min(1).optional(),
-  resolution: z.enum(['quarter', '8th', '16th']).default('quarter'),
-  ...BatchingOptionSchema.shape,
-});
-export type MusicOptions = z.infer<typeof MusicOptionsSchema>;
-
-const PieceSchema = z.array(z.array(z.number().int().min(LOWEST_KEY).max(LOWEST_KEY + KEYS - 1))).min(2, 'a piece needs at least 2 time steps');
-export const JsbFileSchema = z.object({ train: z.array(PieceSchema).min(1), valid: z.array(PieceSchema).min(1), test: z.array(PieceSchema).min(1) });
-export type JsbFile = z.infer<typeof JsbFileSchema>;
+export { KEYS, LOWEST_KEY } from './music-keys.ts';
 
 const NOTE_NAMES = ['C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B'];
 /** Scientific pitch name of each unit: A0 .. C8. */
@@ -67,13 +57,12 @@ export function loadJsb(path: string): JsbFile {
   } catch (err) {
     throw new UserError(`${path}: not valid JSON (${(err as Error).message})`);
   }
-  const r = JsbFileSchema.safeParse(json);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    const where = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
-    throw new UserError(`${path}: not a JSB Chorales file: at ${where || 'the top level'}: ${issue.message} (expected {"train","valid","test"}: lists of pieces, each a list of steps of MIDI notes ${LOWEST_KEY}..${LOWEST_KEY + KEYS - 1})`);
+  const problem = jsbFileProblem(json);
+  if (problem) {
+    const where = problem.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('');
+    throw new UserError(`${path}: not a JSB Chorales file: at ${where || 'the top level'}: ${problem.message} (expected {"train","valid","test"}: lists of pieces, each a list of steps of MIDI notes ${LOWEST_KEY}..${LOWEST_KEY + KEYS - 1})`);
   }
-  return r.data;
+  return asJsbFile(json as object);
 }
 
 /** The task over loaded pieces (`source` names the file in descriptions). */
@@ -108,8 +97,7 @@ export function jsbTask(data: JsbFile, source: string, batching: Batching = 'buc
 }
 
 /** The music task from `dataDir` (or `env.JSB_DIR`). */
-export function musicTask(options: z.input<typeof MusicOptionsSchema> = {}, env: NodeJS.ProcessEnv = process.env): Task {
-  const o = MusicOptionsSchema.parse(options);
+export function musicTask(o: MusicOptions, env: NodeJS.ProcessEnv = process.env): Task {
   const dir = o.dataDir ?? (env.JSB_DIR || undefined);
   if (dir === undefined) {
     throw new UserError('music: the JSB Chorales data is not shipped: pass --data-dir <jsb-chorales-quarter.json or its folder> (or set JSB_DIR)');

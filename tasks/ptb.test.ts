@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isUserError } from '../errors.ts';
-import { corpusFromTexts, corpusTask, loadPtbDir, loadSotu, PTB_COUNTS, ptbTask, ptbVocab, ptbWords, streamBatch } from './ptb.ts';
+import { corpusFromTexts, corpusTask, loadPtbDir, loadSotu, PTB_COUNTS, ptbVocab, ptbWords, streamBatch } from './ptb.ts';
+import { getTask } from './registry.ts';
 import { ptbLines, ptbSentences, topWords } from './ptb-text.ts';
 
 const repoRoot = new URL('..', import.meta.url).pathname;
@@ -108,7 +109,7 @@ test('a missing or malformed PTB folder gives a UserError naming the file', () =
   mkdirSync(join(folderAsFile, 'ptb.train.txt'));
   assert.throws(() => loadPtbDir(folderAsFile), (e) => isUserError(e) && /ptb\.train\.txt: cannot read it \(a folder/.test(e.message));
   // PTB_DIR is used when dataDir is not given.
-  assert.throws(() => ptbTask({}, { PTB_DIR: missing }), (e) => isUserError(e) && e.message.includes(missing));
+  assert.throws(() => getTask('ptb', {}, { PTB_DIR: missing }), (e) => isUserError(e) && e.message.includes(missing));
 });
 
 test('the real Mikolov files, when ../shared/data/ptb exists: counts and vocabulary', { skip: !existsSync(realPtb) && 'no ../shared/data/ptb' }, () => {

@@ -20,18 +20,11 @@
 // the B streams is scored.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import type { TokenBatch } from '../cells/engine/batch.ts';
 import { rngFor, randInt } from './random.ts';
 import { iterateBatches, SPLITS, type BatchOptions, type Split, type Task } from './task.ts';
-
-export const PtbOptionsSchema = z.strictObject({
-  /** Folder with ptb.train.txt, ptb.valid.txt and ptb.test.txt; default: PTB_DIR, else the shipped corpus. */
-  dataDir: z.string().min(1).optional(),
-});
-export type PtbOptions = z.infer<typeof PtbOptionsSchema>;
+import type { PtbOptions } from './task-options.ts';
 
 export const PTB_FILES: Readonly<Record<Split, string>> = { train: 'ptb.train.txt', valid: 'ptb.valid.txt', test: 'ptb.test.txt' };
 /** Tokens (with `<eos>`) in Mikolov's files, as the TF reader counts them. */
@@ -144,7 +137,8 @@ export function loadSotu(): Corpus {
   const where = Object.fromEntries(SPLITS.map((s) => [s, new URL(`./data/sotu.${s}.txt.gz`, import.meta.url).pathname])) as Record<Split, string>;
   const texts = Object.fromEntries(SPLITS.map((s) => {
     try {
-      return [s, gunzipSync(readFileSync(where[s])).toString('utf8')];
+      // node:zlib on first use: a worker thread loads this module before it is ready to train (issue 17).
+      return [s, process.getBuiltinModule('node:zlib').gunzipSync(readFileSync(where[s])).toString('utf8')];
     } catch (err) {
       throw new UserError(`${where[s]}: cannot read the shipped corpus (${(err as Error).message}); restore it from git`);
     }
@@ -218,8 +212,7 @@ export function corpusTask(corpus: Corpus): Task {
 }
 
 /** The ptb task: Mikolov's files from `dataDir` (or `env.PTB_DIR`), else the shipped corpus. */
-export function ptbTask(options: z.input<typeof PtbOptionsSchema> = {}, env: NodeJS.ProcessEnv = process.env): Task {
-  const o = PtbOptionsSchema.parse(options);
+export function ptbTask(o: PtbOptions, env: NodeJS.ProcessEnv = process.env): Task {
   const dir = o.dataDir ?? (env.PTB_DIR || undefined);
   return corpusTask(dir === undefined ? loadSotu() : loadPtbDir(dir));
 }

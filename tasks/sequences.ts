@@ -28,7 +28,6 @@
 //
 // Either way a batch is a pure function of (task options, seed, split, index, B) and never of the
 // order in which batches are built: the chunk cache below is only a cache.
-import { z } from 'zod';
 import type { MultiHotBatch, TokenBatch } from '../cells/engine/batch.ts';
 import { permutation, rngFor } from './random.ts';
 import { iterateBatches, type BatchOptions, type Split, type Task } from './task.ts';
@@ -143,14 +142,6 @@ export function rollPacking(units: number): Packing<RollSequence> {
 
 export const BATCHINGS = ['bucket', 'plain', 'stream'] as const;
 export type Batching = (typeof BATCHINGS)[number];
-
-/**
- * The task option that chooses the batching (see the header). It is not part of what a task
- * draws: tasks leave it out of their generators' keys, so the sequences are the same either way.
- */
-export const BatchingOptionSchema = z.strictObject({
-  batching: z.enum(BATCHINGS).default('bucket'),
-});
 
 /**
  * Batches per chunk of bucketing, for an endless split: more gives tighter buckets, fewer keeps

@@ -4,29 +4,13 @@
 // Determinism: batch `index` of a split is a pure function of (task options, seed, split, index).
 // A worker can therefore build any batch on its own, in any order, and get the same data as a
 // single process would; `batches()` with a `shard` just walks the indices k, k + N, k + 2N, ...
-import { z } from 'zod';
 import type { Batch } from '../cells/engine/batch.ts';
+import type { BatchOptions } from './batch-options.ts';
 
 export const SPLITS = ['train', 'valid', 'test'] as const;
 export type Split = (typeof SPLITS)[number];
 
-export const BatchOptionsSchema = z.strictObject({
-  /** Data seed: the same seed gives the same batches. */
-  seed: z.number().int().nonnegative(),
-  /** Streams per batch (B). */
-  batchSize: z.number().int().positive(),
-  /**
-   * Steps per batch (T). Tasks of independent sequences never truncate one (it would lose its
-   * scored answer): a batch is as long as its longest sequence, and `unroll` is only a minimum
-   * with `batching: 'plain'` (tasks/sequences.ts).
-   */
-  unroll: z.number().int().positive(),
-  /** Worker `index` of `count` takes batches index, index + count, ... (default: all). */
-  shard: z.strictObject({ index: z.number().int().nonnegative(), count: z.number().int().positive() })
-    .refine((s) => s.index < s.count, 'shard index must be below shard count')
-    .optional(),
-});
-export type BatchOptions = z.infer<typeof BatchOptionsSchema>;
+export type { BatchOptions } from './batch-options.ts';
 
 /** The size of each split, in the task's own unit; `train: null` means an endless generator. */
 export interface SplitSizes {
@@ -72,13 +56,13 @@ export interface Task {
 }
 
 /**
- * Builds `batches()` from `numBatches()` and `batch()`, honouring the shard. `skip`: leave out the
+ * Builds `batches()` from `numBatches()` and `batch()`, honouring the shard. The options come
+ * parsed (tasks/registry.ts's tasks parse a caller's; a worker's come from its parsed job). `skip`: leave out the
  * first `skip` batches of that sequence without building them (a training run continued from a
  * checkpoint starts at the batch after the last one it consumed).
  */
 export function* iterateBatches(task: Pick<Task, 'numBatches' | 'batch'>, split: Split, opts: BatchOptions, skip = 0): IterableIterator<Batch> {
-  const o = BatchOptionsSchema.parse(opts);
-  const n = task.numBatches(split, o);
-  const step = o.shard?.count ?? 1;
-  for (let i = (o.shard?.index ?? 0) + skip * step; i < n; i += step) yield task.batch(split, i, o);
+  const n = task.numBatches(split, opts);
+  const step = opts.shard?.count ?? 1;
+  for (let i = (opts.shard?.index ?? 0) + skip * step; i < n; i += step) yield task.batch(split, i, opts);
 }

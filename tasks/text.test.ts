@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { textTask, textVocab, UNK } from './text.ts';
+import { textVocab, UNK } from './text.ts';
 import { getTask } from './registry.ts';
 import type { TokenBatch } from '../cells/engine/batch.ts';
 
@@ -53,7 +53,7 @@ test('words: newline is <eos>; minCount maps rare training words to <unk>; batch
 test('one file is split 90/5/5 by position', () => {
   const text = Array.from({ length: 100 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
   const dir = folder('one', { 'all.txt': text });
-  const task = textTask({ dataDir: join(dir, 'all.txt') });
+  const task = getTask('text', { dataDir: join(dir, 'all.txt') });
   assert.deepEqual(task.sizes(), { unit: 'tokens', train: 90, valid: 5, test: 5 });
   const v = task.batch('valid', 0, { seed: 1, batchSize: 1, unroll: 4 }) as TokenBatch;
   assert.deepEqual(decode(task, v.inputs), [...text.slice(90, 94)]);
@@ -67,18 +67,18 @@ test('vocabulary order is a pure function of the training symbols', () => {
 
 test('bad input names the file: missing, empty, binary, not UTF-8, too short, a vocabulary over the cap', () => {
   const missing = folder('missing', { 'train.txt': 'abc', 'valid.txt': 'abc' });
-  assert.throws(() => textTask({ dataDir: missing }), (e: Error) => e.message.includes(join(missing, 'test.txt')) && /no such file/.test(e.message));
+  assert.throws(() => getTask('text', { dataDir: missing }), (e: Error) => e.message.includes(join(missing, 'test.txt')) && /no such file/.test(e.message));
   const empty = folder('empty', { 'train.txt': 'abc', 'valid.txt': '', 'test.txt': 'abc' });
-  assert.throws(() => textTask({ dataDir: empty }), new RegExp(`${join(empty, 'valid.txt')}: the valid split is empty`));
+  assert.throws(() => getTask('text', { dataDir: empty }), new RegExp(`${join(empty, 'valid.txt')}: the valid split is empty`));
   const binary = folder('binary', { 'train.txt': Buffer.from([0x61, 0x00, 0x62]), 'valid.txt': 'ab', 'test.txt': 'ab' });
-  assert.throws(() => textTask({ dataDir: binary }), /train\.txt: not a text file \(it holds NUL bytes\)/);
+  assert.throws(() => getTask('text', { dataDir: binary }), /train\.txt: not a text file \(it holds NUL bytes\)/);
   const latin1 = folder('latin1', { 'train.txt': Buffer.from([0x61, 0xe9, 0x62]), 'valid.txt': 'ab', 'test.txt': 'ab' });
-  assert.throws(() => textTask({ dataDir: latin1 }), /train\.txt: not valid UTF-8 text/);
+  assert.throws(() => getTask('text', { dataDir: latin1 }), /train\.txt: not valid UTF-8 text/);
   const one = folder('tiny', { 'a.txt': 'abcdefghij' });
-  assert.throws(() => textTask({ dataDir: join(one, 'a.txt') }), /a\.txt \(its next 5%\): the valid split is empty/);
+  assert.throws(() => getTask('text', { dataDir: join(one, 'a.txt') }), /a\.txt \(its next 5%\): the valid split is empty/);
   const big = folder('big', { 'train.txt': 'abcdef', 'valid.txt': 'ab', 'test.txt': 'ab' });
-  assert.throws(() => textTask({ dataDir: big, maxVocab: 5 }), /train\.txt: 7 characters in the vocabulary \(with <unk>\), over the cap of 5: raise it/);
-  const short = textTask({ dataDir: big });
+  assert.throws(() => getTask('text', { dataDir: big, maxVocab: 5 }), /train\.txt: 7 characters in the vocabulary \(with <unk>\), over the cap of 5: raise it/);
+  const short = getTask('text', { dataDir: big });
   assert.throws(() => short.numBatches('valid', { seed: 1, batchSize: 4, unroll: 2 }), /the valid split of .* is too short for batch size 4/);
   assert.throws(() => getTask('text', {}), /task text: bad options/);
 });

@@ -13,25 +13,13 @@
 // carried, train endless, valid and test one pass with every position scored.
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { ptbWords, readTextFile, streamBatch, streamBatches } from './ptb.ts';
 import { randInt, rngFor } from './random.ts';
 import { iterateBatches, SPLITS, type BatchOptions, type Split, type Task } from './task.ts';
+import type { TextOptions } from './task-options.ts';
 
 export const TEXT_LEVELS = ['char', 'word'] as const;
-
-export const TextOptionsSchema = z.strictObject({
-  /** A folder with train.txt, valid.txt, test.txt, or one text file split 90/5/5 by position. */
-  dataDir: z.string().min(1),
-  /** Symbols: characters (default) or whitespace-separated words with `<eos>` at line ends. */
-  level: z.enum(TEXT_LEVELS).default('char'),
-  /** Largest vocabulary accepted, `<unk>` included. */
-  maxVocab: z.number().int().min(2).default(10_000),
-  /** Training symbols seen fewer times become `<unk>`. */
-  minCount: z.number().int().min(1).default(1),
-});
-export type TextOptions = z.infer<typeof TextOptionsSchema>;
 
 export const TEXT_FILES: Readonly<Record<Split, string>> = { train: 'train.txt', valid: 'valid.txt', test: 'test.txt' };
 export const UNK = '<unk>';
@@ -98,8 +86,7 @@ export function loadText(o: TextOptions): TextCorpus {
 }
 
 /** The text task over the user's files. */
-export function textTask(options: z.input<typeof TextOptionsSchema>): Task {
-  const o = TextOptionsSchema.parse(options);
+export function textTask(o: TextOptions): Task {
   const corpus = loadText(o);
   const perPass = (split: Split, opts: BatchOptions) => {
     const n = streamBatches(corpus.splits[split].length, split, opts.batchSize, opts.unroll);

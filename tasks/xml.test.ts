@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rngFor } from './random.ts';
-import { encodeXml, generateXml, XML_VOCAB, XmlOptionsSchema, xmlTask } from './xml.ts';
+import { getTask } from './registry.ts';
+import { XmlOptionsSchema } from './task-options.ts';
+import { encodeXml, generateXml, XML_VOCAB } from './xml.ts';
 
 /** Checks well-formedness: one root element, every tag closed in order, nothing else. */
 function checkWellFormed(doc: string, minName: number, maxName: number): { tags: number; depth: number } {
@@ -62,9 +64,9 @@ test("scored: the names and '>' of closing tags, or every character", () => {
 });
 
 test('batches (plain batching): sequences fit (T grows beyond unroll), metric follows the scoring', () => {
-  const task = xmlTask({ batching: 'plain' });
+  const task = getTask('xml', { batching: 'plain' });
   assert.equal(task.metric, 'accuracy');
-  assert.equal(xmlTask({ score: 'all' }).metric, 'perplexity');
+  assert.equal(getTask('xml', { score: 'all' }).metric, 'perplexity');
   const b = task.batch('train', 0, { seed: 1, batchSize: 8, unroll: 10 });
   assert.ok(b.T >= 10 && b.T <= task.maxSteps!);
   const ex = task.sample(8, 1);

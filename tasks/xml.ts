@@ -10,22 +10,10 @@
 // - scored (default `score: 'closing'`): the characters of a closing tag after `</`, i.e. its name
 //   and `>`, which are fully determined by the document so far and test the memory of the open
 //   tags; `score: 'all'` scores every next character (plain character-level language modelling).
-import { z } from 'zod';
 import { rngFor, randInt, type Rng } from './random.ts';
-import { BatchingOptionSchema, sequenceBatching, TOKEN_PACKING, tokenExample, type TokenSequence } from './sequences.ts';
+import { sequenceBatching, TOKEN_PACKING, tokenExample, type TokenSequence } from './sequences.ts';
 import type { Split, Task } from './task.ts';
-
-export const XmlOptionsSchema = z.strictObject({
-  closeProbability: z.number().min(0.05).max(1).default(0.5),
-  maxIterations: z.number().int().min(1).max(200).default(50),
-  minNameLength: z.number().int().min(1).default(2),
-  maxNameLength: z.number().int().min(1).max(30).default(10),
-  score: z.enum(['closing', 'all']).default('closing'),
-  validSize: z.number().int().positive().default(1000),
-  testSize: z.number().int().positive().default(1000),
-  ...BatchingOptionSchema.shape,
-}).refine((o) => o.minNameLength <= o.maxNameLength, 'minNameLength must not exceed maxNameLength');
-export type XmlOptions = z.infer<typeof XmlOptionsSchema>;
+import type { XmlOptions } from './task-options.ts';
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 export const XML_VOCAB: readonly string[] = [...LETTERS, '<', '>', '/', '\n'];
@@ -65,8 +53,7 @@ export function encodeXml(text: string, score: XmlOptions['score']): TokenSequen
   return { tokens, scored };
 }
 
-export function xmlTask(options: z.input<typeof XmlOptionsSchema> = {}): Task {
-  const o = XmlOptionsSchema.parse(options);
+export function xmlTask(o: XmlOptions): Task {
   // The batching does not change what is drawn, so it is not part of the generators' key.
   const { batching, ...drawn } = o;
   const key = JSON.stringify(drawn);

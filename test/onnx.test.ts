@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { runCli, tempDir } from './helpers.ts';
 import { storedCheckpoint } from './stored-checkpoint.ts';
-import { compileModel } from '../cells/engine/model.ts';
-import { modelOptionsOf } from '../cells/engine/options.ts';
+import { compileModel } from '../cells/engine/compile.ts';
+import { modelOptionsOf } from '../cells/engine/setting-options.ts';
 import { parseCell } from '../cells/validate.ts';
 import { getTask } from '../tasks/registry.ts';
-import { TrainHyperparamsSchema } from '../runs/trainer.ts';
+import { TrainHyperparamsSchema } from '../runs/train-hyperparams.ts';
 
 ort.env.logLevel = 'error';
 ort.env.wasm.numThreads = 1;

@@ -2,7 +2,7 @@
 // from the database (the tests of `train --save` and of the exports that load trained weights).
 import assert from 'node:assert/strict';
 import { openSqliteStorage } from '../runs/sqlite.ts';
-import { decodeCheckpoint } from '../cells/engine/checkpoint.ts';
+import { decodeCheckpoint } from '../cells/engine/checkpoint-decode.ts';
 
 export async function storedCheckpoint(db: string, name: string) {
   const s = openSqliteStorage(db, { readonly: true });

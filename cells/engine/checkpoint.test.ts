@@ -5,11 +5,13 @@ import assert from 'node:assert/strict';
 import { zooCell } from '../zoo/index.ts';
 import type { Cell } from '../graph.ts';
 import type { TokenBatch } from './batch.ts';
-import { compileModel, type Model } from './model.ts';
+import { compileModel } from './compile.ts';
+import type { Model } from './model.ts';
 import { nativeStatus } from './native.ts';
 import type { ModelOptionsInput } from './options.ts';
 import { train, type TrainOptionsInput, type TrainResult } from './train.ts';
-import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint.ts';
+import { encodeCheckpoint, type Checkpoint } from './checkpoint.ts';
+import { decodeCheckpoint } from './checkpoint-decode.ts';
 import { randomTokenBatch } from './testing.ts';
 
 const GRU = zooCell('gru');

@@ -9,16 +9,17 @@
 //   "CSCK" | u32 version | u32 header length | header JSON | arrays, each 8-byte aligned | u32 CRC-32
 // The version comes before the header so that a checkpoint of another version is refused before
 // its header is read; the CRC-32 catches a truncated or damaged buffer. Numbers are in the
-// platform's byte order (little-endian on every platform Node runs on in practice).
-import { crc32 } from 'node:zlib';
-import { z } from 'zod';
+// platform's byte order (little-endian on every platform Node runs on in practice). Reading it
+// back (decodeCheckpoint) is checkpoint-decode.ts, with the header's zod schema: a worker thread
+// encodes checkpoints but never decodes one (the coordinator does), so it loads no zod.
 import type { Real } from './gemm.ts';
 import type { CarriedState, Metrics, Model, RandomState } from './model.ts';
 import type { OptimizerState } from './optim.ts';
-import type { CurvePoint } from './train.ts';
+import type { ArrayEntry, Header } from './checkpoint-decode.ts';
+import type { CurvePoint } from './training-loop.ts';
 
 export const CHECKPOINT_VERSION = 1;
-const MAGIC = 'CSCK';
+export const MAGIC = 'CSCK';
 
 /** What a checkpoint fits: a model with the same parameter layout, dtype and optimiser kind. */
 export interface ModelShape {
@@ -141,41 +142,13 @@ export function restoreCheckpoint(model: Model, c: Checkpoint): LoopState {
 // ---------------------------------------------------------------------------------------------
 // Binary form.
 
-const ArrayEntrySchema = z.strictObject({ name: z.string(), type: z.enum(['f32', 'f64', 'u8']), length: z.number().int().nonnegative() });
-type ArrayEntry = z.infer<typeof ArrayEntrySchema>;
-const count = z.number().int().nonnegative();
-const HeaderSchema = z.strictObject({
-  shape: z.strictObject({
-    dtype: z.enum(['float32', 'float64']),
-    hidden: count,
-    vocab: count,
-    layers: count,
-    input: z.enum(['tokens', 'multihot']),
-    optimizer: z.enum(['sgd', 'momentum', 'adam']),
-    layout: z.array(z.string()),
-  }),
-  step: count,
-  position: count,
-  sinceBest: count,
-  halvings: count,
-  ended: z.enum(['schedule', 'diverged']).nullable(),
-  optimizerT: count,
-  /** Whether the best parameters are absent, the same as the parameters (stored once), or stored. */
-  bestParams: z.enum(['none', 'params', 'own']),
-  carriedB: count.nullable(),
-  /** The ARC4 generators' indices (their 256-byte tables are arrays). */
-  random: z.strictObject({ dropout: z.tuple([count, count]), noise: z.tuple([count, count]) }),
-  arrays: z.array(ArrayEntrySchema),
-});
-type Header = z.infer<typeof HeaderSchema>;
-
 /** Curve points and the best evaluation as float64 rows (NaN survives, as JSON's null would not). */
-const CURVE_FIELDS = 7, BEST_FIELDS = 5;
+export const CURVE_FIELDS = 7, BEST_FIELDS = 5;
 const curveRow = (p: CurvePoint) => [p.step, p.trainLoss, p.valid.loss, p.valid.perplexity, p.valid.accuracy, p.valid.count, p.lr];
 const bestRow = (b: Metrics & { step: number }) => [b.step, b.loss, b.perplexity, b.accuracy, b.count];
 
 const sameBytes = (a: Real, b: Real) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-const align8 = (n: number) => (n + 7) & ~7;
+export const align8 = (n: number) => (n + 7) & ~7;
 const typeOf = (a: Real | Uint8Array): ArrayEntry['type'] => (a instanceof Float64Array ? 'f64' : a instanceof Float32Array ? 'f32' : 'u8');
 
 /** The checkpoint as bytes. */
@@ -217,100 +190,7 @@ export function encodeCheckpoint(c: Checkpoint): Buffer {
   out.writeUInt32LE(json.length, 8);
   json.copy(out, 12);
   arrays.forEach(([, a], i) => out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), offsets[i]));
-  out.writeUInt32LE(crc32(out.subarray(0, size)), size);
+  // node:zlib on first use: a worker thread loads this module before it is ready to train (issue 17).
+  out.writeUInt32LE(process.getBuiltinModule('node:zlib').crc32(out.subarray(0, size)), size);
   return out;
-}
-
-/** Reads a checkpoint from bytes; refuses anything else (another version, damaged, foreign) with a clear error. */
-export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const fail = (why: string): never => {
-    throw new Error(`not a usable checkpoint: ${why}`);
-  };
-  if (buf.length < 16 || buf.toString('latin1', 0, 4) !== MAGIC) fail('it does not start with the checkpoint mark (a foreign buffer?)');
-  const version = buf.readUInt32LE(4);
-  if (version !== CHECKPOINT_VERSION) fail(`it is of version ${version}, this engine reads version ${CHECKPOINT_VERSION}`);
-  const size = buf.length - 4;
-  if (crc32(buf.subarray(0, size)) !== buf.readUInt32LE(size)) fail('its checksum does not match (truncated or damaged)');
-  const jsonLength = buf.readUInt32LE(8);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(buf.toString('utf8', 12, 12 + jsonLength));
-  } catch {
-    return fail('its header is not JSON');
-  }
-  const parsed = HeaderSchema.safeParse(raw);
-  if (!parsed.success) return fail(`its header is malformed: ${z.prettifyError(parsed.error)}`);
-  const h = parsed.data;
-
-  const arrays = new Map<string, Real | Uint8Array>();
-  let at = align8(12 + jsonLength);
-  for (const e of h.arrays) {
-    const width = e.type === 'f64' ? 8 : e.type === 'f32' ? 4 : 1;
-    if (at + e.length * width > size) fail(`array ${e.name} runs past the end`);
-    // A copy: the source may sit at any byte offset, and the checkpoint must not share its memory.
-    const bytesOf = buf.buffer.slice(buf.byteOffset + at, buf.byteOffset + at + e.length * width);
-    arrays.set(e.name, e.type === 'f64' ? new Float64Array(bytesOf) : e.type === 'f32' ? new Float32Array(bytesOf) : new Uint8Array(bytesOf));
-    at = align8(at + e.length * width);
-  }
-  const real = (name: string): Real => {
-    const a = arrays.get(name);
-    const want = h.shape.dtype === 'float64' ? Float64Array : Float32Array;
-    if (!(a instanceof want)) return fail(`array ${name} is missing or not ${h.shape.dtype}`);
-    return a;
-  };
-  const f64 = (name: string, length?: number): Float64Array => {
-    const a = arrays.get(name);
-    if (!(a instanceof Float64Array) || (length !== undefined && a.length !== length)) return fail(`array ${name} is missing or malformed`);
-    return a;
-  };
-  const table = (name: string): number[] => {
-    const a = arrays.get(name);
-    if (!(a instanceof Uint8Array) || a.length !== 256) return fail(`array ${name} is missing or malformed`);
-    return [...a];
-  };
-
-  const params = real('params');
-  const optimizerBuffers = [...arrays.keys()].filter((k) => k.startsWith('optimizer')).map(real);
-  const carried = h.carriedB === null ? null : {
-    B: h.carriedB,
-    values: Array.from({ length: h.shape.layers }, (_, l) => {
-      const layer: Real[] = [];
-      for (let s = 0; arrays.has(`carried${l}.${s}`); s++) layer.push(real(`carried${l}.${s}`));
-      return layer;
-    }),
-  };
-  const [lr, nll, scored] = f64('scalars', 3);
-  const curveData = f64('curve');
-  if (curveData.length % CURVE_FIELDS !== 0) fail('its curve is malformed');
-  const curve: CurvePoint[] = [];
-  for (let i = 0; i < curveData.length; i += CURVE_FIELDS) {
-    const [step, trainLoss, loss, perplexity, accuracy, n, pointLr] = curveData.subarray(i, i + CURVE_FIELDS);
-    curve.push({ step, trainLoss, valid: { loss, perplexity, accuracy, count: n }, lr: pointLr });
-  }
-  const bestData = arrays.has('best') ? f64('best', BEST_FIELDS) : null;
-  return {
-    version,
-    shape: h.shape,
-    step: h.step,
-    position: h.position,
-    loop: {
-      curve,
-      best: bestData && { step: bestData[0], loss: bestData[1], perplexity: bestData[2], accuracy: bestData[3], count: bestData[4] },
-      bestParams: h.bestParams === 'none' ? null : h.bestParams === 'params' ? params.slice() : real('bestParams'),
-      sinceBest: h.sinceBest,
-      halvings: h.halvings,
-      nll,
-      count: scored,
-      ended: h.ended,
-    },
-    lr,
-    params,
-    optimizer: { t: h.optimizerT, buffers: optimizerBuffers },
-    random: {
-      dropout: { i: h.random.dropout[0], j: h.random.dropout[1], S: table('random.dropout') },
-      noise: { i: h.random.noise[0], j: h.random.noise[1], S: table('random.noise') },
-    },
-    carried,
-  };
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { zooCell } from '../zoo/index.ts';
 import type { Gemm } from './gemm.ts';
 import { gemm as defaultGemm, nativeStatus } from './native.ts';
-import { compileModel } from './model.ts';
+import { compileModel } from './compile.ts';
 import { maxDiff, randomTokenBatch } from './testing.ts';
 
 const skip = nativeStatus.loaded ? false : `C kernels unavailable: ${nativeStatus.reason}`;

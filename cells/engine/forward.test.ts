@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ZOO } from '../zoo/index.ts';
 import { parseCell } from '../validate.ts';
-import { compileModel } from './model.ts';
+import { compileModel } from './compile.ts';
 import { maxDiff, randomTokenBatch, reference, referenceNll } from './testing.ts';
 import { nativeStatus } from './native.ts';
 

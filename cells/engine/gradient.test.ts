@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCell } from '../validate.ts';
 import type { Batch } from './batch.ts';
-import { compileModel } from './model.ts';
+import { compileModel } from './compile.ts';
 import type { ModelOptionsInput } from './options.ts';
 import { gradCheck, randomMultiHotBatch, randomTokenBatch } from './testing.ts';
 import type { Cell } from '../graph.ts';

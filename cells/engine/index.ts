@@ -10,23 +10,34 @@
 //   ops.ts       op rules: forward expression and derivatives side by side (micrograd-style)
 //   codegen.ts   generated layer code over T steps: JavaScript, or C kernels for the fused loops
 //   head.ts      softmax / sigmoid output heads (JavaScript and C)
-//   model.ts     compileModel, Model: flat named parameters, embedding, layers, head, state carry
+//   model.ts     Model: flat named parameters, embedding, layers, head, state carry (parsed options)
+//   compile.ts   compileModel: a Model from options parsed with options.ts's schema
 //   optim.ts     SGD, momentum / Nesterov, Adam, global-norm clipping
-//   train.ts     train(): the Jozefowicz schedule, divergence as a status, continuation
+//   training-loop.ts trainLoop(): the Jozefowicz schedule, divergence as a status, continuation
+//   train.ts     train(): trainLoop with its options parsed (TrainOptionsSchema)
 //   checkpoint.ts a run's state at a step (loop, weights, optimiser, generators, carried state,
-//                data position) and its compact binary form
-//   settings.ts  the training setting (model, optimiser, batching, schedule): every bound and default
+//                data position) and its compact binary form (encodeCheckpoint)
+//   checkpoint-decode.ts decodeCheckpoint: the binary form read back, its header parsed with zod
+//   settings.ts  the training setting (model, optimiser, batching, schedule): every bound
+//   setting-defaults.ts its defaults and those of the engine's options, without zod
+//   setting-options.ts  a setting's complete model and training options (modelOptionsOf, trainOptionsOf)
 //   options.ts   zod schema of the model options (the setting's fields plus the engine's own)
 //   kernel.ts    the one place the GEMM is chosen (native.ts: the addon, else gemm.ts's gemmJs)
 //   testing.ts   test helpers (random batches, finite differences, reference forward)
-export { compileModel, Model } from './model.ts';
+export { compileModel } from './compile.ts';
+export { Model } from './model.ts';
 export type { BatchStats, CarriedState, Metrics, ParamView, RandomState, TrainStepResult } from './model.ts';
-export { train, trainOptionsOf, TrainOptionsSchema } from './train.ts';
-export type { CurvePoint, Progress, TrainData, TrainOptionsInput, TrainResult, TrainResume } from './train.ts';
-export { CHECKPOINT_VERSION, decodeCheckpoint, encodeCheckpoint } from './checkpoint.ts';
+export { train, TrainOptionsSchema } from './train.ts';
+export { trainLoop } from './training-loop.ts';
+export type { TrainOptions, TrainOptionsInput } from './train.ts';
+export type { CurvePoint, Progress, TrainData, TrainResult, TrainResume } from './training-loop.ts';
+export { CHECKPOINT_VERSION, encodeCheckpoint } from './checkpoint.ts';
+export { decodeCheckpoint } from './checkpoint-decode.ts';
 export type { Checkpoint, LoopState, ModelShape } from './checkpoint.ts';
-export { modelOptionsOf, ModelOptionsSchema, OptimizerSchema } from './options.ts';
-export { HALVING_FACTOR, ModelSettingSchema, OPTIMIZER_DEFAULTS, ScheduleSettingSchema, SETTING_DEFAULTS, SETTING_OPTIMIZERS, settingDefaults, SettingSchema } from './settings.ts';
+export { ModelOptionsSchema, OptimizerSchema } from './options.ts';
+export { modelOptionsOf, trainOptionsOf } from './setting-options.ts';
+export { ModelSettingSchema, ScheduleSettingSchema, SettingSchema } from './settings.ts';
+export { HALVING_FACTOR, MODEL_DEFAULTS, OPTIMIZER_DEFAULTS, SETTING_DEFAULTS, SETTING_OPTIMIZERS, settingDefaults } from './setting-defaults.ts';
 export type { ModelSetting, ScheduleSetting, Setting } from './settings.ts';
 export type { ModelOptions, ModelOptionsInput, OptimizerOptions } from './options.ts';
 export { clipGradNorm, gradNorm, makeOptimizer } from './optim.ts';

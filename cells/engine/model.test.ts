@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCell } from '../validate.ts';
 import type { TokenBatch } from './batch.ts';
-import { compileModel } from './model.ts';
+import { compileModel } from './compile.ts';
 import { train } from './train.ts';
 import { randomMultiHotBatch, randomTokenBatch } from './testing.ts';
 import { nativeStatus } from './native.ts';

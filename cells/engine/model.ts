@@ -18,7 +18,6 @@ import { INPUT, paramSpecs, type Cell } from '../graph.ts';
 import type { Batch } from './batch.ts';
 import { UserError } from '../../errors.ts';
 import type { Gemm, Real } from './gemm.ts';
-import { defaultGemm } from './kernel.ts';
 import { generateLayer, packedSize, type Kernels, type LayerBuffers, type LayerProgram } from './codegen.ts';
 import { compileC, nativeStatus } from './native.ts';
 import { buildSchedule, type Schedule } from './schedule.ts';
@@ -26,7 +25,7 @@ import { paramLayout, slotSize } from './layout.ts';
 import { exactSigmoid } from './ops.ts';
 import { nativeHeads, sigmoidHead, softmaxHead, type HeadFn } from './head.ts';
 import { fastExp, fastSigmoid, fastTanh } from './fastmath.ts';
-import { ModelOptionsSchema, type ModelOptions, type ModelOptionsInput } from './options.ts';
+import type { ModelOptions } from './options.ts';
 import { clipGradNorm, makeOptimizer, type Optimizer } from './optim.ts';
 
 export interface ParamView {
@@ -558,14 +557,4 @@ export class Model {
       gemm(true, false, V, H, TB, 1, p.inRows!, 0, V, dX0, 0, H, 1, dE, 0, H);
     }
   }
-}
-
-/** Builds a model: parses the options, lays out and initialises the parameters. */
-export function compileModel(cell: Cell, options: ModelOptionsInput, deps: { gemm?: Gemm } = {}): Model {
-  const parsed = ModelOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UserError(`model option ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  }
-  return new Model(cell, parsed.data, deps.gemm ?? defaultGemm);
 }

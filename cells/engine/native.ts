@@ -6,10 +6,7 @@
 // callable kernels: the route for whole layer passes in C.
 //
 // Set CELLSEARCH_NO_NATIVE=1 to force the JavaScript kernels (to compare, or to rule the addon out).
-import { createHash } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { packageFile } from '../../package-files.ts';
@@ -58,7 +55,11 @@ function loadAddon(): { addon?: Addon; status: NativeStatus } {
     return { status: { loaded: false, reason: `${why}; run \`node native/install.mjs\` to build it`, path: addonPath } };
   }
   try {
-    const addon = createRequire(import.meta.url)(addonPath) as Addon;
+    // process.dlopen is what require() does for a .node file, without setting up the CommonJS
+    // loader, which a worker thread would do for this one file (a few ms of its start-up, issue 17).
+    const loaded = { exports: {} as Addon };
+    process.dlopen(loaded, addonPath);
+    const addon = loaded.exports;
     return { addon, status: { loaded: true, arch: addon.arch, maxBuffers: addon.maxBuffers, path: addonPath } };
   } catch (e) {
     return { status: { loaded: false, reason: `loading ${addonPath} failed: ${(e as Error).message}`, path: addonPath } };
@@ -201,12 +202,18 @@ export const C_FLAGS = ['-O3', '-march=native', '-fPIC', '-shared', '-std=gnu11'
 // (H = 256) on the engine's GRU kernels (bench, CPU time). `#pragma GCC ivdep` on the inner loop
 // in the generated code does better still (2.6x to 4.2x) and compiles faster.
 const GCC_ONLY_FLAGS = ['--param=vect-max-version-for-alias-checks=200'];
+
+// node:child_process and node:crypto are loaded on first use, not at import: every worker thread
+// loads this module before it is ready to train, and these two were the largest builtins of its
+// start-up (issue 17, bench/README.md); a model on the JavaScript route never needs them.
+const childProcess = () => process.getBuiltinModule('node:child_process');
+const crypto = () => process.getBuiltinModule('node:crypto');
 const isGcc = new Map<string, boolean>();
 
 function compilerFlags(cc: string): string[] {
   let gcc = isGcc.get(cc);
   if (gcc === undefined) {
-    const r = spawnSync(cc, ['--version'], { encoding: 'utf8' });
+    const r = childProcess().spawnSync(cc, ['--version'], { encoding: 'utf8' });
     gcc = r.status === 0 && /Free Software Foundation/.test(r.stdout) && !/clang/i.test(r.stdout);
     isGcc.set(cc, gcc);
   }
@@ -238,7 +245,7 @@ export function compileC(source: string, options: CompileOptions = {}): NativeLi
   const cc = options.cc ?? process.env.CC ?? 'cc';
   const flags = [...compilerFlags(cc), ...(options.flags ?? [])];
   const full = C_PRELUDE + source;
-  const key = createHash('sha256').update(JSON.stringify([cc, flags, full])).digest('hex').slice(0, 32);
+  const key = crypto().createHash('sha256').update(JSON.stringify([cc, flags, full])).digest('hex').slice(0, 32);
   const dir = options.cacheDir ?? defaultCacheDir();
   const so = join(dir, `k${key}.so`);
   let handle = loadedLibs.get(so);
@@ -249,7 +256,7 @@ export function compileC(source: string, options: CompileOptions = {}): NativeLi
       // never see a half-written library.
       const tmp = join(dir, `k${key}.${process.pid}.${Math.random().toString(36).slice(2)}`);
       writeFileSync(`${tmp}.c`, full);
-      const r = spawnSync(cc, [...flags, '-o', `${tmp}.so`, `${tmp}.c`, '-lm'], { encoding: 'utf8' });
+      const r = childProcess().spawnSync(cc, [...flags, '-o', `${tmp}.so`, `${tmp}.c`, '-lm'], { encoding: 'utf8' });
       if (r.error) throw new Error(`compileC: could not run ${cc}: ${r.error.message}`);
       if (r.status !== 0) throw new Error(`compileC: ${cc} failed (exit ${r.status}):\n${r.stderr}`);
       renameSync(`${tmp}.so`, so);

@@ -1,9 +1,11 @@
 // The options of a model, as a zod schema: parsed once at the API boundary (compileModel), typed
 // after that. The fields a training setting shares with them (hidden, layers, initScale,
 // inputNoise, clip, the learning rate and momentum) are the setting's own schemas with its
-// defaults (settings.ts): one bound and one default for each, whoever sets it.
+// defaults (settings.ts): one bound and one default for each, whoever sets it. A training
+// setting's options, built without zod, come from setting-options.ts.
 import { z } from 'zod';
-import { OPTIMIZER_DEFAULTS, SETTING_DEFAULTS, SettingSchema, type ModelSetting } from './settings.ts';
+import { MODEL_DEFAULTS, OPTIMIZER_DEFAULTS, SETTING_DEFAULTS } from './setting-defaults.ts';
+import { SettingSchema } from './settings.ts';
 
 const S = SettingSchema.shape;
 
@@ -33,21 +35,21 @@ export const ModelOptionsSchema = z.strictObject({
   vocab: z.number().int().min(1).max(1_000_000),
   layers: S.layers.default(SETTING_DEFAULTS.layers),
   /** `tokens`: embedding + softmax cross-entropy; `multihot`: dense projection + per-unit sigmoid. */
-  input: z.enum(['tokens', 'multihot']).default('tokens'),
+  input: z.enum(['tokens', 'multihot']).default(MODEL_DEFAULTS.input),
   /**
    * Fused elementwise loops as C compiled at run time (`c`, needs the native addon and a C
    * compiler), as JavaScript (`js`), or `auto`: C when the addon is loaded and a step has at
    * least 256 elements (B*H), JavaScript otherwise (tiny models do not repay the compile).
    */
-  kernels: z.enum(['auto', 'c', 'js']).default('auto'),
+  kernels: z.enum(['auto', 'c', 'js']).default(MODEL_DEFAULTS.kernels),
   /** float32 for training; float64 (exact Math functions) for gradient checks. */
-  dtype: z.enum(['float32', 'float64']).default('float32'),
+  dtype: z.enum(['float32', 'float64']).default(MODEL_DEFAULTS.dtype),
   initScale: S.initScale.default(SETTING_DEFAULTS.initScale),
   /** Dropout probability on non-recurrent connections (Zaremba et al. 2014). */
-  dropout: z.number().min(0).lt(1).default(0),
+  dropout: z.number().min(0).lt(1).default(MODEL_DEFAULTS.dropout),
   inputNoise: S.inputNoise.default(SETTING_DEFAULTS.inputNoise),
   /** Seeds initialisation, dropout and input noise. */
-  seed: z.union([z.number(), z.string()]).default(1),
+  seed: z.union([z.number(), z.string()]).default(MODEL_DEFAULTS.seed),
   optimizer: OptimizerSchema.default({ kind: 'sgd', lr: OPTIMIZER_DEFAULTS.sgd.learningRate }),
   clip: S.clip.default(SETTING_DEFAULTS.clip),
   /**
@@ -55,30 +57,7 @@ export const ModelOptionsSchema = z.strictObject({
    * averaged over the B streams (Zaremba's PTB code, the scale the papers' learning rates assume);
    * `token` = averaged over scored positions.
    */
-  lossNorm: z.enum(['sequence', 'token']).default('sequence'),
+  lossNorm: z.enum(['sequence', 'token']).default(MODEL_DEFAULTS.lossNorm),
 });
 export type ModelOptionsInput = z.input<typeof ModelOptionsSchema>;
 export type ModelOptions = z.output<typeof ModelOptionsSchema>;
-
-/**
- * The model options of a training setting for a task (its vocabulary, its input kind) and a seed.
- * `nesterov` is the engine's momentum SGD with the Nesterov update; the setting's learning rates
- * are in the `sequence` normalisation, which both papers' rates assume.
- */
-export function modelOptionsOf(
-  s: Pick<ModelSetting, 'hidden' | 'layers' | 'initScale' | 'optimizer' | 'learningRate' | 'momentum' | 'clip' | 'inputNoise'>,
-  ctx: { vocab: number; seed: number | string; input?: 'tokens' | 'multihot' },
-): ModelOptionsInput {
-  return {
-    hidden: s.hidden,
-    vocab: ctx.vocab,
-    layers: s.layers,
-    input: ctx.input ?? 'tokens',
-    initScale: s.initScale,
-    inputNoise: s.inputNoise,
-    seed: ctx.seed,
-    optimizer: s.optimizer === 'sgd' ? { kind: 'sgd', lr: s.learningRate } : { kind: 'momentum', lr: s.learningRate, momentum: s.momentum, nesterov: true },
-    clip: s.clip,
-    lossNorm: 'sequence',
-  };
-}

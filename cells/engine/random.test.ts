@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import seedrandom from 'seedrandom';
 import { randomCell } from '../random.ts';
 import type { Cell } from '../graph.ts';
-import { compileModel } from './model.ts';
+import { compileModel } from './compile.ts';
 import { nativeStatus } from './native.ts';
 import { gradCheck, maxDiff, randomMultiHotBatch, randomTokenBatch, reference } from './testing.ts';
 

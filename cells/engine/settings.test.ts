@@ -45,6 +45,18 @@ test('a setting becomes the engine options it describes', () => {
   assert.deepEqual(TrainOptionsSchema.parse(trainOptionsOf(setting)), { maxSteps: 50, evalEvery: 10, schedule: { patience: 2, maxHalvings: 3, factor: 0.5 }, restoreBest: true });
 });
 
+test("a setting's engine options come complete: parsing them changes nothing (a worker thread uses them unparsed)", () => {
+  for (const [s, ctx] of [
+    [setting, { vocab: 11, seed: 's', input: 'multihot' }],
+    [{ ...setting, optimizer: 'sgd', momentum: 0 }, { vocab: 11, seed: 1 }],
+  ] as const) {
+    const options = modelOptionsOf(s, ctx);
+    assert.deepEqual(ModelOptionsSchema.parse(options), options);
+  }
+  assert.deepEqual(ModelOptionsSchema.parse({ hidden: 4, vocab: 3 }), modelOptionsOf({ ...settingDefaults(), hidden: 4 }, { vocab: 3, seed: 1 }), 'the defaults are the schema\'s');
+  assert.deepEqual(TrainOptionsSchema.parse(trainOptionsOf(setting)), trainOptionsOf(setting));
+});
+
 test("the engine's defaults are the setting's", () => {
   const model = ModelOptionsSchema.parse({ hidden: 4, vocab: 3 });
   const d = settingDefaults();

@@ -6,10 +6,12 @@
 // hyperparameters and fidelity presets pick from it, a job's hyperparameters (runs/trainer.ts)
 // are built from those, and the command-line overrides are its `.partial()` (runs/flags.ts).
 //
-// Light on purpose (zod only): the CLI parses its flags with it without loading the engine.
+// Light on purpose (zod only): the CLI parses its flags with it without loading the engine. The
+// defaults and constants live in setting-defaults.ts, which a worker thread loads without zod.
 import { z } from 'zod';
+import { SETTING_OPTIMIZERS } from './setting-defaults.ts';
 
-export const SETTING_OPTIMIZERS = ['sgd', 'nesterov'] as const;
+export { HALVING_FACTOR, MODEL_DEFAULTS, OPTIMIZER_DEFAULTS, SETTING_DEFAULTS, SETTING_OPTIMIZERS, settingDefaults } from './setting-defaults.ts';
 
 export const SettingSchema = z.strictObject({
   /** Width H of every vector of the cell, of the embedding and of the layer outputs. */
@@ -67,43 +69,3 @@ export type ModelSetting = z.infer<typeof ModelSettingSchema>;
 export const ScheduleSettingSchema = SettingSchema.pick({ maxSteps: true, evalEvery: true, validBatches: true, patience: true, maxHalvings: true });
 export type ScheduleSetting = z.infer<typeof ScheduleSettingSchema>;
 
-/**
- * Defaults of the values a preset does not set: Jozefowicz et al. (2015) and Zaremba et al.
- * (2014): one layer, plain SGD, gradient norm clipped at 5, no input noise. `evalEvery`,
- * `patience` and `maxHalvings` are the engine's defaults for a direct caller of train(); a study
- * takes them from its preset.
- */
-export const SETTING_DEFAULTS = Object.freeze({
-  layers: 1,
-  initScale: 1,
-  optimizer: 'sgd',
-  clip: 5,
-  inputNoise: 0,
-  evalEvery: 100,
-  patience: 1,
-  maxHalvings: 4,
-} as const satisfies Partial<Setting>);
-
-/** The learning rate and momentum an optimiser starts from when none is given (`momentum`: the engine's kind of which `nesterov` is a case). */
-export const OPTIMIZER_DEFAULTS = Object.freeze({
-  sgd: { learningRate: 1, momentum: 0 },
-  momentum: { learningRate: 0.1, momentum: 0.9 },
-  adam: { learningRate: 1e-3 },
-} as const);
-
-/** The learning-rate factor of a halving. */
-export const HALVING_FACTOR = 0.5;
-
-/** The defaults of a setting's model and optimiser for this optimiser (the learning rate and momentum depend on it). */
-export function settingDefaults(optimizer: Setting['optimizer'] = SETTING_DEFAULTS.optimizer): Pick<Setting, 'layers' | 'initScale' | 'optimizer' | 'learningRate' | 'momentum' | 'clip' | 'inputNoise'> {
-  const { learningRate, momentum } = OPTIMIZER_DEFAULTS[optimizer === 'sgd' ? 'sgd' : 'momentum'];
-  return {
-    layers: SETTING_DEFAULTS.layers,
-    initScale: SETTING_DEFAULTS.initScale,
-    optimizer,
-    learningRate,
-    momentum,
-    clip: SETTING_DEFAULTS.clip,
-    inputNoise: SETTING_DEFAULTS.inputNoise,
-  };
-}

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import seedrandom from 'seedrandom';
 import type { Batch } from '../engine/batch.ts';
 import { modelShape } from '../engine/checkpoint.ts';
-import { compileModel } from '../engine/model.ts';
+import { compileModel } from '../engine/compile.ts';
 import { parseCell } from '../validate.ts';
 import { ZOO } from '../zoo/index.ts';
 import { MODEL_METADATA_KEY, modelTensors, pytorchParamName, toPytorchModel } from './pytorch-model.ts';
