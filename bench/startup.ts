@@ -6,7 +6,9 @@
 //     with the training worker (dist/runs/worker.js), from `new Piscina` to the answer of its first
 //     task (the thread started, the training modules loaded), CPU of the whole process meanwhile
 //     (the main thread only waits) and wall time, against the same pool on an empty worker
-//     module (the cost of a thread itself): target < 100 ms.
+//     module (the cost of a thread itself): target < 100 ms, judged on wall time: the issue gives
+//     the commands a CPU budget and the worker a time to be ready, and a thread on an empty module
+//     alone costs about 90 ms of CPU (its CPU above that reference is printed at the end).
 //
 //   npm run bench:startup                              packs and installs into bench/out/package
 //   npm run bench:startup -- --installed DIR/app       reuse an install (scripts/check-package.sh --keep DIR)
@@ -91,8 +93,8 @@ function install(app: string) {
       { name: 'cellsearch --help', once: () => runProcess([cli, '--help']), target: 150 },
       { name: 'cellsearch show gru', once: () => runProcess([cli, 'show', 'gru']), target: 150 },
       { name: 'worker thread, empty module (reference)', once: () => runPool(emptyWorker) },
-      { name: 'worker thread ready to train', once: () => runPool(join(pkg, 'dist', 'runs', 'worker.js')), target: 100 },
-    ] as { name: string; once: () => Sample; target?: number }[],
+      { name: 'worker thread ready to train', once: () => runPool(join(pkg, 'dist', 'runs', 'worker.js')), target: 100, on: 'wall' },
+    ] as { name: string; once: () => Sample; target?: number; on?: 'wall' }[],
   };
 }
 
@@ -101,7 +103,7 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-interface Row { name: string; cpu: number[]; wall: number[]; others: number; target?: number }
+interface Row { name: string; cpu: number[]; wall: number[]; others: number; target?: number; on?: 'wall' }
 
 const measured = install(app);
 const other = flags.compare === undefined ? undefined : install(resolve(flags.compare));
@@ -115,7 +117,7 @@ function measure(i: number): Row[] {
   const samples = figures.map(() => [] as Sample[]);
   for (let r = 0; r < runs; r++) figures.forEach((f, k) => samples[k].push(f.once()));
   const others = otherCores(a, cpuSnapshot());
-  return figures.map((f, k) => ({ name: f.name, cpu: samples[k].map((x) => x.cpuMs), wall: samples[k].map((x) => x.wallMs), others, target: f.target }));
+  return figures.map((f, k) => ({ name: f.name, cpu: samples[k].map((x) => x.cpuMs), wall: samples[k].map((x) => x.wallMs), others, target: f.target, on: f.on }));
 }
 
 const results = measured.figures.map((_, i) => measure(i));
@@ -124,7 +126,8 @@ const table = (title: string, rows: Row[]): void => {
   console.log(`\n${title}; Node ${process.version}; ${runs} runs each`);
   console.log(`${'ms'.padEnd(42)}  cpu min  median  wall min  median  others  target`);
   for (const r of rows) {
-    const verdict = r.target === undefined ? '' : `< ${r.target}: ${median(r.cpu) < r.target ? 'met' : 'NOT met'}`;
+    const judged = r.on === 'wall' ? r.wall : r.cpu;
+    const verdict = r.target === undefined ? '' : `< ${r.target} ${r.on ?? 'cpu'}: ${median(judged) < r.target ? 'met' : 'NOT met'}`;
     console.log(`${r.name.padEnd(42)} ${f(Math.min(...r.cpu))}  ${f(median(r.cpu))}    ${f(Math.min(...r.wall))}  ${f(median(r.wall))}  ${r.others.toFixed(1).padStart(5)}   ${verdict}`);
   }
 };
