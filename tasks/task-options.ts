@@ -14,6 +14,12 @@ export const BatchingOptionSchema = z.strictObject({
   batching: z.enum(BATCHINGS).default('bucket'),
 });
 
+/** The sizes of the held-out splits of a generated task, in sequences. */
+export const SplitSizesSchema = z.strictObject({
+  validSize: z.number().int().positive().default(1000),
+  testSize: z.number().int().positive().default(1000),
+});
+
 export const ArithmeticOptionsSchema = z.strictObject({
   /** Most digits in an operand (at most 15, so that every value is an exact double). */
   maxDigits: z.number().int().min(1).max(15).default(8),
@@ -21,8 +27,7 @@ export const ArithmeticOptionsSchema = z.strictObject({
   distractorRate: z.number().min(0).max(0.95).default(0.5),
   /** Most distractor letters in one gap. */
   maxDistractors: z.number().int().min(0).max(50).default(5),
-  validSize: z.number().int().positive().default(1000),
-  testSize: z.number().int().positive().default(1000),
+  ...SplitSizesSchema.shape,
   ...BatchingOptionSchema.shape,
 });
 export type ArithmeticOptions = z.infer<typeof ArithmeticOptionsSchema>;
@@ -33,8 +38,7 @@ export const XmlOptionsSchema = z.strictObject({
   minNameLength: z.number().int().min(1).default(2),
   maxNameLength: z.number().int().min(1).max(30).default(10),
   score: z.enum(['closing', 'all']).default('closing'),
-  validSize: z.number().int().positive().default(1000),
-  testSize: z.number().int().positive().default(1000),
+  ...SplitSizesSchema.shape,
   ...BatchingOptionSchema.shape,
 }).refine((o) => o.minNameLength <= o.maxNameLength, 'minNameLength must not exceed maxNameLength');
 export type XmlOptions = z.infer<typeof XmlOptionsSchema>;
@@ -48,8 +52,7 @@ export type PtbOptions = z.infer<typeof PtbOptionsSchema>;
 export const MemorizeOptionsSchema = z.strictObject({
   length: z.number().int().min(1).max(100).default(5),
   symbols: z.number().int().min(2).max(26).default(26),
-  validSize: z.number().int().positive().default(1000),
-  testSize: z.number().int().positive().default(1000),
+  ...SplitSizesSchema.shape,
   ...BatchingOptionSchema.shape,
 });
 export type MemorizeOptions = z.infer<typeof MemorizeOptionsSchema>;
