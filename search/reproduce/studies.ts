@@ -95,7 +95,8 @@ const STUDIES: z.input<typeof ReproStudySchema>[] = [
     // steps on arithmetic did not), so small's 3,000 steps.
     train: {},
     // As streams (the state carried across problems, so a cell must forget) NFG is worse than
-    // vanilla on arithmetic at 8 trials (p 6.5e-4) and 20 (p 1.8e-4); NOAF is not resolved (p 0.21).
+    // vanilla on arithmetic at 8 trials (p 6.5e-4) and 20 (p 1.8e-4), and on xml at this default
+    // (20 trials, p 5.6e-4); NOAF is not resolved (p 0.21 and 0.32: trials that blow up).
     taskOptions: { arithmetic: { batching: 'stream' }, xml: { batching: 'stream' } },
     findings: ['greff-nfg', 'greff-noaf', 'greff-cifg', 'greff-np', 'greff-nig-music', 'greff-nog-music', 'greff-niaf-music', 'greff-importance', 'greff-independence'],
     fidelity: [
