@@ -26,10 +26,17 @@ interface ReproduceArgs extends Omit<StudyArgs, 'scale'> {
 
 /** Each study's preset, for the help: its scale, and the training length and task options it sets beyond it. */
 const studyPresets = REPRO_STUDIES.map((s) => {
-  const steps = s.train.maxSteps === undefined ? '' : ` with ${s.train.maxSteps.toLocaleString('en-US')} steps`;
+  const perTask = Object.entries(s.taskTrain).flatMap(([task, t]) => (t.maxSteps === undefined ? [] : [`${task} ${t.maxSteps.toLocaleString('en-US')}`]));
+  const steps = (s.train.maxSteps === undefined ? '' : ` with ${s.train.maxSteps.toLocaleString('en-US')} steps`) + (perTask.length > 0 ? ` (${perTask.join(', ')})` : '');
   const options = Object.entries(s.taskOptions).map(([task, o]) => `${task} ${Object.entries(o).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   return `${s.key} ${s.scale}${steps}${options.length > 0 ? ` (${options.join(', ')})` : ''}`;
 }).join('; ');
+
+/** Each study's trials, for the help: its count, and the tasks with their own. */
+const studyTrials = REPRO_STUDIES.map((s) => {
+  const perTask = Object.entries(s.taskTrain).flatMap(([task, t]) => (t.trials === undefined ? [] : [`${task} ${t.trials}`]));
+  return `${s.trials} for ${s.key}${perTask.length > 0 ? ` (${perTask.join(', ')})` : ''}`;
+}).join(', ');
 
 function parseReproduceFlags(args: ReproduceArgs) {
   return { budget: parseSettingFlags(settingFlagValues(args)), session: parseSessionFlags(args as unknown as StudyArgs) };
@@ -48,7 +55,7 @@ export const reproduceCommand: CommandModule<object, ReproduceArgs> = {
       .option('tasks', { type: 'string', describe: 'comma list of tasks (default: the study\'s: jozefowicz-table1 arithmetic,xml,ptb; greff-findings arithmetic,xml, and music when --data-dir or JSB_DIR gives JSB Chorales)' })
       .option('cells', { type: 'string', describe: "comma list of the study's cells to run, its baseline among them (default: all of them)" })
       .option('set', { type: 'string', array: true, describe: "a task option for every task, key=value (e.g. batching=stream); wins over the study's preset; repeatable" })
-      .option('trials', { type: 'number', describe: "settings per (cell, task); trial t has the same setting for every cell (default: the study's: 10 for jozefowicz-table1, 20 for greff-findings)" })
+      .option('trials', { type: 'number', describe: `settings per (cell, task), for every task; trial t has the same setting for every cell (default: the study's: ${studyTrials})` })
       .option('data-dir', { type: 'string', describe: "the files of the study's data task: Penn Treebank for jozefowicz-table1 (default PTB_DIR, else the shipped corpus), JSB Chorales for greff-findings (default JSB_DIR)" })
       .option('time', { type: 'string', describe: 'after this long (2h, 90m, 45s) start no more evaluations, let the running ones finish and stop (exit 0); the same command continues. Not part of the study\'s config' })
       .option('report', { type: 'string', describe: 'write the report, with its section "Against the paper" (report.md, report.html, figures/*.svg), to this folder' })

@@ -42,7 +42,16 @@ export const AblateConfigSchema = z.strictObject({
   trials: posInt,
   baseline: z.string(),
   cells: z.array(z.strictObject({ ref: z.string(), hash: z.string() })).min(2),
-  tasks: z.array(z.strictObject({ name: z.string(), taskOptions: JsonObjectSchema, vocab: posInt, budget: posInt })).min(1),
+  tasks: z.array(z.strictObject({
+    name: z.string(),
+    taskOptions: JsonObjectSchema,
+    vocab: posInt,
+    budget: posInt,
+    /** This task's trials where they differ from `trials` (a study preset's per-task count). */
+    trials: posInt.optional(),
+    /** This task's schedule where it differs from `train` (a study preset's per-task length). */
+    train: AblateBudgetSchema.optional(),
+  })).min(1),
   train: ScheduleSettingSchema,
   /** Jozefowicz space drawn from the preset's grid (calibration); absent: the paper's grid. */
   presetGrid: z.literal(true).optional(),
@@ -74,6 +83,10 @@ export interface AblateRequest {
   taskSettings?: Record<string, unknown>;
   /** Task options per task from a study's preset (reproduce); `taskSettings` wins over them. */
   taskPresets?: Readonly<Record<string, Record<string, unknown>>>;
+  /** The training budget per task where it differs from `budget` (reproduce: a study's per-task length, the user's flags already applied). */
+  taskBudgets?: Readonly<Record<string, AblateBudget>>;
+  /** The trials per task where they differ from `trials` (reproduce: a study's per-task count). */
+  taskTrials?: Readonly<Record<string, number>>;
   /** Jozefowicz space: the preset's grid instead of the paper's (what a search draws from). */
   presetGrid?: boolean;
 }
@@ -89,6 +102,16 @@ export interface AblateStudy {
 export function variantLabel(ref: string): string {
   // A recipe of a NAS-Bench-NLP file (`dir/recipes.json#5`) keeps its id: `recipes#5`.
   return isZooKey(ref) ? ref : ref.replace(/^.*[\\/]/, '').replace(/\.[^.#]*(#\d+)?$/, '$1');
+}
+
+/** The trials of a task of the study: its own count, else the study's. */
+export function taskTrials(config: Pick<AblateConfig, 'trials' | 'tasks'>, task: string): number {
+  return config.tasks.find((t) => t.name === task)?.trials ?? config.trials;
+}
+
+/** The longest training of a task of the study: its own length, else the study's. */
+export function taskMaxSteps(config: Pick<AblateConfig, 'train' | 'tasks'>, task: string): number {
+  return config.tasks.find((t) => t.name === task)?.train?.maxSteps ?? config.train.maxSteps;
 }
 
 export function defaultAblateName(cellsLabel: string, tasks: readonly string[]): string {
@@ -120,7 +143,11 @@ export function ablateStudy(req: AblateRequest): AblateStudy {
     const taskOptions = presetTaskOptions(name, fid, req.taskDataDirs?.[name] ?? req.dataDir, process.env, { ...req.taskPresets?.[name], ...req.taskSettings });
     // Building the task checks its options (and a data folder) before anything is written.
     const vocab = getTask(name, taskOptions).vocab.length;
-    return { name, taskOptions, vocab, budget: taskBudget(fid, name, taskOptions) };
+    const own = req.taskBudgets?.[name];
+    const train = own === undefined || Object.keys(own).length === 0 ? {} : { train: parseFlags(AblateBudgetSchema, own, SETTING_FLAGS) };
+    const trials = req.taskTrials?.[name];
+    if (trials !== undefined && (!Number.isInteger(trials) || trials < 1)) throw new UserError(`the trials of ${name} must be a whole number >= 1, got ${trials}`);
+    return { name, taskOptions, vocab, budget: taskBudget(fid, name, taskOptions), ...(trials !== undefined && trials !== req.trials ? { trials } : {}), ...train };
   });
   const seen = new Map<string, string>();
   const archs = req.cells.map(({ ref, cell }, i) => {
@@ -144,7 +171,7 @@ export function ablateStudy(req: AblateRequest): AblateStudy {
   const byLabel = new Map(archs.map((a) => [a.label, a]));
   const proposals: Proposal[] = plan.map((p) => {
     const task = tasks.find((t) => t.name === p.task)!;
-    const hyperparameters = TrainHyperparamsSchema.parse({ ...p.hyperparameters, ...trainBudget });
+    const hyperparameters = TrainHyperparamsSchema.parse({ ...p.hyperparameters, ...trainBudget, ...task.train });
     return { architecture: byLabel.get(p.ref)!.arch, task: p.task, taskOptions: task.taskOptions, hyperparameters: hyperparameters as JsonObject, trial: p.trial };
   });
   const config = AblateConfigSchema.parse({

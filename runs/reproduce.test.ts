@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isUserError } from '../errors.ts';
-import { ablateStudy } from './ablate.ts';
+import { ablateStudy, taskMaxSteps, taskTrials } from './ablate.ts';
 import { reproductionRequest } from './reproduce.ts';
 import { reproStudy } from '../search/reproduce/index.ts';
 import { FIDELITY } from '../search/space.ts';
@@ -11,7 +11,9 @@ const userError = (re: RegExp) => (err: unknown) => isUserError(err) && re.test(
 test("reproductionRequest: the study's cells, baseline, space, metric, preset and trials; its default tasks", () => {
   const j = reproductionRequest({ study: 'jozefowicz-table1', seed: 1 }, {});
   assert.deepEqual(j.cells.map((c) => c.ref), ['tanh-rnn', 'lstm', 'lstm-f', 'lstm-i', 'lstm-o', 'lstm-b', 'gru', 'mut1', 'mut2', 'mut3']);
-  assert.deepEqual([j.baseline, j.space, j.metric, j.scale, j.trials, j.presetGrid, j.reproduce], ['lstm', 'jozefowicz', 'accuracy', 'small', 10, true, 'jozefowicz-table1']);
+  assert.deepEqual([j.baseline, j.space, j.metric, j.scale, j.trials, j.presetGrid, j.reproduce], ['lstm', 'jozefowicz', 'accuracy', 'small', 6, true, 'jozefowicz-table1']);
+  assert.deepEqual(j.taskTrials, { xml: 20, ptb: 5 }, "the tasks with their own trials");
+  assert.deepEqual(j.taskBudgets, { xml: { maxSteps: 12_000 } }, 'xml trains longer');
   assert.deepEqual(j.tasks, ['arithmetic', 'xml', 'ptb'], 'ptb always: the shipped corpus without files');
   assert.equal(j.name, 'reproduce-jozefowicz-table1-small');
 
@@ -40,6 +42,32 @@ test("a study's preset is its scale with the study's training length; the flags 
   const tiny = ablateStudy(reproductionRequest({ study: 'jozefowicz-table1', seed: 1, tasks: ['arithmetic'], trials: 1, scale: 'tiny' }, {}));
   assert.deepEqual([tiny.config.train.maxSteps, tiny.config.train.evalEvery], [FIDELITY.tiny.train.maxSteps, FIDELITY.tiny.train.evalEvery]);
   assert.deepEqual(own.proposals.map((p) => p.hyperparameters.maxSteps), Array(10).fill(own.config.train.maxSteps), 'every evaluation trains that long');
+});
+
+test("a task's own trials and length: the plan runs them, the config keeps them, --trials and --steps win, another --scale keeps the trials only", () => {
+  const count = (s: ReturnType<typeof ablateStudy>, task: string) => s.proposals.filter((p) => p.task === task).length;
+  const steps = (s: ReturnType<typeof ablateStudy>, task: string) => [...new Set(s.proposals.filter((p) => p.task === task).map((p) => p.hyperparameters.maxSteps))];
+  const cells = ['lstm', 'lstm-f'];
+  const own = ablateStudy(reproductionRequest({ study: 'jozefowicz-table1', seed: 1, cells }, {}));
+  assert.deepEqual(['arithmetic', 'xml', 'ptb'].map((t) => count(own, t)), [12, 40, 10], '6, 20 and 5 trials of 2 cells');
+  assert.deepEqual(['arithmetic', 'xml', 'ptb'].map((t) => steps(own, t)), [[6_000], [12_000], [6_000]]);
+  assert.equal(own.config.trials, 6);
+  assert.deepEqual(own.config.tasks.map((t) => [t.name, t.trials, t.train]), [['arithmetic', undefined, undefined], ['xml', 20, { maxSteps: 12_000 }], ['ptb', 5, undefined]]);
+  assert.deepEqual(['arithmetic', 'xml', 'ptb'].map((t) => taskTrials(own.config, t)), [6, 20, 5]);
+  assert.deepEqual(['arithmetic', 'xml', 'ptb'].map((t) => taskMaxSteps(own.config, t)), [6_000, 12_000, 6_000]);
+  // Trial t of xml is the same setting whatever the count: the first 6 of 20 are those of a 6-trial run.
+  const six = ablateStudy(reproductionRequest({ study: 'jozefowicz-table1', seed: 1, cells, tasks: ['xml'], trials: 6, budget: { maxSteps: 12_000 } }, {}));
+  assert.deepEqual(six.proposals, own.proposals.filter((p) => p.task === 'xml' && Number(p.trial) < 6));
+
+  const flagged = ablateStudy(reproductionRequest({ study: 'jozefowicz-table1', seed: 1, cells, trials: 3, budget: { maxSteps: 500 } }, {}));
+  assert.deepEqual(['arithmetic', 'xml', 'ptb'].map((t) => count(flagged, t)), [6, 6, 6], '--trials is every task\'s');
+  assert.deepEqual(['arithmetic', 'xml', 'ptb'].map((t) => steps(flagged, t)), [[500], [500], [500]], '--steps too');
+  assert.ok(flagged.config.tasks.every((t) => t.trials === undefined));
+
+  const tiny = ablateStudy(reproductionRequest({ study: 'jozefowicz-table1', seed: 1, cells, tasks: ['arithmetic', 'xml'], scale: 'tiny' }, {}));
+  assert.deepEqual([count(tiny, 'arithmetic'), count(tiny, 'xml')], [12, 40], 'the trials stay at another scale');
+  assert.deepEqual([steps(tiny, 'xml')], [[FIDELITY.tiny.train.maxSteps]], "the length is that scale's");
+  assert.deepEqual(reproductionRequest({ study: 'jozefowicz-table1', seed: 1, tasks: ['arithmetic'] }, {}).taskTrials, undefined, 'only the tasks run');
 });
 
 test('reproductionRequest refuses an unknown study and a --data-dir for a task the study does not run', () => {

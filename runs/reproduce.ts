@@ -66,6 +66,10 @@ export function reproductionRequest(req: ReproduceRequest, env: NodeJS.ProcessEn
   // The study's training length belongs to its preset: another --scale is that scale's preset as it is.
   const budget = { ...(scale === study.scale ? study.train : {}), ...req.budget };
   const cells = studyCells(study, req.cells);
+  // Its per-task lengths too, under the same flags; a task's own trials at any scale, unless --trials.
+  const own = Object.entries(study.taskTrain).filter(([t]) => tasks.includes(t));
+  const taskBudgets = scale === study.scale ? Object.fromEntries(own.flatMap(([t, { trials: _t, ...b }]) => (Object.keys(b).length > 0 ? [[t, { ...b, ...req.budget }]] : []))) : {};
+  const taskTrials = req.trials === undefined ? Object.fromEntries(own.flatMap(([t, { trials }]) => (trials === undefined ? [] : [[t, trials]]))) : {};
   // The study's task options belong to its preset too; --set wins over them.
   const taskPresets = scale === study.scale ? study.taskOptions : {};
   return {
@@ -82,6 +86,8 @@ export function reproductionRequest(req: ReproduceRequest, env: NodeJS.ProcessEn
     ...(req.dataDir !== undefined ? { taskDataDirs: { [data]: req.dataDir } } : {}),
     ...(Object.keys(budget).length > 0 ? { budget } : {}),
     ...(Object.keys(taskPresets).length > 0 ? { taskPresets } : {}),
+    ...(Object.keys(taskBudgets).length > 0 ? { taskBudgets } : {}),
+    ...(Object.keys(taskTrials).length > 0 ? { taskTrials } : {}),
     ...(req.taskSettings !== undefined && Object.keys(req.taskSettings).length > 0 ? { taskSettings: req.taskSettings } : {}),
     presetGrid: study.presetGrid,
     reproduce: study.key,

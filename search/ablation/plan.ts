@@ -42,6 +42,8 @@ export interface PlanTask {
   vocab: number;
   /** The preset's parameter budget for the task. */
   budget: number;
+  /** This task's trials where they differ from the plan's `trials`. */
+  trials?: number;
 }
 
 export type SpacePoint = ({ space: 'greff' } & GreffPoint) | ({ space: 'jozefowicz' } & JozefowiczPoint);
@@ -82,7 +84,9 @@ export function ablationPlan(o: PlanOptions): PlannedTrial[] {
   if (!Number.isInteger(o.trials) || o.trials < 1) throw new RangeError(`trials must be a whole number >= 1, got ${o.trials}`);
   const out: PlannedTrial[] = [];
   for (const task of o.tasks) {
-    for (let trial = 0; trial < o.trials; trial++) {
+    const trials = task.trials ?? o.trials;
+    if (!Number.isInteger(trials) || trials < 1) throw new RangeError(`trials of ${task.name} must be a whole number >= 1, got ${trials}`);
+    for (let trial = 0; trial < trials; trial++) {
       const point = trialPoint(o.space, o.seed, task.name, trial, o.fidelity, o.presetGrid);
       for (const c of o.cells) {
         let hyperparameters: Hyperparams;

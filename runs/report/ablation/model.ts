@@ -10,7 +10,7 @@
 import type { AblationAnalysis, AblationRow, RankedVariant, TaskAnalysis, Verdict } from '../../../search/ablation/index.ts';
 import { topFraction } from '../../../search/stats/index.ts';
 import type { AblateConfig, LoadedAblation } from '../../ablate.ts';
-import { variantLabel } from '../../ablate.ts';
+import { taskMaxSteps, taskTrials, variantLabel } from '../../ablate.ts';
 import { paperSections } from './paper.ts';
 
 export type VegaLiteSpec = Record<string, unknown>;
@@ -213,7 +213,7 @@ function taskSections(t: TaskAnalysis, a: AblationAnalysis, rows: readonly Ablat
     title: `Task ${t.task}`,
     level: 2,
     paragraphs: [
-      `${t.trials} trials (${config.trials} per variant), ${t.diverged} diverged, ${t.failed} failed${t.unfinished ? `, ${t.unfinished} not run yet (the study was interrupted: run the same command again to finish it)` : ''}. Baseline: ${a.baseline}.` +
+      `${t.trials} trials (${taskTrials(config, t.task)} per variant), ${t.diverged} diverged, ${t.failed} failed${t.unfinished ? `, ${t.unfinished} not run yet (the study was interrupted: run the same command again to finish it)` : ''}. Baseline: ${a.baseline}.` +
         (t.divergedValue !== null && t.diverged > 0 ? ` Diverged trials have no test metric: the tests leave them out; fANOVA gives them the task's worst finite value (${num(t.divergedValue)}).` : ''),
       ...t.notes.map((n) => `Note: ${n}.`),
     ],
@@ -303,7 +303,7 @@ export function ablationReportModel(loaded: LoadedAblation, opts: { db?: string 
     title: 'Study',
     level: 2,
     paragraphs: [
-      `Experiment '${experiment.name}'${opts.db ? ` in ${opts.db}` : ''}, status ${experiment.status}, seed ${experiment.seed}; ${config.cells.length} variants (${config.cells.map((c) => variantLabel(c.ref)).join(', ')}), baseline ${config.baseline}; tasks ${config.tasks.map((t) => t.name).join(', ')}; ${config.trials} random-search trials per (variant, task), scale '${config.scale}' (at most ${config.train.maxSteps} steps per trial); ${evaluations.length} evaluations, ${(wall / 1000).toFixed(0)} s of training in total.`,
+      `Experiment '${experiment.name}'${opts.db ? ` in ${opts.db}` : ''}, status ${experiment.status}, seed ${experiment.seed}; ${config.cells.length} variants (${config.cells.map((c) => variantLabel(c.ref)).join(', ')}), baseline ${config.baseline}; tasks ${config.tasks.map((t) => t.name).join(', ')}; scale '${config.scale}'; per variant ${config.tasks.map((t) => `${taskTrials(config, t.name)} random-search trials of at most ${taskMaxSteps(config, t.name).toLocaleString('en-US')} steps on ${t.name}`).join(', ')}; ${evaluations.length} evaluations, ${(wall / 1000).toFixed(0)} s of training in total.`,
       `Design: trial t of a task draws one point of the space and every variant trains with it (paired hyperparameters); data and initial weights derive from each evaluation's own seed. ${fid}`,
       `Metric: test ${config.metric} with the weights that had the best validation loss during training; the top ${Math.round(analysis.fraction * 100)}% of a variant are its trials with the best validation ${config.metric}, reported on test (Greff et al., Figure 3).`,
     ],
