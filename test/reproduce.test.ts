@@ -150,3 +150,21 @@ test('reproduce --cells runs a subset of the study, --set streams its tasks', as
   assert.match(against(r.stdout), /lstm-f/);
   assert.doesNotMatch(against(r.stdout), /\bgru\b/);
 });
+
+test("reproduce without --trials runs each task's own trials (jozefowicz-table1: xml 20), and the report says so", async () => {
+  const dir = tempDir();
+  const db = join(dir, 'p.sqlite');
+  const report = join(dir, 'report');
+  const args = ['reproduce', 'jozefowicz-table1', '--tasks', 'arithmetic,xml', '--cells', 'lstm,lstm-f', '--scale', 'tiny', '--steps', '10', '--eval-every', '10', '--valid-batches', '1', '--name', NAME];
+  const r = runCli([...args, '--db', db, '--workers', '2', '--report', report]);
+  assert.equal(r.status, 0, r.stderr);
+  const s = await stored(db);
+  const keys = s.comparable.map((e) => JSON.parse(e.key) as [string, string, string]);
+  const trials = (task: string) => [...new Set(keys.filter((k) => k[1] === task).map((k) => Number(k[2])))].sort((x, y) => x - y);
+  assert.deepEqual([trials('arithmetic'), trials('xml')], [[0, 1, 2, 3, 4, 5], [...Array(20).keys()]]);
+  assert.equal(s.comparable.length, 2 * (6 + 20), 'two cells');
+  assert.deepEqual((s.config as { tasks: { name: string; trials?: number }[] }).tasks.map((t) => [t.name, t.trials]), [['arithmetic', undefined], ['xml', 20]]);
+  const md = readFileSync(join(report, 'report.md'), 'utf8');
+  assert.match(md, /per variant 6 random-search trials of at most 10 steps on arithmetic, 20 random-search trials of at most 10 steps on xml/);
+  assert.match(md, /^40 trials \(20 per variant\)/m);
+});
