@@ -10,4 +10,4 @@ export { averageRanks, spearman, bestOfTrials, orderingAgreement } from './rank.
 export type { TrialResult, OrderingAgreement } from './rank.ts';
 export { compareWithPaper, compareTable, judgeDifference, combineOutcomes, findingTasks, CRITERIA, EQUIVALENCE_SD, MIN_OOB_R2, INDEPENDENT_BELOW, MIN_ORDERING_TRIALS } from './verdicts.ts';
 export type { Outcome, TaskVerdict, FindingVerdict, TableComparison, TableRow, PaperComparison } from './verdicts.ts';
-export { paperComparisonText } from './text.ts';
+export { comparisonRow, paperComparisonText } from './text.ts';

@@ -7,6 +7,15 @@ import type { PaperComparison } from './verdicts.ts';
 
 const f4 = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : '–');
 
+/**
+ * One cell's row of "ours beside the paper", as text: the paper's value and rank, ours (best of
+ * N), our rank, our median, the ratio. A cell with no finished trial has no rank of ours ('–').
+ */
+export function comparisonRow(r: PaperComparison['tables'][number]['rows'][number]): string[] {
+  const trained = Number.isFinite(r.ours);
+  return [r.variant, f4(r.paper), String(r.paperRank), f4(r.ours), trained ? String(r.ourRank) : '–', f4(r.median), trained && r.paper !== 0 ? (r.ours / r.paper).toFixed(2) : '–'];
+}
+
 function table(header: string[], rows: string[][], left: number[]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((v, i) => (left.includes(i) ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ').trimEnd();
@@ -21,7 +30,7 @@ export function paperComparisonText(study: ReproStudy, c: PaperComparison): stri
     lines.push(
       ...table(
         ['cell', 'paper', 'rank', 'ours', 'rank', 'our median', 'ours/paper'],
-        t.rows.map((r) => [r.variant, f4(r.paper), String(r.paperRank), f4(r.ours), String(r.ourRank), f4(r.median), Number.isFinite(r.ours) && r.paper !== 0 ? (r.ours / r.paper).toFixed(2) : '–']),
+        t.rows.map(comparisonRow),
         [0],
       ).map((l) => `  ${l}`),
     );

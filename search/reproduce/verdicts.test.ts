@@ -7,7 +7,7 @@ import { analyzeAblation, spaceDimensions, type AblationRow } from '../ablation/
 import { fidelity, JOZEFOWICZ_GRID } from '../space.ts';
 import { findingOf, tableOf } from './published.ts';
 import { combineOutcomes, compareWithPaper, findingTasks, type Outcome } from './verdicts.ts';
-import { paperComparisonText } from './text.ts';
+import { comparisonRow, paperComparisonText } from './text.ts';
 import { reproStudy } from './studies.ts';
 
 const GREFF = spaceDimensions('greff', fidelity('small'));
@@ -134,6 +134,10 @@ test('a published ordering: reproduced, contradicted, inconclusive by the interv
   assert.match(text, /^arithmetic: ours \(best of N by validation, test accuracy\) beside Table 1$/m);
   assert.match(text, /^ {2}REPRODUCED +The architectures rank on each task as Table 1 ranks them\./m);
   assert.match(text, /^fidelity:$/m);
+  // A row as printed; a cell with no finished trial has no rank of ours.
+  assert.deepEqual(comparisonRow(lstm).slice(0, 3), ['lstm', '0.8920', '6']);
+  assert.match(comparisonRow(lstm)[4], /^\d+$/);
+  assert.deepEqual(comparisonRow({ ...lstm, ours: Number.NaN, median: Number.NaN }).slice(3), ['–', '–', '–', '–']);
   assert.throws(() => compareWithPaper([findingOf('jozefowicz-ordering')], analyse(tableRows((p) => p, 3), 'loss', 'minimize', space), []), /table jozefowicz2015-table1 is of accuracy, the study measures loss/);
 });
 

@@ -2,10 +2,9 @@
 // and its citation, per task our table beside the published one with the rank correlation, every
 // published finding with its verdict and the statistic behind it, the criteria (fixed in
 // search/reproduce/verdicts.ts before any result) and what differs from the paper.
-import { CRITERIA, paperOf, type PaperComparison, type ReproStudy } from '../../../search/reproduce/index.ts';
+import { comparisonRow, CRITERIA, paperOf, type PaperComparison, type ReproStudy } from '../../../search/reproduce/index.ts';
 import type { ReportSection } from './model.ts';
 
-const f4 = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : '–');
 const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '–');
 
 export function paperSections(study: ReproStudy, c: PaperComparison): ReportSection[] {
@@ -42,7 +41,7 @@ export function paperSections(study: ReproStudy, c: PaperComparison): ReportSect
     tables: [
       {
         header: ['cell', `paper ${t.table.metric}`, 'paper rank', `our best of N`, 'our rank', 'our median', 'ours / paper'],
-        rows: t.rows.map((r) => [r.variant, f4(r.paper), String(r.paperRank), f4(r.ours), String(r.ourRank), f4(r.median), Number.isFinite(r.ours) && r.paper !== 0 ? (r.ours / r.paper).toFixed(2) : '–']),
+        rows: t.rows.map(comparisonRow),
       },
     ],
     figures: [],
