@@ -139,12 +139,16 @@ export function ablateStudy(req: AblateRequest): AblateStudy {
     seenTask.add(t);
   }
   const fid = fidelity(req.scale);
+  const train = { ...fid.train, ...budget };
+  const { batch: _b, unroll: _u, ...trainBudget } = train;
   const tasks = req.tasks.map((name) => {
     const taskOptions = presetTaskOptions(name, fid, req.taskDataDirs?.[name] ?? req.dataDir, process.env, { ...req.taskPresets?.[name], ...req.taskSettings });
     // Building the task checks its options (and a data folder) before anything is written.
     const vocab = getTask(name, taskOptions).vocab.length;
-    const own = req.taskBudgets?.[name];
-    const train = own === undefined || Object.keys(own).length === 0 ? {} : { train: parseFlags(AblateBudgetSchema, own, SETTING_FLAGS) };
+    // Stored only where it differs from the study's: a task at the study's length has no `train`,
+    // so a study begun before tasks had their own length keeps its config.
+    const own = Object.entries(parseFlags(AblateBudgetSchema, req.taskBudgets?.[name] ?? {}, SETTING_FLAGS)).filter(([k, v]) => trainBudget[k as keyof typeof trainBudget] !== v);
+    const train = own.length === 0 ? {} : { train: Object.fromEntries(own) as AblateBudget };
     const trials = req.taskTrials?.[name];
     if (trials !== undefined && (!Number.isInteger(trials) || trials < 1)) throw new UserError(`the trials of ${name} must be a whole number >= 1, got ${trials}`);
     return { name, taskOptions, vocab, budget: taskBudget(fid, name, taskOptions), ...(trials !== undefined && trials !== req.trials ? { trials } : {}), ...train };
@@ -157,9 +161,6 @@ export function ablateStudy(req: AblateRequest): AblateStudy {
     seen.set(arch.hash, ref);
     return { ref, label: labels[i], arch, cell };
   });
-  const train = { ...fid.train, ...budget };
-  const { batch: _b, unroll: _u, ...trainBudget } = train;
-
   let plan;
   try {
     plan = ablationPlan({ cells: archs.map((a) => ({ ref: a.label, cell: a.cell })), tasks, trials: req.trials, space: req.space, seed: req.seed, fidelity: fid, presetGrid: req.presetGrid });

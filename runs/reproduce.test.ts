@@ -62,7 +62,9 @@ test("a task's own trials and length: the plan runs them, the config keeps them,
   const flagged = ablateStudy(reproductionRequest({ study: 'jozefowicz-table1', seed: 1, cells, trials: 3, budget: { maxSteps: 500 } }, {}));
   assert.deepEqual(['arithmetic', 'xml', 'ptb'].map((t) => count(flagged, t)), [6, 6, 6], '--trials is every task\'s');
   assert.deepEqual(['arithmetic', 'xml', 'ptb'].map((t) => steps(flagged, t)), [[500], [500], [500]], '--steps too');
-  assert.ok(flagged.config.tasks.every((t) => t.trials === undefined));
+  assert.ok(flagged.config.tasks.every((t) => t.trials === undefined && t.train === undefined), 'nothing of their own: the config of a study begun before tasks had their own');
+  const req = reproductionRequest({ study: 'jozefowicz-table1', seed: 1, cells, trials: 3, budget: { maxSteps: 500 } }, {});
+  assert.deepEqual(ablateStudy({ ...req, taskBudgets: undefined, taskTrials: undefined }).config, flagged.config);
 
   const tiny = ablateStudy(reproductionRequest({ study: 'jozefowicz-table1', seed: 1, cells, tasks: ['arithmetic', 'xml'], scale: 'tiny' }, {}));
   assert.deepEqual([count(tiny, 'arithmetic'), count(tiny, 'xml')], [12, 40], 'the trials stay at another scale');
