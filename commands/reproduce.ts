@@ -25,8 +25,16 @@ interface ReproduceArgs extends Omit<StudyArgs, 'scale'> {
 }
 
 /** Each study's preset, for the help: its scale, and the training length and task options it sets beyond it. */
+/** The tasks of a study with a value of their own (`xml 20`), for the help; empty when none has one. */
+function ownPerTask(s: (typeof REPRO_STUDIES)[number], value: (t: (typeof s.taskTrain)[string]) => number | undefined): string[] {
+  return Object.entries(s.taskTrain).flatMap(([task, t]) => {
+    const v = value(t);
+    return v === undefined ? [] : [`${task} ${v.toLocaleString('en-US')}`];
+  });
+}
+
 const studyPresets = REPRO_STUDIES.map((s) => {
-  const perTask = Object.entries(s.taskTrain).flatMap(([task, t]) => (t.maxSteps === undefined ? [] : [`${task} ${t.maxSteps.toLocaleString('en-US')}`]));
+  const perTask = ownPerTask(s, (t) => t.maxSteps);
   const steps = (s.train.maxSteps === undefined ? '' : ` with ${s.train.maxSteps.toLocaleString('en-US')} steps`) + (perTask.length > 0 ? ` (${perTask.join(', ')})` : '');
   const options = Object.entries(s.taskOptions).map(([task, o]) => `${task} ${Object.entries(o).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   return `${s.key} ${s.scale}${steps}${options.length > 0 ? ` (${options.join(', ')})` : ''}`;
@@ -34,7 +42,7 @@ const studyPresets = REPRO_STUDIES.map((s) => {
 
 /** Each study's trials, for the help: its count, and the tasks with their own. */
 const studyTrials = REPRO_STUDIES.map((s) => {
-  const perTask = Object.entries(s.taskTrain).flatMap(([task, t]) => (t.trials === undefined ? [] : [`${task} ${t.trials}`]));
+  const perTask = ownPerTask(s, (t) => t.trials);
   return `${s.trials} for ${s.key}${perTask.length > 0 ? ` (${perTask.join(', ')})` : ''}`;
 }).join(', ');
 

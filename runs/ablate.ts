@@ -148,10 +148,10 @@ export function ablateStudy(req: AblateRequest): AblateStudy {
     // Stored only where it differs from the study's: a task at the study's length has no `train`,
     // so a study begun before tasks had their own length keeps its config.
     const own = Object.entries(parseFlags(AblateBudgetSchema, req.taskBudgets?.[name] ?? {}, SETTING_FLAGS)).filter(([k, v]) => trainBudget[k as keyof typeof trainBudget] !== v);
-    const train = own.length === 0 ? {} : { train: Object.fromEntries(own) as AblateBudget };
+    const ownTrain = own.length === 0 ? {} : { train: Object.fromEntries(own) as AblateBudget };
+    // A task's own trials are checked by ablationPlan (its RangeError is the user's, below).
     const trials = req.taskTrials?.[name];
-    if (trials !== undefined && (!Number.isInteger(trials) || trials < 1)) throw new UserError(`the trials of ${name} must be a whole number >= 1, got ${trials}`);
-    return { name, taskOptions, vocab, budget: taskBudget(fid, name, taskOptions), ...(trials !== undefined && trials !== req.trials ? { trials } : {}), ...train };
+    return { name, taskOptions, vocab, budget: taskBudget(fid, name, taskOptions), ...(trials !== undefined && trials !== req.trials ? { trials } : {}), ...ownTrain };
   });
   const seen = new Map<string, string>();
   const archs = req.cells.map(({ ref, cell }, i) => {

@@ -10,8 +10,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { siblingModule } from '../package-files.ts';
 import { Piscina } from 'piscina';
-import { z } from 'zod';
-import { UserError } from '../errors.ts';
+import { schemaProblems, UserError } from '../errors.ts';
 import { JobSchema, WorkerMessageSchema, WorkerReplySchema, type Job, type Progress, type WorkerReply } from './job.ts';
 import { trainingJob } from './training-job.ts';
 import type { CurvePoint } from './storage.ts';
@@ -99,7 +98,7 @@ export class JobPool {
     let message: unknown;
     try {
       const parsed = JobSchema.safeParse(job);
-      if (!parsed.success) throw new Error(`invalid job: ${z.prettifyError(parsed.error).replace(/\n+/g, '; ')}`);
+      if (!parsed.success) throw new Error(`invalid job: ${schemaProblems(parsed.error)}`);
       message = this.message(parsed.data);
     } catch (err) {
       return { ok: false, aborted: false, error: err instanceof Error ? err.message : String(err) };

@@ -70,6 +70,8 @@ test("a task's own trials and length: the plan runs them, the config keeps them,
   assert.deepEqual([count(tiny, 'arithmetic'), count(tiny, 'xml')], [12, 40], 'the trials stay at another scale');
   assert.deepEqual([steps(tiny, 'xml')], [[FIDELITY.tiny.train.maxSteps]], "the length is that scale's");
   assert.deepEqual(reproductionRequest({ study: 'jozefowicz-table1', seed: 1, tasks: ['arithmetic'] }, {}).taskTrials, undefined, 'only the tasks run');
+  const arith = reproductionRequest({ study: 'jozefowicz-table1', seed: 1, cells, tasks: ['arithmetic'] }, {});
+  assert.throws(() => ablateStudy({ ...arith, taskTrials: { arithmetic: 0 } }), userError(/trials of arithmetic must be a whole number >= 1, got 0/), "a task's own count is checked as the study's is");
 });
 
 test('reproductionRequest refuses an unknown study and a --data-dir for a task the study does not run', () => {
