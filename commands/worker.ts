@@ -63,6 +63,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
     const { openPostgresQueue } = await import('../runs/postgres.ts');
     const { JobPool, resolveWorkers, TRAIN_WORKER } = await import('../runs/pool.ts');
     const { runQueueWorker } = await import('../runs/queue-worker.ts');
+    const { dataCheck } = await import('../runs/data-check.ts');
     const { leaseOwner } = await import('../runs/queue.ts');
     const { handleInterrupts, EXIT_INTERRUPTED } = await import('../runs/signals.ts');
     const say = (line: string) => process.stderr.write(line + '\n');
@@ -90,6 +91,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
           maxAttempts: flags.maxAttempts,
           stop: interrupts.stop,
           abort: interrupts.abort,
+          runnable: dataCheck(),
           onEvent: (e) => {
             if (e.type === 'warning') return say(`warning: ${e.message}`);
             const v = e.evaluation;
@@ -97,6 +99,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
             if (e.type === 'claimed') say(`claimed ${what}`);
             else if (e.type === 'recorded') say(`recorded ${what}`);
             else if (e.type === 'failure') say(`${what} failed (${e.then === 'queued' ? 'queued again' : 'recorded as failed'}): ${e.error.split('\n')[0]}`);
+            else if (e.type === 'refused') say(`${what}: not run here, back in the queue (no attempt counted)`)
             else if (e.type === 'lost') say(`${what}: the lease was lost (it expired and went back to the queue); this attempt was discarded`);
             else say(`${what}: aborted, back in the queue`);
           },

@@ -2,6 +2,7 @@
 // queue (runs/queue.ts), trains them in the local thread pool, and records them under their
 // leases, one claim per thread, until stopped. It never proposes anything: the study's driver
 // does, generation by generation, so results are the same whoever trains what.
+import { isUserError, UserError } from '../errors.ts';
 import type { Evaluation } from './storage.ts';
 import type { JobPool } from './pool.ts';
 import { runLeasedJob, type LeasedOutcome } from './leased-job.ts';
@@ -14,6 +15,8 @@ export type WorkerEvent =
   | { type: 'failure'; evaluation: Evaluation; error: string; then: 'queued' | 'failed' }
   | { type: 'lost'; evaluation: Evaluation }
   | { type: 'released'; evaluation: Evaluation }
+  /** This machine cannot run it (its data is not here): back in the queue, no attempt counted; the worker stops. */
+  | { type: 'refused'; evaluation: Evaluation; error: string }
   | { type: 'warning'; message: string };
 
 export interface QueueWorkerOptions {
@@ -31,12 +34,23 @@ export interface QueueWorkerOptions {
   /** Hard stop: running evaluations are terminated and put back in the queue. */
   abort?: AbortSignal;
   onEvent?: (e: WorkerEvent) => void;
+  /**
+   * Throws a UserError when this machine cannot run the evaluation (a data folder the study names
+   * is not here): checked before training, so the evaluation goes back to the queue for another
+   * machine instead of failing its attempts here.
+   */
+  runnable?: (e: Evaluation) => void | Promise<void>;
 }
 
-/** Runs until `stop` (or `abort`); resolves when every thread's evaluation is recorded or released. */
+/**
+ * Runs until `stop` (or `abort`); resolves when every thread's evaluation is recorded or released.
+ * An evaluation this machine cannot run (`runnable`) stops it too: the others finish, and it
+ * rejects with a UserError naming the evaluation and the problem.
+ */
 export async function runQueueWorker(o: QueueWorkerOptions): Promise<void> {
   const emit = o.onEvent ?? (() => {});
-  const stopped = () => o.stop?.aborted === true || o.abort?.aborted === true;
+  let refused: UserError | undefined;
+  const stopped = () => o.stop?.aborted === true || o.abort?.aborted === true || refused !== undefined;
   // Waits for work: while nothing is queued, and while the server is away (a restart, the
   // network); undefined once stopped. Anything but an unreachable server is a bug and ends the slot.
   const next = async (slot: number): Promise<Claim | undefined> => {
@@ -63,6 +77,23 @@ export async function runQueueWorker(o: QueueWorkerOptions): Promise<void> {
     run: async (claim) => {
       const e = claim.evaluation;
       emit({ type: 'claimed', evaluation: e });
+      try {
+        await o.runnable?.(e);
+      } catch (err) {
+        if (!isUserError(err)) throw err;
+        refused ??= new UserError(
+          `evaluation ${e.id} (${e.key}) of experiment ${e.experimentId} cannot run on this machine: ${err.message}. ` +
+            'It went back to the queue without counting an attempt, and this worker stopped; run it again where the data is (the same path), or give it --name of another study',
+        );
+        emit({ type: 'refused', evaluation: e, error: err.message });
+        try {
+          await o.queue.release(claim.token);
+        } catch (released) {
+          if (!(released instanceof QueueUnreachable)) throw released;
+          emit({ type: 'warning', message: `evaluation ${e.key}: ${released.message}; its lease will expire and it will run again` });
+        }
+        return;
+      }
       let out: LeasedOutcome;
       try {
         out = await runLeasedJob({
@@ -85,4 +116,5 @@ export async function runQueueWorker(o: QueueWorkerOptions): Promise<void> {
       else emit({ type: out.kind, evaluation: e });
     },
   });
+  if (refused) throw refused;
 }

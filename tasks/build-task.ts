@@ -33,7 +33,11 @@ const BUILDERS: { [N in TaskName]: (options: TaskOptionsByName[N], env: NodeJS.P
   text: (o) => textTask(o),
 };
 
-/** The task of parsed options. */
-export function buildTask(t: NamedTaskOptions, env: NodeJS.ProcessEnv = process.env): Task {
+/**
+ * The task of parsed options. Stored options say everything (a study records the data folder it
+ * read), so `env` is empty unless the caller stands at the boundary (a command that reads PTB_DIR):
+ * a machine's environment must not change what a stored evaluation trains on.
+ */
+export function buildTask(t: NamedTaskOptions, env: NodeJS.ProcessEnv = {}): Task {
   return (BUILDERS[t.name] as (options: object, env: NodeJS.ProcessEnv) => Task)(t.options, env);
 }

@@ -108,8 +108,17 @@ test('a missing or malformed PTB folder gives a UserError naming the file', () =
   const folderAsFile = fakeDir({ 'ptb.valid.txt': 'a\n', 'ptb.test.txt': 'b\n' });
   mkdirSync(join(folderAsFile, 'ptb.train.txt'));
   assert.throws(() => loadPtbDir(folderAsFile), (e) => isUserError(e) && /ptb\.train\.txt: cannot read it \(a folder/.test(e.message));
-  // PTB_DIR is used when dataDir is not given.
+  // PTB_DIR is used when dataDir is not given, and only when the caller passes it: stored options
+  // (a study's, a worker's job) build the task they name whatever this process's environment says.
   assert.throws(() => getTask('ptb', {}, { PTB_DIR: missing }), (e) => isUserError(e) && e.message.includes(missing));
+  const before = process.env.PTB_DIR;
+  process.env.PTB_DIR = missing;
+  try {
+    assert.equal(getTask('ptb', {}).description, getTask('ptb', {}, {}).description, 'the shipped corpus, not PTB_DIR');
+  } finally {
+    if (before === undefined) delete process.env.PTB_DIR;
+    else process.env.PTB_DIR = before;
+  }
 });
 
 test('the real Mikolov files, when ../shared/data/ptb exists: counts and vocabulary', { skip: !existsSync(realPtb) && 'no ../shared/data/ptb' }, () => {

@@ -70,10 +70,11 @@ export function parseTaskOptions(name: string, options: unknown = {}): NamedTask
 
 /**
  * Builds a task from its name and options (parsed with the task's schema). `env` supplies
- * PTB_DIR / JSB_DIR when `dataDir` is not given. The task's `batches()` parses its batch
- * options too, since its caller's come from outside as well.
+ * PTB_DIR / JSB_DIR when `dataDir` is not given; only a command at the boundary passes one
+ * (buildTask says why). The task's `batches()` parses its batch options too, since its caller's
+ * come from outside as well.
  */
-export function getTask(name: string, options: unknown = {}, env: NodeJS.ProcessEnv = process.env): Task {
+export function getTask(name: string, options: unknown = {}, env: NodeJS.ProcessEnv = {}): Task {
   const task = buildTask(parseTaskOptions(name, options), env);
   return { ...task, batches: (split, opts) => task.batches(split, BatchOptionsSchema.parse(opts)) };
 }

@@ -3,11 +3,13 @@
 // coordinates and three workers give the database and leaderboard of SQLite with --workers 1;
 // a worker killed with -9 in the middle of an evaluation loses its lease and the evaluation runs
 // elsewhere, once; a driver killed with -9 is resumed by the same command; a second driver is
-// refused; `runs` reads the study while it runs; two studies run at once on one database, each as alone.
+// refused; `runs` reads the study while it runs; two studies run at once on one database, each as
+// alone; a worker without the study's data gives its claim back and stops, nothing counted.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliPath, repoRoot, runCli, tempDir } from './helpers.ts';
 import { freshDatabase, ownServer, SKIP_WITHOUT_PG } from './postgres.ts';
@@ -200,6 +202,40 @@ describe('workers on PostgreSQL', { skip: SKIP_WITHOUT_PG }, () => {
       assert.equal(mine.events.filter((k) => k === 'lease-expired').length, 1);
     } finally {
       survivor?.child.kill('SIGKILL');
+      await drop();
+    }
+  });
+
+  test("a worker without the study's data folder gives the evaluation back (no attempt counted) and stops with exit 2; one with the data finishes the study as SQLite does", { timeout: 180_000 }, async () => {
+    const { url, drop } = await freshDatabase();
+    const dir = tempDir();
+    const data = join(dir, 'corpus');
+    mkdirSync(data);
+    const text = (n: number) => Array.from({ length: n }, (_, i) => ['the cat sat', 'on the mat', 'a dog ran'][i % 3]).join('\n') + '\n';
+    for (const [file, lines] of [['train.txt', 200], ['valid.txt', 30], ['test.txt', 30]] as const) writeFileSync(join(data, file), text(lines));
+    const train = ['train', '--cell', 'lstm', '--task', 'text', '--data-dir', data, '--steps', '40', '--eval-every', '20', '--valid-batches', '2', '--repeats', '2', '--name', 'd'];
+    const lite = runCli([...train, '--db', join(dir, 'd.sqlite'), '--workers', '1']);
+    assert.equal(lite.status, 0, lite.stderr);
+    let good: Cli | undefined;
+    try {
+      const driver = new Cli([...train, '--db', url, '--workers', '0']);
+      await driver.until(/experiment 'd' in postgres:/);
+      // As a machine whose copy of the data is elsewhere: the folder the study names is not there.
+      renameSync(data, `${data}.elsewhere`);
+      const without = worker(url);
+      assert.equal(await without.exit(), 2, without.stderr);
+      assert.match(without.stderr, /: not run here, back in the queue \(no attempt counted\)/);
+      assert.match(without.stderr, /evaluation \d+ \(\S+\) of experiment \d+ cannot run on this machine: .*corpus.*no such file or folder.*It went back to the queue without counting an attempt, and this worker stopped/s);
+      const waiting = await rows(url, 'd');
+      assert.deepEqual(waiting.comparable.map((r) => [r.status, r.attempts]), [['queued', 0], ['queued', 0]], 'nothing failed, nothing counted');
+      renameSync(`${data}.elsewhere`, data);
+      good = worker(url);
+      assert.equal(await driver.exit(), 0, driver.stderr);
+      assert.equal(await good.interrupt(), 0, good.stderr);
+      const [mine, theirs] = [await rows(url, 'd'), await rows(join(dir, 'd.sqlite'), 'd')];
+      assert.deepEqual(mine.comparable, theirs.comparable, 'the study ends as on SQLite');
+    } finally {
+      good?.child.kill('SIGKILL');
       await drop();
     }
   });
