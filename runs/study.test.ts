@@ -22,7 +22,7 @@ import { memoryStorage } from './memory-storage.ts';
 import { openSqliteStorage } from './sqlite.ts';
 import type { Evaluation, Storage } from './storage.ts';
 import { trialOfKey } from './seeds.ts';
-import { runStudy, type StudySpec } from './study.ts';
+import { openExperiment, runStudy, type StudySpec } from './study.ts';
 import { architectureOf, fixedListStrategy, type Proposal, type Strategy } from './strategy.ts';
 import { trainJob } from './trainer.ts';
 import { trainingJob } from './training-job.ts';
@@ -312,6 +312,19 @@ test('failing jobs are recorded as failed with the error and retried; none is lo
     await pool.destroy();
     await storage.close();
   }
+});
+
+test('a study whose data folder is given at another path is refused with the path it reads, nothing written', async () => {
+  const storage = memoryStorage();
+  const spec = (dataDir: string) => ({ name: 'd', kind: 'k', seed: 1, config: { tasks: [{ name: 'ptb', taskOptions: { dataDir } }] } });
+  await openExperiment(storage, spec('/old/ptb'));
+  await assert.rejects(openExperiment(storage, spec('/new/ptb')), (err: Error) => {
+    assert.match(err.message, /tasks\[0\]\.taskOptions\.dataDir: stored "\/old\/ptb", given "\/new\/ptb"/);
+    assert.match(err.message, /the study reads its data from \/old\/ptb: to continue it, give that --data-dir, or put the files there \(a symbolic link will do\)\nnothing was changed/);
+    return true;
+  });
+  assert.deepEqual((await storage.getExperiment('d'))?.config, spec('/old/ptb').config);
+  assert.equal((await openExperiment(storage, spec('/old/ptb'))).created, false, 'the same path continues it');
 });
 
 test('an existing experiment with a different configuration is refused with the differences, nothing written', async () => {

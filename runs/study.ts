@@ -113,8 +113,11 @@ export async function openExperiment(storage: Storage, spec: StudySpec): Promise
     { kind: spec.kind, seed: spec.seed, config: spec.config },
   );
   if (diffs.length > 0) {
+    // A data folder that moved is the same study: say where it reads its data.
+    const data = diffs.flatMap((d) => (/(^|\.)dataDir$/.test(d.path) && typeof d.stored === 'string' ? [d.stored] : []));
     throw new UserError(
       `experiment '${spec.name}' in ${storage.location} exists with a different configuration:\n${formatDifferences(diffs)}\n` +
+        (data.length > 0 ? `the study reads its data from ${data.join(', ')}: to continue it, give that --data-dir, or put the files there (a symbolic link will do)\n` : '') +
         'nothing was changed; to run this configuration, give it another --name (or another --db)',
     );
   }
