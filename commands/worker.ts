@@ -61,7 +61,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
     }
     const { hostname } = await import('node:os');
     const { openPostgresQueue } = await import('../runs/postgres.ts');
-    const { JobPool, resolveWorkers, TRAIN_WORKER } = await import('../runs/pool.ts');
+    const { JobPool, resolveWorkers } = await import('../runs/pool.ts');
     const { runQueueWorker } = await import('../runs/queue-worker.ts');
     const { dataCheck } = await import('../runs/data-check.ts');
     const { leaseOwner } = await import('../runs/queue.ts');
@@ -77,7 +77,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
         if (experimentId === undefined) throw new UserError(`no experiment named '${args.name}' in ${queue.location}`);
       }
       const owner = leaseOwner('worker', hostname(), process.pid);
-      const pool = new JobPool({ handler: TRAIN_WORKER, workers, maxHeapMb: flags.maxHeapMb });
+      const pool = new JobPool({ workers, maxHeapMb: flags.maxHeapMb });
       const interrupts = handleInterrupts(say);
       try {
         say(`${owner}: ${workers} thread${workers === 1 ? '' : 's'} on ${queue.location}, ${args.name === undefined ? 'every running study' : `experiment '${args.name}'`}; Ctrl-C to stop`);

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { JobPool, resolveWorkers, TRAIN_WORKER } from './pool.ts';
+import { JobPool, resolveWorkers } from './pool.ts';
 import { zooCell } from '../cells/zoo/index.ts';
 import type { Job } from './job.ts';
 
@@ -52,7 +52,7 @@ test('the pool runs jobs, streams progress, and survives throwing, out-of-memory
 });
 
 test('the training worker gets its job parsed: a job with a bad part is refused in the coordinator, naming the part', async () => {
-  const pool = new JobPool({ handler: TRAIN_WORKER, workers: 1 });
+  const pool = new JobPool({ workers: 1 });
   try {
     const bad = await pool.run({ evaluationId: 7, cell: { states: ['h'], nodes: [], outputs: { h: 'h' } }, task: 'sudoku', taskOptions: {}, hyperparameters: {}, seed: 1 });
     assert.ok(!bad.ok && !bad.aborted);

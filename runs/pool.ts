@@ -18,16 +18,15 @@ import { RUN_FLAG_DEFAULTS } from './flags.ts';
 
 export const WORKER_ENTRY = fileURLToPath(new URL('./worker-entry.mjs', import.meta.url));
 /** The training worker: worker.ts from the sources, worker.js from dist/. */
-export const TRAIN_WORKER = siblingModule(import.meta.url, 'worker');
-
-/** What a thread of `handler` is sent for a job: the training worker's parsed job, or (any other worker: the test fixtures) the job itself. */
-function messageFor(handler: string): (job: Job) => unknown {
-  return handler === TRAIN_WORKER ? trainingJob : (job) => job;
-}
+const TRAIN_WORKER = siblingModule(import.meta.url, 'worker');
 
 export interface PoolOptions {
-  /** Absolute path of the worker module (.ts or compiled .js) whose default export is defineWorker(...). */
-  handler: string;
+  /**
+   * Absolute path of another worker module (.ts or compiled .js) whose default export is
+   * defineWorker(...), sent each job as it is (the test fixtures). Default: the training worker,
+   * sent each job parsed here (runs/training-job.ts), so its threads load no zod.
+   */
+  handler?: string;
   /** Threads; resolveWorkers() gives the default and the limit. */
   workers: number;
   /** Heap limit of each thread, MB (typed arrays live outside it). */
@@ -70,14 +69,15 @@ export class JobPool {
   private piscina: Piscina | undefined;
   readonly workers: number;
   readonly maxHeapMb: number;
-  private readonly handler: string;
+  /** The worker module its threads load. */
+  readonly handler: string;
   private readonly message: (job: Job) => unknown;
 
   constructor(opts: PoolOptions) {
     this.workers = opts.workers;
     this.maxHeapMb = opts.maxHeapMb ?? DEFAULT_MAX_HEAP_MB;
-    this.handler = opts.handler;
-    this.message = messageFor(opts.handler);
+    this.handler = opts.handler ?? TRAIN_WORKER;
+    this.message = opts.handler === undefined ? trainingJob : (job) => job;
   }
 
   /** Threads start with the first job: a resumed study with nothing left to do starts none. */

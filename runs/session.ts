@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { UserError } from '../errors.ts';
 import { isPostgresLocation } from './db-location.ts';
 import { openStorage } from './open-storage.ts';
-import { JobPool, resolveWorkers, DEFAULT_MAX_HEAP_MB, TRAIN_WORKER } from './pool.ts';
+import { JobPool, resolveWorkers, DEFAULT_MAX_HEAP_MB } from './pool.ts';
 import { DEFAULT_LEASE, leaseOwner, type LeaseTimes } from './queue.ts';
 import { openExperiment, runStudy, type StudyEvent, type StudyOutcome, type StudySpec } from './study.ts';
 import type { Strategy } from './strategy.ts';
@@ -16,7 +16,7 @@ export interface SessionOptions {
   db: string;
   spec: StudySpec;
   strategy: Strategy;
-  /** The worker module; default TRAIN_WORKER (jobs of runs/trainer.ts). */
+  /** Another worker module (the test fixtures); default the training worker (jobs of runs/trainer.ts). */
   handler?: string;
   /** Threads; default and maximum: the cores; 0 (coordinate only) on a database shared with workers. */
   workers?: number;
@@ -52,7 +52,7 @@ export async function runStudySession(o: SessionOptions): Promise<StudyOutcome> 
     const workers = coordinateOnly ? 0 : Math.max(1, Math.min(allowed, o.jobs ?? allowed));
     // Refuses a changed configuration before any thread starts.
     await openExperiment(storage, o.spec);
-    const pool = new JobPool({ handler: o.handler ?? TRAIN_WORKER, workers, maxHeapMb: o.maxHeapMb ?? DEFAULT_MAX_HEAP_MB });
+    const pool = new JobPool({ handler: o.handler, workers, maxHeapMb: o.maxHeapMb ?? DEFAULT_MAX_HEAP_MB });
     try {
       o.onOpen?.({ location: storage.location, workers, shared: queue !== undefined });
       return await runStudy({

@@ -9,7 +9,7 @@ import { budgetSpent } from '../search/strategies/cohorts.ts';
 import { fidelity, type Fidelity } from '../search/space.ts';
 import { getTask } from '../tasks/registry.ts';
 import { memoryStorage } from './memory-storage.ts';
-import { JobPool, TRAIN_WORKER } from './pool.ts';
+import { JobPool } from './pool.ts';
 import type { JsonObject, Storage } from './storage.ts';
 import { runStudy } from './study.ts';
 import { presetTaskOptions } from './train.ts';
@@ -32,7 +32,7 @@ const config = { tasks, vocab, fidelity: fid, evaluations: 36, generationSize: 2
 
 async function search(workers: number) {
   const storage = memoryStorage();
-  const pool = new JobPool({ handler: TRAIN_WORKER, workers });
+  const pool = new JobPool({ workers });
   try {
     const out = await runStudy({
       storage,

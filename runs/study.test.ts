@@ -17,7 +17,7 @@ import { defineStrategy } from '../search/contract.ts';
 import { cliPath, repoRoot, tempDir } from '../test/helpers.ts';
 import type { WorkerTask } from './define-worker.ts';
 import type { Job, JobResult, WorkerReply } from './job.ts';
-import { JobPool, TRAIN_WORKER } from './pool.ts';
+import { JobPool } from './pool.ts';
 import { memoryStorage } from './memory-storage.ts';
 import { openSqliteStorage } from './sqlite.ts';
 import type { Evaluation, Storage } from './storage.ts';
@@ -516,7 +516,7 @@ test('the training worker through the driver on a SQLite file: a GRU continued f
           : { state: 3, proposals: [], finished: true, release: [history[0].key] },
   });
   const path = join(tempDir(), 'gru.sqlite');
-  const pool = new JobPool({ handler: TRAIN_WORKER, workers: 1 });
+  const pool = new JobPool({ workers: 1 });
   let stored = 0;
   const storage = openSqliteStorage(path);
   try {

@@ -76,10 +76,10 @@ import assert from 'node:assert/strict';
 const dist = new URL('./node_modules/cellsearch/dist/', import.meta.url);
 const { trainJob } = await import(new URL('runs/trainer.js', dist));
 const { trainingJob } = await import(new URL('runs/training-job.js', dist));
-const { JobPool, TRAIN_WORKER } = await import(new URL('runs/pool.js', dist));
+const { JobPool } = await import(new URL('runs/pool.js', dist));
 const { zooCell } = await import('cellsearch');
-assert.equal(TRAIN_WORKER, new URL('runs/worker.js', dist).pathname, 'the installed pool loads the bundled worker');
-const pool = new JobPool({ handler: TRAIN_WORKER, workers: 1 });
+const pool = new JobPool({ workers: 1 });
+assert.equal(pool.handler, new URL('runs/worker.js', dist).pathname, 'the installed pool loads the bundled worker');
 const hyperparameters = { space: 'jozefowicz', hidden: 8, layers: 1, initScale: 1, optimizer: 'nesterov', learningRate: 0.5, momentum: 0.9, clip: 5, inputNoise: 0.1,
   batch: 8, unroll: 12, maxSteps: 12, evalEvery: 6, validBatches: 2, patience: 1, maxHalvings: 1 };
 // memorize: a generated task; ptb: the shipped corpus, read from beside dist/tasks/ptb.js.

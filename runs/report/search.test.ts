@@ -11,7 +11,7 @@ import { createStrategy, leaderboard } from '../../search/strategies/index.ts';
 import { fidelity, type Fidelity } from '../../search/space.ts';
 import { getTask } from '../../tasks/registry.ts';
 import { MemoryDatabase, memoryStorage } from '../memory-storage.ts';
-import { JobPool, TRAIN_WORKER } from '../pool.ts';
+import { JobPool } from '../pool.ts';
 import type { JsonObject } from '../storage.ts';
 import { runStudy } from '../study.ts';
 import { presetTaskOptions } from '../train.ts';
@@ -36,7 +36,7 @@ test('a real tiny jozefowicz search: report sections, SVG, lineage of real mutan
   const dir = tempDir();
   const db = new MemoryDatabase();
   const writer = memoryStorage(db);
-  const pool = new JobPool({ handler: TRAIN_WORKER, workers: 1 });
+  const pool = new JobPool({ workers: 1 });
   try {
     const out = await runStudy({
       storage: writer,
