@@ -2,8 +2,6 @@
 // file) carry `userFacing = true`: the CLI prints their message alone and exits with code 2.
 // Anything else is a bug and is printed with its stack. Every layer may import this file.
 
-import { z } from 'zod';
-
 export class UserError extends Error {
   readonly userFacing = true;
   override name = 'UserError';
@@ -60,9 +58,4 @@ export function systemError(err: unknown, path?: string, detail = ''): UserError
   if (advice === undefined) return undefined;
   const where = path ?? (err as { path?: unknown }).path;
   return new UserError(`${typeof where === 'string' ? `${where}: ` : ''}${advice} (${code})${detail}`);
-}
-
-/** A schema's complaints on one line (zod's own wording, each issue with its path), for a message that names what was wrong. */
-export function schemaProblems(error: z.ZodError): string {
-  return z.prettifyError(error).replace(/\n+/g, '; ');
 }

@@ -10,7 +10,8 @@ import { MessageChannel } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { siblingModule } from '../package-files.ts';
 import { Piscina } from 'piscina';
-import { schemaProblems, UserError } from '../errors.ts';
+import { z } from 'zod';
+import { UserError } from '../errors.ts';
 import { JobSchema, WorkerMessageSchema, WorkerReplySchema, type Job, type Progress, type WorkerReply } from './job.ts';
 import { trainingJob } from './training-job.ts';
 import type { CurvePoint } from './storage.ts';
@@ -98,7 +99,7 @@ export class JobPool {
     let message: unknown;
     try {
       const parsed = JobSchema.safeParse(job);
-      if (!parsed.success) throw new Error(`invalid job: ${schemaProblems(parsed.error)}`);
+      if (!parsed.success) throw new Error(`invalid job: ${z.prettifyError(parsed.error).replace(/\n+/g, '; ')}`);
       message = this.message(parsed.data);
     } catch (err) {
       return { ok: false, aborted: false, error: err instanceof Error ? err.message : String(err) };

@@ -3,7 +3,7 @@
 // hyperparameters parsed with their schemas, a stored checkpoint decoded), so that the worker
 // (runs/trainer.ts) trusts its job and loads no zod. runs/pool.ts calls `trainingJob` for every
 // job of the training worker; a job it refuses fails as a job that throws in its thread does.
-import { schemaProblems } from '../errors.ts';
+import { z } from 'zod';
 import type { Cell } from '../cells/graph.ts';
 import { parseCell } from '../cells/validate.ts';
 import type { Checkpoint } from '../cells/engine/checkpoint.ts';
@@ -42,7 +42,7 @@ export function trainingJob(job: Job): TrainingJob {
     task: part('task', () => parseTaskOptions(job.task, job.taskOptions)),
     hyperparameters: part('hyperparameters', () => {
       const hp = TrainHyperparamsSchema.safeParse(job.hyperparameters);
-      if (!hp.success) throw new Error(schemaProblems(hp.error));
+      if (!hp.success) throw new Error(z.prettifyError(hp.error).replace(/\n+/g, '; '));
       return hp.data;
     }),
     seed: job.seed,

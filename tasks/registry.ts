@@ -3,7 +3,7 @@
 // The tasks are built from the parsed options by tasks/build-task.ts (which a worker thread uses
 // alone: it loads no zod).
 import { z } from 'zod';
-import { schemaProblems, UserError } from '../errors.ts';
+import { UserError } from '../errors.ts';
 import { BatchOptionsSchema } from './batch-options.ts';
 import { buildTask, type NamedTaskOptions, type TaskName, type TaskOptionsByName } from './build-task.ts';
 import type { Task } from './task.ts';
@@ -64,7 +64,7 @@ export function parseTaskOptions(name: string, options: unknown = {}): NamedTask
   if (!isTaskName(name)) throw new UserError(`unknown task ${JSON.stringify(name)}; the tasks are ${TASK_NAMES.join(', ')}`);
   const entry: TaskEntry = TASKS[name];
   const parsed = entry.options.safeParse(options ?? {});
-  if (!parsed.success) throw new UserError(`task ${name}: bad options: ${schemaProblems(parsed.error)}`);
+  if (!parsed.success) throw new UserError(`task ${name}: bad options: ${z.prettifyError(parsed.error).replace(/\n+/g, '; ')}`);
   return { name, options: parsed.data } as NamedTaskOptions;
 }
 
