@@ -206,7 +206,7 @@ describe('workers on PostgreSQL', { skip: SKIP_WITHOUT_PG }, () => {
     }
   });
 
-  test("a worker without the study's data folder gives the evaluation back (no attempt counted) and stops with exit 2; one with the data finishes the study as SQLite does", { timeout: 180_000 }, async () => {
+  test("a worker without the study's data folder gives the evaluation back (no attempt counted) and stops with exit 2; one with the data finishes the study as SQLite does", async () => {
     const { url, drop } = await freshDatabase();
     const dir = tempDir();
     const data = join(dir, 'corpus');
@@ -217,14 +217,17 @@ describe('workers on PostgreSQL', { skip: SKIP_WITHOUT_PG }, () => {
     const lite = runCli([...train, '--db', join(dir, 'd.sqlite'), '--workers', '1']);
     assert.equal(lite.status, 0, lite.stderr);
     let good: Cli | undefined;
+    let without: Cli | undefined;
     try {
       const driver = new Cli([...train, '--db', url, '--workers', '0']);
       await driver.until(/experiment 'd' in postgres:/);
       // As a machine whose copy of the data is elsewhere: the folder the study names is not there.
       renameSync(data, `${data}.elsewhere`);
-      const without = worker(url);
-      assert.equal(await without.exit(), 2, without.stderr);
+      without = worker(url);
+      // Either outcome of its first claim ends the wait: given back (right), or an attempt failed (wrong).
+      await without.until(/: not run here, back in the queue|failed \(/);
       assert.match(without.stderr, /: not run here, back in the queue \(no attempt counted\)/);
+      assert.equal(await without.exit(), 2, without.stderr);
       assert.match(without.stderr, /evaluation \d+ \(\S+\) of experiment \d+ cannot run on this machine: .*corpus.*no such file or folder.*It went back to the queue without counting an attempt, and this worker stopped/s);
       const waiting = await rows(url, 'd');
       assert.deepEqual(waiting.comparable.map((r) => [r.status, r.attempts]), [['queued', 0], ['queued', 0]], 'nothing failed, nothing counted');
@@ -235,6 +238,7 @@ describe('workers on PostgreSQL', { skip: SKIP_WITHOUT_PG }, () => {
       const [mine, theirs] = [await rows(url, 'd'), await rows(join(dir, 'd.sqlite'), 'd')];
       assert.deepEqual(mine.comparable, theirs.comparable, 'the study ends as on SQLite');
     } finally {
+      without?.child.kill('SIGKILL');
       good?.child.kill('SIGKILL');
       await drop();
     }
