@@ -99,7 +99,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
             if (e.type === 'claimed') say(`claimed ${what}`);
             else if (e.type === 'recorded') say(`recorded ${what}`);
             else if (e.type === 'failure') say(`${what} failed (${e.then === 'queued' ? 'queued again' : 'recorded as failed'}): ${e.error.split('\n')[0]}`);
-            else if (e.type === 'refused') say(`${what}: not run here, back in the queue (no attempt counted)`)
+            else if (e.type === 'refused') say(`${what}: not run here, back in the queue (no attempt counted)`);
             else if (e.type === 'lost') say(`${what}: the lease was lost (it expired and went back to the queue); this attempt was discarded`);
             else say(`${what}: aborted, back in the queue`);
           },

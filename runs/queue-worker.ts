@@ -49,6 +49,11 @@ export interface QueueWorkerOptions {
  */
 export async function runQueueWorker(o: QueueWorkerOptions): Promise<void> {
   const emit = o.onEvent ?? (() => {});
+  // The server stayed away longer than the queue tries: the lease expires and the evaluation runs again.
+  const leaseWillExpire = (e: Evaluation, err: unknown) => {
+    if (!(err instanceof QueueUnreachable)) throw err;
+    emit({ type: 'warning', message: `evaluation ${e.key}: ${err.message}; its lease will expire and it will run again` });
+  };
   let refused: UserError | undefined;
   const stopped = () => o.stop?.aborted === true || o.abort?.aborted === true || refused !== undefined;
   // Waits for work: while nothing is queued, and while the server is away (a restart, the
@@ -86,12 +91,7 @@ export async function runQueueWorker(o: QueueWorkerOptions): Promise<void> {
             'It went back to the queue without counting an attempt, and this worker stopped; run it again where the data is (the same path), or give it --name of another study',
         );
         emit({ type: 'refused', evaluation: e, error: err.message });
-        try {
-          await o.queue.release(claim.token);
-        } catch (released) {
-          if (!(released instanceof QueueUnreachable)) throw released;
-          emit({ type: 'warning', message: `evaluation ${e.key}: ${released.message}; its lease will expire and it will run again` });
-        }
+        await o.queue.release(claim.token).catch((released: unknown) => leaseWillExpire(e, released));
         return;
       }
       let out: LeasedOutcome;
@@ -106,9 +106,7 @@ export async function runQueueWorker(o: QueueWorkerOptions): Promise<void> {
           onWarning: (message) => emit({ type: 'warning', message }),
         });
       } catch (err) {
-        // The server stayed away longer than the queue tries: the lease expires and the evaluation runs again.
-        if (!(err instanceof QueueUnreachable)) throw err;
-        emit({ type: 'warning', message: `evaluation ${e.key}: ${err.message}; its lease will expire and it will run again` });
+        leaseWillExpire(e, err);
         return;
       }
       if (out.kind === 'recorded') emit({ type: 'recorded', evaluation: e });
