@@ -279,6 +279,27 @@ test('SIGINT stops handing out jobs, records the state and exits 130; a second S
   assert.deepEqual(out.result, reference);
 });
 
+test('a stop that comes after the last evaluation leaves the study done; one before it, interrupted', async () => {
+  const p = (trial: string, x: number): Proposal => ({ architecture: FIXTURE_ARCHITECTURE, task: 'fixture', taskOptions: {}, hyperparameters: { x }, trial });
+  const list = [p('a', 0.1), p('b', 0.2)];
+  const pool = new JobPool({ handler: FIXTURE_WORKER, workers: 1 });
+  try {
+    for (const [stopAfter, expected] of [[2, 'done'], [1, 'interrupted']] as const) {
+      const stop = new AbortController();
+      let finished = 0;
+      const out = await runStudy({
+        storage: memoryStorage(), spec: { name: `stop-${stopAfter}`, kind: 'fixture-list', seed: 1, config: { n: list.length } },
+        strategy: fixedListStrategy(list), pool, maxAttempts: 1, stop: stop.signal,
+        onEvent: (e) => e.type === 'finish' && ++finished === stopAfter && stop.abort(),
+      });
+      assert.equal(out.status, expected, `stopped after ${stopAfter} of 2`);
+      assert.equal(out.counts.done, stopAfter);
+    }
+  } finally {
+    await pool.destroy();
+  }
+});
+
 test('failing jobs are recorded as failed with the error and retried; none is lost or left running', async () => {
   const marker = join(tempDir(), 'crashed-once');
   const p = (trial: string, hyperparameters: Proposal['hyperparameters']): Proposal => ({ architecture: FIXTURE_ARCHITECTURE, task: 'fixture', taskOptions: {}, hyperparameters, trial });

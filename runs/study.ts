@@ -348,7 +348,9 @@ export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
   const counts = countStatuses(evaluations);
   const unfinished = counts.queued + counts.running > 0;
   const saved = await storage.strategyState(id);
-  const status = stopped() || unfinished || !saved?.finished ? 'interrupted' : 'done';
+  // A stop (Ctrl-C, a time limit) that comes once the last evaluation is in stops nothing: the
+  // study is complete, and calling it interrupted would send the user to resume a finished study.
+  const status = unfinished || !saved?.finished ? 'interrupted' : 'done';
   await storage.setExperimentStatus(id, status);
   await storage.logEvent(id, status === 'done' ? 'finished' : 'interrupted', { ...counts });
   return { experiment: (await storage.getExperiment(experiment.name)) as Experiment, status, counts, evaluations };
