@@ -39,6 +39,8 @@ import {
 const CHILD = fileURLToPath(new URL('./fixtures/study-child.ts', import.meta.url));
 const SEED = 2015;
 const CONFIG: FixtureConfig = { generations: 3, perGeneration: 4, sleepMs: 100 };
+/** A proposal of the fixture cell on the fixture task, for the fixed-list strategy's tests. */
+const fixtureProposal = (trial: string, hyperparameters: Proposal['hyperparameters'], more: Partial<Proposal> = {}): Proposal => ({ architecture: FIXTURE_ARCHITECTURE, task: 'fixture', taskOptions: {}, hyperparameters, trial, ...more });
 /** Rungs of 2, 4 and 8 steps: 6 settings, then 3 continued, then 1 (10 evaluations). */
 const HALVING: HalvingConfig = { cohort: 6, rungs: 3, eta: 2, sleepMs: 50 };
 
@@ -280,8 +282,7 @@ test('SIGINT stops handing out jobs, records the state and exits 130; a second S
 });
 
 test('a stop that comes after the last evaluation leaves the study done; one before it, interrupted', async () => {
-  const p = (trial: string, x: number): Proposal => ({ architecture: FIXTURE_ARCHITECTURE, task: 'fixture', taskOptions: {}, hyperparameters: { x }, trial });
-  const list = [p('a', 0.1), p('b', 0.2)];
+  const list = [fixtureProposal('a', { x: 0.1 }), fixtureProposal('b', { x: 0.2 })];
   const pool = new JobPool({ handler: FIXTURE_WORKER, workers: 1 });
   try {
     for (const [stopAfter, expected] of [[2, 'done'], [1, 'interrupted']] as const) {
@@ -302,7 +303,7 @@ test('a stop that comes after the last evaluation leaves the study done; one bef
 
 test('failing jobs are recorded as failed with the error and retried; none is lost or left running', async () => {
   const marker = join(tempDir(), 'crashed-once');
-  const p = (trial: string, hyperparameters: Proposal['hyperparameters']): Proposal => ({ architecture: FIXTURE_ARCHITECTURE, task: 'fixture', taskOptions: {}, hyperparameters, trial });
+  const p = fixtureProposal;
   // (Out-of-memory jobs are covered in pool.test.ts: to the driver they are one more failure.)
   const list = [p('ok', { x: 0.1 }), p('throw', { mode: 'throw' }), p('exit-once', { mode: 'exit-once', marker }), p('exit', { mode: 'exit' }), p('diverge', { mode: 'diverge' })];
   const spec: StudySpec = { name: 'failing', kind: 'fixture-list', seed: 1, config: { n: list.length } };
@@ -470,7 +471,7 @@ test('successive halving: a coordinator killed with SIGKILL at a random point re
 });
 
 test('the driver refuses a continuation of an unknown evaluation or of one whose checkpoint is not stored, before writing the generation', async () => {
-  const p = (trial: string, more: Partial<Proposal> = {}): Proposal => ({ architecture: FIXTURE_ARCHITECTURE, task: 'fixture', taskOptions: {}, hyperparameters: { steps: 2 }, trial, ...more });
+  const p = (trial: string, more: Partial<Proposal> = {}): Proposal => fixtureProposal(trial, { steps: 2 }, more);
   const twoGenerations = (second: (history: readonly Evaluation[]) => Proposal): Strategy =>
     defineStrategy({
       name: 'continuing',
